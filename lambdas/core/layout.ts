@@ -1,0 +1,14 @@
+/**
+ * The S3 layout contract shared by the constructs, the handlers and the local runtime.
+ * Prefixes end in "/" so that IAM resources can be written as `${prefix}*`.
+ */
+export const QUARANTINE_PREFIX = 'quarantine/';
+export const FEATURES_PREFIX = 'features/';
+export const DRIFT_PREFIX = 'drift/';
+export const MODELS_PREFIX = 'models/';
+export const CAPTURE_PREFIX = 'capture/';
+
+/** Where a run's snapshot manifest is written: `features/<run>/manifest.json`. */
+export function manifestKey(runId: string): string {
+  return `${FEATURES_PREFIX}${runId}/manifest.json`;
+}

@@ -1,0 +1,95 @@
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ExecutionAlreadyExists, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { manifestKey } from '../core/layout';
+import { MalformedEventError, parseObjectCreated } from '../core/object-created-event';
+import { buildManifest, isDataObject, type SnapshotObject } from '../core/snapshot';
+import { requireEnv } from '../shared/env';
+import { createLogger } from '../shared/logger';
+
+const s3 = new S3Client({});
+const sfn = new SFNClient({});
+const logger = createLogger('retraining-trigger');
+
+/** The input every retraining execution starts with. */
+export interface RetrainingInput {
+  readonly runId: string;
+  readonly manifest: { readonly bucket: string; readonly key: string; readonly hash: string; readonly objectCount: number };
+}
+
+const HEAD_CONCURRENCY = 8;
+
+/** Lists the current data objects under the prefix, each pinned to its current version. */
+async function listSnapshot(bucket: string, prefix: string): Promise<SnapshotObject[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const obj of page.Contents ?? []) if (obj.Key && isDataObject(obj.Key, obj.Size ?? 0)) keys.push(obj.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  // HeadObject gives the version id and ETag of one consistent current version per key.
+  const objects: SnapshotObject[] = [];
+  for (let i = 0; i < keys.length; i += HEAD_CONCURRENCY) {
+    const heads = await Promise.all(keys.slice(i, i + HEAD_CONCURRENCY).map((Key) => s3.send(new HeadObjectCommand({ Bucket: bucket, Key }))));
+    heads.forEach((head, j) => objects.push({ key: keys[i + j], versionId: head.VersionId ?? null, etag: head.ETag ?? '', size: head.ContentLength ?? 0 }));
+  }
+  return objects;
+}
+
+async function runInProgress(stateMachineArn: string): Promise<string | undefined> {
+  const running = await sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 1 }));
+  return running.executions?.[0]?.name;
+}
+
+/**
+ * Starts one retraining run for the current data snapshot. Events are only a signal that the
+ * snapshot changed: a whole debounced batch becomes one run. While a run is in progress every
+ * event of the batch is reported failed so SQS delivers it again later; nothing is lost.
+ */
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  const bucket = requireEnv('DATA_BUCKET');
+  const rawPrefix = requireEnv('RAW_PREFIX');
+  const stateMachineArn = requireEnv('STATE_MACHINE_ARN');
+
+  const malformed: SQSBatchItemFailure[] = [];
+  const valid: SQSBatchItemFailure[] = [];
+  for (const record of event.Records ?? []) {
+    try {
+      const created = parseObjectCreated(record.body);
+      if (created.bucket !== bucket) throw new MalformedEventError(`detail.bucket.name is "${created.bucket}", expected "${bucket}"`);
+      if (!created.key.startsWith(rawPrefix)) throw new MalformedEventError(`detail.object.key "${created.key}" is not under "${rawPrefix}"`);
+      valid.push({ itemIdentifier: record.messageId });
+    } catch (err) {
+      if (!(err instanceof MalformedEventError)) throw err;
+      logger.error('malformed event: it will be retried and then moved to the dead-letter queue', { messageId: record.messageId, reason: err.message });
+      malformed.push({ itemIdentifier: record.messageId });
+    }
+  }
+  if (valid.length === 0) return { batchItemFailures: malformed };
+
+  const running = await runInProgress(stateMachineArn);
+  if (running) {
+    logger.info('a run is in progress: deferring the upload events until it ends', { runningExecution: running, deferredEvents: valid.length });
+    return { batchItemFailures: [...malformed, ...valid] };
+  }
+
+  const objects = await listSnapshot(bucket, rawPrefix);
+  if (objects.length === 0) {
+    logger.warn('no data objects under the raw prefix (deleted since the upload?): nothing to train on', { bucket, rawPrefix });
+    return { batchItemFailures: malformed };
+  }
+  const manifest = buildManifest(bucket, rawPrefix, objects);
+  const key = manifestKey(manifest.runId);
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(manifest, null, 2), ContentType: 'application/json' }));
+
+  const input: RetrainingInput = { runId: manifest.runId, manifest: { bucket, key, hash: manifest.hash, objectCount: objects.length } };
+  try {
+    const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: manifest.runId, input: JSON.stringify(input) }));
+    logger.info('started retraining', { runId: manifest.runId, executionArn: started.executionArn, objects: objects.length, events: valid.length });
+  } catch (err) {
+    if (!(err instanceof ExecutionAlreadyExists)) throw err;
+    logger.info('this data snapshot already had its run: nothing to do', { runId: manifest.runId });
+  }
+  return { batchItemFailures: malformed };
+}

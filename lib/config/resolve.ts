@@ -1,0 +1,39 @@
+import type { ParsedConfig } from './schema';
+
+type Direction = 'maximize' | 'minimize';
+
+/** The config with every derived default filled in: what the constructs and handlers consume. */
+export interface MlopsConfig extends Omit<ParsedConfig, 'training' | 'evaluation' | 'deployment'> {
+  readonly training: ParsedConfig['training'] & {
+    readonly hyperparameters: Required<ParsedConfig['training']['hyperparameters']>;
+  };
+  readonly evaluation: ParsedConfig['evaluation'] & { readonly metric: string; readonly direction: Direction };
+  readonly deployment: ParsedConfig['deployment'] & { readonly endpointName: string; readonly strategy: 'all-at-once' | 'canary' | 'linear' };
+}
+
+const MAXIMIZED_METRICS = new Set(['auc', 'aucpr', 'map', 'ndcg', 'accuracy', 'f1']);
+
+/** Infers whether a training metric such as "validation:auc" is better when higher. */
+export function metricDirection(metric: string): Direction {
+  const name = metric.split(':').pop() ?? metric;
+  return MAXIMIZED_METRICS.has(name.split('@')[0]) ? 'maximize' : 'minimize';
+}
+
+/** Fills the defaults that depend on other fields (objective, metrics, endpoint name). */
+export function resolveConfig(parsed: ParsedConfig): MlopsConfig {
+  const binary = parsed.dataset.problemType === 'binary';
+  const hp = parsed.training.hyperparameters;
+  const objective = hp.objective ?? (binary ? 'binary:logistic' : 'reg:squarederror');
+  const evalMetric = hp.evalMetric ?? (binary ? 'auc' : 'rmse');
+  const metric = parsed.evaluation.metric ?? `validation:${evalMetric}`;
+  return {
+    ...parsed,
+    training: { ...parsed.training, hyperparameters: { ...hp, objective, evalMetric } },
+    evaluation: { ...parsed.evaluation, metric, direction: parsed.evaluation.direction ?? metricDirection(metric) },
+    deployment: {
+      ...parsed.deployment,
+      endpointName: parsed.deployment.endpointName ?? `${parsed.dataset.name}-endpoint`,
+      strategy: parsed.deployment.strategy ?? (parsed.deployment.compute.type === 'instances' ? 'canary' : 'all-at-once'),
+    },
+  };
+}

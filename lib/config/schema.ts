@@ -1,0 +1,260 @@
+import { z } from 'zod';
+
+/**
+ * The one schema for the whole project config. Every object is strict: an unknown or misspelt
+ * key is an error, never a silently ignored field that falls back to a default.
+ */
+
+const columnName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^\s,"]+$/, 'column names may not contain spaces, commas or quotes');
+
+const column = z
+  .strictObject({
+    /** The CSV header name. */
+    name: columnName,
+    type: z.enum(['numeric', 'categorical', 'boolean']),
+    /** A row whose value is missing in a required column is quarantined. */
+    required: z.boolean().default(false),
+    /** Numeric columns: values below are quarantined. */
+    min: z.number().optional(),
+    /** Numeric columns: values above are quarantined. */
+    max: z.number().optional(),
+    /** Categorical columns: values outside the list are quarantined. */
+    allowedValues: z.array(z.string()).min(1).optional(),
+  })
+  .superRefine((col, ctx) => {
+    if ((col.min !== undefined || col.max !== undefined) && col.type !== 'numeric') {
+      ctx.addIssue({ code: 'custom', path: ['min'], message: `min/max apply only to numeric columns, "${col.name}" is ${col.type}` });
+    }
+    if (col.min !== undefined && col.max !== undefined && col.min > col.max) {
+      ctx.addIssue({ code: 'custom', path: ['max'], message: `max (${col.max}) is below min (${col.min})` });
+    }
+    if (col.allowedValues && col.type !== 'categorical') {
+      ctx.addIssue({ code: 'custom', path: ['allowedValues'], message: `allowedValues applies only to categorical columns, "${col.name}" is ${col.type}` });
+    }
+  });
+
+const dataset = z
+  .strictObject({
+    /** Short name used in resource names and metrics, e.g. "churn". */
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,23}$/, 'use 1-24 lower-case letters, digits or hyphens, starting with a letter'),
+    targetColumn: columnName,
+    problemType: z.enum(['binary', 'regression']),
+    /** Binary problems: the target value that is encoded as 1. */
+    positiveClass: z.string().min(1).optional(),
+    /** A column that identifies a row; it drives the deterministic train/validation split. */
+    idColumn: columnName.optional(),
+    columns: z.array(column).min(2),
+  })
+  .superRefine((ds, ctx) => {
+    const seen = new Set<string>();
+    ds.columns.forEach((col, i) => {
+      if (seen.has(col.name)) ctx.addIssue({ code: 'custom', path: ['columns', i, 'name'], message: `duplicate column "${col.name}"` });
+      seen.add(col.name);
+    });
+    const target = ds.columns.find((c) => c.name === ds.targetColumn);
+    if (!target) {
+      ctx.addIssue({ code: 'custom', path: ['targetColumn'], message: `"${ds.targetColumn}" is not one of the configured columns` });
+    } else if (ds.problemType === 'regression' && target.type !== 'numeric') {
+      ctx.addIssue({ code: 'custom', path: ['targetColumn'], message: `a regression target must be numeric, "${target.name}" is ${target.type}` });
+    }
+    if (ds.problemType === 'binary' && ds.positiveClass === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['positiveClass'], message: 'required when problemType is "binary"' });
+    }
+    if (ds.problemType === 'regression' && ds.positiveClass !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['positiveClass'], message: 'only applies when problemType is "binary"' });
+    }
+    if (ds.idColumn !== undefined && !seen.has(ds.idColumn)) {
+      ctx.addIssue({ code: 'custom', path: ['idColumn'], message: `"${ds.idColumn}" is not one of the configured columns` });
+    }
+    if (ds.idColumn !== undefined && ds.idColumn === ds.targetColumn) {
+      ctx.addIssue({ code: 'custom', path: ['idColumn'], message: 'the id column cannot be the target' });
+    }
+  });
+
+const s3Prefix = z.string().regex(/^[a-z0-9][a-z0-9!_.*'()-]*\/$/i, 'an S3 key prefix ending in "/", e.g. "raw/"');
+
+const retraining = z.strictObject({
+  /** Uploads under this prefix of the data bucket start retraining. */
+  rawPrefix: s3Prefix.default('raw/'),
+  /** SQS batching window: uploads within this many seconds start one run. SQS allows 0-300. */
+  debounceSeconds: z.number().int().min(0).max(300).default(60),
+  /** A run fails when more than this share of rows is quarantined. */
+  maxBadRowShare: z.number().min(0).max(1).default(0.05),
+  /**
+   * While a run is in progress new uploads wait in the queue: the trigger retries after this many
+   * seconds (the queue's visibility timeout).
+   */
+  retryIntervalSeconds: z.number().int().min(60).max(43_200).default(600),
+  /** Deliveries before a waiting upload event moves to the dead-letter queue (and alarms). */
+  maxDeliveryAttempts: z.number().int().min(1).max(1000).default(36),
+});
+
+const hyperparameters = z.strictObject({
+  /** Defaults to binary:logistic for binary problems and reg:squarederror for regression. */
+  objective: z.enum(['binary:logistic', 'reg:squarederror']).optional(),
+  numRound: z.number().int().min(1).max(10_000).default(200),
+  maxDepth: z.number().int().min(1).max(20).default(5),
+  eta: z.number().gt(0).max(1).default(0.2),
+  subsample: z.number().gt(0).max(1).default(0.8),
+  minChildWeight: z.number().min(0).default(1),
+  lambda: z.number().min(0).default(1),
+  /** Defaults to auc for binary problems and rmse for regression. */
+  evalMetric: z.enum(['auc', 'logloss', 'error', 'rmse', 'mae']).optional(),
+  earlyStoppingRounds: z.number().int().min(1).max(1000).default(20),
+});
+
+const training = z
+  .strictObject({
+    /** Version tag of the SageMaker built-in XGBoost image. */
+    xgboostVersion: z.enum(['1.7-1', '1.5-1', '1.3-1']).default('1.7-1'),
+    hyperparameters: hyperparameters.default(hyperparameters.parse({})),
+    instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'a SageMaker instance type, e.g. "ml.m5.large"').default('ml.m5.large'),
+    instanceCount: z.number().int().min(1).max(100).default(1),
+    volumeSizeGb: z.number().int().min(1).max(16_384).default(10),
+    maxRuntimeSeconds: z.number().int().min(60).max(432_000).default(3600),
+    spot: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        /** Must be at least maxRuntimeSeconds (SageMaker's rule). */
+        maxWaitSeconds: z.number().int().min(60).max(432_000).default(7200),
+      })
+      .default({ enabled: false, maxWaitSeconds: 7200 }),
+  })
+  .superRefine((t, ctx) => {
+    if (t.spot.enabled && t.spot.maxWaitSeconds < t.maxRuntimeSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['spot', 'maxWaitSeconds'],
+        message: `must be >= training.maxRuntimeSeconds (${t.maxRuntimeSeconds}) when spot training is enabled`,
+      });
+    }
+  });
+
+const evaluation = z.strictObject({
+  /** A metric from the training job's FinalMetricDataList, e.g. "validation:auc". */
+  metric: z.string().regex(/^(train|validation):[a-z0-9@-]+$/, 'a training job metric such as "validation:auc"').optional(),
+  direction: z.enum(['maximize', 'minimize']).optional(),
+  /** The new model is rejected when its metric is worse than this, production or not. */
+  minimumValue: z.number().optional(),
+  /** How much better than the production model the new one must be (absolute, in metric units). */
+  minimumImprovement: z.number().min(0).default(0),
+});
+
+const instancesMode = z.strictObject({
+  type: z.literal('instances'),
+  instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'a SageMaker instance type, e.g. "ml.m5.large"').default('ml.m5.large'),
+  instanceCount: z.number().int().min(1).max(100).default(1),
+});
+const serverlessMode = z.strictObject({
+  type: z.literal('serverless'),
+  memorySizeMb: z.union([1024, 2048, 3072, 4096, 5120, 6144].map((n) => z.literal(n)) as [z.ZodLiteral<number>, z.ZodLiteral<number>]).default(2048),
+  maxConcurrency: z.number().int().min(1).max(200).default(5),
+});
+
+const deployment = z
+  .strictObject({
+    /** Stable endpoint name; defaults to "<dataset>-endpoint". */
+    endpointName: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'up to 63 letters, digits or hyphens').optional(),
+    compute: z.discriminatedUnion('type', [instancesMode, serverlessMode]).default({ type: 'serverless', memorySizeMb: 2048, maxConcurrency: 5 }),
+    /** Defaults to "canary" on instances and "all-at-once" (the only choice) on serverless. */
+    strategy: z.enum(['all-at-once', 'canary', 'linear']).optional(),
+    /** Canary: share of capacity that gets the new model first. Linear: the step size. */
+    trafficStepPercent: z.number().int().min(1).max(99).default(10),
+    /** How long each traffic step is watched by the rollback alarms before the next one. */
+    bakeTimeSeconds: z.number().int().min(0).max(3600).default(300),
+    approval: z.enum(['auto', 'manual']).default('auto'),
+  })
+  .superRefine((d, ctx) => {
+    // SageMaker blue/green traffic shifting needs instance-backed variants.
+    if (d.compute.type === 'serverless' && d.strategy !== undefined && d.strategy !== 'all-at-once') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['strategy'],
+        message: `"${d.strategy}" traffic shifting needs compute.type "instances"; serverless endpoints support "all-at-once" only`,
+      });
+    }
+  });
+
+const monitoring = z.strictObject({
+  /** EventBridge schedule of the drift check, e.g. "rate(15 minutes)" or "cron(0 * * * ? *)". */
+  schedule: z
+    .string()
+    .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$/, 'an EventBridge schedule expression, e.g. "rate(1 hour)"')
+    .default('rate(1 hour)'),
+  samplingPercent: z.number().int().min(1).max(100).default(100),
+  /** A drift window with fewer captured records reports "insufficient data" instead of a verdict. */
+  minWindowRecords: z.number().int().min(1).default(1000),
+  /** Days that captured requests are kept. */
+  captureRetentionDays: z.number().int().min(1).max(3650).default(30),
+  thresholds: z
+    .strictObject({
+      /** Jensen-Shannon distance (base 2) above which a feature is drifted. */
+      jensenShannon: z.number().gt(0).max(1).default(0.1),
+      /** Population stability index above which a feature is drifted. */
+      psi: z.number().gt(0).default(0.2),
+      /** Share of drifted features above which the data set is drifted. */
+      driftedShare: z.number().gt(0).max(1).default(0.5),
+    })
+    .default({ jensenShannon: 0.1, psi: 0.2, driftedShare: 0.5 }),
+  /** The drift alarm fires when datapointsToAlarm of the last evaluationPeriods checks are drifted. */
+  evaluationPeriods: z.number().int().min(1).max(24).default(3),
+  datapointsToAlarm: z.number().int().min(1).max(24).default(2),
+  retrainOnDrift: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      cooldownHours: z.number().int().min(1).max(720).default(24),
+    })
+    .default({ enabled: false, cooldownHours: 24 }),
+});
+
+const notifications = z.strictObject({
+  emails: z.array(z.email()).default([]),
+});
+
+export const configSchema = z
+  .strictObject({
+    /** "retain" keeps data buckets and the key on stack deletion; "destroy" is for disposable dev stacks. */
+    removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
+    dataset,
+    retraining: retraining.default(retraining.parse({})),
+    training: training.default(training.parse({})),
+    evaluation: evaluation.default(evaluation.parse({})),
+    deployment: deployment.default(deployment.parse({})),
+    monitoring: monitoring.default(monitoring.parse({})),
+    notifications: notifications.default({ emails: [] }),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.monitoring.datapointsToAlarm > cfg.monitoring.evaluationPeriods) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['monitoring', 'datapointsToAlarm'],
+        message: `must be <= monitoring.evaluationPeriods (${cfg.monitoring.evaluationPeriods})`,
+      });
+    }
+    const objective = cfg.training.hyperparameters.objective;
+    const binary = cfg.dataset.problemType === 'binary';
+    if (objective && (objective === 'binary:logistic') !== binary) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'hyperparameters', 'objective'],
+        message: `"${objective}" does not fit problemType "${cfg.dataset.problemType}"`,
+      });
+    }
+    const evalMetric = cfg.training.hyperparameters.evalMetric;
+    if (evalMetric && ['auc', 'logloss', 'error'].includes(evalMetric) !== binary) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'hyperparameters', 'evalMetric'],
+        message: `"${evalMetric}" does not fit problemType "${cfg.dataset.problemType}"`,
+      });
+    }
+  });
+
+/** The config as written in a file (defaults optional). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The config as parsed, before derived defaults are resolved. */
+export type ParsedConfig = z.output<typeof configSchema>;
