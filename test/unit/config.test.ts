@@ -90,7 +90,7 @@ describe('config', () => {
   });
 
   test('GIVEN a missing file WHEN loaded THEN the error names it', () => {
-    expect(() => loadConfig('/nonexistent/config.json')).toThrow(/Invalid config \/nonexistent\/config.json:\n  - cannot read the file/);
+    expect(() => loadConfig('/nonexistent/config.json')).toThrow(/Invalid config \/nonexistent\/config.json:\n {2}- cannot read the file/);
   });
 
   test('GIVEN a bad config file WHEN the CDK app runs THEN synth fails naming the file and field', () => {

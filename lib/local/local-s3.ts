@@ -1,0 +1,66 @@
+import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+interface S3rverInstance {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+  on(event: 'event', listener: (event: { Records: unknown[] }) => void): void;
+}
+type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
+// s3rver ships no type declarations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3rver = require('s3rver') as S3rverConstructor;
+
+/** s3rver's built-in account accepts only this key pair. */
+export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+export const LOCAL_REGION = 'us-east-1';
+
+export interface LocalS3Options {
+  readonly buckets: readonly string[];
+  /** @default - a new temporary directory */
+  readonly directory?: string;
+  /** @default 0 (a free port) */
+  readonly port?: number;
+}
+
+/** A real S3 HTTP server on loopback (s3rver) that stores objects on disk. */
+export interface LocalS3 {
+  readonly endpoint: string;
+  readonly directory: string;
+  /** Environment for unmodified SDK v3 clients (and the Debian `aws` CLI) to use this server. */
+  readonly clientEnv: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
+  const directory = options.directory ?? mkdtempSync(path.join(tmpdir(), 'mlops-s3-'));
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: options.port ?? 0,
+    silent: true,
+    directory,
+    configureBuckets: options.buckets.map((name) => ({ name, configs: [] })),
+  });
+  let address: AddressInfo;
+  try {
+    address = await server.run();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`local S3: port ${options.port} on 127.0.0.1 is already in use; choose another with --s3-port or stop the other process`, { cause: err });
+    throw err;
+  }
+  const endpoint = `http://127.0.0.1:${address.port}`;
+  return {
+    endpoint,
+    directory,
+    clientEnv: {
+      AWS_ENDPOINT_URL_S3: endpoint,
+      AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+      AWS_REGION: LOCAL_REGION,
+    },
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,93 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { MlopsStack } from '../../lib/stacks/mlops-stack';
+import { newStack, synthMlopsStack } from '../helpers/app';
+import { makeConfig } from '../helpers/config';
+
+function violationsOf(stack: Stack): string[] {
+  const report = new AwsSolutionsChecks(stack.node.scope).validateScope(stack);
+  return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
+}
+
+const id = (stack: Stack, c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
+
+describe('MlopsStack', () => {
+  test('GIVEN the default config THEN cdk-nag AwsSolutions finds no unacknowledged violation', () => {
+    const { stack } = synthMlopsStack();
+    expect(violationsOf(stack)).toEqual([]);
+  });
+
+  test('GIVEN a disposable dev stack THEN cdk-nag is still clean', () => {
+    const { stack } = synthMlopsStack(makeConfig({ removalPolicy: 'destroy' }));
+    expect(violationsOf(stack)).toEqual([]);
+  });
+
+  test('GIVEN a bare bucket (negative control) THEN cdk-nag reports it, so a clean report means something', () => {
+    const stack = newStack();
+    new s3.Bucket(stack, 'Bare');
+    expect(violationsOf(stack)).toEqual(expect.arrayContaining(['AwsSolutions-S1 at TestStack/Bare/Resource', 'AwsSolutions-S10 at TestStack/Bare/Resource']));
+  });
+
+  test('GIVEN the stack THEN every IAM statement with a "*" resource is one of the acknowledged, reasoned ones', () => {
+    const { stack, template } = synthMlopsStack();
+    const wildcard = Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([logicalId, policy]) =>
+      (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+        .filter((s) => [s.Resource].flat().includes('*'))
+        .map((s) => ({ logicalId, actions: [s.Action].flat() })),
+    );
+    // Step Functions log delivery and X-Ray have no resource-level permissions (acknowledged in the stack).
+    const pipelinePolicy = id(stack, stack.pipeline.role.node.findChild('DefaultPolicy'));
+    expect(wildcard.map((w) => w.logicalId)).toEqual([pipelinePolicy]);
+    expect(wildcard[0].actions.every((a) => a.startsWith('logs:') || a.startsWith('xray:'))).toBe(true);
+  });
+
+  test('GIVEN email addresses THEN the KMS-encrypted, TLS-only topic has one subscription each', () => {
+    const { stack, template } = synthMlopsStack(makeConfig({ notifications: { emails: ['ml-team@example.com', 'oncall@example.com'] } }));
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [id(stack, stack.dataLake.key), 'Arn'] } });
+    template.resourceCountIs('AWS::SNS::Subscription', 2);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: id(stack, stack.notifications.topic) } });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  test('GIVEN the stack THEN CloudWatch may use the key to publish alarms to the encrypted topic', () => {
+    const { template } = synthMlopsStack();
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] })]) },
+    });
+  });
+
+  test('GIVEN the stack THEN a dead-lettered upload event raises an alarm that notifies the topic on alarm and on recovery', () => {
+    const { stack, template } = synthMlopsStack();
+    const topic = { Ref: id(stack, stack.notifications.topic) };
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(stack, stack.trigger.deadLetterQueue), 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [topic],
+      OKActions: [topic],
+    });
+    expect(stack.notifications.alarms).toHaveLength(1);
+  });
+
+  test('GIVEN the config THEN the trigger is wired to the retraining state machine with the configured debounce', () => {
+    const { stack, template } = synthMlopsStack(makeConfig({ retraining: { debounceSeconds: 120, rawPrefix: 'uploads/' } }));
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { STATE_MACHINE_ARN: { Ref: id(stack, stack.pipeline) }, RAW_PREFIX: 'uploads/' } },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { MaximumBatchingWindowInSeconds: 120 });
+  });
+
+  test('GIVEN no account in the environment THEN the stack is environment-agnostic (synth needs no credentials)', () => {
+    const { stack } = synthMlopsStack();
+    expect(Stack.of(stack as MlopsStack).environment).toBe('aws://unknown-account/unknown-region');
+  });
+});
