@@ -93,6 +93,15 @@ const retraining = z.strictObject({
   maxDeliveryAttempts: z.number().int().min(1).max(1000).default(36),
 });
 
+const features = z.strictObject({
+  /** Share of rows (by a hash of the id column or the row) held out for validation. */
+  validationShare: z.number().min(0.05).max(0.5).default(0.2),
+  /** Categories kept per categorical column, by training frequency; the rest share one "other" code. */
+  topCategories: z.number().int().min(1).max(1000).default(50),
+  /** Bins per numeric feature in the drift baseline (quantiles of the training data). */
+  numericBins: z.number().int().min(2).max(100).default(20),
+});
+
 const hyperparameters = z.strictObject({
   /** Defaults to binary:logistic for binary problems and reg:squarederror for regression. */
   objective: z.enum(['binary:logistic', 'reg:squarederror']).optional(),
@@ -221,6 +230,7 @@ export const configSchema = z
     removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
     dataset,
     retraining: retraining.default(retraining.parse({})),
+    features: features.default(features.parse({})),
     training: training.default(training.parse({})),
     evaluation: evaluation.default(evaluation.parse({})),
     deployment: deployment.default(deployment.parse({})),

@@ -1,0 +1,98 @@
+import type { ColumnType, Value } from './validate';
+import { isMissing, parseBoolean, parseNumber } from './values';
+
+/** How one feature is encoded for XGBoost. */
+export type FeatureEncoding =
+  | { readonly name: string; readonly type: 'numeric' }
+  | { readonly name: string; readonly type: 'boolean' }
+  | {
+      readonly name: string;
+      readonly type: 'categorical';
+      /** Category → code, most frequent in training first (code 0). */
+      readonly codes: Readonly<Record<string, number>>;
+      /** Categories seen in training but outside the top K: they share otherCode. */
+      readonly otherValues: readonly string[];
+      readonly otherCode: number;
+      /** Categories never seen in training. */
+      readonly unseenCode: number;
+    };
+
+/** The fitted transform, stored as features/<run>/feature-spec.json and applied again at serving. */
+export interface FeatureSpec {
+  readonly version: 1;
+  readonly problemType: 'binary' | 'regression';
+  readonly target: { readonly name: string; readonly type: ColumnType; readonly positiveClass?: string };
+  /** In output column order (after the label). */
+  readonly features: readonly FeatureEncoding[];
+}
+
+/** Builds category codes by training frequency (ties by value, so the order is stable). */
+export function categoricalEncoding(name: string, counts: ReadonlyMap<string, number>, topK: number): FeatureEncoding {
+  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const codes: Record<string, number> = {};
+  ranked.slice(0, topK).forEach(([value], i) => (codes[value] = i));
+  const top = Math.min(topK, ranked.length);
+  const otherValues = ranked.slice(topK).map(([value]) => value).sort();
+  return { name, type: 'categorical', codes, otherValues, otherCode: top, unseenCode: top + 1 };
+}
+
+const otherSets = new WeakMap<object, ReadonlySet<string>>();
+
+function isOther(encoding: Extract<FeatureEncoding, { type: 'categorical' }>, category: string): boolean {
+  let set = otherSets.get(encoding);
+  if (!set) otherSets.set(encoding, (set = new Set(encoding.otherValues)));
+  return set.has(category);
+}
+
+/**
+ * Encodes one typed feature value as a CSV field: numbers pass through, missing stays empty (XGBoost
+ * treats it as missing), categories become their code. Training output and serving both call this.
+ */
+export function encodeValue(encoding: FeatureEncoding, value: Value): string {
+  if (value === null) return '';
+  if (encoding.type !== 'categorical') return String(value);
+  const code = encoding.codes[value as string];
+  if (code !== undefined) return String(code);
+  return String(isOther(encoding, value as string) ? encoding.otherCode : encoding.unseenCode);
+}
+
+/** The label: 1/0 for the positive class of a binary problem, the number for regression. */
+export function encodeLabel(spec: FeatureSpec, value: Value): string {
+  if (spec.problemType === 'regression') return String(value);
+  const positive = spec.target.positiveClass!;
+  switch (spec.target.type) {
+    case 'boolean':
+      return value === parseBoolean(positive) ? '1' : '0';
+    case 'numeric':
+      return value === parseNumber(positive) ? '1' : '0';
+    default:
+      return value === positive ? '1' : '0';
+  }
+}
+
+/** A serving-time input that does not fit the spec; names the feature. */
+export class ServingInputError extends Error {
+  override readonly name = 'ServingInputError';
+}
+
+/** Serving: encodes a raw record whose fields are the spec's features in order, as training did. */
+export function encodeRawFeatures(spec: FeatureSpec, fields: readonly string[]): string[] {
+  if (fields.length !== spec.features.length) {
+    throw new ServingInputError(`expected ${spec.features.length} features (${spec.features.map((f) => f.name).join(', ')}), got ${fields.length}`);
+  }
+  return spec.features.map((feature, i) => {
+    const text = fields[i].trim();
+    if (isMissing(text)) return '';
+    if (feature.type === 'numeric') {
+      const n = parseNumber(text);
+      if (n === undefined) throw new ServingInputError(`feature "${feature.name}": "${text}" is not a number`);
+      return text; // numbers pass through as written, as in the training output
+    }
+    if (feature.type === 'boolean') {
+      const b = parseBoolean(text);
+      if (b === undefined) throw new ServingInputError(`feature "${feature.name}": "${text}" is not a boolean`);
+      return String(b);
+    }
+    return encodeValue(feature, text);
+  });
+}

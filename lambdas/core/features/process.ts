@@ -1,0 +1,311 @@
+import type { MlopsConfig } from '../../../lib/config/resolve';
+import { CsvParser } from '../csv/csv-parser';
+import type { LineSink } from '../io/line-sink';
+import { BaselineCounter, type Baseline } from './baseline';
+import { categoricalEncoding, encodeLabel, encodeValue, type FeatureEncoding, type FeatureSpec } from './feature-spec';
+import { DEFAULT_SAMPLE_CAPACITY, QuantileSample } from './quantile-sample';
+import { isValidationRecord } from './split';
+import { isBlankRecord, planFile, validateRecord, type ColumnType, type FilePlan, type RowIssue, type Value } from './validate';
+import { isMissing, parseBoolean, parseNumber } from './values';
+
+/**
+ * Validation and feature engineering over any number of CSV files, in two streaming passes:
+ *   1. parse + validate every row, quarantine the bad ones, and gather training statistics
+ *      (category counts, a quantile sample per numeric column);
+ *   2. parse again, encode the accepted rows with the fitted spec into the train/validation
+ *      outputs, and count the baseline exactly into the fixed bins.
+ * Memory is O(columns x (categories + sample)), independent of the data size. The inputs must
+ * not change between the passes (callers pin S3 versions); the row counts are checked to agree.
+ */
+
+export interface DataSource {
+  /** Names the file in errors and in the quarantine, e.g. "raw/2026/data.csv". */
+  readonly name: string;
+  /** Streams the bytes; called once per pass. */
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
+export interface ProcessOptions {
+  readonly dataset: MlopsConfig['dataset'];
+  readonly features: MlopsConfig['features'];
+  readonly maxBadRowShare: number;
+  /** @default DEFAULT_SAMPLE_CAPACITY */
+  readonly sampleCapacity?: number;
+  /** @default the CSV parser's 1 MiB */
+  readonly maxRecordLength?: number;
+}
+
+export interface ProcessOutputs {
+  /** One JSON line per rejected row: file, line, every problem, and the original fields. */
+  readonly quarantine: LineSink;
+  readonly train: LineSink;
+  readonly validation: LineSink;
+}
+
+export interface FileSummary {
+  readonly name: string;
+  readonly rowsRead: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly blankLines: number;
+  /** Header columns the config does not describe; ignored. */
+  readonly unknownColumns: readonly string[];
+}
+
+export interface ProcessSummary {
+  readonly rowsRead: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly rejectedShare: number;
+  /** "column: reason" → rows; a row with several problems counts under each. */
+  readonly rejectedByReason: Readonly<Record<string, number>>;
+  readonly train: number;
+  readonly validation: number;
+  readonly files: readonly FileSummary[];
+}
+
+export interface ProcessResult {
+  readonly spec: FeatureSpec;
+  readonly baseline: Baseline;
+  readonly summary: ProcessSummary;
+}
+
+/** The data cannot produce a training set; the message says which file and why. */
+export class DataValidationError extends Error {
+  override readonly name = 'DataValidationError';
+}
+
+/** Distinct categories counted per column; beyond this, new values count as "other" (bounded memory). */
+const MAX_TRACKED_CATEGORIES = 100_000;
+
+interface Layout {
+  readonly featureIndexes: readonly number[];
+  readonly targetIndex: number;
+  readonly idIndexInConfig: number | undefined;
+}
+
+function layoutOf(dataset: MlopsConfig['dataset']): Layout {
+  const columns = dataset.columns;
+  return {
+    targetIndex: columns.findIndex((c) => c.name === dataset.targetColumn),
+    idIndexInConfig: dataset.idColumn === undefined ? undefined : columns.findIndex((c) => c.name === dataset.idColumn),
+    featureIndexes: columns.flatMap((c, i) => (c.name === dataset.targetColumn || c.name === dataset.idColumn ? [] : [i])),
+  };
+}
+
+/** Streams one file through the parser, handing each data record (with its plan) to `onRow`. */
+async function scanFile(
+  source: DataSource,
+  options: ProcessOptions,
+  onRow: (plan: FilePlan, fields: string[], line: number) => void,
+  drain: () => Promise<void>,
+): Promise<{ plan: FilePlan; rowsRead: number; blankLines: number }> {
+  let plan: FilePlan | undefined;
+  let rowsRead = 0;
+  let blankLines = 0;
+  const parser = new CsvParser({
+    source: source.name,
+    maxRecordLength: options.maxRecordLength,
+    onRecord: (fields, line) => {
+      if (!plan) {
+        if (isBlankRecord(fields)) throw new DataValidationError(`${source.name}: line ${line}: the header line is empty`);
+        plan = planFile(fields, options.dataset, source.name);
+        return;
+      }
+      if (isBlankRecord(fields)) {
+        blankLines++;
+        return;
+      }
+      rowsRead++;
+      onRow(plan, fields, line);
+    },
+  });
+  for await (const chunk of source.chunks()) {
+    parser.write(chunk);
+    await drain();
+  }
+  parser.end();
+  await drain();
+  if (!plan) throw new DataValidationError(`${source.name}: the file is empty`);
+  if (rowsRead === 0) throw new DataValidationError(`${source.name}: the file has a header but no data rows`);
+  return { plan, rowsRead, blankLines };
+}
+
+export async function processDataset(sources: readonly DataSource[], outputs: ProcessOutputs, options: ProcessOptions): Promise<ProcessResult> {
+  if (sources.length === 0) throw new DataValidationError('no input files');
+  const { dataset, features } = options;
+  const layout = layoutOf(dataset);
+  const columns = dataset.columns;
+  const binary = dataset.problemType === 'binary';
+  const drainAll = async () => {
+    await Promise.all([outputs.quarantine.drain(), outputs.train.drain(), outputs.validation.drain()]);
+  };
+
+  // Pass 1: validate, quarantine, split, gather statistics of the training rows.
+  const samples = layout.featureIndexes.map((ci, i) => (columns[ci].type === 'numeric' ? new QuantileSample(options.sampleCapacity ?? DEFAULT_SAMPLE_CAPACITY, i + 1) : undefined));
+  const categoryCounts = layout.featureIndexes.map(() => new Map<string, number>());
+  const rejectedByReason: Record<string, number> = {};
+  const files: FileSummary[] = [];
+  const firstPassSplit = { train: 0, validation: 0 };
+  const values: Value[] = new Array(columns.length);
+  const rejectedLines = sources.map(() => new LineSet());
+  for (const [fileIndex, source] of sources.entries()) {
+    let accepted = 0;
+    let rejected = 0;
+    const scan = await scanFile(
+      source,
+      options,
+      (plan, fields, line) => {
+        const issues = validateRecord(plan, fields, values);
+        if (issues) {
+          rejected++;
+          rejectedLines[fileIndex].add(line);
+          quarantine(outputs.quarantine, source.name, line, issues, fields, rejectedByReason);
+          return;
+        }
+        accepted++;
+        const idField = layout.idIndexInConfig === undefined ? undefined : plan.columns[layout.idIndexInConfig].index;
+        if (isValidationRecord(fields, idField, features.validationShare)) {
+          firstPassSplit.validation++;
+          return;
+        }
+        firstPassSplit.train++;
+        layout.featureIndexes.forEach((ci, i) => {
+          const value = values[ci];
+          if (value === null) return;
+          const sample = samples[i];
+          if (sample) sample.add(value as number);
+          else countCategory(categoryCounts[i], String(value));
+        });
+      },
+      drainAll,
+    );
+    files.push({ name: source.name, rowsRead: scan.rowsRead, accepted, rejected, blankLines: scan.blankLines, unknownColumns: scan.plan.unknownColumns });
+  }
+
+  const rowsRead = files.reduce((n, f) => n + f.rowsRead, 0);
+  const rejected = files.reduce((n, f) => n + f.rejected, 0);
+  const rejectedShare = rejected / rowsRead;
+  if (rejectedShare > options.maxBadRowShare) {
+    const top = Object.entries(rejectedByReason)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([reason, n]) => `${reason} (${n})`)
+      .join('; ');
+    throw new DataValidationError(
+      `${rejected} of ${rowsRead} rows (${(rejectedShare * 100).toFixed(1)}%) were rejected, more than the allowed ${(options.maxBadRowShare * 100).toFixed(1)}% (retraining.maxBadRowShare). Most common: ${top}. Rejected rows are in the quarantine file.`,
+    );
+  }
+  if (firstPassSplit.train === 0 || firstPassSplit.validation === 0) {
+    throw new DataValidationError(`too few valid rows to split into training and validation sets (train ${firstPassSplit.train}, validation ${firstPassSplit.validation})`);
+  }
+
+  const encodings: FeatureEncoding[] = layout.featureIndexes.map((ci, i) => {
+    const column = columns[ci];
+    if (column.type === 'categorical') return categoricalEncoding(column.name, categoryCounts[i], features.topCategories);
+    return { name: column.name, type: column.type };
+  });
+  const target = columns[layout.targetIndex];
+  const spec: FeatureSpec = {
+    version: 1,
+    problemType: dataset.problemType,
+    target: { name: target.name, type: target.type, ...(binary ? { positiveClass: dataset.positiveClass } : {}) },
+    features: encodings,
+  };
+  const edges = samples.map((sample) => (sample ? sample.binEdges(features.numericBins) : []));
+
+  // Pass 2: encode accepted rows into the outputs and count the baseline into the fixed bins.
+  const counter = new BaselineCounter(encodings, edges);
+  const split = { train: 0, validation: 0 };
+  const featureValues: Value[] = new Array(encodings.length);
+  const codes: string[] = new Array(encodings.length);
+  for (const [fileIndex, source] of sources.entries()) {
+    const skip = rejectedLines[fileIndex];
+    await scanFile(
+      source,
+      options,
+      (plan, fields, line) => {
+        if (skip.has(line)) return;
+        const idField = layout.idIndexInConfig === undefined ? undefined : plan.columns[layout.idIndexInConfig].index;
+        const validation = isValidationRecord(fields, idField, features.validationShare);
+        // Rows passed validation in pass 1, so conversions here cannot fail.
+        for (let i = 0; i < encodings.length; i++) {
+          const column = plan.columns[layout.featureIndexes[i]];
+          const text = fields[column.index].trim();
+          if (column.type === 'numeric') {
+            // Numbers pass through as written; only training rows need the value (for the baseline bins).
+            const missing = isMissing(text);
+            codes[i] = missing ? '' : text;
+            featureValues[i] = missing || validation ? null : parseNumber(text)!;
+          } else {
+            featureValues[i] = typedValue(column.type, text);
+            codes[i] = encodeValue(encodings[i], featureValues[i]);
+          }
+        }
+        const targetColumn = plan.columns[layout.targetIndex];
+        const label = encodeLabel(spec, typedValue(targetColumn.type, fields[targetColumn.index].trim()));
+        const output = `${label},${codes.join(',')}`;
+        if (validation) {
+          split.validation++;
+          outputs.validation.write(output);
+        } else {
+          split.train++;
+          outputs.train.write(output);
+          counter.add(featureValues, codes, Number(label));
+        }
+      },
+      drainAll,
+    );
+  }
+  if (split.train !== firstPassSplit.train || split.validation !== firstPassSplit.validation) {
+    throw new DataValidationError('the input changed between the two passes (row counts differ); the snapshot must be immutable');
+  }
+
+  return {
+    spec,
+    baseline: counter.result(samples, binary),
+    summary: { rowsRead, accepted: rowsRead - rejected, rejected, rejectedShare, rejectedByReason, train: split.train, validation: split.validation, files },
+  };
+}
+
+/** The typed value of a field that already passed validation. */
+function typedValue(type: ColumnType, text: string): Value {
+  if (isMissing(text)) return null;
+  if (type === 'numeric') return parseNumber(text)!;
+  if (type === 'boolean') return parseBoolean(text)!;
+  return text;
+}
+
+/** A set of line numbers as a growable bitset: 1 bit per line, so 10 million lines take 1.25 MB. */
+class LineSet {
+  private bits = new Uint8Array(1024);
+
+  add(line: number): void {
+    const byte = line >>> 3;
+    if (byte >= this.bits.length) {
+      const grown = new Uint8Array(Math.max(byte + 1, this.bits.length * 2));
+      grown.set(this.bits);
+      this.bits = grown;
+    }
+    this.bits[byte] |= 1 << (line & 7);
+  }
+
+  has(line: number): boolean {
+    const byte = line >>> 3;
+    return byte < this.bits.length && (this.bits[byte] & (1 << (line & 7))) !== 0;
+  }
+}
+
+function countCategory(counts: Map<string, number>, category: string): void {
+  const n = counts.get(category);
+  if (n !== undefined) counts.set(category, n + 1);
+  else if (counts.size < MAX_TRACKED_CATEGORIES) counts.set(category, 1);
+}
+
+function quarantine(sink: LineSink, file: string, line: number, issues: readonly RowIssue[], fields: readonly string[], byReason: Record<string, number>): void {
+  for (const issue of issues) {
+    const key = `${issue.column}: ${issue.reason}`;
+    byReason[key] = (byReason[key] ?? 0) + 1;
+  }
+  sink.write(JSON.stringify({ file, line, issues, fields }));
+}
