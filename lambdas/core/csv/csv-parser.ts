@@ -41,6 +41,7 @@ export class CsvParser {
   /** 1-based line of the next record's first character. */
   private line = 1;
   private bytesSeen = 0;
+  private pendingEndsWithCR = false;
 
   constructor(private readonly options: CsvParserOptions) {
     this.maxRecordLength = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
@@ -55,8 +56,15 @@ export class CsvParser {
       this.failUtf8(chunk);
     }
     this.bytesSeen += chunk.byteLength;
+    // A record can only complete at a line end: without one, skip re-scanning the pending record
+    // (this keeps very long lines linear instead of quadratic).
+    const canComplete = text.includes('\n') || text.includes('\r') || this.pendingEndsWithCR;
     this.pending = this.pending.length === 0 ? text : this.pending + text;
-    this.parse(false);
+    this.pendingEndsWithCR = text.length > 0 ? text.charCodeAt(text.length - 1) === CR : this.pendingEndsWithCR;
+    if (canComplete) this.parse(false);
+    else if (this.pending.length > this.maxRecordLength) {
+      throw this.tooLong(this.line);
+    }
   }
 
   /** Signals the end of input; a final record without a line end is emitted. */
@@ -188,18 +196,22 @@ export class CsvParser {
       }
       if (!complete) {
         if (length - start > this.maxRecordLength) {
-          throw new CsvFormatError(this.options.source, recordLine, undefined, `a record is longer than the limit of ${this.maxRecordLength} characters (a missing closing quote, or not a CSV file?)`);
+          throw this.tooLong(recordLine);
         }
         break;
       }
       if (pos - start > this.maxRecordLength) {
-        throw new CsvFormatError(this.options.source, recordLine, undefined, `a record is longer than the limit of ${this.maxRecordLength} characters`);
+        throw this.tooLong(recordLine);
       }
       this.line = recordLine + newlines;
       start = pos;
       this.options.onRecord(fields, recordLine);
     }
     this.pending = start >= length ? '' : text.slice(start);
+  }
+
+  private tooLong(line: number): CsvFormatError {
+    return new CsvFormatError(this.options.source, line, undefined, `a record is longer than the limit of ${this.maxRecordLength} characters (a missing closing quote, or not a CSV file?)`);
   }
 
   /** Position after the line end at `pos` (LF, CRLF or a lone CR); -1 if CR ends the buffer mid-stream. */

@@ -69,7 +69,7 @@ describe('CsvParser', () => {
   });
 
   test('GIVEN a line longer than the limit THEN the error names its line, even before it ends', () => {
-    expect(parseError(`a\n${'x'.repeat(100)}\n`, 50).message).toBe('test.csv: line 2: a record is longer than the limit of 50 characters');
+    expect(parseError(`a\n${'x'.repeat(100)}\n`, 50).message).toBe('test.csv: line 2: a record is longer than the limit of 50 characters (a missing closing quote, or not a CSV file?)');
     const parser = new CsvParser({ source: 'big.csv', maxRecordLength: 50, onRecord: () => undefined });
     parser.write(new TextEncoder().encode('a\n'));
     expect(() => parser.write(new TextEncoder().encode('"'.padEnd(80, 'x')))).toThrow('big.csv: line 2: a record is longer than the limit of 50 characters (a missing closing quote, or not a CSV file?)');

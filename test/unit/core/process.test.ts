@@ -1,0 +1,221 @@
+import type { MlopsConfig } from '../../../lib/config';
+import { encodeRawFeatures } from '../../../lambdas/core/features/feature-spec';
+import { DataValidationError, processDataset, type DataSource } from '../../../lambdas/core/features/process';
+import { HeaderError } from '../../../lambdas/core/features/validate';
+import { makeConfig } from '../../helpers/config';
+import { memorySink, textSource } from '../../helpers/sinks';
+
+/** A small data set with every column type and rule. */
+const config: MlopsConfig = makeConfig({
+  dataset: {
+    name: 'subs',
+    targetColumn: 'label',
+    problemType: 'binary',
+    positiveClass: 'yes',
+    idColumn: 'id',
+    columns: [
+      { name: 'id', type: 'categorical', required: true },
+      { name: 'age', type: 'numeric', min: 0, max: 120 },
+      { name: 'plan', type: 'categorical', allowedValues: ['basic', 'pro', 'max'] },
+      { name: 'active', type: 'boolean' },
+      { name: 'city', type: 'categorical' },
+      { name: 'score', type: 'numeric' },
+      { name: 'label', type: 'categorical', allowedValues: ['yes', 'no'] },
+    ],
+  },
+  features: { validationShare: 0.25, topCategories: 2, numericBins: 4 },
+});
+
+const HEADER = 'id,age,plan,active,city,score,label';
+const CITIES = ['paris', 'paris', 'paris', 'rome', 'rome', 'oslo'];
+
+/** n good rows; ids are unique so the split is by id. */
+function goodRows(n: number, from = 0): string[] {
+  return Array.from({ length: n }, (_, k) => {
+    const i = from + k;
+    return `c${i},${20 + (i % 50)},${['basic', 'pro'][i % 2]},${i % 3 === 0 ? 'yes' : 'no'},${CITIES[i % CITIES.length]},,${i % 4 === 0 ? 'yes' : 'no'}`;
+  });
+}
+
+async function run(sources: DataSource[], maxBadRowShare = 0.5) {
+  const outputs = { quarantine: memorySink(), train: memorySink(), validation: memorySink() };
+  const result = await processDataset(sources, outputs, { dataset: config.dataset, features: config.features, maxBadRowShare });
+  return { ...result, outputs };
+}
+
+async function runText(text: string, maxBadRowShare?: number) {
+  return run([textSource('raw/data.csv', text)], maxBadRowShare);
+}
+
+async function failure(text: string, maxBadRowShare?: number): Promise<Error> {
+  try {
+    await runText(text, maxBadRowShare);
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected the run to fail');
+}
+
+function quarantined(outputs: Awaited<ReturnType<typeof run>>['outputs']) {
+  return outputs.quarantine.output.map((l) => JSON.parse(l) as { file: string; line: number; issues: { column: string; value: string; reason: string }[]; fields: string[] });
+}
+
+describe('processDataset: rows', () => {
+  test.each<[string, string, { line: number; column: string; value: string; reason: string }]>([
+    ['a wrong column count', 'c900,30,basic,yes,paris,1', { line: 2, column: '(row)', value: '', reason: 'expected 7 fields, found 6' }],
+    ['a trailing delimiter the header lacks', 'c900,30,basic,yes,paris,1,no,', { line: 2, column: '(row)', value: '', reason: 'expected 7 fields, found 8' }],
+    ['text in a numeric column', 'c900,thirty,basic,yes,paris,1,no', { line: 2, column: 'age', value: 'thirty', reason: 'not a number' }],
+    ['a hex literal in a numeric column', 'c900,0x1F,basic,yes,paris,1,no', { line: 2, column: 'age', value: '0x1F', reason: 'not a number' }],
+    ['a value above the maximum', 'c900,130,basic,yes,paris,1,no', { line: 2, column: 'age', value: '130', reason: 'above the maximum 120' }],
+    ['a value below the minimum', 'c900,-1,basic,yes,paris,1,no', { line: 2, column: 'age', value: '-1', reason: 'below the minimum 0' }],
+    ['a bad boolean', 'c900,30,basic,maybe,paris,1,no', { line: 2, column: 'active', value: 'maybe', reason: 'not a boolean (yes/no, true/false, 1/0)' }],
+    ['a category outside the allowed values', 'c900,30,gold,yes,paris,1,no', { line: 2, column: 'plan', value: 'gold', reason: 'not an allowed value' }],
+    ['a missing target', 'c900,30,basic,yes,paris,1,', { line: 2, column: 'label', value: '', reason: 'missing' }],
+    ['an invalid target', 'c900,30,basic,yes,paris,1,maybe', { line: 2, column: 'label', value: 'maybe', reason: 'not an allowed value' }],
+    ['a missing required id', ',30,basic,yes,paris,1,no', { line: 2, column: 'id', value: '', reason: 'missing' }],
+  ])('GIVEN %s THEN the row is quarantined with its line, column and reason, and good rows continue', async (_case, badRow, issue) => {
+    const { outputs, summary } = await runText([HEADER, badRow, ...goodRows(40)].join('\n'));
+    const { line, ...problem } = issue;
+    expect(quarantined(outputs)).toEqual([{ file: 'raw/data.csv', line, issues: [problem], fields: badRow.split(',') }]);
+    expect(summary).toMatchObject({ rowsRead: 41, accepted: 40, rejected: 1, rejectedByReason: { [`${issue.column}: ${issue.reason}`]: 1 } });
+    expect(outputs.train.output.length + outputs.validation.output.length).toBe(40);
+  });
+
+  test('GIVEN a row with several problems THEN each is listed and the original fields are kept', async () => {
+    const { outputs } = await runText([HEADER, 'c900,abc,gold,maybe,paris,1,no', ...goodRows(20)].join('\r\n'));
+    expect(quarantined(outputs)).toEqual([
+      {
+        file: 'raw/data.csv',
+        line: 2,
+        issues: [
+          { column: 'age', value: 'abc', reason: 'not a number' },
+          { column: 'plan', value: 'gold', reason: 'not an allowed value' },
+          { column: 'active', value: 'maybe', reason: 'not a boolean (yes/no, true/false, 1/0)' },
+        ],
+        fields: ['c900', 'abc', 'gold', 'maybe', 'paris', '1', 'no'],
+      },
+    ]);
+  });
+
+  test('GIVEN quoted fields with embedded newlines THEN quarantine line numbers point at the row start in the file', async () => {
+    const text = [HEADER, 'c1,30,basic,yes,"multi\nline city",,no', 'c2,x,basic,yes,paris,,no', ...goodRows(20, 10)].join('\n');
+    const { outputs } = await runText(text);
+    expect(quarantined(outputs).map((q) => q.line)).toEqual([4]);
+  });
+
+  test('GIVEN empty lines THEN they are skipped and counted, not rows', async () => {
+    const { summary } = await runText([HEADER, '', ...goodRows(20), '', ''].join('\n'));
+    expect(summary.files[0]).toMatchObject({ rowsRead: 20, blankLines: 2, rejected: 0 });
+  });
+
+  test('GIVEN a missing optional value THEN the row is kept and the value is empty in the output (XGBoost missing)', async () => {
+    const { outputs, spec } = await runText([HEADER, ...goodRows(30)].join('\n'));
+    const scoreIndex = spec.features.findIndex((f) => f.name === 'score') + 1;
+    for (const line of [...outputs.train.output, ...outputs.validation.output]) expect(line.split(',')[scoreIndex]).toBe('');
+  });
+
+  test('GIVEN an all-missing column THEN the baseline says so and has no bins to judge', async () => {
+    const { baseline } = await runText([HEADER, ...goodRows(30)].join('\n'));
+    expect(baseline.features.find((f) => f.name === 'score')).toMatchObject({ type: 'numeric', missingShare: 1, edges: [], counts: [0] });
+  });
+
+  test('GIVEN too many bad rows THEN the run fails with the share, the limit and the commonest reasons', async () => {
+    const bad = Array.from({ length: 10 }, (_, i) => `c${900 + i},old,basic,yes,paris,,no`);
+    const err = await failure([HEADER, ...bad, ...goodRows(30)].join('\n'), 0.2);
+    expect(err).toBeInstanceOf(DataValidationError);
+    expect(err.message).toBe(
+      '10 of 40 rows (25.0%) were rejected, more than the allowed 20.0% (retraining.maxBadRowShare). Most common: age: not a number (10). Rejected rows are in the quarantine file.',
+    );
+  });
+});
+
+describe('processDataset: files', () => {
+  test.each<[string, string, string]>([
+    ['an empty file', '', 'raw/data.csv: the file is empty'],
+    ['a header-only file', `${HEADER}\n`, 'raw/data.csv: the file has a header but no data rows'],
+    ['a missing column', 'id,age,plan,active,city,label\nc1,1,basic,yes,paris,no\n', 'raw/data.csv: line 1: missing column "score" (header has: id, age, plan, active, city, label)'],
+    ['a duplicate header', 'id,age,plan,active,city,score,label,age\n', 'raw/data.csv: line 1, column 8: duplicate header "age" (also column 2)'],
+    ['a huge line', `${HEADER}\nc1,30,basic,yes,${'x'.repeat(1_100_000)},,no\n`, 'raw/data.csv: line 2: a record is longer than the limit of 1048576 characters (a missing closing quote, or not a CSV file?)'],
+  ])('GIVEN %s THEN the run fails with a message naming the file', async (_case, text, message) => {
+    const err = await failure(text);
+    expect(err.message).toBe(message);
+    expect(err instanceof DataValidationError || err instanceof HeaderError || err.name === 'CsvFormatError').toBe(true);
+  });
+
+  test('GIVEN a file that is not UTF-8 (Latin-1) THEN the run fails naming the file, line and byte', async () => {
+    const bytes = Buffer.concat([Buffer.from(`${HEADER}\nc1,30,basic,yes,par`), Buffer.from([0xe9]), Buffer.from(',,no\n')]);
+    const source: DataSource = { name: 'raw/latin1.csv', chunks: async function* () { yield bytes; } };
+    await expect(run([source])).rejects.toThrow('raw/latin1.csv: line 2: not valid UTF-8 (byte offset 56); save the file as UTF-8');
+  });
+
+  test('GIVEN columns in another order and an unknown extra column THEN the output is identical and the extra column is reported', async () => {
+    const rows = goodRows(40);
+    const canonical = await runText([HEADER, ...rows].join('\n'));
+    const reordered = rows.map((r) => {
+      const [id, age, plan, active, city, score, label] = r.split(',');
+      return [label, 'ignored', city, score, active, plan, age, id].join(',');
+    });
+    const shuffled = await runText(['label,notes,city,score,active,plan,age,id', ...reordered].join('\n'));
+    expect(shuffled.outputs.train.output).toEqual(canonical.outputs.train.output);
+    expect(shuffled.outputs.validation.output).toEqual(canonical.outputs.validation.output);
+    expect(shuffled.summary.files[0].unknownColumns).toEqual(['notes']);
+  });
+
+  test('GIVEN several files THEN all rows are processed and quarantine names each file', async () => {
+    const { summary, outputs } = await run([
+      textSource('raw/a.csv', [HEADER, ...goodRows(20), 'c900,x,basic,yes,paris,,no'].join('\n')),
+      textSource('raw/b.csv', [HEADER, ...goodRows(20, 20)].join('\n')),
+    ]);
+    expect(summary.files.map((f) => [f.name, f.rowsRead, f.rejected])).toEqual([['raw/a.csv', 21, 1], ['raw/b.csv', 20, 0]]);
+    expect(quarantined(outputs)[0]).toMatchObject({ file: 'raw/a.csv', line: 22 });
+    expect(summary.train + summary.validation).toBe(40);
+  });
+});
+
+describe('processDataset: features', () => {
+  test('GIVEN training rows THEN the output is SageMaker XGBoost CSV: no header, label first, features in spec order', async () => {
+    const { outputs, spec } = await runText([HEADER, ...goodRows(60)].join('\n'));
+    expect(spec.features.map((f) => f.name)).toEqual(['age', 'plan', 'active', 'city', 'score']);
+    for (const line of outputs.train.output) expect(line).toMatch(/^[01],\d+,\d,[01],\d,$/);
+  });
+
+  test('GIVEN category frequencies THEN codes rank by training frequency with one code for "other" and one for unseen', async () => {
+    const { spec } = await runText([HEADER, ...goodRows(120)].join('\n'));
+    const city = spec.features.find((f) => f.name === 'city');
+    expect(city).toEqual({ name: 'city', type: 'categorical', codes: { paris: 0, rome: 1 }, otherValues: ['oslo'], otherCode: 2, unseenCode: 3 });
+  });
+
+  test('GIVEN the same rows THEN serving-time encoding equals the training output exactly', async () => {
+    const rows = goodRows(80);
+    const { outputs, spec } = await runText([HEADER, ...rows].join('\n'));
+    const byId = new Map(rows.map((r) => [r.split(',')[0], r.split(',')]));
+    const encoded = [...byId.values()].map((f) => `${f[6] === 'yes' ? 1 : 0},${encodeRawFeatures(spec, [f[1], f[2], f[3], f[4], f[5]]).join(',')}`);
+    expect([...outputs.train.output, ...outputs.validation.output].sort()).toEqual(encoded.sort());
+    const cityCodes = spec.features[3];
+    expect(encodeRawFeatures(spec, ['30', 'basic', 'no', 'oslo', ''])[3]).toBe(String((cityCodes as { otherCode: number }).otherCode));
+    expect(encodeRawFeatures(spec, ['30', 'basic', 'no', 'berlin', ''])[3]).toBe(String((cityCodes as { unseenCode: number }).unseenCode));
+    expect(() => encodeRawFeatures(spec, ['old', 'basic', 'no', 'oslo', ''])).toThrow('feature "age": "old" is not a number');
+  });
+
+  test('GIVEN the same ids THEN each row lands in the same split on every run, whatever else the data holds', async () => {
+    const first = await runText([HEADER, ...goodRows(100)].join('\n'));
+    const second = await runText([HEADER, ...goodRows(100, 50), ...goodRows(50)].join('\n'));
+    // Rows 0..99 appear in both runs: their label/feature lines must be in the same split.
+    expect(second.outputs.validation.output).toEqual(expect.arrayContaining(first.outputs.validation.output));
+    expect(first.summary.validation).toBeGreaterThan(10);
+    expect(first.summary.validation).toBeLessThan(45);
+  });
+
+  test('GIVEN numeric training values THEN the baseline bins hold exact counts and quantile edges', async () => {
+    const { baseline, summary } = await runText([HEADER, ...goodRows(200)].join('\n'));
+    const age = baseline.features.find((f) => f.name === 'age')!;
+    expect(age.type).toBe('numeric');
+    if (age.type !== 'numeric') return;
+    expect(age.counts.reduce((a, b) => a + b, 0)).toBe(summary.train);
+    expect(age.edges).toHaveLength(3);
+    expect(age.edgeMethod).toEqual({ kind: 'exact', sampleSize: summary.train, rankErrorBound: 0 });
+    // Quartile bins of a near-uniform column hold about a quarter each.
+    for (const count of age.counts) expect(count / summary.train).toBeGreaterThan(0.15);
+    expect(baseline.label.positiveShare).toBeCloseTo(0.25, 1);
+  });
+});
