@@ -37,7 +37,7 @@ const column = z
     }
   });
 
-const dataset = z
+export const datasetSchema = z
   .strictObject({
     /** Short name used in resource names and metrics, e.g. "churn". */
     name: z.string().regex(/^[a-z][a-z0-9-]{0,23}$/, 'use 1-24 lower-case letters, digits or hyphens, starting with a letter'),
@@ -93,7 +93,7 @@ const retraining = z.strictObject({
   maxDeliveryAttempts: z.number().int().min(1).max(1000).default(36),
 });
 
-const features = z.strictObject({
+export const featuresSchema = z.strictObject({
   /** Share of rows (by a hash of the id column or the row) held out for validation. */
   validationShare: z.number().min(0.05).max(0.5).default(0.2),
   /** Categories kept per categorical column, by training frequency; the rest share one "other" code. */
@@ -228,9 +228,9 @@ export const configSchema = z
   .strictObject({
     /** "retain" keeps data buckets and the key on stack deletion; "destroy" is for disposable dev stacks. */
     removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
-    dataset,
+    dataset: datasetSchema,
     retraining: retraining.default(retraining.parse({})),
-    features: features.default(features.parse({})),
+    features: featuresSchema.default(featuresSchema.parse({})),
     training: training.default(training.parse({})),
     evaluation: evaluation.default(evaluation.parse({})),
     deployment: deployment.default(deployment.parse({})),

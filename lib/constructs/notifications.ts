@@ -1,5 +1,6 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -21,12 +22,21 @@ export interface NotificationsProps {
  */
 export class Notifications extends Construct {
   readonly topic: sns.Topic;
+  private readonly key: kms.IKey;
   private readonly alarmList: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
+    this.key = props.key;
     this.topic = new sns.Topic(this, 'Topic', { masterKey: props.key, enforceSSL: true });
     for (const email of props.emails ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+  }
+
+  /** Lets a principal publish to the encrypted topic (sns:Publish and the key's data-key actions). */
+  grantPublish(grantee: iam.IGrantable): void {
+    // Explicit statements: Topic.grantPublish would add the wildcard action kms:GenerateDataKey*.
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.key.keyArn] }));
   }
 
   /** Every alarm created through addAlarm. */

@@ -1,11 +1,10 @@
-import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { MlopsConfig } from '../config';
 import { DataLake } from '../constructs/data-lake';
 import { Notifications } from '../constructs/notifications';
+import { RetrainingPipeline } from '../constructs/retraining-pipeline';
 import { RetrainingTrigger } from '../constructs/retraining-trigger';
 
 export interface MlopsStackProps extends StackProps {
@@ -17,7 +16,7 @@ export class MlopsStack extends Stack {
   readonly dataLake: DataLake;
   readonly notifications: Notifications;
   readonly trigger: RetrainingTrigger;
-  readonly pipeline: sfn.StateMachine;
+  readonly pipeline: RetrainingPipeline;
 
   constructor(scope: Construct, id: string, props: MlopsStackProps) {
     super(scope, id, props);
@@ -29,24 +28,17 @@ export class MlopsStack extends Stack {
     this.dataLake.allowServiceToUseKey('cloudwatch.amazonaws.com');
     this.notifications = new Notifications(this, 'Notifications', { key: this.dataLake.key, emails: config.notifications.emails });
 
-    // The retraining steps arrive with the training pipeline; until then a run records its input.
-    this.pipeline = new sfn.StateMachine(this, 'RetrainingPipeline', {
-      definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(this, 'RecordSnapshot')),
-      tracingEnabled: true,
-      logs: {
-        destination: new logs.LogGroup(this, 'PipelineLogs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy }),
-        level: sfn.LogLevel.ALL,
-      },
-    });
-    Validations.of(this.pipeline.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray trace segments and CloudWatch Logs delivery (logs:CreateLogDelivery and friends) have no resource-level permissions.',
+    this.pipeline = new RetrainingPipeline(this, 'RetrainingPipeline', {
+      dataLake: this.dataLake,
+      config,
+      notifications: this.notifications,
+      logRemovalPolicy: removalPolicy,
     });
 
     this.trigger = new RetrainingTrigger(this, 'RetrainingTrigger', {
       dataBucket: this.dataLake.dataBucket,
       key: this.dataLake.key,
-      stateMachine: this.pipeline,
+      stateMachine: this.pipeline.stateMachine,
       rawPrefix: config.retraining.rawPrefix,
       debounce: Duration.seconds(config.retraining.debounceSeconds),
       retryInterval: Duration.seconds(config.retraining.retryIntervalSeconds),

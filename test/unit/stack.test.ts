@@ -38,7 +38,7 @@ describe('MlopsStack', () => {
         .map((s) => ({ logicalId, actions: [s.Action].flat() })),
     );
     // Step Functions log delivery and X-Ray have no resource-level permissions (acknowledged in the stack).
-    const pipelinePolicy = id(stack, stack.pipeline.role.node.findChild('DefaultPolicy'));
+    const pipelinePolicy = id(stack, stack.pipeline.stateMachine.role.node.findChild('DefaultPolicy'));
     expect(wildcard.map((w) => w.logicalId)).toEqual([pipelinePolicy]);
     expect(wildcard[0].actions.every((a) => a.startsWith('logs:') || a.startsWith('xray:'))).toBe(true);
   });
@@ -81,7 +81,7 @@ describe('MlopsStack', () => {
   test('GIVEN the config THEN the trigger is wired to the retraining state machine with the configured debounce', () => {
     const { stack, template } = synthMlopsStack(makeConfig({ retraining: { debounceSeconds: 120, rawPrefix: 'uploads/' } }));
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: { STATE_MACHINE_ARN: { Ref: id(stack, stack.pipeline) }, RAW_PREFIX: 'uploads/' } },
+      Environment: { Variables: { STATE_MACHINE_ARN: { Ref: id(stack, stack.pipeline.stateMachine) }, RAW_PREFIX: 'uploads/' } },
     });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { MaximumBatchingWindowInSeconds: 120 });
   });

@@ -1,0 +1,69 @@
+/** Just enough of a synthesized CloudFormation template to find and render resources locally. */
+export interface CfnTemplate {
+  readonly Resources: Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown> }>;
+}
+
+export const LOCAL_ACCOUNT = '000000000000';
+
+export interface RenderOptions {
+  readonly region: string;
+  /** Physical names chosen locally for resources (e.g. bucket names), by logical id. */
+  readonly physicalNames?: Readonly<Record<string, string>>;
+}
+
+/** The physical id a resource gets locally: a chosen name, or an ARN built from its logical id. */
+function physicalId(template: CfnTemplate, logicalId: string, attribute: string | undefined, options: RenderOptions): string {
+  const chosen = options.physicalNames?.[logicalId];
+  const resource = template.Resources[logicalId];
+  if (!resource) throw new Error(`the template has no resource "${logicalId}"`);
+  const arnBase = (service: string, path: string) => `arn:aws:${service}:${options.region}:${LOCAL_ACCOUNT}:${path}`;
+  const name = chosen ?? logicalId;
+  switch (resource.Type) {
+    case 'AWS::Lambda::Function':
+      return attribute === 'Arn' || attribute === undefined ? arnBase('lambda', `function:${name}`) : name;
+    case 'AWS::SNS::Topic':
+      return attribute === 'TopicName' ? name : arnBase('sns', name);
+    case 'AWS::StepFunctions::StateMachine':
+      return attribute === 'Name' ? name : arnBase('states', `stateMachine:${name}`);
+    case 'AWS::S3::Bucket':
+      return attribute === 'Arn' ? `arn:aws:s3:::${name}` : name;
+    case 'AWS::IAM::Role':
+      return attribute === 'Arn' ? `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}` : name;
+    default:
+      return attribute === 'Arn' ? arnBase(resource.Type.split('::')[1].toLowerCase(), name) : name;
+  }
+}
+
+/** Resolves Ref, Fn::GetAtt, Fn::Join and pseudo parameters the way CloudFormation would. */
+export function resolveIntrinsics(template: CfnTemplate, value: unknown, options: RenderOptions): unknown {
+  if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(template, v, options));
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 1) {
+    const [fn, arg] = entries[0];
+    switch (fn) {
+      case 'Ref': {
+        const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': options.region, 'AWS::URLSuffix': 'amazonaws.com', 'AWS::AccountId': LOCAL_ACCOUNT };
+        return pseudo[arg as string] ?? physicalId(template, arg as string, undefined, options);
+      }
+      case 'Fn::GetAtt': {
+        const [logicalId, attribute] = arg as [string, string];
+        return physicalId(template, logicalId, attribute, options);
+      }
+      case 'Fn::Join': {
+        const [separator, parts] = arg as [string, unknown[]];
+        return parts.map((p) => resolveIntrinsics(template, p, options)).join(separator);
+      }
+      default:
+        if (fn.startsWith('Fn::')) throw new Error(`cannot render ${fn} locally`);
+    }
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, resolveIntrinsics(template, v, options)]));
+}
+
+/** Logical ids of the resources of one type. */
+export function resourcesOfType(template: CfnTemplate, type: string): string[] {
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === type)
+    .map(([id]) => id);
+}

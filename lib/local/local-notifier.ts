@@ -1,0 +1,36 @@
+import { appendFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+
+export interface Notification {
+  readonly messageId: string;
+  readonly topicArn: string;
+  readonly subject?: string;
+  readonly message: string;
+  readonly time: string;
+}
+
+/**
+ * The local stand-in for SNS: keeps every published message, appends it to a JSONL file when
+ * given one, and hands it to a printer (the CLI prints it). Publishing is what SNS Publish does.
+ */
+export class LocalNotifier {
+  readonly notifications: Notification[] = [];
+
+  constructor(private readonly options: { logFile?: string; print?: (n: Notification) => void } = {}) {}
+
+  publish(topicArn: string, message: string, subject?: string): { MessageId: string } {
+    if (!topicArn) throw new Error('SNS Publish: TopicArn is required');
+    if (typeof message !== 'string' || message.length === 0) throw new Error('SNS Publish: Message must be a non-empty string');
+    const notification: Notification = { messageId: randomUUID(), topicArn, subject, message, time: new Date().toISOString() };
+    this.notifications.push(notification);
+    if (this.options.logFile) appendFileSync(this.options.logFile, `${JSON.stringify(notification)}\n`);
+    this.options.print?.(notification);
+    return { MessageId: notification.messageId };
+  }
+
+  /** The Step Functions `sns:publish` integration, for the state machine runner. */
+  readonly publishTask = async (input: unknown): Promise<{ MessageId: string }> => {
+    const { TopicArn, Message, Subject } = input as { TopicArn: string; Message: unknown; Subject?: string };
+    return this.publish(TopicArn, typeof Message === 'string' ? Message : JSON.stringify(Message), Subject);
+  };
+}

@@ -1,0 +1,90 @@
+import './polyfills';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from './cfn-template';
+
+/** A local implementation of one Task state: receives the input after Parameters, returns the raw service result. */
+export type TaskHandler = (input: unknown) => Promise<unknown>;
+
+/** An ASL state, as much of it as the runner needs to walk the definition. */
+interface AslState {
+  readonly Type: string;
+  readonly Resource?: string;
+  readonly Branches?: readonly AslDefinition[];
+  readonly Iterator?: AslDefinition;
+  readonly ItemProcessor?: AslDefinition;
+}
+export interface AslDefinition {
+  readonly StartAt: string;
+  readonly States: Record<string, AslState>;
+}
+
+/** The one state machine of a synthesized template, rendered to plain ASL with local physical ids. */
+export function renderStateMachine(template: CfnTemplate, options: RenderOptions): AslDefinition {
+  const ids = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
+  if (ids.length !== 1) throw new Error(`expected one state machine in the template, found ${ids.length}`);
+  const definition = template.Resources[ids[0]].Properties?.DefinitionString;
+  const text = resolveIntrinsics(template, definition, options);
+  if (typeof text !== 'string') throw new Error('the state machine definition did not render to a string');
+  return JSON.parse(text) as AslDefinition;
+}
+
+/** Every Task state (including those inside Parallel and Map) with its resource. */
+export function taskStates(definition: AslDefinition): { name: string; resource: string }[] {
+  return Object.entries(definition.States).flatMap(([name, state]) => [
+    ...(state.Type === 'Task' ? [{ name, resource: state.Resource ?? '' }] : []),
+    ...(state.Branches ?? []).flatMap(taskStates),
+    ...[state.Iterator, state.ItemProcessor].filter((d): d is AslDefinition => d !== undefined).flatMap(taskStates),
+  ]);
+}
+
+export interface LocalExecution {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  /** State names in the order they were entered. */
+  readonly statesEntered: readonly string[];
+}
+
+/**
+ * Runs the synthesized definition with aws-local-stepfunctions. Every Task must have a local
+ * handler: a Task without one would call real AWS, so the run is refused instead.
+ */
+export async function runStateMachine(
+  definition: AslDefinition,
+  input: unknown,
+  handlers: Readonly<Record<string, TaskHandler>>,
+  options: { executionName: string; stateMachineArn: string; onStateEntered?: (name: string) => void },
+): Promise<LocalExecution> {
+  const missing = taskStates(definition).filter((t) => !handlers[t.name]);
+  if (missing.length > 0) throw new Error(`no local handler for Task state(s): ${missing.map((t) => `${t.name} (${t.resource})`).join(', ')}`);
+
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const execution = machine.run(input as never, {
+    // Retries still happen, without the real backoff waits.
+    overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: Object.fromEntries(taskStates(definition).map((t) => [t.name, 0])) },
+    context: {
+      Execution: { Id: `${options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${options.executionName}`, Name: options.executionName, Input: input as never, StartTime: new Date().toISOString() },
+    },
+  });
+  const statesEntered: string[] = [];
+  const logs = (async () => {
+    for await (const event of execution.eventLogs) {
+      const entered = event as { type: string; state?: { name: string } };
+      if (entered.type === 'StateEntered' && entered.state) {
+        statesEntered.push(entered.state.name);
+        options.onStateEntered?.(entered.state.name);
+      }
+    }
+  })();
+  try {
+    const output = await execution.result;
+    await logs;
+    return { status: 'SUCCEEDED', output, statesEntered };
+  } catch (err) {
+    await logs.catch(() => undefined);
+    // ExecutionError wraps what ended the run (a Fail state's Error/Cause, or an uncaught task error).
+    const failure = ((err as { cause?: unknown }).cause ?? err) as { name?: string; message?: string };
+    return { status: 'FAILED', error: failure.name, cause: failure.message, statesEntered };
+  }
+}
