@@ -1,7 +1,10 @@
+import { isUtf8 } from 'node:buffer';
+
 /**
- * A push-based streaming CSV parser (RFC 4180): quoted fields with escaped quotes ("") and
- * embedded newlines, CRLF or LF line ends, a UTF-8 BOM, strict UTF-8. Memory is bounded by the
- * largest record, which is itself bounded by `maxRecordBytes`, so input of any size streams.
+ * A push-based streaming CSV parser (RFC 4180) that works on bytes: quoted fields with escaped
+ * quotes ("") and embedded newlines, CRLF / LF / CR line ends, a UTF-8 BOM, strict UTF-8.
+ * Records are handed out as views over the input bytes (no string per field unless asked for),
+ * which is what makes it fast. Memory is bounded by the largest record (`maxRecordLength`).
  */
 
 /** A file that cannot be read as CSV at all; line and column point at the problem. */
@@ -17,31 +20,156 @@ export class CsvFormatError extends Error {
   }
 }
 
-export interface CsvParserOptions {
-  /** Names the input in errors, e.g. "s3://bucket/raw/data.csv". */
-  readonly source: string;
-  /** A record longer than this (in UTF-16 code units, ~bytes for ASCII) is an error. @default 1 MiB */
-  readonly maxRecordLength?: number;
-  /** Called for every record with its fields and the line it starts on (1-based). */
-  readonly onRecord: (fields: string[], line: number) => void;
-}
-
 const QUOTE = 34;
 const COMMA = 44;
 const LF = 10;
 const CR = 13;
 
+const decoder = new TextDecoder('utf-8');
+
+/**
+ * One record as byte ranges into the current input buffer. The parser reuses this object for
+ * every record: read what you need inside the callback, do not keep it.
+ */
+export class CsvRecord {
+  bytes: Uint8Array = new Uint8Array(0);
+  /** Field i is bytes[starts[i], ends[i]), quotes already removed. */
+  starts = new Int32Array(64);
+  ends = new Int32Array(64);
+  /** Whether field i holds doubled quotes ("") that text() must undo. */
+  escaped = new Uint8Array(64);
+  count = 0;
+  /** The line the record starts on (1-based). */
+  line = 0;
+  /** The record's bytes, bytes[begin, end), without its line end. */
+  begin = 0;
+  end = 0;
+
+  /** The field's bounds without surrounding ASCII white space. */
+  trimmedStart(i: number): number {
+    let s = this.starts[i];
+    const e = this.ends[i];
+    while (s < e && this.bytes[s] <= 32) s++;
+    return s;
+  }
+
+  trimmedEnd(i: number): number {
+    const s = this.starts[i];
+    let e = this.ends[i];
+    while (e > s && this.bytes[e - 1] <= 32) e--;
+    return e;
+  }
+
+  /** The field's text, untrimmed. */
+  text(i: number): string {
+    const raw = decodeRange(this.bytes, this.starts[i], this.ends[i]);
+    return this.escaped[i] ? raw.replaceAll('""', '"') : raw;
+  }
+
+  /** The field's text with surrounding white space removed. Short texts come from an intern table. */
+  trimmedText(i: number): string {
+    const s = this.trimmedStart(i);
+    const e = this.trimmedEnd(i);
+    if (this.escaped[i]) return decodeRange(this.bytes, s, e).replaceAll('""', '"');
+    return e - s <= INTERN_MAX_LENGTH ? this.interned.get(this.bytes, s, e) : decodeRange(this.bytes, s, e);
+  }
+
+  private readonly interned = new InternTable();
+
+  /** Every field's text (for quarantine and tests). */
+  texts(): string[] {
+    const out = new Array<string>(this.count);
+    for (let i = 0; i < this.count; i++) out[i] = this.text(i);
+    return out;
+  }
+
+  /** Whether the record is an empty line. */
+  isBlank(): boolean {
+    return this.count === 1 && this.trimmedEnd(0) === this.trimmedStart(0);
+  }
+
+  push(start: number, end: number, escaped: boolean): void {
+    if (this.count === this.starts.length) {
+      const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.starts = grow(this.starts, (n) => new Int32Array(n));
+      this.ends = grow(this.ends, (n) => new Int32Array(n));
+      this.escaped = grow(this.escaped, (n) => new Uint8Array(n));
+    }
+    this.starts[this.count] = start;
+    this.ends[this.count] = end;
+    this.escaped[this.count] = escaped ? 1 : 0;
+    this.count++;
+  }
+}
+
+const INTERN_MAX_LENGTH = 32;
+const INTERN_MAX_ENTRIES = 16_384;
+
+/**
+ * Short field texts repeat (categories, flags): look them up by a hash of their bytes instead of
+ * building a new string each time. The same string object comes back, so later map lookups hit
+ * its cached hash too. Bounded: past INTERN_MAX_ENTRIES new texts are simply decoded.
+ */
+class InternTable {
+  private readonly byHash = new Map<number, string>();
+
+  get(bytes: Uint8Array, start: number, end: number): string {
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+    const found = this.byHash.get(hash);
+    if (found !== undefined && sameAscii(found, bytes, start, end)) return found;
+    const text = decodeRange(bytes, start, end);
+    if (found === undefined && this.byHash.size < INTERN_MAX_ENTRIES) this.byHash.set(hash, text);
+    return text;
+  }
+}
+
+function sameAscii(text: string, bytes: Uint8Array, start: number, end: number): boolean {
+  if (text.length !== end - start) return false;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== bytes[start + i]) return false;
+  return true;
+}
+
+/** ASCII ranges decode through a fast path; anything else through TextDecoder. */
+function decodeRange(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 32) {
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      if (bytes[i] >= 128) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  }
+  return decoder.decode(bytes.subarray(start, end));
+}
+
+export interface CsvParserOptions {
+  /** Names the input in errors, e.g. "raw/data.csv". */
+  readonly source: string;
+  /** A record longer than this many bytes is an error. @default 1 MiB */
+  readonly maxRecordLength?: number;
+  /** Called for every record (a reused view: do not keep it). */
+  readonly onRecord: (record: CsvRecord) => void;
+}
+
 export const DEFAULT_MAX_RECORD_LENGTH = 1024 * 1024;
 
 export class CsvParser {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   private readonly maxRecordLength: number;
-  /** Text not yet parsed into a complete record. */
-  private pending = '';
-  /** 1-based line of the next record's first character. */
+  private readonly record = new CsvRecord();
+  /** Bytes of an incomplete record carried over to the next chunk. */
+  private carry: Uint8Array = new Uint8Array(0);
+  /** 1-based line of the next record's first byte. */
   private line = 1;
-  private bytesSeen = 0;
-  private pendingEndsWithCR = false;
+  /** Input bytes consumed before `carry` (for error offsets). */
+  private consumed = 0;
+  private started = false;
 
   constructor(private readonly options: CsvParserOptions) {
     this.maxRecordLength = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
@@ -49,183 +177,222 @@ export class CsvParser {
 
   /** Feeds the next chunk of bytes. */
   write(chunk: Uint8Array): void {
-    let text: string;
-    try {
-      text = this.decoder.decode(chunk, { stream: true });
-    } catch {
-      this.failUtf8(chunk);
+    let bytes = this.carry.length === 0 ? chunk : concat(this.carry, chunk);
+    if (!this.started) {
+      if (bytes.length < 3 && bytes.every((b, i) => b === [0xef, 0xbb, 0xbf][i])) {
+        this.carry = bytes;
+        return;
+      }
+      this.started = true;
+      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+        bytes = bytes.subarray(3);
+        this.consumed += 3;
+      }
     }
-    this.bytesSeen += chunk.byteLength;
-    // A record can only complete at a line end: without one, skip re-scanning the pending record
+    // A record can only complete at a line end: without one in the new bytes, skip re-scanning
     // (this keeps very long lines linear instead of quadratic).
-    const canComplete = text.includes('\n') || text.includes('\r') || this.pendingEndsWithCR;
-    this.pending = this.pending.length === 0 ? text : this.pending + text;
-    this.pendingEndsWithCR = text.length > 0 ? text.charCodeAt(text.length - 1) === CR : this.pendingEndsWithCR;
-    if (canComplete) this.parse(false);
-    else if (this.pending.length > this.maxRecordLength) {
-      throw this.tooLong(this.line);
+    if (this.carry.length > 0 && chunk.indexOf(LF) === -1 && chunk.indexOf(CR) === -1 && this.carry[this.carry.length - 1] !== CR) {
+      this.carry = bytes;
+      if (bytes.length > this.maxRecordLength) throw this.tooLong(this.line);
+      return;
     }
+    this.parse(bytes, false);
   }
 
   /** Signals the end of input; a final record without a line end is emitted. */
   end(): void {
-    try {
-      this.pending += this.decoder.decode();
-    } catch {
-      throw new CsvFormatError(this.options.source, this.line + countLines(this.pending), undefined, 'not valid UTF-8: the file ends inside a multi-byte character');
-    }
-    this.parse(true);
+    this.started = true;
+    this.parse(this.carry, true);
   }
 
-  private failUtf8(chunk: Uint8Array): never {
-    // Find the first invalid byte to report its line.
-    const probe = new TextDecoder('utf-8', { fatal: true });
-    let good = 0;
-    for (let size = chunk.byteLength; size > 0; size = Math.floor(size / 2)) {
-      while (good + size <= chunk.byteLength) {
-        try {
-          probe.decode(chunk.subarray(good, good + size), { stream: true });
-          good += size;
-        } catch {
-          break;
-        }
-      }
-    }
-    const before = this.pending + new TextDecoder('utf-8').decode(chunk.subarray(0, good));
-    throw new CsvFormatError(this.options.source, this.line + countLines(before), undefined, `not valid UTF-8 (byte offset ${this.bytesSeen + good}); save the file as UTF-8`);
-  }
-
-  /** Parses every complete record in `pending`; at the end of input, the rest too. */
-  private parse(atEnd: boolean): void {
-    const text = this.pending;
-    const length = text.length;
+  private parse(bytes: Uint8Array, atEnd: boolean): void {
+    this.checkUtf8(bytes, atEnd);
+    const length = bytes.length;
+    const record = this.record;
+    record.bytes = bytes;
     let start = 0;
     while (start < length) {
-      const recordLine = this.line;
-      const fields: string[] = [];
+      record.count = 0;
+      record.line = this.line;
+      record.begin = start;
       let pos = start;
       let newlines = 0;
-      let complete = false;
+      let done = false;
+      let recordEnd = start;
       for (;;) {
-        if (pos >= length) break;
-        if (text.charCodeAt(pos) === QUOTE) {
+        if (pos >= length) {
+          if (atEnd) {
+            record.push(pos, pos, false); // a trailing delimiter leaves an empty last field
+            recordEnd = pos;
+            done = true;
+          }
+          break;
+        }
+        if (bytes[pos] === QUOTE) {
           // Quoted field: runs to the next quote not followed by another quote.
           let q = pos + 1;
           let escaped = false;
           let closed = -1;
-          while (q < length) {
-            const c = text.charCodeAt(q);
-            if (c === QUOTE) {
-              if (q + 1 < length) {
-                if (text.charCodeAt(q + 1) === QUOTE) {
-                  escaped = true;
-                  q += 2;
-                  continue;
-                }
-              } else if (!atEnd) break; // cannot tell "" from " yet
-              closed = q;
-              break;
-            }
-            if (c === LF || (c === CR && text.charCodeAt(q + 1) !== LF)) newlines++;
-            q++;
-          }
-          if (closed === -1) {
-            if (atEnd) throw new CsvFormatError(this.options.source, recordLine, fields.length + 1, 'a quoted field is never closed');
+          for (;;) {
+            q = bytes.indexOf(QUOTE, q);
+            if (q === -1) break;
+            if (q + 1 < length) {
+              if (bytes[q + 1] === QUOTE) {
+                escaped = true;
+                q += 2;
+                continue;
+              }
+            } else if (!atEnd) break; // cannot tell "" from " yet
+            closed = q;
             break;
           }
-          const raw = text.slice(pos + 1, closed);
-          const value = escaped ? raw.replaceAll('""', '"') : raw;
-          fields.push(value);
+          if (closed === -1) {
+            if (atEnd) throw new CsvFormatError(this.options.source, record.line, record.count + 1, 'a quoted field is never closed');
+            break;
+          }
+          newlines += countLineEnds(bytes, pos + 1, closed);
+          record.push(pos + 1, closed, escaped);
           pos = closed + 1;
-          const next = pos < length ? text.charCodeAt(pos) : -1;
+          const next = pos < length ? bytes[pos] : -1;
           if (next === COMMA) {
             pos++;
-            if (pos >= length && atEnd) {
-              fields.push('');
-              complete = true;
-              break;
-            }
             continue;
           }
           if (next === LF || next === CR) {
-            const end = this.lineEnd(text, pos, atEnd);
-            if (end === -1) break;
-            pos = end;
+            const after = lineEnd(bytes, pos, atEnd);
+            if (after === -1) break;
+            recordEnd = pos;
+            pos = after;
             newlines++;
-            complete = true;
+            done = true;
             break;
           }
           if (next === -1) {
-            if (atEnd) complete = true;
+            done = atEnd;
+            recordEnd = pos;
             break;
           }
-          throw new CsvFormatError(this.options.source, recordLine + newlines, fields.length, `unexpected character ${JSON.stringify(text[pos])} after a closing quote`);
+          throw new CsvFormatError(this.options.source, record.line + newlines, record.count, `unexpected character ${JSON.stringify(String.fromCharCode(next))} after a closing quote`);
         }
         // Unquoted field: runs to the next comma or line end.
         let end = pos;
-        let code = 0;
+        let b = 0;
         while (end < length) {
-          code = text.charCodeAt(end);
-          if (code === COMMA || code === LF || code === CR) break;
-          if (code === QUOTE) throw new CsvFormatError(this.options.source, recordLine + newlines, fields.length + 1, 'a quote inside an unquoted field (quote the whole field and double the quote)');
+          b = bytes[end];
+          if (b === COMMA || b === LF || b === CR) break;
+          if (b === QUOTE) throw new CsvFormatError(this.options.source, record.line + newlines, record.count + 1, 'a quote inside an unquoted field (quote the whole field and double the quote)');
           end++;
         }
         if (end >= length) {
-          if (!atEnd) break;
-          fields.push(text.slice(pos, end));
-          pos = end;
-          complete = true;
+          if (atEnd) {
+            record.push(pos, end, false);
+            pos = end;
+            recordEnd = end;
+            done = true;
+          }
           break;
         }
-        fields.push(text.slice(pos, end));
-        if (code === COMMA) {
+        record.push(pos, end, false);
+        if (b === COMMA) {
           pos = end + 1;
-          if (pos >= length && atEnd) {
-            fields.push('');
-            complete = true;
-            break;
-          }
           continue;
         }
-        const after = this.lineEnd(text, end, atEnd);
+        const after = lineEnd(bytes, end, atEnd);
         if (after === -1) break;
+        recordEnd = end;
         pos = after;
         newlines++;
-        complete = true;
+        done = true;
         break;
       }
-      if (!complete) {
-        if (length - start > this.maxRecordLength) {
-          throw this.tooLong(recordLine);
-        }
+      if (!done) {
+        if (length - start > this.maxRecordLength) throw this.tooLong(record.line);
         break;
       }
-      if (pos - start > this.maxRecordLength) {
-        throw this.tooLong(recordLine);
-      }
-      this.line = recordLine + newlines;
+      if (pos - start > this.maxRecordLength) throw this.tooLong(record.line);
+      this.line = record.line + newlines;
+      record.end = recordEnd;
       start = pos;
-      this.options.onRecord(fields, recordLine);
+      this.options.onRecord(record);
     }
-    this.pending = start >= length ? '' : text.slice(start);
+    this.consumed += start;
+    // Copy: the caller may reuse the chunk's memory.
+    this.carry = start >= length ? new Uint8Array(0) : bytes.slice(start);
+  }
+
+  /**
+   * Fails on the first invalid UTF-8 byte, naming its line and offset. Mid-stream, a character cut
+   * off at the end of the buffer is left for the next chunk (it is carried with its record).
+   */
+  private checkUtf8(bytes: Uint8Array, atEnd: boolean): void {
+    const complete = atEnd ? bytes.length : completeUtf8Length(bytes);
+    if (isUtf8(bytes.subarray(0, complete))) return;
+    const valid = validPrefixLength(bytes.subarray(0, complete));
+    const line = this.line + countLineEnds(bytes, 0, valid);
+    if (atEnd && isTruncatedSequence(bytes.subarray(valid))) {
+      throw new CsvFormatError(this.options.source, line, undefined, 'not valid UTF-8: the file ends inside a multi-byte character');
+    }
+    throw new CsvFormatError(this.options.source, line, undefined, `not valid UTF-8 (byte offset ${this.consumed + valid}); save the file as UTF-8`);
   }
 
   private tooLong(line: number): CsvFormatError {
     return new CsvFormatError(this.options.source, line, undefined, `a record is longer than the limit of ${this.maxRecordLength} characters (a missing closing quote, or not a CSV file?)`);
   }
-
-  /** Position after the line end at `pos` (LF, CRLF or a lone CR); -1 if CR ends the buffer mid-stream. */
-  private lineEnd(text: string, pos: number, atEnd: boolean): number {
-    if (text.charCodeAt(pos) === LF) return pos + 1;
-    if (pos + 1 < text.length) return text.charCodeAt(pos + 1) === LF ? pos + 2 : pos + 1;
-    return atEnd ? pos + 1 : -1;
-  }
 }
 
-function countLines(text: string): number {
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Position after the line end at `pos` (LF, CRLF or a lone CR); -1 if CR ends the buffer mid-stream. */
+function lineEnd(bytes: Uint8Array, pos: number, atEnd: boolean): number {
+  if (bytes[pos] === LF) return pos + 1;
+  if (pos + 1 < bytes.length) return bytes[pos + 1] === LF ? pos + 2 : pos + 1;
+  return atEnd ? pos + 1 : -1;
+}
+
+/** Line ends (LF, CRLF counted once, lone CR) in bytes[start, end). */
+function countLineEnds(bytes: Uint8Array, start: number, end: number): number {
   let count = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
-  // A lone CR also ends a line.
-  for (let i = text.indexOf('\r'); i !== -1; i = text.indexOf('\r', i + 1)) if (text.charCodeAt(i + 1) !== LF) count++;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i];
+    if (b === LF || (b === CR && bytes[i + 1] !== LF)) count++;
+  }
   return count;
+}
+
+/** Length of `bytes` without a multi-byte character cut off at the end (completed by the next chunk). */
+function completeUtf8Length(bytes: Uint8Array): number {
+  const n = bytes.length;
+  for (let back = 1; back <= 3 && back <= n; back++) {
+    const b = bytes[n - back];
+    if ((b & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead
+    const needed = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return needed > back ? n - back : n;
+  }
+  return n;
+}
+
+/** The length of the longest valid UTF-8 prefix (slow path, only on errors). */
+function validPrefixLength(bytes: Uint8Array): number {
+  let lo = 0;
+  const hi = bytes.length;
+  while (lo < hi) {
+    const b = bytes[lo];
+    const size = b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 0;
+    if (size === 0 || lo + size > hi || !isUtf8(bytes.subarray(lo, lo + size))) return lo;
+    lo += size;
+  }
+  return lo;
+}
+
+/** Whether `tail` is the start of a multi-byte character and nothing else. */
+function isTruncatedSequence(tail: Uint8Array): boolean {
+  if (tail.length === 0 || tail.length > 3) return false;
+  const b = tail[0];
+  const size = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 0;
+  return size > tail.length && tail.subarray(1).every((c) => (c & 0xc0) === 0x80);
 }

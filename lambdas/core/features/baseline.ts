@@ -1,6 +1,5 @@
 import type { FeatureEncoding } from './feature-spec';
 import { binIndex, rankErrorBound, type QuantileSample } from './quantile-sample';
-import type { Value } from './validate';
 
 /** A numeric feature's training distribution over fixed bins (the live window is counted into the same bins). */
 export interface NumericBaseline {
@@ -47,7 +46,7 @@ export interface Baseline {
 /** Counts training values exactly into fixed bins/categories in O(features x bins) memory. */
 export class BaselineCounter {
   private readonly counts: number[][];
-  private readonly missing: number[];
+  private readonly missingCounts: number[];
   private readonly sums: number[];
   private readonly squares: number[];
   private rows = 0;
@@ -58,37 +57,36 @@ export class BaselineCounter {
     private readonly edges: readonly (readonly number[])[],
   ) {
     this.counts = encodings.map((e, i) => new Array<number>(e.type === 'numeric' ? edges[i].length + 1 : e.type === 'boolean' ? 2 : e.unseenCode + 1).fill(0));
-    this.missing = encodings.map(() => 0);
+    this.missingCounts = encodings.map(() => 0);
     this.sums = encodings.map(() => 0);
     this.squares = encodings.map(() => 0);
   }
 
-  /** `values` are the typed feature values in spec order; `codes` their encoded fields. */
-  add(values: readonly Value[], codes: readonly string[], label: number): void {
+  /** Starts a training row with its label (1/0, or the regression target). */
+  row(label: number): void {
     this.rows++;
     this.labelSum += label;
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i];
-      if (value === null) {
-        this.missing[i]++;
-        continue;
-      }
-      const encoding = this.encodings[i];
-      if (encoding.type === 'numeric') {
-        const v = value as number;
-        this.counts[i][binIndex(this.edges[i], v)]++;
-        this.sums[i] += v;
-        this.squares[i] += v * v;
-      } else {
-        this.counts[i][Number(codes[i])]++;
-      }
-    }
+  }
+
+  missing(feature: number): void {
+    this.missingCounts[feature]++;
+  }
+
+  numeric(feature: number, value: number): void {
+    this.counts[feature][binIndex(this.edges[feature], value)]++;
+    this.sums[feature] += value;
+    this.squares[feature] += value * value;
+  }
+
+  /** A categorical or boolean feature's code. */
+  code(feature: number, code: number): void {
+    this.counts[feature][code]++;
   }
 
   result(samples: readonly (QuantileSample | undefined)[], binary: boolean): Baseline {
     const features = this.encodings.map((encoding, i): FeatureBaseline => {
-      const present = this.rows - this.missing[i];
-      const common = { name: encoding.name, count: this.rows, missing: this.missing[i], missingShare: this.rows === 0 ? 0 : this.missing[i] / this.rows };
+      const present = this.rows - this.missingCounts[i];
+      const common = { name: encoding.name, count: this.rows, missing: this.missingCounts[i], missingShare: this.rows === 0 ? 0 : this.missingCounts[i] / this.rows };
       if (encoding.type === 'numeric') {
         const mean = present === 0 ? 0 : this.sums[i] / present;
         const variance = present < 2 ? 0 : Math.max(0, (this.squares[i] - present * mean * mean) / (present - 1));

@@ -1,5 +1,5 @@
 import type { ColumnType, Value } from './validate';
-import { isMissing, parseBoolean, parseNumber } from './values';
+import { isMissing, parseBoolean, parseNumber, trimField } from './values';
 
 /** How one feature is encoded for XGBoost. */
 export type FeatureEncoding =
@@ -38,7 +38,9 @@ export function categoricalEncoding(name: string, counts: ReadonlyMap<string, nu
 
 const otherSets = new WeakMap<object, ReadonlySet<string>>();
 
-function isOther(encoding: Extract<FeatureEncoding, { type: 'categorical' }>, category: string): boolean {
+export type CategoricalEncoding = Extract<FeatureEncoding, { type: 'categorical' }>;
+
+function isOther(encoding: CategoricalEncoding, category: string): boolean {
   let set = otherSets.get(encoding);
   if (!set) otherSets.set(encoding, (set = new Set(encoding.otherValues)));
   return set.has(category);
@@ -51,9 +53,14 @@ function isOther(encoding: Extract<FeatureEncoding, { type: 'categorical' }>, ca
 export function encodeValue(encoding: FeatureEncoding, value: Value): string {
   if (value === null) return '';
   if (encoding.type !== 'categorical') return String(value);
-  const code = encoding.codes[value as string];
-  if (code !== undefined) return String(code);
-  return String(isOther(encoding, value as string) ? encoding.otherCode : encoding.unseenCode);
+  return String(categoryCode(encoding, value as string));
+}
+
+/** A category's code: its rank in the top K, else the "other" code if seen in training, else "unseen". */
+export function categoryCode(encoding: CategoricalEncoding, category: string): number {
+  const code = encoding.codes[category];
+  if (code !== undefined) return code;
+  return isOther(encoding, category) ? encoding.otherCode : encoding.unseenCode;
 }
 
 /** The label: 1/0 for the positive class of a binary problem, the number for regression. */
@@ -81,7 +88,7 @@ export function encodeRawFeatures(spec: FeatureSpec, fields: readonly string[]):
     throw new ServingInputError(`expected ${spec.features.length} features (${spec.features.map((f) => f.name).join(', ')}), got ${fields.length}`);
   }
   return spec.features.map((feature, i) => {
-    const text = fields[i].trim();
+    const text = trimField(fields[i]);
     if (isMissing(text)) return '';
     if (feature.type === 'numeric') {
       const n = parseNumber(text);

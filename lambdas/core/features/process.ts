@@ -1,12 +1,12 @@
 import type { MlopsConfig } from '../../../lib/config/resolve';
-import { CsvParser } from '../csv/csv-parser';
+import { CsvParser, type CsvRecord } from '../csv/csv-parser';
 import type { LineSink } from '../io/line-sink';
 import { BaselineCounter, type Baseline } from './baseline';
-import { categoricalEncoding, encodeLabel, encodeValue, type FeatureEncoding, type FeatureSpec } from './feature-spec';
+import { categoricalEncoding, categoryCode, encodeLabel, type FeatureEncoding, type FeatureSpec } from './feature-spec';
 import { DEFAULT_SAMPLE_CAPACITY, QuantileSample } from './quantile-sample';
 import { isValidationRecord } from './split';
-import { isBlankRecord, planFile, validateRecord, type ColumnType, type FilePlan, type RowIssue, type Value } from './validate';
-import { isMissing, parseBoolean, parseNumber } from './values';
+import { planFile, validateRecord, type ColumnPlan, type FilePlan, type RowIssue, type Value } from './validate';
+import { isMissingBytes, parseBooleanBytes, parseNumberBytes } from './values';
 
 /**
  * Validation and feature engineering over any number of CSV files, in two streaming passes:
@@ -97,7 +97,7 @@ function layoutOf(dataset: MlopsConfig['dataset']): Layout {
 async function scanFile(
   source: DataSource,
   options: ProcessOptions,
-  onRow: (plan: FilePlan, fields: string[], line: number) => void,
+  onRow: (plan: FilePlan, record: CsvRecord) => void,
   drain: () => Promise<void>,
 ): Promise<{ plan: FilePlan; rowsRead: number; blankLines: number }> {
   let plan: FilePlan | undefined;
@@ -106,18 +106,18 @@ async function scanFile(
   const parser = new CsvParser({
     source: source.name,
     maxRecordLength: options.maxRecordLength,
-    onRecord: (fields, line) => {
+    onRecord: (record) => {
       if (!plan) {
-        if (isBlankRecord(fields)) throw new DataValidationError(`${source.name}: line ${line}: the header line is empty`);
-        plan = planFile(fields, options.dataset, source.name);
+        if (record.isBlank()) throw new DataValidationError(`${source.name}: line ${record.line}: the header line is empty`);
+        plan = planFile(record.texts(), options.dataset, source.name);
         return;
       }
-      if (isBlankRecord(fields)) {
+      if (record.isBlank()) {
         blankLines++;
         return;
       }
       rowsRead++;
-      onRow(plan, fields, line);
+      onRow(plan, record);
     },
   });
   for await (const chunk of source.chunks()) {
@@ -148,24 +148,26 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
   const files: FileSummary[] = [];
   const firstPassSplit = { train: 0, validation: 0 };
   const values: Value[] = new Array(columns.length);
+  // Pass 1 decides each row's fate; pass 2 looks it up (1 bit per line) instead of recomputing.
   const rejectedLines = sources.map(() => new LineSet());
+  const validationLines = sources.map(() => new LineSet());
   for (const [fileIndex, source] of sources.entries()) {
     let accepted = 0;
     let rejected = 0;
     const scan = await scanFile(
       source,
       options,
-      (plan, fields, line) => {
-        const issues = validateRecord(plan, fields, values);
+      (plan, record) => {
+        const issues = validateRecord(plan, record, values);
         if (issues) {
           rejected++;
-          rejectedLines[fileIndex].add(line);
-          quarantine(outputs.quarantine, source.name, line, issues, fields, rejectedByReason);
+          rejectedLines[fileIndex].add(record.line);
+          quarantine(outputs.quarantine, source.name, record.line, issues, record.texts(), rejectedByReason);
           return;
         }
         accepted++;
-        const idField = layout.idIndexInConfig === undefined ? undefined : plan.columns[layout.idIndexInConfig].index;
-        if (isValidationRecord(fields, idField, features.validationShare)) {
+        if (isValidationRecord(record, idFieldOf(plan, layout), features.validationShare)) {
+          validationLines[fileIndex].add(record.line);
           firstPassSplit.validation++;
           return;
         }
@@ -217,42 +219,27 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
   // Pass 2: encode accepted rows into the outputs and count the baseline into the fixed bins.
   const counter = new BaselineCounter(encodings, edges);
   const split = { train: 0, validation: 0 };
-  const featureValues: Value[] = new Array(encodings.length);
-  const codes: string[] = new Array(encodings.length);
   for (const [fileIndex, source] of sources.entries()) {
     const skip = rejectedLines[fileIndex];
+    const validationSet = validationLines[fileIndex];
     await scanFile(
       source,
       options,
-      (plan, fields, line) => {
-        if (skip.has(line)) return;
-        const idField = layout.idIndexInConfig === undefined ? undefined : plan.columns[layout.idIndexInConfig].index;
-        const validation = isValidationRecord(fields, idField, features.validationShare);
-        // Rows passed validation in pass 1, so conversions here cannot fail.
-        for (let i = 0; i < encodings.length; i++) {
-          const column = plan.columns[layout.featureIndexes[i]];
-          const text = fields[column.index].trim();
-          if (column.type === 'numeric') {
-            // Numbers pass through as written; only training rows need the value (for the baseline bins).
-            const missing = isMissing(text);
-            codes[i] = missing ? '' : text;
-            featureValues[i] = missing || validation ? null : parseNumber(text)!;
-          } else {
-            featureValues[i] = typedValue(column.type, text);
-            codes[i] = encodeValue(encodings[i], featureValues[i]);
-          }
-        }
-        const targetColumn = plan.columns[layout.targetIndex];
-        const label = encodeLabel(spec, typedValue(targetColumn.type, fields[targetColumn.index].trim()));
-        const output = `${label},${codes.join(',')}`;
-        if (validation) {
-          split.validation++;
-          outputs.validation.write(output);
-        } else {
+      (plan, record) => {
+        if (skip.has(record.line)) return;
+        const validation = validationSet.has(record.line);
+        const sink = validation ? outputs.validation : outputs.train;
+        const label = writeLabel(sink, spec, plan.columns[layout.targetIndex], record);
+        if (validation) split.validation++;
+        else {
           split.train++;
-          outputs.train.write(output);
-          counter.add(featureValues, codes, Number(label));
+          counter.row(label);
         }
+        for (let i = 0; i < encodings.length; i++) {
+          sink.appendByte(COMMA);
+          writeFeature(sink, encodings[i], i, plan.columns[layout.featureIndexes[i]], record, validation ? undefined : counter);
+        }
+        sink.endLine();
       },
       drainAll,
     );
@@ -268,12 +255,62 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
   };
 }
 
-/** The typed value of a field that already passed validation. */
-function typedValue(type: ColumnType, text: string): Value {
-  if (isMissing(text)) return null;
-  if (type === 'numeric') return parseNumber(text)!;
-  if (type === 'boolean') return parseBoolean(text)!;
-  return text;
+const COMMA = 44;
+const ZERO = 48;
+
+function idFieldOf(plan: FilePlan, layout: Layout): number | undefined {
+  return layout.idIndexInConfig === undefined ? undefined : plan.columns[layout.idIndexInConfig].index;
+}
+
+/**
+ * Writes the label (first column) of a row that passed validation, and returns it as a number:
+ * 1/0 for binary problems, the target as written for regression.
+ */
+function writeLabel(sink: LineSink, spec: FeatureSpec, column: ColumnPlan, record: CsvRecord): number {
+  const start = record.trimmedStart(column.index);
+  const end = record.trimmedEnd(column.index);
+  const text = () => record.trimmedText(column.index);
+  const value = column.type === 'numeric' ? parseNumberBytes(record.bytes, start, end, text)! : column.type === 'boolean' ? parseBooleanBytes(record.bytes, start, end, text)! : text();
+  if (spec.problemType === 'regression') {
+    sink.appendBytes(record.bytes, start, end);
+    return value as number;
+  }
+  const label = encodeLabel(spec, value) === '1' ? 1 : 0;
+  sink.appendByte(ZERO + label);
+  return label;
+}
+
+/**
+ * Writes one feature of a row that passed validation: numbers as written (no float formatting),
+ * booleans as 1/0, categories as their code, missing as nothing. Training rows also count into
+ * the baseline (`counter`).
+ */
+function writeFeature(sink: LineSink, encoding: FeatureEncoding, feature: number, column: ColumnPlan, record: CsvRecord, counter: BaselineCounter | undefined): void {
+  const bytes = record.bytes;
+  const start = record.trimmedStart(column.index);
+  const end = record.trimmedEnd(column.index);
+  if (isMissingBytes(bytes, start, end)) {
+    counter?.missing(feature);
+    return;
+  }
+  const text = () => record.trimmedText(column.index);
+  switch (encoding.type) {
+    case 'numeric':
+      sink.appendBytes(bytes, start, end);
+      counter?.numeric(feature, parseNumberBytes(bytes, start, end, text)!);
+      return;
+    case 'boolean': {
+      const b = parseBooleanBytes(bytes, start, end, text)!;
+      sink.appendByte(ZERO + b);
+      counter?.code(feature, b);
+      return;
+    }
+    default: {
+      const code = categoryCode(encoding, text());
+      sink.appendAscii(String(code));
+      counter?.code(feature, code);
+    }
+  }
 }
 
 /** A set of line numbers as a growable bitset: 1 bit per line, so 10 million lines take 1.25 MB. */

@@ -1,5 +1,6 @@
 import type { MlopsConfig } from '../../../lib/config/resolve';
-import { isMissing, parseBoolean, parseNumber } from './values';
+import type { CsvRecord } from '../csv/csv-parser';
+import { isMissingBytes, parseBooleanBytes, parseNumberBytes } from './values';
 
 type Dataset = MlopsConfig['dataset'];
 export type ColumnType = Dataset['columns'][number]['type'];
@@ -67,48 +68,51 @@ export function planFile(header: readonly string[], dataset: Dataset, source: st
   };
 }
 
-/** Whether a record is an empty line. */
-export function isBlankRecord(fields: readonly string[]): boolean {
-  return fields.length === 1 && fields[0].trim() === '';
-}
-
 /**
  * Checks one record against the plan, writing typed values into `out` (config column order).
  * Returns the problems found, or undefined when the row is valid.
  */
-export function validateRecord(plan: FilePlan, fields: readonly string[], out: Value[]): RowIssue[] | undefined {
-  if (fields.length !== plan.fieldCount) {
-    return [{ column: '(row)', value: '', reason: `expected ${plan.fieldCount} fields, found ${fields.length}` }];
+export function validateRecord(plan: FilePlan, record: CsvRecord, out: Value[]): RowIssue[] | undefined {
+  if (record.count !== plan.fieldCount) {
+    return [{ column: '(row)', value: '', reason: `expected ${plan.fieldCount} fields, found ${record.count}` }];
   }
   let issues: RowIssue[] | undefined;
-  const fail = (column: string, value: string, reason: string) => (issues ??= []).push({ column, value, reason });
+  const fail = (column: string, index: number, reason: string) => {
+    issues ??= [];
+    issues.push({ column, value: record.trimmedText(index), reason });
+  };
+  const bytes = record.bytes;
   const columns = plan.columns;
   for (let i = 0; i < columns.length; i++) {
     const col = columns[i];
-    const text = fields[col.index].trim();
-    if (isMissing(text)) {
+    const index = col.index;
+    const start = record.trimmedStart(index);
+    const end = record.trimmedEnd(index);
+    if (isMissingBytes(bytes, start, end)) {
       out[i] = null;
-      if (col.required) fail(col.name, text, 'missing');
+      if (col.required) fail(col.name, index, 'missing');
       continue;
     }
     switch (col.type) {
       case 'numeric': {
-        const n = parseNumber(text);
-        if (n === undefined) fail(col.name, text, 'not a number');
-        else if (col.min !== undefined && n < col.min) fail(col.name, text, `below the minimum ${col.min}`);
-        else if (col.max !== undefined && n > col.max) fail(col.name, text, `above the maximum ${col.max}`);
+        const n = parseNumberBytes(bytes, start, end, () => record.trimmedText(index));
+        if (n === undefined) fail(col.name, index, 'not a number');
+        else if (col.min !== undefined && n < col.min) fail(col.name, index, `below the minimum ${col.min}`);
+        else if (col.max !== undefined && n > col.max) fail(col.name, index, `above the maximum ${col.max}`);
         out[i] = n ?? null;
         break;
       }
       case 'boolean': {
-        const b = parseBoolean(text);
-        if (b === undefined) fail(col.name, text, 'not a boolean (yes/no, true/false, 1/0)');
+        const b = parseBooleanBytes(bytes, start, end, () => record.trimmedText(index));
+        if (b === undefined) fail(col.name, index, 'not a boolean (yes/no, true/false, 1/0)');
         out[i] = b ?? null;
         break;
       }
-      default:
-        if (col.allowed && !col.allowed.has(text)) fail(col.name, text, 'not an allowed value');
+      default: {
+        const text = record.trimmedText(index);
+        if (col.allowed && !col.allowed.has(text)) fail(col.name, index, 'not an allowed value');
         out[i] = text;
+      }
     }
   }
   return issues;

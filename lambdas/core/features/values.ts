@@ -1,15 +1,32 @@
 /** How raw CSV text becomes typed values, shared by validation at training time and serving. */
 
-/** Texts that mean "no value" in any column. */
-export const MISSING_TOKENS: ReadonlySet<string> = new Set(['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL']);
+/** Texts that mean "no value" in any column (isMissing compares against exactly these). */
+export const MISSING_TOKENS: readonly string[] = ['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL'];
 
 
 const TRUE_TOKENS = new Set(['yes', 'true', '1', 'y', 't']);
 const FALSE_TOKENS = new Set(['no', 'false', '0', 'n', 'f']);
 
-/** Whether a trimmed text is a missing value. */
+/** Whether a trimmed text is a missing value (compares instead of hashing: this runs per field). */
 export function isMissing(text: string): boolean {
-  return text.length === 0 || (text.length <= 4 && MISSING_TOKENS.has(text));
+  switch (text.length) {
+    case 0:
+      return true;
+    case 2:
+      return text === 'NA';
+    case 3:
+      return text === 'N/A' || text === 'NaN' || text === 'nan';
+    case 4:
+      return text === 'null' || text === 'NULL';
+    default:
+      return false;
+  }
+}
+
+/** String.prototype.trim, skipped when there is nothing to trim (the common case). */
+export function trimField(text: string): string {
+  const n = text.length;
+  return n === 0 || (text.charCodeAt(0) > 32 && text.charCodeAt(n - 1) > 32) ? text : text.trim();
 }
 
 /**
@@ -17,6 +34,8 @@ export function isMissing(text: string): boolean {
  * text), or undefined. Number() does the conversion; the checks reject what it accepts beyond that.
  */
 export function parseNumber(text: string): number | undefined {
+  const fast = parsePlainDecimal(text);
+  if (fast !== undefined) return fast;
   const value = Number(text);
   if (!Number.isFinite(value) || text.length === 0) return undefined;
   const last = text.charCodeAt(text.length - 1);
@@ -32,4 +51,103 @@ export function parseBoolean(text: string): 0 | 1 | undefined {
   if (TRUE_TOKENS.has(lower)) return 1;
   if (FALSE_TOKENS.has(lower)) return 0;
   return undefined;
+}
+
+const POWERS_OF_TEN = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * Fast path for plain decimals ("-12.345"): at most 15 digits, so the digits form an exact integer
+ * and one division by an exact power of ten is correctly rounded, giving exactly Number(text).
+ * Anything else (exponents, long numbers, odd text) returns undefined for the general path.
+ */
+function parsePlainDecimal(text: string): number | undefined {
+  const n = text.length;
+  if (n === 0 || n > 17) return undefined;
+  let i = 0;
+  let negative = false;
+  const first = text.charCodeAt(0);
+  if (first === 45 || first === 43) {
+    negative = first === 45;
+    i = 1;
+  }
+  let digits = 0;
+  let mantissa = 0;
+  let scale = -1;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 && scale === -1) {
+      scale = 0;
+      continue;
+    } else return undefined;
+    if (scale !== -1) scale++;
+  }
+  if (digits === 0 || digits > 15) return undefined;
+  const value = scale > 0 ? mantissa / POWERS_OF_TEN[scale] : mantissa;
+  return negative ? -value : value;
+}
+
+/*
+ * Byte versions of the same rules, for the streaming path (no string per field). Each handles the
+ * common plain-ASCII forms itself and defers anything else to the text version above, so both
+ * paths accept exactly the same values.
+ */
+
+/** isMissing over bytes[start, end) (already trimmed). */
+export function isMissingBytes(bytes: Uint8Array, start: number, end: number): boolean {
+  const n = end - start;
+  if (n === 0) return true;
+  if (n < 2 || n > 4) return false;
+  const b0 = bytes[start];
+  if (b0 !== 78 && b0 !== 110) return false; // every token but "" starts with N or n
+  let text = '';
+  for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]);
+  return isMissing(text);
+}
+
+/** parseNumber over bytes[start, end); `text` supplies the field's text for the general path. */
+export function parseNumberBytes(bytes: Uint8Array, start: number, end: number, text: () => string): number | undefined {
+  const n = end - start;
+  if (n > 0 && n <= 16) {
+    let i = start;
+    let negative = false;
+    if (bytes[i] === 45) {
+      negative = true;
+      i++;
+    }
+    let mantissa = 0;
+    let digits = 0;
+    let scale = -1;
+    let plain = i < end;
+    for (; i < end; i++) {
+      const c = bytes[i];
+      if (c >= 48 && c <= 57) {
+        mantissa = mantissa * 10 + (c - 48);
+        digits++;
+        if (scale !== -1) scale++;
+      } else if (c === 46 && scale === -1) scale = 0;
+      else {
+        plain = false;
+        break;
+      }
+    }
+    if (plain && digits > 0 && digits <= 15) {
+      const value = scale > 0 ? mantissa / POWERS_OF_TEN[scale] : mantissa;
+      return negative ? -value : value;
+    }
+  }
+  return parseNumber(text());
+}
+
+/** parseBoolean over bytes[start, end); `text` supplies the field's text for the general path. */
+export function parseBooleanBytes(bytes: Uint8Array, start: number, end: number, text: () => string): 0 | 1 | undefined {
+  const n = end - start;
+  const b0 = bytes[start];
+  if (n === 1 && b0 === 49) return 1;
+  if (n === 1 && b0 === 48) return 0;
+  if (n === 3 && b0 === 121 && bytes[start + 1] === 101 && bytes[start + 2] === 115) return 1; // yes
+  if (n === 2 && b0 === 110 && bytes[start + 1] === 111) return 0; // no
+  return parseBoolean(text());
 }

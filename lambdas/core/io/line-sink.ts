@@ -1,10 +1,20 @@
 import type { Writable } from 'node:stream';
 
-/** A line-oriented output with backpressure: write lines synchronously, await drain() between chunks. */
+/**
+ * A line-oriented output with backpressure. Lines are assembled in a byte buffer (whole lines
+ * with write(), or piece by piece with the append methods and endLine()) and handed to the
+ * destination in large chunks; await drain() between input chunks.
+ */
 export interface LineSink {
   write(line: string): void;
-  /** Hands buffered lines to the destination and resolves when it can take more. */
+  appendBytes(source: Uint8Array, start: number, end: number): void;
+  appendAscii(text: string): void;
+  appendByte(byte: number): void;
+  endLine(): void;
+  /** Hands buffered lines to the destination once enough have gathered; resolves when it can take more. */
   drain(): Promise<void>;
+  /** Hands every buffered line to the destination now. */
+  flush(): Promise<void>;
   /** Flushes everything and ends the destination. */
   close(): Promise<void>;
   /** Lines written so far. */
@@ -12,17 +22,24 @@ export interface LineSink {
 }
 
 const FLUSH_AT = 256 * 1024;
+const LF = 10;
 
-/** Batches lines into large chunks (one write per ~256 KB instead of one per row). */
 export function writableSink(destination: Writable): LineSink {
-  let parts: string[] = [];
-  let size = 0;
+  let buffer = Buffer.allocUnsafe(FLUSH_AT * 2);
+  let length = 0;
   let lines = 0;
+  const reserve = (bytes: number) => {
+    if (length + bytes <= buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, length + bytes));
+    buffer.copy(grown, 0, 0, length);
+    buffer = grown;
+  };
   const flush = (): boolean => {
-    if (parts.length === 0) return true;
-    const chunk = parts.join('');
-    parts = [];
-    size = 0;
+    if (length === 0) return true;
+    // The destination keeps the chunk: hand it this buffer and start a new one.
+    const chunk = buffer.subarray(0, length);
+    buffer = Buffer.allocUnsafe(Math.max(FLUSH_AT * 2, buffer.length));
+    length = 0;
     return destination.write(chunk);
   };
   const waitForDrain = () =>
@@ -38,17 +55,43 @@ export function writableSink(destination: Writable): LineSink {
       destination.once('drain', onDrain);
       destination.once('error', onError);
     });
-  return {
+  const sink: LineSink = {
     get lines() {
       return lines;
     },
-    write(line: string) {
-      parts.push(line, '\n');
-      size += line.length + 1;
+    appendBytes(source, start, end) {
+      reserve(end - start);
+      if (end - start > 64) {
+        buffer.set(source.subarray(start, end), length);
+        length += end - start;
+      } else {
+        // Fields are short: a loop beats allocating a subarray view per field.
+        for (let i = start; i < end; i++) buffer[length++] = source[i];
+      }
+    },
+    appendAscii(text) {
+      reserve(text.length);
+      for (let i = 0; i < text.length; i++) buffer[length++] = text.charCodeAt(i);
+    },
+    appendByte(byte) {
+      reserve(1);
+      buffer[length++] = byte;
+    },
+    endLine() {
+      sink.appendByte(LF);
       lines++;
     },
+    write(line) {
+      const bytes = Buffer.byteLength(line);
+      reserve(bytes + 1);
+      length += buffer.write(line, length, 'utf8');
+      sink.endLine();
+    },
     async drain() {
-      if (size < FLUSH_AT) return;
+      if (length < FLUSH_AT) return;
+      if (!flush()) await waitForDrain();
+    },
+    async flush() {
       if (!flush()) await waitForDrain();
     },
     async close() {
@@ -59,4 +102,5 @@ export function writableSink(destination: Writable): LineSink {
       });
     },
   };
+  return sink;
 }

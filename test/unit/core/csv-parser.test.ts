@@ -4,7 +4,7 @@ import { CsvFormatError, CsvParser } from '../../../lambdas/core/csv/csv-parser'
 function parse(input: string | Uint8Array, chunkSize = Infinity, maxRecordLength?: number): [string[], number][] {
   const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
   const records: [string[], number][] = [];
-  const parser = new CsvParser({ source: 'test.csv', maxRecordLength, onRecord: (fields, line) => records.push([fields, line]) });
+  const parser = new CsvParser({ source: 'test.csv', maxRecordLength, onRecord: (record) => void records.push([record.texts(), record.line]) });
   const step = Number.isFinite(chunkSize) ? chunkSize : bytes.length || 1;
   for (let i = 0; i < bytes.length; i += step) parser.write(bytes.subarray(i, i + step));
   parser.end();
@@ -73,5 +73,28 @@ describe('CsvParser', () => {
     const parser = new CsvParser({ source: 'big.csv', maxRecordLength: 50, onRecord: () => undefined });
     parser.write(new TextEncoder().encode('a\n'));
     expect(() => parser.write(new TextEncoder().encode('"'.padEnd(80, 'x')))).toThrow('big.csv: line 2: a record is longer than the limit of 50 characters (a missing closing quote, or not a CSV file?)');
+  });
+});
+
+describe('CsvRecord', () => {
+  test.each([
+    ['a,"b"\n', 'a,"b"'],
+    ['x,y\r\n', 'x,y'],
+    ['"q"', '"q"'],
+    ['a,b,', 'a,b,'],
+  ])('GIVEN %j THEN the record range covers the record as written, without its line end', (input, expected) => {
+    const ranges: string[] = [];
+    const parser = new CsvParser({ source: 't', onRecord: (r) => void ranges.push(new TextDecoder().decode(r.bytes.subarray(r.begin, r.end))) });
+    parser.write(new TextEncoder().encode(input));
+    parser.end();
+    expect(ranges).toEqual([expected]);
+  });
+
+  test('GIVEN fields with spaces and escapes THEN trimmedText and text differ as they should', () => {
+    const seen: [string, string][] = [];
+    const parser = new CsvParser({ source: 't', onRecord: (r) => void seen.push([r.text(0), r.trimmedText(0)], [r.text(1), r.trimmedText(1)]) });
+    parser.write(new TextEncoder().encode(' a ,"say ""x"" "\n'));
+    parser.end();
+    expect(seen).toEqual([[' a ', 'a'], ['say "x" ', 'say "x"']]);
   });
 });

@@ -145,7 +145,7 @@ describe('processDataset: files', () => {
   test('GIVEN a file that is not UTF-8 (Latin-1) THEN the run fails naming the file, line and byte', async () => {
     const bytes = Buffer.concat([Buffer.from(`${HEADER}\nc1,30,basic,yes,par`), Buffer.from([0xe9]), Buffer.from(',,no\n')]);
     const source: DataSource = { name: 'raw/latin1.csv', chunks: async function* () { yield bytes; } };
-    await expect(run([source])).rejects.toThrow('raw/latin1.csv: line 2: not valid UTF-8 (byte offset 56); save the file as UTF-8');
+    await expect(run([source])).rejects.toThrow('raw/latin1.csv: line 2: not valid UTF-8 (byte offset 55); save the file as UTF-8');
   });
 
   test('GIVEN columns in another order and an unknown extra column THEN the output is identical and the extra column is reported', async () => {

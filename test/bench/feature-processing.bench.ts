@@ -1,0 +1,59 @@
+/**
+ * Benchmark: feature processing end to end (parse, validate, transform, write) on resampled churn
+ * data of 100 MB and 1 GB, for the streaming core and a straightforward baseline, each run in its
+ * own process. Prints MB/s, peak RSS and the core/baseline ratio.
+ *
+ *   npm run bench:features                 # 100 MB and 1 GB
+ *   npm run bench:features -- 50 200       # other sizes, in MB
+ *   BENCH_SKIP_BASELINE_ABOVE_MB=200 ...   # the baseline keeps every value in memory; skip it on big files
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { buildSync } from 'esbuild';
+import { DEFAULT_CONFIG_PATH } from '../../lib/config';
+import { BENCH_DATA_DIR, generateCsv } from './generate-data';
+
+interface Run {
+  impl: string;
+  bytes: number;
+  rows: number;
+  seconds: number;
+  peakRssMb: number;
+}
+
+async function main(): Promise<void> {
+  const sizesMb = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const sizes = sizesMb.length > 0 ? sizesMb : [100, 1000];
+  const skipBaselineAbove = Number(process.env.BENCH_SKIP_BASELINE_ABOVE_MB ?? Infinity);
+  mkdirSync(BENCH_DATA_DIR, { recursive: true });
+  // Bundled so the measured process runs plain JavaScript, as a Lambda does.
+  const child = path.join(BENCH_DATA_DIR, 'feature-processing.child.js');
+  buildSync({ entryPoints: [path.join(__dirname, 'feature-processing.child.ts')], bundle: true, platform: 'node', target: 'node20', outfile: child, logLevel: 'error' });
+  const sample = path.join(__dirname, '..', '..', 'data', 'mlc_churn.csv');
+
+  console.log(`node ${process.version}, ${process.arch}; one process per run, single-threaded`);
+  console.log('size     impl      rows        seconds   MB/s    peak RSS MB');
+  for (const mb of sizes) {
+    const file = await generateCsv(sample, path.join(BENCH_DATA_DIR, `churn-${mb}mb.csv`), mb * 1_000_000);
+    const results: Run[] = [];
+    for (const impl of ['core', 'baseline']) {
+      if (impl === 'baseline' && mb > skipBaselineAbove) continue;
+      const outDir = path.join(BENCH_DATA_DIR, `out-${impl}`);
+      mkdirSync(outDir, { recursive: true });
+      const run = JSON.parse(execFileSync(process.execPath, ['--max-old-space-size=8192', child, impl, file, outDir, DEFAULT_CONFIG_PATH], { encoding: 'utf8' })) as Run;
+      results.push(run);
+      const mbps = run.bytes / 1e6 / run.seconds;
+      console.log(`${String(mb).padEnd(5)}MB  ${impl.padEnd(9)} ${String(run.rows).padEnd(11)} ${run.seconds.toFixed(2).padEnd(9)} ${mbps.toFixed(1).padEnd(7)} ${run.peakRssMb.toFixed(0)}`);
+    }
+    if (results.length === 2) {
+      const [core, baseline] = results;
+      console.log(`         core/baseline: ${(baseline.seconds / core.seconds).toFixed(2)}x throughput, ${(core.peakRssMb / baseline.peakRssMb).toFixed(2)}x peak RSS`);
+    }
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
