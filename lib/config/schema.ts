@@ -125,6 +125,13 @@ const training = z
     instanceCount: z.number().int().min(1).max(100).default(1),
     volumeSizeGb: z.number().int().min(1).max(16_384).default(10),
     maxRuntimeSeconds: z.number().int().min(60).max(432_000).default(3600),
+    /** Run training (and the model) in your VPC. */
+    vpc: z
+      .strictObject({
+        subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'a subnet id, e.g. "subnet-0abc"')).min(1),
+        securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id, e.g. "sg-0abc"')).min(1),
+      })
+      .optional(),
     spot: z
       .strictObject({
         enabled: z.boolean().default(false),
@@ -176,6 +183,8 @@ const deployment = z
     /** How long each traffic step is watched by the rollback alarms before the next one. */
     bakeTimeSeconds: z.number().int().min(0).max(3600).default(300),
     approval: z.enum(['auto', 'manual']).default('auto'),
+    /** A deployment still not InService after this long is reported as failed. */
+    maxWaitMinutes: z.number().int().min(5).max(720).default(60),
   })
   .superRefine((d, ctx) => {
     // SageMaker blue/green traffic shifting needs instance-backed variants.
@@ -195,6 +204,8 @@ const monitoring = z.strictObject({
     .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$/, 'an EventBridge schedule expression, e.g. "rate(1 hour)"')
     .default('rate(1 hour)'),
   samplingPercent: z.number().int().min(1).max(100).default(100),
+  /** The endpoint latency alarm (model latency p99, also a blue/green rollback trigger). */
+  latencyP99Ms: z.number().int().min(1).max(60_000).default(1000),
   /** A drift window with fewer captured records reports "insufficient data" instead of a verdict. */
   minWindowRecords: z.number().int().min(1).default(1000),
   /** Days that captured requests are kept. */

@@ -1,6 +1,7 @@
 /** Just enough of a synthesized CloudFormation template to find and render resources locally. */
 export interface CfnTemplate {
   readonly Resources: Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown> }>;
+  readonly Mappings?: Record<string, Record<string, Record<string, string>>>;
 }
 
 export const LOCAL_ACCOUNT = '000000000000';
@@ -11,13 +12,21 @@ export interface RenderOptions {
   readonly physicalNames?: Readonly<Record<string, string>>;
 }
 
+/** Resource types whose Ref is a name the template may declare, and the property that declares it. */
+const NAME_PROPERTY: Record<string, string> = {
+  'AWS::SSM::Parameter': 'Name',
+  'AWS::CloudWatch::Alarm': 'AlarmName',
+  'AWS::SageMaker::ModelPackageGroup': 'ModelPackageGroupName',
+};
+
 /** The physical id a resource gets locally: a chosen name, or an ARN built from its logical id. */
 function physicalId(template: CfnTemplate, logicalId: string, attribute: string | undefined, options: RenderOptions): string {
   const chosen = options.physicalNames?.[logicalId];
   const resource = template.Resources[logicalId];
   if (!resource) throw new Error(`the template has no resource "${logicalId}"`);
   const arnBase = (service: string, path: string) => `arn:aws:${service}:${options.region}:${LOCAL_ACCOUNT}:${path}`;
-  const name = chosen ?? logicalId;
+  const declared = NAME_PROPERTY[resource.Type] ? resource.Properties?.[NAME_PROPERTY[resource.Type]] : undefined;
+  const name = chosen ?? (typeof declared === 'string' ? declared : logicalId);
   switch (resource.Type) {
     case 'AWS::Lambda::Function':
       return attribute === 'Arn' || attribute === undefined ? arnBase('lambda', `function:${name}`) : name;
@@ -53,6 +62,12 @@ export function resolveIntrinsics(template: CfnTemplate, value: unknown, options
       case 'Fn::Join': {
         const [separator, parts] = arg as [string, unknown[]];
         return parts.map((p) => resolveIntrinsics(template, p, options)).join(separator);
+      }
+      case 'Fn::FindInMap': {
+        const [map, top, second] = (arg as unknown[]).map((a) => resolveIntrinsics(template, a, options)) as string[];
+        const value = template.Mappings?.[map]?.[top]?.[second];
+        if (value === undefined) throw new Error(`mapping ${map} has no ${top}.${second}`);
+        return value;
       }
       default:
         if (fn.startsWith('Fn::')) throw new Error(`cannot render ${fn} locally`);

@@ -28,6 +28,13 @@ export function renderStateMachine(template: CfnTemplate, options: RenderOptions
   return JSON.parse(text) as AslDefinition;
 }
 
+/** Names of the top-level states of one type. */
+function statesOfType(definition: AslDefinition, type: string): string[] {
+  return Object.entries(definition.States)
+    .filter(([, state]) => state.Type === type)
+    .map(([name]) => name);
+}
+
 /** Every Task state (including those inside Parallel and Map) with its resource. */
 export function taskStates(definition: AslDefinition): { name: string; resource: string }[] {
   return Object.entries(definition.States).flatMap(([name, state]) => [
@@ -54,7 +61,13 @@ export async function runStateMachine(
   definition: AslDefinition,
   input: unknown,
   handlers: Readonly<Record<string, TaskHandler>>,
-  options: { executionName: string; stateMachineArn: string; onStateEntered?: (name: string) => void },
+  options: {
+    executionName: string;
+    stateMachineArn: string;
+    onStateEntered?: (name: string) => void;
+    /** How long every Wait state waits locally, in ms (the local services settle at once). @default 0 */
+    waitMs?: number;
+  },
 ): Promise<LocalExecution> {
   const missing = taskStates(definition).filter((t) => !handlers[t.name]);
   if (missing.length > 0) throw new Error(`no local handler for Task state(s): ${missing.map((t) => `${t.name} (${t.resource})`).join(', ')}`);
@@ -62,7 +75,11 @@ export async function runStateMachine(
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(input as never, {
     // Retries still happen, without the real backoff waits.
-    overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: Object.fromEntries(taskStates(definition).map((t) => [t.name, 0])) },
+    overrides: {
+      taskResourceLocalHandlers: handlers as never,
+      retryIntervalOverrides: Object.fromEntries(taskStates(definition).map((t) => [t.name, 0])),
+      waitTimeOverrides: Object.fromEntries(statesOfType(definition, 'Wait').map((name) => [name, options.waitMs ?? 0])),
+    },
     context: {
       Execution: { Id: `${options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${options.executionName}`, Name: options.executionName, Input: input as never, StartTime: new Date().toISOString() },
     },

@@ -1,99 +1,135 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { manifestKey } from '../../lambdas/core/layout';
-import { buildManifest } from '../../lambdas/core/snapshot';
-import { PipelineStates } from '../../lib/constructs/retraining-pipeline';
-import { LocalNotifier } from '../../lib/local/local-notifier';
-import { startLocalS3, type LocalS3 } from '../../lib/local/local-s3';
-import { renderStateMachine, runStateMachine, taskStates, type AslDefinition } from '../../lib/local/state-machine-runner';
-import { synthMlopsStack } from '../helpers/app';
+import { PipelineStates as S } from '../../lib/constructs/pipeline-states';
+import { taskStates } from '../../lib/local/state-machine-runner';
+import { makeConfig } from '../helpers/config';
+import { PipelineHarness, SAMPLE, scriptedTrainer } from '../helpers/pipeline';
 
-const BUCKET = 'data';
-const SAMPLE = readFileSync(path.join(__dirname, '..', '..', 'data', 'mlc_churn.csv'), 'utf8');
-const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:retraining';
-
-let localS3: LocalS3;
-let s3: S3Client;
-let definition: AslDefinition;
-let featureHandler: (input: unknown) => Promise<unknown>;
+/**
+ * The synthesized retraining state machine, executed locally: the Lambda tasks run the real
+ * handlers against a local S3 and SageMaker; training is a scripted double that checks its inputs.
+ */
+const aucScript: (number | Error)[] = [];
+const harness = new PipelineHarness(makeConfig({ evaluation: { minimumValue: 0.7, minimumImprovement: 0.005 } }), (h) => scriptedTrainer(() => h.s3, aucScript));
+let upload = 0;
+const newSnapshot = (body = SAMPLE) => harness.snapshot({ [`raw/upload-${++upload}.csv`]: body });
 
 beforeAll(async () => {
-  const { stack, template } = synthMlopsStack();
-  const dataBucketId = stack.getLogicalId(stack.dataLake.dataBucket.node.defaultChild as never);
-  definition = renderStateMachine(template.toJSON() as never, { region: 'us-east-1', physicalNames: { [dataBucketId]: BUCKET } });
-  localS3 = await startLocalS3({ buckets: [BUCKET] });
-  Object.assign(process.env, localS3.clientEnv);
-  s3 = new S3Client({});
-  featureHandler = (await import('../../lambdas/feature-processing/handler')).handler;
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  await harness.start();
 });
 afterAll(async () => {
   jest.restoreAllMocks();
-  s3.destroy();
-  await localS3.close();
+  await harness.stop();
 });
 
-/** Uploads files and returns the execution input the trigger would start the run with. */
-async function snapshotInput(files: Record<string, string>) {
-  const objects = [];
-  for (const [key, body] of Object.entries(files)) {
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
-    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
-    objects.push({ key, versionId: head.VersionId ?? null, etag: head.ETag!, size: head.ContentLength! });
-  }
-  const manifest = buildManifest(BUCKET, 'raw/', objects);
-  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: manifestKey(manifest.runId), Body: JSON.stringify(manifest) }));
-  return { runId: manifest.runId, manifest: { bucket: BUCKET, key: manifestKey(manifest.runId), hash: manifest.hash, objectCount: objects.length } };
-}
-
-async function execute(input: { runId: string }) {
-  const notifier = new LocalNotifier();
-  const execution = await runStateMachine(
-    definition,
-    input,
-    { [PipelineStates.PROCESS_FEATURES]: featureHandler, [PipelineStates.NOTIFY_FAILURE]: notifier.publishTask },
-    { executionName: input.runId, stateMachineArn: STATE_MACHINE_ARN },
-  );
-  return { execution, notifier };
-}
-
-describe('retraining state machine (synthesized definition, executed locally)', () => {
-  test('GIVEN the synthesized definition THEN every Task is known to the local runtime', () => {
-    expect(taskStates(definition).map((t) => t.name).sort()).toEqual([PipelineStates.NOTIFY_FAILURE, PipelineStates.PROCESS_FEATURES].sort());
+describe('retraining pipeline (auto approval), run after run', () => {
+  test('GIVEN the synthesized definition THEN every Task state has a local implementation', () => {
+    expect(taskStates(harness.definition).map((t) => t.name).sort()).toEqual(
+      [S.PROCESS_FEATURES, S.TRAIN, S.EVALUATE, S.NOTIFY_REJECTED, S.REGISTER, S.DESCRIBE_APPROVED_PACKAGE, S.CREATE_MODEL, S.CREATE_ENDPOINT_CONFIG, S.FIND_ENDPOINT, S.CREATE_ENDPOINT, S.UPDATE_ENDPOINT, S.DESCRIBE_ENDPOINT, S.PUBLISH_DEPLOYED_MODEL, S.NOTIFY_DEPLOYED, S.NOTIFY_FAILURE].sort(),
+    );
   });
 
-  test('GIVEN the sample data WHEN a run executes THEN features are processed by the real handler and the run succeeds', async () => {
-    const input = await snapshotInput({ 'raw/ok/mlc_churn.csv': SAMPLE });
-    const { execution, notifier } = await execute(input);
+  test('GIVEN no endpoint yet WHEN the first run passes the gate THEN it registers, creates the endpoint and publishes the model', async () => {
+    aucScript.push(0.9);
+    const input = await newSnapshot();
+    const { execution, notifications } = await harness.run(input);
 
     expect(execution.status).toBe('SUCCEEDED');
-    expect(execution.statesEntered).toEqual([PipelineStates.PROCESS_FEATURES, PipelineStates.FEATURES_READY]);
-    const output = execution.output as { runId: string; features: { trainPrefix: string; summary: { rowsRead: number; rejected: number } } };
-    expect(output.runId).toBe(input.runId);
-    expect(output.features.trainPrefix).toBe(`s3://${BUCKET}/features/${input.runId}/train/`);
-    expect(output.features.summary).toMatchObject({ rowsRead: 5000, rejected: 0 });
-    expect(notifier.notifications).toEqual([]);
+    expect(execution.statesEntered).toEqual(expect.arrayContaining([S.PROCESS_FEATURES, S.TRAIN, S.EVALUATE, S.REGISTER, S.CREATE_MODEL, S.CREATE_ENDPOINT_CONFIG, S.FIND_ENDPOINT, S.CREATE_ENDPOINT, S.DESCRIBE_ENDPOINT, S.PUBLISH_DEPLOYED_MODEL, S.DEPLOYED]));
+    expect(execution.statesEntered).not.toContain(S.UPDATE_ENDPOINT);
+
+    const [pkg] = harness.sagemaker.modelPackages;
+    expect(pkg).toMatchObject({ ModelPackageGroupName: 'churn-models', ModelApprovalStatus: 'Approved' });
+    expect(pkg.CustomerMetadataProperties).toMatchObject({
+      runId: input.runId,
+      'metric:validation:auc': '0.9',
+      manifest: `s3://data/features/${input.runId}/manifest.json`,
+      featureSpecUri: `s3://data/features/${input.runId}/feature-spec.json`,
+      baselineUri: `s3://data/features/${input.runId}/baseline.json`,
+    });
+    const endpoint = harness.endpoint()!;
+    expect(endpoint.status).toBe('InService');
+    const config = harness.sagemaker.endpointConfigs.get(endpoint.configName)!;
+    expect(config.DataCaptureConfig).toMatchObject({ EnableCapture: true, InitialSamplingPercentage: 100, DestinationS3Uri: 's3://capture/capture', CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] } });
+    expect(config.ProductionVariants![0]).toMatchObject({ VariantName: 'AllTraffic', ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } });
+    expect(harness.deployedModel()).toMatchObject({ endpointName: 'churn-endpoint', modelPackageArn: pkg.ModelPackageArn, baselineUri: `s3://data/features/${input.runId}/baseline.json`, endpointConfigName: endpoint.configName });
+    expect(notifications).toEqual([{ subject: `[churn] run ${input.runId}: new model deployed`, message: expect.objectContaining({ outcome: 'DEPLOYED', modelPackageArn: pkg.ModelPackageArn, execution: expect.stringContaining(input.runId) }) }]);
   });
 
-  test('GIVEN data with too many bad rows WHEN a run executes THEN it fails and the notification carries the reason', async () => {
-    const broken = SAMPLE.split('\n').map((line, i) => (i > 0 && i % 5 === 0 ? line.replace(/^"(\w\w)",\d+/, '"$1",oops') : line)).join('\n');
-    const input = await snapshotInput({ 'raw/bad/mlc_churn.csv': broken });
-    const { execution, notifier } = await execute(input);
+  test('GIVEN a deployed model WHEN a better one arrives THEN the endpoint is updated and keeps its name', async () => {
+    aucScript.push(0.92);
+    const before = harness.endpoint()!.configName;
+    const { execution } = await harness.run(await newSnapshot());
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.statesEntered).toContain(S.UPDATE_ENDPOINT);
+    expect(execution.statesEntered).not.toContain(S.CREATE_ENDPOINT);
+    expect(harness.endpoint()!.configName).not.toBe(before);
+    expect(harness.sagemaker.modelPackages).toHaveLength(2);
+    expect(harness.deployedModel()?.modelPackageArn).toBe(harness.sagemaker.modelPackages[1].ModelPackageArn);
+  });
 
+  test('GIVEN a model that is not better by the margin WHEN evaluated THEN nothing deploys and the notification gives the reason', async () => {
+    aucScript.push(0.921);
+    const served = harness.endpoint()!.configName;
+    const { execution, notifications } = await harness.run(await newSnapshot());
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.statesEntered).toContain(S.REJECTED);
+    expect(execution.statesEntered).not.toContain(S.REGISTER);
+    expect(harness.sagemaker.modelPackages).toHaveLength(2);
+    expect(harness.endpoint()!.configName).toBe(served);
+    expect(notifications[0].message).toMatchObject({ outcome: 'REJECTED', reason: 'validation:auc 0.921 beats production 0.92 by 0.001, less than the required 0.005 (evaluation.minimumImprovement)' });
+  });
+
+  test('GIVEN training fails WHEN the run executes THEN the failure is notified and the endpoint is untouched', async () => {
+    aucScript.push(new Error('out of memory'));
+    const served = harness.endpoint()!.configName;
+    const { execution, notifications } = await harness.run(await newSnapshot());
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'RetrainingFailed' });
+    expect(notifications[0].message).toMatchObject({ outcome: 'FAILED', error: 'States.TaskFailed', cause: expect.stringContaining('AlgorithmError: out of memory'), endpoint: 'churn-endpoint: unchanged, it keeps serving the previous model' });
+    expect(harness.endpoint()!.configName).toBe(served);
+  });
+
+  test('GIVEN an update whose alarms trip WHEN it rolls back THEN the rollback is reported and the previous model keeps serving', async () => {
+    aucScript.push(0.95);
+    harness.sagemaker.setNextUpdateOutcome('rollback');
+    const served = harness.endpoint()!.configName;
+    const published = harness.deployedModel();
+    const { execution, notifications } = await harness.run(await newSnapshot());
     expect(execution.status).toBe('FAILED');
-    expect(execution.error).toBe('RetrainingFailed');
-    expect(execution.statesEntered).toEqual([PipelineStates.PROCESS_FEATURES, PipelineStates.NOTIFY_FAILURE, PipelineStates.RUN_FAILED]);
-    expect(notifier.notifications).toHaveLength(1);
-    const [notification] = notifier.notifications;
-    expect(notification.subject).toBe(`Retraining run ${input.runId} failed`);
-    expect(JSON.parse(notification.message)).toEqual({
-      outcome: 'FAILED',
-      runId: input.runId,
-      error: 'DataValidationError',
-      cause: expect.stringContaining('1000 of 5000 rows (20.0%) were rejected, more than the allowed 5.0%'),
-      execution: `arn:aws:states:us-east-1:000000000000:execution:retraining:${input.runId}`,
-      endpoint: 'unchanged: the endpoint keeps serving the previous model',
+    expect(execution.statesEntered).toEqual(expect.arrayContaining([S.UPDATE_ENDPOINT, S.ROLLED_BACK, S.NOTIFY_FAILURE]));
+    expect(notifications[0].message).toMatchObject({ outcome: 'FAILED', error: 'DeploymentRolledBack', cause: expect.stringContaining(`rolled back to ${served}`) });
+    expect(harness.endpoint()).toMatchObject({ status: 'InService', configName: served });
+    expect(harness.deployedModel()).toEqual(published);
+  });
+
+  test('GIVEN SageMaker throttles WHEN the run executes THEN the calls are retried and the run succeeds', async () => {
+    aucScript.push(0.97);
+    harness.sagemaker.throttle('CreateModel', 2);
+    harness.sagemaker.throttle('CreateModelPackage', 1);
+    const callsBefore = harness.sagemaker.calls.length;
+    const { execution } = await harness.run(await newSnapshot());
+    expect(execution.status).toBe('SUCCEEDED');
+    const calls = harness.sagemaker.calls.slice(callsBefore);
+    expect(calls.filter((c) => c === 'CreateModel')).toHaveLength(3);
+    expect(calls.filter((c) => c === 'CreateModelPackage')).toHaveLength(2);
+  });
+
+  test('GIVEN an endpoint that fails to update WHEN polled THEN the failure reason is notified', async () => {
+    aucScript.push(0.99);
+    harness.sagemaker.setNextUpdateOutcome('fail');
+    const { execution, notifications } = await harness.run(await newSnapshot());
+    expect(execution.status).toBe('FAILED');
+    expect(notifications[0].message).toMatchObject({ error: 'EndpointFailed', cause: expect.stringContaining('did not pass the ping health check') });
+  });
+
+  test('GIVEN the training request THEN it is the built-in XGBoost job on the run\'s channels with the configured hyperparameters', () => {
+    const trainer = harness.sagemaker.trainingJobs.values().next().value!.request;
+    expect(trainer).toMatchObject({
+      AlgorithmSpecification: { TrainingImage: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
+      HyperParameters: { objective: 'binary:logistic', num_round: '200', max_depth: '5', eta: '0.2', eval_metric: 'auc', early_stopping_rounds: '20' },
+      OutputDataConfig: { S3OutputPath: 's3://models/models/' },
+      ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 },
     });
+    expect(trainer.TrainingJobName).toMatch(/^churn-[0-9a-f-]{36}$/);
+    expect(trainer.InputDataConfig!.map((c) => c.ChannelName)).toEqual(['train', 'validation']);
   });
 });

@@ -32,15 +32,35 @@ describe('MlopsStack', () => {
 
   test('GIVEN the stack THEN every IAM statement with a "*" resource is one of the acknowledged, reasoned ones', () => {
     const { stack, template } = synthMlopsStack();
+    const policyOf = (role: { node: { findChild(id: string): unknown } }) => id(stack, role.node.findChild('DefaultPolicy') as never);
     const wildcard = Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([logicalId, policy]) =>
       (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
         .filter((s) => [s.Resource].flat().includes('*'))
-        .map((s) => ({ logicalId, actions: [s.Action].flat() })),
+        .flatMap((s) => [s.Action].flat().map((action) => `${logicalId} ${action}`)),
     );
-    // Step Functions log delivery and X-Ray have no resource-level permissions (acknowledged in the stack).
-    const pipelinePolicy = id(stack, stack.pipeline.stateMachine.role.node.findChild('DefaultPolicy'));
-    expect(wildcard.map((w) => w.logicalId)).toEqual([pipelinePolicy]);
-    expect(wildcard[0].actions.every((a) => a.startsWith('logs:') || a.startsWith('xray:'))).toBe(true);
+    const pipeline = stack.pipeline;
+    // Each has no resource-level permissions; the reasons are acknowledged where the grant is made.
+    const allowed = [
+      ...['logs:CreateLogDelivery', 'logs:DeleteLogDelivery', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies', 'logs:GetLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:UpdateLogDelivery', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].map(
+        (a) => `${policyOf(pipeline.stateMachine.role)} ${a}`,
+      ),
+      `${policyOf(pipeline.evaluation.role)} sagemaker:ListModelPackages`,
+      `${policyOf(pipeline.sagemakerRole)} ecr:GetAuthorizationToken`,
+      `${policyOf(pipeline.sagemakerRole)} cloudwatch:PutMetricData`,
+    ];
+    expect(wildcard.sort()).toEqual(allowed.sort());
+  });
+
+  test('GIVEN the SageMaker role THEN PutMetricData is limited to SageMaker namespaces and PassRole only goes to SageMaker', () => {
+    const { template } = synthMlopsStack();
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } } })]) },
+    });
+    const passRole = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Condition?: unknown }[]).filter((s) => [s.Action].flat().includes('iam:PassRole')),
+    );
+    expect(passRole.length).toBeGreaterThan(0);
+    for (const statement of passRole) expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
   });
 
   test('GIVEN email addresses THEN the KMS-encrypted, TLS-only topic has one subscription each', () => {
@@ -75,7 +95,9 @@ describe('MlopsStack', () => {
       AlarmActions: [topic],
       OKActions: [topic],
     });
-    expect(stack.notifications.alarms).toHaveLength(1);
+    // Every alarm goes through the one facade, so every alarm has the same actions.
+    expect(stack.notifications.alarms).toHaveLength(3);
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topic], OKActions: [topic] });
   });
 
   test('GIVEN the config THEN the trigger is wired to the retraining state machine with the configured debounce', () => {

@@ -1,0 +1,231 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { CAPTURE_PREFIX } from '../../lambdas/core/layout';
+import type { MlopsConfig } from '../config';
+import type { DataLake } from './data-lake';
+import { PipelineStates } from './pipeline-states';
+
+export interface DeploymentChainProps {
+  readonly config: MlopsConfig;
+  readonly dataLake: DataLake;
+  readonly sagemakerRole: iam.IRole;
+  /** Names of the endpoint alarms that roll a blue/green update back. */
+  readonly rollbackAlarmNames: readonly string[];
+  /** Where the deployed model's pointers are published. */
+  readonly deployedModelParameter: ssm.IStringParameter;
+  /** Models and endpoint configs are named "<prefix><uuid>". */
+  readonly namePrefix: string;
+  /** Where failures go (a state that notifies and fails the run). */
+  readonly onFailure: sfn.IChainable;
+  /** Where a successful deployment goes (notify and succeed). */
+  readonly onDeployed: sfn.IChainable;
+}
+
+const POLL_INTERVAL = Duration.seconds(30);
+export const ENDPOINT_VARIANT = 'AllTraffic';
+
+/** SageMaker API throttling and capacity limits are retried with backoff; everything else fails the run. */
+export function retrySageMakerLimits(state: tasks.CallAwsService): tasks.CallAwsService {
+  state.addRetry({
+    errors: ['SageMaker.ThrottlingException', 'SageMaker.ResourceLimitExceededException', 'SageMaker.ResourceLimitExceeded'],
+    interval: Duration.seconds(10),
+    maxAttempts: 5,
+    backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  return state;
+}
+
+function failWith(scope: Construct, id: string, error: string, cause: string, next: sfn.IChainable): sfn.Chain {
+  return new sfn.Pass(scope, id, {
+    parameters: { Error: error, 'Cause.$': cause },
+    resultPath: '$.failure',
+  }).next(next);
+}
+
+/**
+ * CreateModel → CreateEndpointConfig (data capture) → create the endpoint, or update it blue/green
+ * with auto-rollback on the endpoint alarms → poll DescribeEndpoint until InService (bounded) →
+ * detect a rollback → publish the deployed model's pointers. Input: `$.deploy` and `$.names.id`.
+ */
+export function deploymentChain(scope: Construct, props: DeploymentChainProps): sfn.IChainable {
+  const { config, dataLake } = props;
+  const deployment = config.deployment;
+  const endpointName = deployment.endpointName;
+  const stack = Stack.of(scope);
+  const arn = (resource: string, name: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName: name });
+  const endpointArn = arn('endpoint', endpointName);
+  const configArn = arn('endpoint-config', `${props.namePrefix}*`);
+  const catchFailure = <T extends tasks.CallAwsService>(state: T) => {
+    retrySageMakerLimits(state);
+    state.addCatch(props.onFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+    return state;
+  };
+
+  const createModel = catchFailure(
+    new tasks.CallAwsService(scope, PipelineStates.CREATE_MODEL, {
+      service: 'sagemaker',
+      action: 'createModel',
+      parameters: {
+        ModelName: sfn.JsonPath.stringAt('$.names.id'),
+        ExecutionRoleArn: props.sagemakerRole.roleArn,
+        PrimaryContainer: { Image: sfn.JsonPath.stringAt('$.deploy.image'), ModelDataUrl: sfn.JsonPath.stringAt('$.deploy.modelDataUrl') },
+        EnableNetworkIsolation: true,
+        ...(config.training.vpc ? { VpcConfig: { Subnets: config.training.vpc.subnetIds, SecurityGroupIds: config.training.vpc.securityGroupIds } } : {}),
+      },
+      iamResources: [arn('model', `${props.namePrefix}*`)],
+      additionalIamStatements: [],
+      resultPath: sfn.JsonPath.DISCARD,
+    }),
+  );
+
+  const compute = deployment.compute;
+  const variant =
+    compute.type === 'instances'
+      ? { VariantName: ENDPOINT_VARIANT, ModelName: sfn.JsonPath.stringAt('$.names.id'), InitialInstanceCount: compute.instanceCount, InstanceType: compute.instanceType }
+      : { VariantName: ENDPOINT_VARIANT, ModelName: sfn.JsonPath.stringAt('$.names.id'), ServerlessConfig: { MemorySizeInMB: compute.memorySizeMb, MaxConcurrency: compute.maxConcurrency } };
+  const createEndpointConfig = catchFailure(
+    new tasks.CallAwsService(scope, PipelineStates.CREATE_ENDPOINT_CONFIG, {
+      service: 'sagemaker',
+      action: 'createEndpointConfig',
+      parameters: {
+        EndpointConfigName: sfn.JsonPath.stringAt('$.names.id'),
+        ProductionVariants: [variant],
+        DataCaptureConfig: {
+          EnableCapture: true,
+          InitialSamplingPercentage: config.monitoring.samplingPercent,
+          DestinationS3Uri: `s3://${dataLake.captureBucket.bucketName}/${CAPTURE_PREFIX.slice(0, -1)}`,
+          KmsKeyId: dataLake.key.keyArn,
+          CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+          CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] },
+        },
+        // Serverless variants have no storage volume to encrypt.
+        ...(compute.type === 'instances' ? { KmsKeyId: dataLake.key.keyArn } : {}),
+      },
+      iamResources: [configArn],
+      resultPath: sfn.JsonPath.DISCARD,
+    }),
+  );
+
+  const trafficRouting =
+    deployment.strategy === 'all-at-once'
+      ? { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: deployment.bakeTimeSeconds }
+      : deployment.strategy === 'canary'
+        ? { Type: 'CANARY', WaitIntervalInSeconds: deployment.bakeTimeSeconds, CanarySize: { Type: 'CAPACITY_PERCENT', Value: deployment.trafficStepPercent } }
+        : { Type: 'LINEAR', WaitIntervalInSeconds: deployment.bakeTimeSeconds, LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: deployment.trafficStepPercent } };
+  const updateEndpoint = catchFailure(
+    new tasks.CallAwsService(scope, PipelineStates.UPDATE_ENDPOINT, {
+      service: 'sagemaker',
+      action: 'updateEndpoint',
+      parameters: {
+        EndpointName: endpointName,
+        EndpointConfigName: sfn.JsonPath.stringAt('$.names.id'),
+        // Blue/green traffic shifting exists for instance-backed endpoints only.
+        ...(compute.type === 'instances'
+          ? {
+              DeploymentConfig: {
+                BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: trafficRouting, TerminationWaitInSeconds: 0, MaximumExecutionTimeoutInSeconds: deployment.maxWaitMinutes * 60 },
+                AutoRollbackConfiguration: { Alarms: props.rollbackAlarmNames.map((AlarmName) => ({ AlarmName })) },
+              },
+            }
+          : {}),
+      },
+      iamResources: [endpointArn, configArn],
+      resultPath: sfn.JsonPath.DISCARD,
+    }),
+  );
+  const createEndpoint = catchFailure(
+    new tasks.CallAwsService(scope, PipelineStates.CREATE_ENDPOINT, {
+      service: 'sagemaker',
+      action: 'createEndpoint',
+      parameters: { EndpointName: endpointName, EndpointConfigName: sfn.JsonPath.stringAt('$.names.id') },
+      iamResources: [endpointArn, configArn],
+      resultPath: sfn.JsonPath.DISCARD,
+    }),
+  );
+
+  // Does the endpoint exist? DescribeEndpoint fails for a missing one; limits are retried first,
+  // and any remaining error leads to CreateEndpoint, which fails clearly if the cause was another.
+  const findEndpoint = retrySageMakerLimits(
+    new tasks.CallAwsService(scope, PipelineStates.FIND_ENDPOINT, {
+      service: 'sagemaker',
+      action: 'describeEndpoint',
+      parameters: { EndpointName: endpointName },
+      iamResources: [endpointArn],
+      resultSelector: { status: sfn.JsonPath.stringAt('$.EndpointStatus'), configName: sfn.JsonPath.stringAt('$.EndpointConfigName') },
+      resultPath: '$.previousEndpoint',
+    }),
+  );
+  findEndpoint.addCatch(createEndpoint, { errors: ['States.ALL'], resultPath: '$.endpointLookup' });
+
+  const maxPolls = Math.ceil((deployment.maxWaitMinutes * 60) / POLL_INTERVAL.toSeconds());
+  const startPolling = new sfn.Pass(scope, PipelineStates.START_POLLING, { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.poll' });
+  const wait = new sfn.Wait(scope, PipelineStates.WAIT_FOR_ENDPOINT, { time: sfn.WaitTime.duration(POLL_INTERVAL) });
+  const describe = catchFailure(
+    new tasks.CallAwsService(scope, PipelineStates.DESCRIBE_ENDPOINT, {
+      service: 'sagemaker',
+      action: 'describeEndpoint',
+      parameters: { EndpointName: endpointName },
+      iamResources: [endpointArn],
+      // The whole description: FailureReason is only present when the endpoint failed.
+      resultPath: '$.endpoint',
+    }),
+  );
+  const countPoll = new sfn.Pass(scope, PipelineStates.COUNT_POLL, { parameters: { 'count.$': 'States.MathAdd($.poll.count, 1)' }, resultPath: '$.poll' });
+
+  const publish = catchFailure(
+    new tasks.CallAwsService(scope, PipelineStates.PUBLISH_DEPLOYED_MODEL, {
+      service: 'ssm',
+      action: 'putParameter',
+      parameters: {
+        Name: props.deployedModelParameter.parameterName,
+        Type: 'String',
+        Overwrite: true,
+        Value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.deployed')),
+      },
+      iamResources: [props.deployedModelParameter.parameterArn],
+      resultPath: sfn.JsonPath.DISCARD,
+    }),
+  );
+  const describeDeployment = new sfn.Pass(scope, PipelineStates.DESCRIBE_DEPLOYMENT, {
+    parameters: {
+      endpointName,
+      variantName: ENDPOINT_VARIANT,
+      'endpointConfigName.$': '$.names.id',
+      'modelPackageArn.$': '$.deploy.modelPackageArn',
+      'featureSpecUri.$': '$.deploy.featureSpecUri',
+      'baselineUri.$': '$.deploy.baselineUri',
+      'runId.$': '$.runId',
+      'runStartedAt.$': '$$.Execution.StartTime',
+    },
+    resultPath: '$.deployed',
+  });
+
+  const status = new sfn.Choice(scope, PipelineStates.ENDPOINT_STATUS)
+    .when(
+      sfn.Condition.and(sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'InService'), sfn.Condition.stringEqualsJsonPath('$.endpoint.EndpointConfigName', '$.names.id')),
+      describeDeployment.next(publish).next(props.onDeployed),
+    )
+    .when(
+      sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'InService'),
+      failWith(scope, PipelineStates.ROLLED_BACK, 'DeploymentRolledBack', "States.Format('Endpoint {} rolled back to {}: the new model tripped a rollback alarm or failed to deploy; the previous model keeps serving', $.names.id, $.endpoint.EndpointConfigName)", props.onFailure),
+    )
+    .when(
+      sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'Failed'),
+      failWith(scope, PipelineStates.ENDPOINT_FAILED, 'EndpointFailed', "States.Format('Endpoint failed: {}', $.endpoint.FailureReason)", props.onFailure),
+    )
+    .when(
+      sfn.Condition.numberGreaterThanEquals('$.poll.count', maxPolls),
+      failWith(scope, PipelineStates.DEPLOYMENT_TIMED_OUT, 'DeploymentTimedOut', `States.Format('Endpoint still {} after ${deployment.maxWaitMinutes} minutes (deployment.maxWaitMinutes)', $.endpoint.EndpointStatus)`, props.onFailure),
+    )
+    .otherwise(wait);
+
+  startPolling.next(wait).next(describe).next(countPoll).next(status);
+  updateEndpoint.next(startPolling);
+  createEndpoint.next(startPolling);
+  return createModel.next(createEndpointConfig).next(findEndpoint).next(updateEndpoint);
+}

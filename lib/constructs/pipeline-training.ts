@@ -1,0 +1,99 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { MODELS_PREFIX } from '../../lambdas/core/layout';
+import type { MlopsConfig } from '../config';
+import type { DataLake } from './data-lake';
+
+export interface TrainingStateProps {
+  readonly config: MlopsConfig;
+  readonly dataLake: DataLake;
+  readonly imageUri: string;
+  readonly sagemakerRole: iam.IRole;
+  /** Job names are "<dataset>-<uuid>", so IAM can be scoped to this prefix. */
+  readonly jobNamePrefix: string;
+}
+
+/** XGBoost hyperparameters as SageMaker wants them: strings, XGBoost's own names. */
+export function xgboostHyperparameters(config: MlopsConfig): Record<string, string> {
+  const hp = config.training.hyperparameters;
+  return {
+    objective: hp.objective,
+    num_round: String(hp.numRound),
+    max_depth: String(hp.maxDepth),
+    eta: String(hp.eta),
+    subsample: String(hp.subsample),
+    min_child_weight: String(hp.minChildWeight),
+    lambda: String(hp.lambda),
+    eval_metric: hp.evalMetric,
+    early_stopping_rounds: String(hp.earlyStoppingRounds),
+  };
+}
+
+/**
+ * CreateTrainingJob with the `.sync` integration, written as a CustomState because the CDK task
+ * has no props for managed spot training and checkpoints. Its IAM is added by `grantTraining`.
+ * Input: `$.names.id` (job name), `$.features.trainPrefix` / `validationPrefix`.
+ */
+export function trainingState(scope: Construct, id: string, props: TrainingStateProps): sfn.CustomState {
+  const { config, dataLake } = props;
+  const training = config.training;
+  const channel = (name: string, prefixPath: string) => ({
+    ChannelName: name,
+    ContentType: 'text/csv',
+    DataSource: { S3DataSource: { S3DataType: 'S3Prefix', 'S3Uri.$': prefixPath, S3DataDistributionType: 'FullyReplicated' } },
+  });
+  const stoppingCondition: Record<string, number> = { MaxRuntimeInSeconds: training.maxRuntimeSeconds };
+  if (training.spot.enabled) stoppingCondition.MaxWaitTimeInSeconds = training.spot.maxWaitSeconds;
+  const models = `s3://${dataLake.modelsBucket.bucketName}/${MODELS_PREFIX}`;
+  return new sfn.CustomState(scope, id, {
+    stateJson: {
+      Type: 'Task',
+      Comment: 'SageMaker built-in XGBoost on the run\'s train/validation channels (waits for the job)',
+      Resource: `arn:${Stack.of(scope).partition}:states:::sagemaker:createTrainingJob.sync`,
+      Parameters: {
+        'TrainingJobName.$': '$.names.id',
+        RoleArn: props.sagemakerRole.roleArn,
+        AlgorithmSpecification: { TrainingImage: props.imageUri, TrainingInputMode: 'File' },
+        HyperParameters: xgboostHyperparameters(config),
+        InputDataConfig: [channel('train', '$.features.trainPrefix'), channel('validation', '$.features.validationPrefix')],
+        OutputDataConfig: { S3OutputPath: models, KmsKeyId: dataLake.key.keyArn },
+        ResourceConfig: { InstanceType: training.instanceType, InstanceCount: training.instanceCount, VolumeSizeInGB: training.volumeSizeGb, VolumeKmsKeyId: dataLake.key.keyArn },
+        StoppingCondition: stoppingCondition,
+        ...(training.spot.enabled
+          ? { EnableManagedSpotTraining: true, CheckpointConfig: { 'S3Uri.$': `States.Format('${models}checkpoints/{}', $.names.id)` } }
+          : {}),
+        ...(training.vpc ? { VpcConfig: { Subnets: training.vpc.subnetIds, SecurityGroupIds: training.vpc.securityGroupIds } } : {}),
+        EnableInterContainerTrafficEncryption: training.instanceCount > 1,
+      },
+      ResultSelector: {
+        'jobName.$': '$.TrainingJobName',
+        'modelArtifact.$': '$.ModelArtifacts.S3ModelArtifacts',
+        'metrics.$': '$.FinalMetricDataList',
+      },
+      ResultPath: '$.training',
+    },
+  });
+}
+
+/** What the state machine role needs for `trainingState`. */
+export function grantTraining(role: iam.IRole, props: TrainingStateProps): void {
+  const stack = Stack.of(role);
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob'],
+      resources: [stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${props.jobNamePrefix}*` })],
+    }),
+  );
+  // The .sync integration watches the job through this Step Functions-managed rule.
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+      resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForSageMakerTrainingJobsRule' })],
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [props.sagemakerRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } }),
+  );
+}

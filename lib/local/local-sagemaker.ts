@@ -1,0 +1,332 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  CreateEndpointCommandInput,
+  CreateEndpointConfigCommandInput,
+  CreateModelCommandInput,
+  CreateModelPackageCommandInput,
+  CreateTrainingJobCommandInput,
+  DescribeEndpointCommandOutput,
+  DescribeModelPackageCommandOutput,
+  DescribeTrainingJobCommandOutput,
+  UpdateEndpointCommandInput,
+} from '@aws-sdk/client-sagemaker';
+import { z } from 'zod';
+import { LOCAL_ACCOUNT } from './cfn-template';
+
+/**
+ * The local stand-in for the SageMaker control plane: training jobs (run by a real trainer the
+ * caller provides), the model registry, models, endpoint configs and endpoints with their
+ * lifecycle. Requests are checked against the API's required shape (names, patterns, required
+ * fields) and fail with SageMaker's error names, so a malformed request fails here as it would in AWS.
+ */
+
+/** A SageMaker API error, named as the service names it (ValidationException, ResourceNotFound, ...). */
+export class SageMakerError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** Trains a model for a CreateTrainingJob request: reads the channels, writes the artifact. */
+export type Trainer = (request: CreateTrainingJobCommandInput) => Promise<{ metrics: { MetricName: string; Value: number }[] }>;
+
+const name63 = z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$');
+const s3Uri = z.string().regex(/^(https|s3):\/\//, 'must be an s3:// URI');
+const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN');
+
+const requestSchemas = {
+  CreateTrainingJob: z.object({
+    TrainingJobName: name63,
+    RoleArn: roleArn,
+    AlgorithmSpecification: z.object({ TrainingImage: z.string().min(1), TrainingInputMode: z.enum(['File', 'Pipe', 'FastFile']) }),
+    HyperParameters: z.record(z.string(), z.string()).optional(),
+    InputDataConfig: z.array(z.object({ ChannelName: z.string(), DataSource: z.object({ S3DataSource: z.object({ S3DataType: z.string(), S3Uri: s3Uri }) }) })).min(1),
+    OutputDataConfig: z.object({ S3OutputPath: s3Uri }),
+    ResourceConfig: z.object({ InstanceType: z.string().regex(/^ml\./), InstanceCount: z.number().int().min(1), VolumeSizeInGB: z.number().int().min(1) }),
+    StoppingCondition: z.object({ MaxRuntimeInSeconds: z.number().int().min(1) }),
+  }),
+  CreateModelPackage: z.object({
+    ModelPackageGroupName: z.string().min(1),
+    ModelApprovalStatus: z.enum(['Approved', 'Rejected', 'PendingManualApproval']),
+    InferenceSpecification: z.object({
+      Containers: z.array(z.object({ Image: z.string().min(1), ModelDataUrl: s3Uri })).min(1),
+      SupportedContentTypes: z.array(z.string()).min(1),
+      SupportedResponseMIMETypes: z.array(z.string()).min(1),
+    }),
+    CustomerMetadataProperties: z.record(z.string().max(128), z.string().max(1024)).optional(),
+  }),
+  CreateModel: z.object({ ModelName: name63, ExecutionRoleArn: roleArn, PrimaryContainer: z.object({ Image: z.string().min(1), ModelDataUrl: s3Uri }) }),
+  CreateEndpointConfig: z.object({
+    EndpointConfigName: name63,
+    ProductionVariants: z.array(z.object({ VariantName: z.string().min(1), ModelName: name63 })).min(1),
+    DataCaptureConfig: z.object({ InitialSamplingPercentage: z.number().int().min(0).max(100), DestinationS3Uri: s3Uri, CaptureOptions: z.array(z.object({ CaptureMode: z.enum(['Input', 'Output', 'InputAndOutput']) })).min(1) }).optional(),
+  }),
+  CreateEndpoint: z.object({ EndpointName: name63, EndpointConfigName: name63 }),
+  UpdateEndpoint: z.object({ EndpointName: name63, EndpointConfigName: name63 }),
+};
+
+function validate<K extends keyof typeof requestSchemas>(operation: K, input: unknown): void {
+  const result = requestSchemas[operation].safeParse(input);
+  if (!result.success) {
+    throw new SageMakerError('ValidationException', `${operation}: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+}
+
+interface TrainingJob {
+  request: CreateTrainingJobCommandInput;
+  status: 'InProgress' | 'Completed' | 'Failed';
+  failureReason?: string;
+  metrics: { MetricName: string; Value: number }[];
+  created: Date;
+}
+
+interface Endpoint {
+  name: string;
+  status: 'Creating' | 'Updating' | 'InService' | 'Failed';
+  configName: string;
+  /** The config being rolled out while Updating/Creating. */
+  pendingConfig?: string;
+  pendingOutcome?: 'succeed' | 'rollback' | 'fail';
+  pollsLeft: number;
+  failureReason?: string;
+}
+
+/** What the next endpoint update does; tests use it to exercise rollback and failure. */
+export type UpdateOutcome = 'succeed' | 'rollback' | 'fail';
+
+export class LocalSageMaker {
+  readonly trainingJobs = new Map<string, TrainingJob>();
+  readonly modelPackages: (DescribeModelPackageCommandOutput & { ModelPackageArn: string })[] = [];
+  readonly models = new Map<string, CreateModelCommandInput>();
+  readonly endpointConfigs = new Map<string, CreateEndpointConfigCommandInput>();
+  readonly endpoints = new Map<string, Endpoint>();
+  /** Every call, in order, as `Operation` names (for tests and the status view). */
+  readonly calls: string[] = [];
+  private nextUpdateOutcome: UpdateOutcome = 'succeed';
+  private throttles = new Map<string, number>();
+
+  constructor(
+    private readonly options: {
+      readonly region: string;
+      readonly trainer: Trainer;
+      /** DescribeEndpoint calls before a Creating/Updating endpoint settles. @default 1 */
+      readonly settlePolls?: number;
+      /** Called when an endpoint starts serving a config (the local endpoint server swaps models). */
+      readonly onEndpointServing?: (endpointName: string, config: CreateEndpointConfigCommandInput, models: CreateModelCommandInput[]) => Promise<void> | void;
+    },
+  ) {}
+
+  private arn(resource: string, name: string): string {
+    return `arn:aws:sagemaker:${this.options.region}:${LOCAL_ACCOUNT}:${resource}/${name}`;
+  }
+
+  private call(operation: string): void {
+    this.calls.push(operation);
+    const left = this.throttles.get(operation) ?? 0;
+    if (left > 0) {
+      this.throttles.set(operation, left - 1);
+      throw new SageMakerError('ThrottlingException', `Rate exceeded (${operation})`);
+    }
+  }
+
+  /** Makes the next `times` calls of an operation fail with ThrottlingException. */
+  throttle(operation: string, times: number): void {
+    this.throttles.set(operation, times);
+  }
+
+  /** Decides what the next UpdateEndpoint does once it settles. */
+  setNextUpdateOutcome(outcome: UpdateOutcome): void {
+    this.nextUpdateOutcome = outcome;
+  }
+
+  async createTrainingJob(input: CreateTrainingJobCommandInput): Promise<{ TrainingJobArn: string }> {
+    this.call('CreateTrainingJob');
+    validate('CreateTrainingJob', input);
+    const name = input.TrainingJobName!;
+    if (this.trainingJobs.has(name)) throw new SageMakerError('ResourceInUse', `Training job ${name} already exists`);
+    const job: TrainingJob = { request: input, status: 'InProgress', metrics: [], created: new Date() };
+    this.trainingJobs.set(name, job);
+    try {
+      job.metrics = (await this.options.trainer(input)).metrics;
+      job.status = 'Completed';
+    } catch (err) {
+      job.status = 'Failed';
+      job.failureReason = `AlgorithmError: ${(err as Error).message}`;
+    }
+    return { TrainingJobArn: this.arn('training-job', name) };
+  }
+
+  describeTrainingJob(input: { TrainingJobName?: string }): DescribeTrainingJobCommandOutput {
+    this.call('DescribeTrainingJob');
+    const job = this.trainingJobs.get(input.TrainingJobName ?? '');
+    if (!job) throw new SageMakerError('ResourceNotFound', `Requested resource not found: training job ${input.TrainingJobName}`);
+    const name = job.request.TrainingJobName!;
+    return {
+      $metadata: {},
+      TrainingJobName: name,
+      TrainingJobArn: this.arn('training-job', name),
+      TrainingJobStatus: job.status,
+      SecondaryStatus: job.status,
+      FailureReason: job.failureReason,
+      HyperParameters: job.request.HyperParameters,
+      AlgorithmSpecification: job.request.AlgorithmSpecification,
+      ModelArtifacts: { S3ModelArtifacts: `${job.request.OutputDataConfig!.S3OutputPath!.replace(/\/?$/, '/')}${name}/output/model.tar.gz` },
+      FinalMetricDataList: job.metrics.map((m) => ({ ...m, Timestamp: job.created })),
+      CreationTime: job.created,
+      ResourceConfig: job.request.ResourceConfig,
+      StoppingCondition: job.request.StoppingCondition,
+    } as DescribeTrainingJobCommandOutput;
+  }
+
+  createModelPackage(input: CreateModelPackageCommandInput): { ModelPackageArn: string } {
+    this.call('CreateModelPackage');
+    validate('CreateModelPackage', input);
+    const group = input.ModelPackageGroupName!;
+    const version = this.modelPackages.filter((p) => p.ModelPackageGroupName === group).length + 1;
+    const arn = this.arn('model-package', `${group}/${version}`);
+    this.modelPackages.push({
+      $metadata: {},
+      ModelPackageArn: arn,
+      ModelPackageName: group,
+      ModelPackageGroupName: group,
+      ModelPackageVersion: version,
+      ModelPackageDescription: input.ModelPackageDescription,
+      ModelApprovalStatus: input.ModelApprovalStatus,
+      ModelPackageStatus: 'Completed',
+      InferenceSpecification: input.InferenceSpecification,
+      CustomerMetadataProperties: input.CustomerMetadataProperties,
+      CreationTime: new Date(Date.now() + version), // strictly increasing for sorting
+    } as DescribeModelPackageCommandOutput & { ModelPackageArn: string });
+    return { ModelPackageArn: arn };
+  }
+
+  listModelPackages(input: { ModelPackageGroupName?: string; ModelApprovalStatus?: string; SortBy?: string; SortOrder?: string; MaxResults?: number }) {
+    this.call('ListModelPackages');
+    let list = this.modelPackages.filter((p) => p.ModelPackageGroupName === input.ModelPackageGroupName);
+    if (input.ModelApprovalStatus) list = list.filter((p) => p.ModelApprovalStatus === input.ModelApprovalStatus);
+    list = [...list].sort((a, b) => a.CreationTime!.getTime() - b.CreationTime!.getTime());
+    if (input.SortOrder === 'Descending') list.reverse();
+    return {
+      ModelPackageSummaryList: list.slice(0, input.MaxResults ?? 100).map((p) => ({
+        ModelPackageArn: p.ModelPackageArn,
+        ModelPackageGroupName: p.ModelPackageGroupName,
+        ModelPackageVersion: p.ModelPackageVersion,
+        ModelApprovalStatus: p.ModelApprovalStatus,
+        ModelPackageStatus: p.ModelPackageStatus,
+        CreationTime: p.CreationTime,
+      })),
+    };
+  }
+
+  describeModelPackage(input: { ModelPackageName?: string }): DescribeModelPackageCommandOutput {
+    this.call('DescribeModelPackage');
+    const found = this.modelPackages.find((p) => p.ModelPackageArn === input.ModelPackageName);
+    if (!found) throw new SageMakerError('ValidationException', `ModelPackage ${input.ModelPackageName} does not exist.`);
+    return found;
+  }
+
+  /** Approves or rejects a package (what a person does in the registry). */
+  updateModelPackageApproval(arn: string, status: 'Approved' | 'Rejected'): void {
+    const found = this.modelPackages.find((p) => p.ModelPackageArn === arn);
+    if (!found) throw new SageMakerError('ValidationException', `ModelPackage ${arn} does not exist.`);
+    found.ModelApprovalStatus = status;
+  }
+
+  createModel(input: CreateModelCommandInput): { ModelArn: string } {
+    this.call('CreateModel');
+    validate('CreateModel', input);
+    if (this.models.has(input.ModelName!)) throw new SageMakerError('ValidationException', `Cannot create already existing model "${input.ModelName}".`);
+    this.models.set(input.ModelName!, input);
+    return { ModelArn: this.arn('model', input.ModelName!) };
+  }
+
+  createEndpointConfig(input: CreateEndpointConfigCommandInput): { EndpointConfigArn: string } {
+    this.call('CreateEndpointConfig');
+    validate('CreateEndpointConfig', input);
+    for (const variant of input.ProductionVariants ?? []) {
+      if (!this.models.has(variant.ModelName!)) throw new SageMakerError('ValidationException', `Could not find model "${variant.ModelName}".`);
+    }
+    this.endpointConfigs.set(input.EndpointConfigName!, input);
+    return { EndpointConfigArn: this.arn('endpoint-config', input.EndpointConfigName!) };
+  }
+
+  createEndpoint(input: CreateEndpointCommandInput): { EndpointArn: string } {
+    this.call('CreateEndpoint');
+    validate('CreateEndpoint', input);
+    if (this.endpoints.has(input.EndpointName!)) throw new SageMakerError('ValidationException', `Cannot create already existing endpoint "${input.EndpointName}".`);
+    this.requireConfig(input.EndpointConfigName!);
+    this.endpoints.set(input.EndpointName!, {
+      name: input.EndpointName!,
+      status: 'Creating',
+      configName: input.EndpointConfigName!,
+      pendingConfig: input.EndpointConfigName!,
+      pendingOutcome: this.takeOutcome(),
+      pollsLeft: this.options.settlePolls ?? 1,
+    });
+    return { EndpointArn: this.arn('endpoint', input.EndpointName!) };
+  }
+
+  updateEndpoint(input: UpdateEndpointCommandInput): { EndpointArn: string } {
+    this.call('UpdateEndpoint');
+    validate('UpdateEndpoint', input);
+    const endpoint = this.requireEndpoint(input.EndpointName!);
+    if (endpoint.status !== 'InService') throw new SageMakerError('ValidationException', `Cannot update in-progress endpoint "${endpoint.name}" (status ${endpoint.status}).`);
+    this.requireConfig(input.EndpointConfigName!);
+    Object.assign(endpoint, { status: 'Updating', pendingConfig: input.EndpointConfigName!, pendingOutcome: this.takeOutcome(), pollsLeft: this.options.settlePolls ?? 1 });
+    return { EndpointArn: this.arn('endpoint', endpoint.name) };
+  }
+
+  async describeEndpoint(input: { EndpointName?: string }): Promise<DescribeEndpointCommandOutput> {
+    this.call('DescribeEndpoint');
+    const endpoint = this.requireEndpoint(input.EndpointName ?? '');
+    if (endpoint.pendingConfig && --endpoint.pollsLeft <= 0) await this.settle(endpoint);
+    return {
+      $metadata: {},
+      EndpointName: endpoint.name,
+      EndpointArn: this.arn('endpoint', endpoint.name),
+      EndpointConfigName: endpoint.configName,
+      EndpointStatus: endpoint.status,
+      FailureReason: endpoint.failureReason,
+      CreationTime: new Date(),
+      LastModifiedTime: new Date(),
+    } as DescribeEndpointCommandOutput;
+  }
+
+  private async settle(endpoint: Endpoint): Promise<void> {
+    const config = endpoint.pendingConfig!;
+    const outcome = endpoint.pendingOutcome ?? 'succeed';
+    endpoint.pendingConfig = undefined;
+    if (outcome === 'succeed') {
+      const endpointConfig = this.endpointConfigs.get(config)!;
+      await this.options.onEndpointServing?.(endpoint.name, endpointConfig, (endpointConfig.ProductionVariants ?? []).map((v) => this.models.get(v.ModelName!)!));
+      Object.assign(endpoint, { status: 'InService', configName: config, failureReason: undefined });
+    } else if (outcome === 'rollback' && endpoint.status === 'Updating') {
+      // Blue/green: the alarms tripped during baking, traffic goes back to the old fleet.
+      Object.assign(endpoint, { status: 'InService', failureReason: `Rolled back to ${endpoint.configName}: alarm in ALARM state during deployment` });
+    } else {
+      Object.assign(endpoint, { status: 'Failed', failureReason: `The primary container for production variant AllTraffic did not pass the ping health check (config ${config})` });
+    }
+  }
+
+  private takeOutcome(): UpdateOutcome {
+    const outcome = this.nextUpdateOutcome;
+    this.nextUpdateOutcome = 'succeed';
+    return outcome;
+  }
+
+  private requireEndpoint(name: string): Endpoint {
+    const endpoint = this.endpoints.get(name);
+    if (!endpoint) throw new SageMakerError('ValidationException', `Could not find endpoint "${name}".`);
+    return endpoint;
+  }
+
+  private requireConfig(name: string): void {
+    if (!this.endpointConfigs.has(name)) throw new SageMakerError('ValidationException', `Could not find endpoint configuration "${name}".`);
+  }
+
+  /** An id for requests, as the HTTP responses carry. */
+  static requestId(): string {
+    return randomUUID();
+  }
+}

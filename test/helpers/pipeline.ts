@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
+import { manifestKey } from '../../lambdas/core/layout';
+import { buildManifest } from '../../lambdas/core/snapshot';
+import type { MlopsConfig } from '../../lib/config';
+import { LocalNotifier } from '../../lib/local/local-notifier';
+import { startLocalS3, type LocalS3 } from '../../lib/local/local-s3';
+import { LocalSageMaker, type Trainer } from '../../lib/local/local-sagemaker';
+import { startSageMakerServer } from '../../lib/local/local-sagemaker-server';
+import { LocalParameterStore, pipelineTaskHandlers } from '../../lib/local/pipeline-tasks';
+import { renderStateMachine, runStateMachine, type AslDefinition } from '../../lib/local/state-machine-runner';
+import { synthMlopsStack } from './app';
+
+export const SAMPLE = readFileSync(path.join(__dirname, '..', '..', 'data', 'mlc_churn.csv'), 'utf8');
+const REGION = 'us-east-1';
+const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:000000000000:stateMachine:retraining`;
+
+/**
+ * A training double for pipeline tests: it checks that the channels it is given hold data in the
+ * local S3 and reports the next scripted validation AUC (or fails when the script says so).
+ */
+export function scriptedTrainer(s3: () => S3Client, script: (number | Error)[]): Trainer & { requests: CreateTrainingJobCommandInput[] } {
+  const requests: CreateTrainingJobCommandInput[] = [];
+  const trainer = async (request: CreateTrainingJobCommandInput) => {
+    requests.push(request);
+    for (const channel of request.InputDataConfig ?? []) {
+      const uri = new URL(`${channel.DataSource!.S3DataSource!.S3Uri!}part-00000.csv`);
+      const object = await s3().send(new GetObjectCommand({ Bucket: uri.host, Key: uri.pathname.slice(1) }));
+      if ((await object.Body!.transformToString()).length === 0) throw new Error(`channel ${channel.ChannelName} is empty`);
+    }
+    const next = script.shift();
+    if (next === undefined) throw new Error('the scripted trainer ran out of results');
+    if (next instanceof Error) throw next;
+    return { metrics: [{ MetricName: 'train:auc', Value: Math.min(1, next + 0.05) }, { MetricName: 'validation:auc', Value: next }] };
+  };
+  return Object.assign(trainer, { requests });
+}
+
+/** The synthesized retraining state machine and every local service it talks to. */
+export class PipelineHarness {
+  readonly notifier = new LocalNotifier();
+  readonly parameters = new LocalParameterStore();
+  sagemaker!: LocalSageMaker;
+  s3!: S3Client;
+  definition!: AslDefinition;
+  dataBucket!: string;
+  deployedModelParameter!: string;
+  private localS3!: LocalS3;
+  private closeSageMaker!: () => Promise<void>;
+  private handlers!: Record<string, (input: unknown) => Promise<unknown>>;
+
+  constructor(
+    private readonly config: MlopsConfig,
+    private readonly trainer: (harness: PipelineHarness) => Trainer,
+  ) {}
+
+  async start(): Promise<void> {
+    const { stack, template } = synthMlopsStack(this.config);
+    this.dataBucket = 'data';
+    const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
+    this.definition = renderStateMachine(template.toJSON() as never, {
+      region: REGION,
+      physicalNames: { [id(stack.dataLake.dataBucket)]: this.dataBucket, [id(stack.dataLake.modelsBucket)]: 'models', [id(stack.dataLake.captureBucket)]: 'capture' },
+    });
+    this.deployedModelParameter = `/${stack.stackName}/${this.config.deployment.endpointName}/deployed-model`;
+    this.localS3 = await startLocalS3({ buckets: [this.dataBucket, 'models', 'capture'] });
+    this.sagemaker = new LocalSageMaker({ region: REGION, trainer: this.trainer(this) });
+    const server = await startSageMakerServer(this.sagemaker);
+    this.closeSageMaker = server.close;
+    Object.assign(process.env, this.localS3.clientEnv, { AWS_ENDPOINT_URL_SAGEMAKER: server.endpoint });
+    this.s3 = new S3Client({});
+    this.handlers = pipelineTaskHandlers({
+      sagemaker: this.sagemaker,
+      notifier: this.notifier,
+      parameters: this.parameters,
+      featureProcessing: (await import('../../lambdas/feature-processing/handler')).handler,
+      evaluation: (await import('../../lambdas/evaluation/handler')).handler,
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.s3.destroy();
+    await this.closeSageMaker();
+    await this.localS3.close();
+  }
+
+  /** Uploads files and returns the execution input the trigger would start the run with. */
+  async snapshot(files: Record<string, string>): Promise<{ runId: string; manifest: Record<string, unknown> }> {
+    const objects = [];
+    for (const [key, body] of Object.entries(files)) {
+      await this.s3.send(new PutObjectCommand({ Bucket: this.dataBucket, Key: key, Body: body }));
+      const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.dataBucket, Key: key }));
+      objects.push({ key, versionId: head.VersionId ?? null, etag: head.ETag!, size: head.ContentLength! });
+    }
+    const manifest = buildManifest(this.dataBucket, 'raw/', objects);
+    await this.s3.send(new PutObjectCommand({ Bucket: this.dataBucket, Key: manifestKey(manifest.runId), Body: JSON.stringify(manifest) }));
+    return { runId: manifest.runId, manifest: { bucket: this.dataBucket, key: manifestKey(manifest.runId), hash: manifest.hash, objectCount: objects.length } };
+  }
+
+  async run(input: { runId: string }) {
+    const before = this.notifier.notifications.length;
+    const execution = await runStateMachine(this.definition, input, this.handlers, { executionName: input.runId, stateMachineArn: STATE_MACHINE_ARN });
+    const notifications = this.notifier.notifications.slice(before).map((n) => ({ subject: n.subject, message: JSON.parse(n.message) as Record<string, unknown> }));
+    return { execution, notifications };
+  }
+
+  endpoint(name = this.config.deployment.endpointName) {
+    return this.sagemaker.endpoints.get(name);
+  }
+
+  deployedModel(): Record<string, unknown> | undefined {
+    const parameter = this.parameters.parameters.get(this.deployedModelParameter);
+    return parameter ? (JSON.parse(parameter.value) as Record<string, unknown>) : undefined;
+  }
+}
