@@ -44,6 +44,23 @@ export class MlopsStack extends Stack {
       retryInterval: Duration.seconds(config.retraining.retryIntervalSeconds),
       maxDeliveryAttempts: config.retraining.maxDeliveryAttempts,
     });
+    const pipelineRuns = this.pipeline.stateMachine;
+    this.notifications.addAlarm('PipelineRunsFailed', {
+      alarmDescription: 'A retraining run failed (its own notification has the reason). See README "Alarms".',
+      metric: pipelineRuns.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.notifications.addAlarm('PipelineRunsTimedOut', {
+      alarmDescription: 'A retraining run hit the state machine timeout. See README "Alarms".',
+      metric: pipelineRuns.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     this.notifications.addAlarm('UploadEventsDeadLettered', {
       alarmDescription: 'Upload events could not start retraining and moved to the dead-letter queue. See README "Alarms".',
       metric: this.trigger.metricDeadLetters(),

@@ -96,8 +96,22 @@ describe('MlopsStack', () => {
       OKActions: [topic],
     });
     // Every alarm goes through the one facade, so every alarm has the same actions.
-    expect(stack.notifications.alarms).toHaveLength(3);
+    expect(stack.notifications.alarms).toHaveLength(5);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topic], OKActions: [topic] });
+  });
+
+  test('GIVEN the pipeline THEN failed and timed-out runs raise alarms', () => {
+    const { stack, template } = synthMlopsStack();
+    for (const metricName of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/States',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: id(stack, stack.pipeline.stateMachine) } }],
+        Statistic: 'Sum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    }
   });
 
   test('GIVEN the config THEN the trigger is wired to the retraining state machine with the configured debounce', () => {
