@@ -1,0 +1,203 @@
+import type { Baseline, FeatureBaseline } from '../features/baseline';
+import { binIndex } from '../features/quantile-sample';
+import type { CapturedRecord } from './capture';
+import { jensenShannonDistance, ksStatistic, noiseFloor, populationStabilityIndex, robustLInfinity, shares } from './distances';
+
+export interface DriftRules {
+  /** Fewer feature rows than this: "insufficient-data", no verdict. */
+  readonly minWindowRecords: number;
+  readonly jensenShannon: number;
+  readonly psi: number;
+  /** Share of judged features that must drift for the data set to count as drifted. */
+  readonly driftedShare: number;
+  /** An absolute change in a feature's missing share that counts as drift on its own. @default 0.1 */
+  readonly missingShareChange?: number;
+}
+
+export type FeatureStatus = 'drifted' | 'stable' | 'insufficient-data' | 'no-baseline';
+
+export interface FeatureDrift {
+  readonly name: string;
+  readonly type: FeatureBaseline['type'];
+  readonly status: FeatureStatus;
+  /** Live values present (not missing). */
+  readonly n: number;
+  /** Baseline values present. */
+  readonly m: number;
+  readonly jensenShannon: number;
+  readonly ks: number;
+  readonly robustLInfinity: number;
+  readonly psi: number;
+  readonly missingShare: number;
+  readonly missingShareChange: number;
+  /** Categoricals: share of live values never seen in training. */
+  readonly unseenShare?: number;
+  readonly noiseFloor: { readonly psi: number; readonly jensenShannon: number };
+  /** Bin labels with baseline and live shares, for the report's histograms. */
+  readonly bins: readonly { readonly label: string; readonly baseline: number; readonly live: number }[];
+}
+
+export interface DriftSummary {
+  /** Capture records (requests) read, rows (feature vectors) among them. */
+  readonly records: number;
+  readonly rows: number;
+  /** Rows whose field count did not match the baseline's features. */
+  readonly malformedRows: number;
+  readonly corruptedRecords: number;
+  readonly corruptedExamples: readonly { readonly file: string; readonly line: number; readonly reason: string }[];
+  readonly insufficientData: boolean;
+  readonly features: readonly FeatureDrift[];
+  readonly judgedFeatures: number;
+  readonly driftedFeatures: number;
+  readonly driftedShare: number;
+  readonly datasetDrift: boolean;
+  readonly predictions: { readonly count: number; readonly mean: number | null; readonly trainingLabelMean: number; readonly meanShift: number | null };
+}
+
+const MAX_CORRUPTED_EXAMPLES = 20;
+
+/** Bins of a feature: numeric bins, or categories + "other" + "unseen". */
+function binLabels(feature: FeatureBaseline): string[] {
+  if (feature.type === 'numeric') {
+    const e = feature.edges;
+    if (e.length === 0) return ['all'];
+    return [`<= ${e[0]}`, ...e.slice(1).map((edge, i) => `(${e[i]}, ${edge}]`), `> ${e[e.length - 1]}`];
+  }
+  return [...feature.categories.map((c) => c.value), ...(feature.type === 'categorical' ? ['(other)', '(unseen)'] : [])];
+}
+
+function baselineCounts(feature: FeatureBaseline): number[] {
+  if (feature.type === 'numeric') return [...feature.counts];
+  const counts = feature.categories.map((c) => c.count);
+  return feature.type === 'categorical' ? [...counts, feature.otherCount, 0] : counts;
+}
+
+/**
+ * Counts a window of captured rows into the baseline's fixed bins: memory is O(features x bins)
+ * whatever the window size. Live values are the encoded features the endpoint received.
+ */
+export class DriftWindow {
+  private readonly counts: number[][];
+  private readonly missing: number[];
+  private readonly invalid: number[];
+  private records = 0;
+  private rows = 0;
+  private malformedRows = 0;
+  private corrupted = 0;
+  private readonly corruptedExamples: { file: string; line: number; reason: string }[] = [];
+  private predictionCount = 0;
+  private predictionSum = 0;
+
+  constructor(private readonly baseline: Baseline) {
+    this.counts = baseline.features.map((f) => new Array<number>(baselineCounts(f).length).fill(0));
+    this.missing = baseline.features.map(() => 0);
+    this.invalid = baseline.features.map(() => 0);
+  }
+
+  add(record: CapturedRecord): void {
+    this.records++;
+    const features = this.baseline.features;
+    for (const row of record.rows) {
+      if (row.length !== features.length) {
+        this.malformedRows++;
+        continue;
+      }
+      this.rows++;
+      for (let i = 0; i < features.length; i++) {
+        const text = row[i].trim();
+        if (text === '') {
+          this.missing[i]++;
+          continue;
+        }
+        const value = Number(text);
+        const feature = features[i];
+        if (!Number.isFinite(value)) {
+          this.invalid[i]++;
+          continue;
+        }
+        if (feature.type === 'numeric') {
+          this.counts[i][feature.edges.length === 0 ? 0 : binIndex(feature.edges, value)]++;
+        } else {
+          // Categorical codes 0..K-1 (top), K (other), K+1 (unseen); booleans 0/1. Anything else is unseen.
+          const bins = this.counts[i];
+          const code = Number.isInteger(value) && value >= 0 && value < bins.length ? value : bins.length - 1;
+          bins[code]++;
+        }
+      }
+    }
+    for (const p of record.predictions) {
+      this.predictionCount++;
+      this.predictionSum += p;
+    }
+  }
+
+  /** A capture line that could not be used: counted and kept as an example, never fatal. */
+  addCorrupted(file: string, line: number, reason: string): void {
+    this.corrupted++;
+    if (this.corruptedExamples.length < MAX_CORRUPTED_EXAMPLES) this.corruptedExamples.push({ file, line, reason });
+  }
+
+  summarize(rules: DriftRules): DriftSummary {
+    const insufficientData = this.rows < rules.minWindowRecords;
+    const features = this.baseline.features.map((feature, i) => this.featureDrift(feature, i, rules, insufficientData));
+    const judged = features.filter((f) => f.status === 'drifted' || f.status === 'stable');
+    const drifted = judged.filter((f) => f.status === 'drifted').length;
+    const driftedShare = judged.length === 0 ? 0 : drifted / judged.length;
+    const mean = this.predictionCount === 0 ? null : this.predictionSum / this.predictionCount;
+    return {
+      records: this.records,
+      rows: this.rows,
+      malformedRows: this.malformedRows,
+      corruptedRecords: this.corrupted,
+      corruptedExamples: this.corruptedExamples,
+      insufficientData,
+      features,
+      judgedFeatures: judged.length,
+      driftedFeatures: drifted,
+      driftedShare,
+      datasetDrift: !insufficientData && judged.length > 0 && driftedShare >= rules.driftedShare,
+      predictions: { count: this.predictionCount, mean, trainingLabelMean: this.baseline.label.mean, meanShift: mean === null ? null : mean - this.baseline.label.mean },
+    };
+  }
+
+  private featureDrift(feature: FeatureBaseline, i: number, rules: DriftRules, insufficientData: boolean): FeatureDrift {
+    const base = baselineCounts(feature);
+    const live = this.counts[i].map((c, j) => c + (j === this.counts[i].length - 1 && feature.type === 'categorical' ? this.invalid[i] : 0));
+    const n = live.reduce((a, b) => a + b, 0);
+    const m = base.reduce((a, b) => a + b, 0);
+    const p = shares(base);
+    const q = shares(live);
+    const ks = ksStatistic(p, q);
+    const total = n + this.missing[i] + (feature.type === 'categorical' ? 0 : this.invalid[i]);
+    const missingShare = total === 0 ? 0 : (this.missing[i] + (feature.type === 'categorical' ? 0 : this.invalid[i])) / total;
+    const missingShareChange = missingShare - feature.missingShare;
+    const floor = noiseFloor(base.length, n, m);
+    const metrics = {
+      jensenShannon: n === 0 || m === 0 ? 0 : jensenShannonDistance(p, q),
+      ks,
+      robustLInfinity: robustLInfinity(ks, n, m),
+      psi: n === 0 || m === 0 ? 0 : populationStabilityIndex(p, q),
+    };
+    let status: FeatureStatus;
+    if (insufficientData) status = 'insufficient-data';
+    else if (m === 0) status = Math.abs(missingShareChange) > (rules.missingShareChange ?? 0.1) ? 'drifted' : 'no-baseline';
+    else {
+      const distribution = metrics.jensenShannon > Math.max(rules.jensenShannon, floor.jensenShannon) || metrics.psi > Math.max(rules.psi, floor.psi);
+      status = distribution || Math.abs(missingShareChange) > (rules.missingShareChange ?? 0.1) ? 'drifted' : 'stable';
+    }
+    const labels = binLabels(feature);
+    return {
+      name: feature.name,
+      type: feature.type,
+      status,
+      n,
+      m,
+      ...metrics,
+      missingShare,
+      missingShareChange,
+      ...(feature.type === 'categorical' ? { unseenShare: n === 0 ? 0 : live[live.length - 1] / n } : {}),
+      noiseFloor: floor,
+      bins: labels.map((label, j) => ({ label, baseline: p[j] ?? 0, live: q[j] ?? 0 })),
+    };
+  }
+}
