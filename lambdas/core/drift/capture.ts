@@ -12,6 +12,8 @@ export interface CapturedRecord {
   readonly rows: string[][];
   /** One prediction per row (empty when the output was not captured). */
   readonly predictions: number[];
+  /** eventMetadata.inferenceTime, epoch ms, when present. */
+  readonly inferenceTime?: number;
 }
 
 export class CaptureFormatError extends Error {
@@ -81,7 +83,7 @@ function predictions(text: string, json: boolean): number[] {
 
 /** Parses one capture line; throws CaptureFormatError when it cannot be used. */
 export function parseCaptureLine(line: string): CapturedRecord {
-  let record: { captureData?: { endpointInput?: CapturePart; endpointOutput?: CapturePart } };
+  let record: { captureData?: { endpointInput?: CapturePart; endpointOutput?: CapturePart }; eventMetadata?: { inferenceTime?: string } };
   try {
     record = JSON.parse(line);
   } catch {
@@ -99,5 +101,24 @@ export function parseCaptureLine(line: string): CapturedRecord {
     if (scores.some((s) => !Number.isFinite(s))) throw new CaptureFormatError('a prediction is not a number');
     if (scores.length !== rows.length) throw new CaptureFormatError(`${rows.length} input rows but ${scores.length} predictions`);
   }
-  return { rows, predictions: scores };
+  const time = record.eventMetadata?.inferenceTime ? Date.parse(record.eventMetadata.inferenceTime) : Number.NaN;
+  return Number.isFinite(time) ? { rows, predictions: scores, inferenceTime: time } : { rows, predictions: scores };
+}
+
+/** One capture line exactly as SageMaker writes it for a CSV request and response. */
+export function formatCaptureRecord(input: string, output: string, eventId: string, inferenceTime: Date): string {
+  return JSON.stringify({
+    captureData: {
+      endpointInput: { observedContentType: 'text/csv', mode: 'INPUT', data: input, encoding: 'CSV' },
+      endpointOutput: { observedContentType: 'text/csv; charset=utf-8', mode: 'OUTPUT', data: output, encoding: 'CSV' },
+    },
+    eventMetadata: { eventId, inferenceTime: inferenceTime.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+    eventVersion: '0',
+  });
+}
+
+/** The key SageMaker writes capture files under: <prefix><endpoint>/<variant>/yyyy/mm/dd/hh/<file>.jsonl */
+export function captureObjectKey(prefix: string, endpointName: string, variant: string, time: Date, fileName: string): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${prefix}${endpointName}/${variant}/${time.getUTCFullYear()}/${pad(time.getUTCMonth() + 1)}/${pad(time.getUTCDate())}/${pad(time.getUTCHours())}/${fileName}.jsonl`;
 }

@@ -4,6 +4,7 @@ import { QuantileSample } from '../../../lambdas/core/features/quantile-sample';
 import { parseCaptureLine, CaptureFormatError } from '../../../lambdas/core/drift/capture';
 import { chiSquareQuantile, jensenShannonDistance, ksStatistic, populationStabilityIndex, robustLInfinity, shares } from '../../../lambdas/core/drift/distances';
 import { DriftWindow, type DriftRules } from '../../../lambdas/core/drift/drift-window';
+import { batches, driftMetrics } from '../../../lambdas/core/drift/drift-metrics';
 
 /** Seeded standard normal generator (LCG + Box-Muller), so every run sees the same samples. */
 function normals(seed: number): () => number {
@@ -129,7 +130,7 @@ describe('capture records', () => {
     ['JSON instances', record({ observedContentType: 'application/json', data: '{"instances":[[1,null],[2,3]]}', encoding: 'JSON' }, { observedContentType: 'application/json', data: '{"predictions":[{"score":0.4},{"score":0.6}]}', encoding: 'JSON' }), { rows: [['1', ''], ['2', '3']], predictions: [0.4, 0.6] }],
     ['JSON single row', record({ observedContentType: 'application/json', data: '[7,8]', encoding: 'JSON' }, { observedContentType: 'application/json', data: '0.5', encoding: 'JSON' }), { rows: [['7', '8']], predictions: [0.5] }],
   ])('GIVEN %s THEN rows and predictions are read', (_case, line, expected) => {
-    expect(parseCaptureLine(line)).toEqual(expected);
+    expect(parseCaptureLine(line)).toEqual({ ...expected, inferenceTime: Date.parse('2026-01-01T00:00:00Z') });
   });
 
   test.each<[string, string, string]>([
@@ -141,5 +142,21 @@ describe('capture records', () => {
   ])('GIVEN %s THEN the record is rejected with a reason', (_case, line, reason) => {
     expect(() => parseCaptureLine(line)).toThrow(CaptureFormatError);
     expect(() => parseCaptureLine(line)).toThrow(reason);
+  });
+});
+
+describe('drift metrics for CloudWatch', () => {
+  test('GIVEN many metrics THEN batches stay within the 1000-datum limit, in order', () => {
+    const items = Array.from({ length: 2345 }, (_, i) => i);
+    const result = batches(items);
+    expect(result.map((b) => b.length)).toEqual([1000, 1000, 345]);
+    expect(result.flat()).toEqual(items);
+  });
+
+  test('GIVEN insufficient data THEN only the summary metrics are published, never NaN', () => {
+    const summary = new DriftWindow(normalBaseline(2000)).summarize(rules);
+    const data = driftMetrics('ep', summary);
+    expect(data.map((d) => d.MetricName)).toEqual(['RecordsAnalysed', 'CorruptedRecords', 'InsufficientData']);
+    expect(data.every((d) => Number.isFinite(d.Value))).toBe(true);
   });
 });
