@@ -32,14 +32,22 @@ export function runIdForHash(hash: string): string {
 }
 
 /**
+ * The run id of a drift-driven retraining: the snapshot plus the cooldown period it falls in, so
+ * the same data retrains at most once per period (the execution name is unique).
+ */
+export function driftRunId(hash: string, now: Date, cooldownHours: number): string {
+  return `drift-${hash.slice(0, RUN_ID_HASH_CHARS)}-${Math.floor(now.getTime() / (cooldownHours * 3_600_000))}`;
+}
+
+/**
  * Builds the manifest of a snapshot. Objects are sorted by key and only their identity (key,
  * version, ETag, size) enters the hash, so listing order and timestamps never change it.
  */
-export function buildManifest(bucket: string, prefix: string, objects: readonly SnapshotObject[]): SnapshotManifest {
+export function buildManifest(bucket: string, prefix: string, objects: readonly SnapshotObject[], runId?: (hash: string) => string): SnapshotManifest {
   if (objects.length === 0) throw new Error(`no data objects under s3://${bucket}/${prefix}`);
   const sorted = [...objects]
     .map(({ key, versionId, etag, size }) => ({ key, versionId, etag, size }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const hash = createHash('sha256').update(JSON.stringify({ bucket, objects: sorted })).digest('hex');
-  return { bucket, prefix, hash, runId: runIdForHash(hash), objects: sorted };
+  return { bucket, prefix, hash, runId: (runId ?? runIdForHash)(hash), objects: sorted };
 }

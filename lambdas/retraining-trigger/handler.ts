@@ -2,8 +2,8 @@ import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } f
 import { ExecutionAlreadyExists, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { manifestKey } from '../core/layout';
-import { MalformedEventError, parseObjectCreated } from '../core/object-created-event';
-import { buildManifest, isDataObject, type SnapshotObject } from '../core/snapshot';
+import { MalformedEventError, parseTriggerEvent } from '../core/object-created-event';
+import { buildManifest, driftRunId, isDataObject, type SnapshotObject } from '../core/snapshot';
 import { requireEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
 
@@ -54,12 +54,19 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
 
   const malformed: SQSBatchItemFailure[] = [];
   const valid: SQSBatchItemFailure[] = [];
+  let uploads = 0;
   for (const record of event.Records ?? []) {
     try {
-      const created = parseObjectCreated(record.body);
+      const parsed = parseTriggerEvent(record.body);
+      if (parsed.kind === 'drift') {
+        valid.push({ itemIdentifier: record.messageId });
+        continue;
+      }
+      const created = parsed;
       if (created.bucket !== bucket) throw new MalformedEventError(`detail.bucket.name is "${created.bucket}", expected "${bucket}"`);
       if (!created.key.startsWith(rawPrefix)) throw new MalformedEventError(`detail.object.key "${created.key}" is not under "${rawPrefix}"`);
       valid.push({ itemIdentifier: record.messageId });
+      uploads++;
     } catch (err) {
       if (!(err instanceof MalformedEventError)) throw err;
       logger.error('malformed event: it will be retried and then moved to the dead-letter queue', { messageId: record.messageId, reason: err.message });
@@ -79,17 +86,20 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
     logger.warn('no data objects under the raw prefix (deleted since the upload?): nothing to train on', { bucket, rawPrefix });
     return { batchItemFailures: malformed };
   }
-  const manifest = buildManifest(bucket, rawPrefix, objects);
+  // New data is a new snapshot; a drift alarm alone retrains the same data once per cooldown period.
+  const driftOnly = uploads === 0;
+  const cooldownHours = Number(process.env.RETRAIN_COOLDOWN_HOURS ?? '24');
+  const manifest = buildManifest(bucket, rawPrefix, objects, driftOnly ? (hash) => driftRunId(hash, new Date(), cooldownHours) : undefined);
   const key = manifestKey(manifest.runId);
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(manifest, null, 2), ContentType: 'application/json' }));
 
   const input: RetrainingInput = { runId: manifest.runId, manifest: { bucket, key, hash: manifest.hash, objectCount: objects.length } };
   try {
     const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: manifest.runId, input: JSON.stringify(input) }));
-    logger.info('started retraining', { runId: manifest.runId, executionArn: started.executionArn, objects: objects.length, events: valid.length });
+    logger.info('started retraining', { runId: manifest.runId, reason: driftOnly ? 'drift alarm' : 'new data', executionArn: started.executionArn, objects: objects.length, events: valid.length });
   } catch (err) {
     if (!(err instanceof ExecutionAlreadyExists)) throw err;
-    logger.info('this data snapshot already had its run: nothing to do', { runId: manifest.runId });
+    logger.info(driftOnly ? 'this snapshot was already retrained for drift in this cooldown period: nothing to do' : 'this data snapshot already had its run: nothing to do', { runId: manifest.runId });
   }
   return { batchItemFailures: malformed };
 }

@@ -223,6 +223,8 @@ const monitoring = z.strictObject({
   /** The drift alarm fires when datapointsToAlarm of the last evaluationPeriods checks are drifted. */
   evaluationPeriods: z.number().int().min(1).max(24).default(3),
   datapointsToAlarm: z.number().int().min(1).max(24).default(2),
+  /** Features that get their own drift alarm (besides the data set alarm). */
+  featureAlarms: z.array(columnName).default([]),
   retrainOnDrift: z
     .strictObject({
       enabled: z.boolean().default(false),
@@ -256,6 +258,10 @@ export const configSchema = z
         message: `must be <= monitoring.evaluationPeriods (${cfg.monitoring.evaluationPeriods})`,
       });
     }
+    const features = new Set(cfg.dataset.columns.map((c) => c.name).filter((n) => n !== cfg.dataset.targetColumn && n !== cfg.dataset.idColumn));
+    cfg.monitoring.featureAlarms.forEach((name, i) => {
+      if (!features.has(name)) ctx.addIssue({ code: 'custom', path: ['monitoring', 'featureAlarms', i], message: `"${name}" is not a feature of the data set` });
+    });
     const objective = cfg.training.hyperparameters.objective;
     const binary = cfg.dataset.problemType === 'binary';
     if (objective && (objective === 'binary:logistic') !== binary) {

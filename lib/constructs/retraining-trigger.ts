@@ -43,6 +43,11 @@ export interface RetrainingTriggerProps {
    * @default 36
    */
   readonly maxDeliveryAttempts?: number;
+  /**
+   * A drift alarm retrains the same data at most once per this period.
+   * @default Duration.hours(24)
+   */
+  readonly retrainCooldown?: Duration;
 }
 
 const HANDLER_TIMEOUT = Duration.seconds(60);
@@ -110,6 +115,7 @@ export class RetrainingTrigger extends Construct {
         DATA_BUCKET: props.dataBucket.bucketName,
         RAW_PREFIX: rawPrefix,
         STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
+        RETRAIN_COOLDOWN_HOURS: String((props.retrainCooldown ?? Duration.hours(24)).toHours()),
       },
     });
     const batchingAllowed = debounce.toSeconds() > 0;

@@ -1,8 +1,11 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import { DRIFT_PREFIX } from '../../lambdas/core/layout';
 import type { MlopsConfig } from '../config';
+import { MonitoringDashboard } from '../constructs/dashboard';
 import { DataLake } from '../constructs/data-lake';
+import { DriftMonitor } from '../constructs/drift-monitor';
 import { Notifications } from '../constructs/notifications';
 import { RetrainingPipeline } from '../constructs/retraining-pipeline';
 import { RetrainingTrigger } from '../constructs/retraining-trigger';
@@ -17,6 +20,8 @@ export class MlopsStack extends Stack {
   readonly notifications: Notifications;
   readonly trigger: RetrainingTrigger;
   readonly pipeline: RetrainingPipeline;
+  readonly driftMonitor: DriftMonitor;
+  readonly dashboard: MonitoringDashboard;
 
   constructor(scope: Construct, id: string, props: MlopsStackProps) {
     super(scope, id, props);
@@ -43,6 +48,14 @@ export class MlopsStack extends Stack {
       debounce: Duration.seconds(config.retraining.debounceSeconds),
       retryInterval: Duration.seconds(config.retraining.retryIntervalSeconds),
       maxDeliveryAttempts: config.retraining.maxDeliveryAttempts,
+      retrainCooldown: Duration.hours(config.monitoring.retrainOnDrift.cooldownHours),
+    });
+    this.driftMonitor = new DriftMonitor(this, 'DriftMonitor', {
+      config,
+      dataLake: this.dataLake,
+      notifications: this.notifications,
+      deployedModelParameter: this.pipeline.deployedModelParameter,
+      retrainingQueue: this.trigger.queue,
     });
     const pipelineRuns = this.pipeline.stateMachine;
     this.notifications.addAlarm('PipelineRunsFailed', {
@@ -68,6 +81,14 @@ export class MlopsStack extends Stack {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // Last, so it shows every alarm.
+    this.dashboard = new MonitoringDashboard(this, 'Dashboard', {
+      config,
+      stateMachine: this.pipeline.stateMachine,
+      driftMonitor: this.driftMonitor,
+      notifications: this.notifications,
+      latestReportUri: `s3://${this.dataLake.dataBucket.bucketName}/${DRIFT_PREFIX}${config.deployment.endpointName}/latest/report.html`,
     });
   }
 }

@@ -47,6 +47,7 @@ describe('MlopsStack', () => {
       `${policyOf(pipeline.evaluation.role)} sagemaker:ListModelPackages`,
       `${policyOf(pipeline.sagemakerRole)} ecr:GetAuthorizationToken`,
       `${policyOf(pipeline.sagemakerRole)} cloudwatch:PutMetricData`,
+      `${policyOf(stack.driftMonitor.handler.role)} cloudwatch:PutMetricData`,
     ];
     expect(wildcard.sort()).toEqual(allowed.sort());
   });
@@ -96,7 +97,7 @@ describe('MlopsStack', () => {
       OKActions: [topic],
     });
     // Every alarm goes through the one facade, so every alarm has the same actions.
-    expect(stack.notifications.alarms).toHaveLength(5);
+    expect(stack.notifications.alarms).toHaveLength(7);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topic], OKActions: [topic] });
   });
 

@@ -149,6 +149,33 @@ describe('retraining trigger handler', () => {
     expect(errorLine?.reason).toContain(reason);
   });
 
+  test('GIVEN a drift alarm WHEN triggered THEN the current snapshot retrains once per cooldown period', async () => {
+    process.env.RETRAIN_COOLDOWN_HOURS = '24';
+    await upload('raw/drift/a.csv', 'a\n1\n');
+    const alarm = { source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName: 'stack-dataset-drift', state: { value: 'ALARM' } } };
+
+    expect((await handler(sqsEvent([alarm]))).batchItemFailures).toEqual([]);
+    executions.finishAll();
+    expect((await handler(sqsEvent([alarm]))).batchItemFailures).toEqual([]);
+
+    expect(executions.started).toHaveLength(1);
+    const period = Math.floor(Date.now() / (24 * 3_600_000));
+    expect(executions.started[0].name).toMatch(new RegExp(`^drift-[0-9a-f]{40}-${period}$`));
+    expect(logs.join('')).toContain('already retrained for drift in this cooldown period');
+  });
+
+  test('GIVEN a drift alarm and an upload in one batch THEN the new data starts the ordinary snapshot run', async () => {
+    await upload('raw/drift2/a.csv', 'a\n2\n');
+    const alarm = { source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName: 'x', state: { value: 'ALARM' } } };
+    await handler(sqsEvent([alarm, objectCreatedEvent(BUCKET, 'raw/drift2/a.csv', 4)]));
+    expect(executions.started.map((e) => e.name)).toEqual([expect.stringMatching(/^snapshot-/)]);
+  });
+
+  test('GIVEN an alarm event that is not ALARM THEN it is rejected as malformed', async () => {
+    const ok = { source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName: 'x', state: { value: 'OK' } } };
+    expect((await handler(sqsEvent([ok]))).batchItemFailures).toEqual([{ itemIdentifier: 'msg-1' }]);
+  });
+
   test('GIVEN only malformed records WHEN triggered THEN Step Functions is never called', async () => {
     const result = await handler(sqsEvent(['[]']));
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'msg-1' }]);
