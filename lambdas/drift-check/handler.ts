@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -10,6 +9,7 @@ import { DriftWindow, type DriftSummary } from '../core/drift/drift-window';
 import { renderDriftReport } from '../core/drift/report-html';
 import type { Baseline } from '../core/features/baseline';
 import type { FeatureSpec } from '../core/features/feature-spec';
+import { forEachLine } from '../core/io/lines';
 import { DRIFT_PREFIX } from '../core/layout';
 import { requireEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
@@ -113,19 +113,17 @@ export async function handler(event: unknown = {}): Promise<DriftCheckResult> {
   const keys = await captureKeys(captureBucket, prefix, windowStart, windowEnd);
   for (const key of keys) {
     const object = await s3.send(new GetObjectCommand({ Bucket: captureBucket, Key: key }));
-    let lineNumber = 0;
-    for await (const line of createInterface({ input: object.Body as Readable, crlfDelay: Infinity })) {
-      lineNumber++;
-      if (line.trim() === '') continue;
+    await forEachLine(object.Body as Readable, (line, lineNumber) => {
+      if (line.trim() === '') return;
       try {
         const record = parseCaptureLine(line);
-        if (record.inferenceTime !== undefined && (record.inferenceTime < windowStart.getTime() || record.inferenceTime >= windowEnd.getTime())) continue;
+        if (record.inferenceTime !== undefined && (record.inferenceTime < windowStart.getTime() || record.inferenceTime >= windowEnd.getTime())) return;
         drift.add(missingFromBaseline.length === 0 ? record : { ...record, rows: record.rows.map((row) => (row.length === spec.features.length ? kept.map((i) => row[i]) : row)) });
       } catch (err) {
         if (!(err instanceof CaptureFormatError)) throw err;
         drift.addCorrupted(key, lineNumber, err.message);
       }
-    }
+    });
   }
   const summary = drift.summarize(rules);
   if (keys.length === 0) logger.warn('no captured traffic in the window', { ...window, prefix });

@@ -1,5 +1,6 @@
 import type { Baseline, FeatureBaseline } from '../features/baseline';
 import { binIndex } from '../features/quantile-sample';
+import { trimField } from '../features/values';
 import type { CapturedRecord } from './capture';
 import { jensenShannonDistance, ksStatistic, noiseFloor, populationStabilityIndex, robustLInfinity, shares } from './distances';
 
@@ -104,7 +105,7 @@ export class DriftWindow {
       }
       this.rows++;
       for (let i = 0; i < features.length; i++) {
-        const text = row[i].trim();
+        const text = trimField(row[i]);
         if (text === '') {
           this.missing[i]++;
           continue;
