@@ -105,14 +105,7 @@ export class DriftMonitor extends Construct {
         }),
       );
     }
-    notifications.addAlarm('DriftCheckErrors', {
-      alarmDescription: 'The drift check Lambda failed. See README "Alarms".',
-      metric: this.handler.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    notifications.addOccurrenceAlarm('DriftCheckErrors', this.handler.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), 'The drift check Lambda failed. See README "Alarms".');
 
     if (monitoring.retrainOnDrift.enabled) {
       if (!props.retrainingQueue) throw new Error(`${this.node.path}: monitoring.retrainOnDrift is enabled but no retraining queue was given`);

@@ -44,6 +44,18 @@ export class Notifications extends Construct {
     return this.alarmList;
   }
 
+  /** An alarm on any occurrence: the metric above 0 in one period; no data is no occurrence. */
+  addOccurrenceAlarm(id: string, metric: cloudwatch.IMetric, alarmDescription: string): cloudwatch.Alarm {
+    return this.addAlarm(id, {
+      alarmDescription,
+      metric,
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
   /** Creates an alarm that notifies the topic when it fires and when it recovers. */
   addAlarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, props);

@@ -1,5 +1,4 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { DRIFT_PREFIX } from '../../lambdas/core/layout';
 import type { MlopsConfig } from '../config';
@@ -58,30 +57,14 @@ export class MlopsStack extends Stack {
       retrainingQueue: this.trigger.queue,
     });
     const pipelineRuns = this.pipeline.stateMachine;
-    this.notifications.addAlarm('PipelineRunsFailed', {
-      alarmDescription: 'A retraining run failed (its own notification has the reason). See README "Alarms".',
-      metric: pipelineRuns.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.notifications.addAlarm('PipelineRunsTimedOut', {
-      alarmDescription: 'A retraining run hit the state machine timeout. See README "Alarms".',
-      metric: pipelineRuns.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.notifications.addAlarm('UploadEventsDeadLettered', {
-      alarmDescription: 'Upload events could not start retraining and moved to the dead-letter queue. See README "Alarms".',
-      metric: this.trigger.metricDeadLetters(),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    const fiveMinuteSum = { period: Duration.minutes(5), statistic: 'Sum' };
+    this.notifications.addOccurrenceAlarm('PipelineRunsFailed', pipelineRuns.metricFailed(fiveMinuteSum), 'A retraining run failed (its own notification has the reason). See README "Alarms".');
+    this.notifications.addOccurrenceAlarm('PipelineRunsTimedOut', pipelineRuns.metricTimedOut(fiveMinuteSum), 'A retraining run hit the state machine timeout. See README "Alarms".');
+    this.notifications.addOccurrenceAlarm(
+      'UploadEventsDeadLettered',
+      this.trigger.metricDeadLetters(),
+      'Upload events could not start retraining and moved to the dead-letter queue. See README "Alarms".',
+    );
     // Last, so it shows every alarm.
     this.dashboard = new MonitoringDashboard(this, 'Dashboard', {
       config,

@@ -115,3 +115,16 @@ export class PipelineHarness {
     return parameter ? (JSON.parse(parameter.value) as Record<string, unknown>) : undefined;
   }
 }
+
+/** Starts the harness before the file's tests and stops it after (handler logs silenced). */
+export function useHarness(harness: PipelineHarness): PipelineHarness {
+  beforeAll(async () => {
+    jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    await harness.start();
+  });
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await harness.stop();
+  });
+  return harness;
+}

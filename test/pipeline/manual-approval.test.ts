@@ -1,17 +1,10 @@
 import { PipelineStates as S } from '../../lib/constructs/pipeline-states';
 import { makeConfig } from '../helpers/config';
-import { PipelineHarness, SAMPLE, scriptedTrainer } from '../helpers/pipeline';
+import { PipelineHarness, SAMPLE, scriptedTrainer, useHarness } from '../helpers/pipeline';
 
 const harness = new PipelineHarness(makeConfig({ deployment: { approval: 'manual' } }), (h) => scriptedTrainer(() => h.s3, [0.9]));
 
-beforeAll(async () => {
-  jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  await harness.start();
-});
-afterAll(async () => {
-  jest.restoreAllMocks();
-  await harness.stop();
-});
+useHarness(harness);
 
 describe('retraining pipeline with manual approval', () => {
   test('GIVEN manual approval WHEN a model passes the gate THEN it waits for approval, and the approval event deploys it', async () => {

@@ -1,7 +1,7 @@
 import { PipelineStates as S } from '../../lib/constructs/pipeline-states';
 import { taskStates } from '../../lib/local/state-machine-runner';
 import { makeConfig } from '../helpers/config';
-import { PipelineHarness, SAMPLE, scriptedTrainer } from '../helpers/pipeline';
+import { PipelineHarness, SAMPLE, scriptedTrainer, useHarness } from '../helpers/pipeline';
 
 /**
  * The synthesized retraining state machine, executed locally: the Lambda tasks run the real
@@ -12,14 +12,7 @@ const harness = new PipelineHarness(makeConfig({ evaluation: { minimumValue: 0.7
 let upload = 0;
 const newSnapshot = (body = SAMPLE) => harness.snapshot({ [`raw/upload-${++upload}.csv`]: body });
 
-beforeAll(async () => {
-  jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  await harness.start();
-});
-afterAll(async () => {
-  jest.restoreAllMocks();
-  await harness.stop();
-});
+useHarness(harness);
 
 describe('retraining pipeline (auto approval), run after run', () => {
   test('GIVEN the synthesized definition THEN every Task state has a local implementation', () => {

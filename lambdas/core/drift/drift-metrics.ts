@@ -21,15 +21,14 @@ export const DriftMetricNames = {
   BASELINE_MISSING_FEATURES: 'BaselineMissingFeatures',
   FEATURE_JS: 'FeatureJensenShannon',
   FEATURE_PSI: 'FeaturePSI',
-  FEATURE_KS: 'FeatureKS',
-  FEATURE_ROBUST_LINF: 'FeatureRobustLInfinity',
-  FEATURE_MISSING_CHANGE: 'FeatureMissingShareChange',
   FEATURE_DRIFTED: 'FeatureDrifted',
 } as const;
 
 /**
- * Summary metrics (dimension EndpointName) and per-feature metrics (EndpointName, Feature).
- * Per-feature distances are published only for judged features; non-finite values never are.
+ * Summary metrics (dimension EndpointName) and per-feature metrics (EndpointName, Feature): JS
+ * distance, PSI and the verdict. KS, robust L-infinity and missing-share change are in the report
+ * only (each custom metric costs money every month). Per-feature metrics are published only for
+ * judged features; non-finite values never are.
  */
 export function driftMetrics(endpointName: string, summary: DriftSummary, extra: Record<string, number> = {}): MetricDatum[] {
   const endpoint = [{ Name: 'EndpointName', Value: endpointName }];
@@ -50,9 +49,6 @@ export function driftMetrics(endpointName: string, summary: DriftSummary, extra:
       data.push(
         { MetricName: DriftMetricNames.FEATURE_JS, Dimensions: dims, Value: f.jensenShannon, Unit: 'None' },
         { MetricName: DriftMetricNames.FEATURE_PSI, Dimensions: dims, Value: f.psi, Unit: 'None' },
-        { MetricName: DriftMetricNames.FEATURE_KS, Dimensions: dims, Value: f.ks, Unit: 'None' },
-        { MetricName: DriftMetricNames.FEATURE_ROBUST_LINF, Dimensions: dims, Value: f.robustLInfinity, Unit: 'None' },
-        { MetricName: DriftMetricNames.FEATURE_MISSING_CHANGE, Dimensions: dims, Value: f.missingShareChange, Unit: 'None' },
         { MetricName: DriftMetricNames.FEATURE_DRIFTED, Dimensions: dims, Value: f.status === 'drifted' ? 1 : 0, Unit: 'None' },
       );
     }
