@@ -3,13 +3,12 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
-import { CaptureFormatError, parseCaptureLine } from '../core/drift/capture';
+import { scanCapture } from '../core/drift/capture-stream';
 import { batches, DriftMetricNames, driftMetrics, type MetricDatum } from '../core/drift/drift-metrics';
 import { DriftWindow, type DriftSummary } from '../core/drift/drift-window';
 import { renderDriftReport } from '../core/drift/report-html';
 import type { Baseline } from '../core/features/baseline';
 import type { FeatureSpec } from '../core/features/feature-spec';
-import { forEachLine } from '../core/io/lines';
 import { DRIFT_PREFIX } from '../core/layout';
 import { requireEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
@@ -113,16 +112,11 @@ export async function handler(event: unknown = {}): Promise<DriftCheckResult> {
   const keys = await captureKeys(captureBucket, prefix, windowStart, windowEnd);
   for (const key of keys) {
     const object = await s3.send(new GetObjectCommand({ Bucket: captureBucket, Key: key }));
-    await forEachLine(object.Body as Readable, (line, lineNumber) => {
-      if (line.trim() === '') return;
-      try {
-        const record = parseCaptureLine(line);
-        if (record.inferenceTime !== undefined && (record.inferenceTime < windowStart.getTime() || record.inferenceTime >= windowEnd.getTime())) return;
-        drift.add(missingFromBaseline.length === 0 ? record : { ...record, rows: record.rows.map((row) => (row.length === spec.features.length ? kept.map((i) => row[i]) : row)) });
-      } catch (err) {
-        if (!(err instanceof CaptureFormatError)) throw err;
-        drift.addCorrupted(key, lineNumber, err.message);
-      }
+    await scanCapture(object.Body as Readable, drift, {
+      file: key,
+      from: windowStart.getTime(),
+      to: windowEnd.getTime(),
+      transformRows: missingFromBaseline.length === 0 ? undefined : (rows) => rows.map((row) => (row.length === spec.features.length ? kept.map((i) => row[i]) : row)),
     });
   }
   const summary = drift.summarize(rules);

@@ -1,3 +1,5 @@
+import { parseNumber } from '../features/values';
+
 /**
  * SageMaker data capture, one JSON record a line:
  *   {"captureData":{"endpointInput":{"observedContentType":"text/csv","mode":"INPUT","data":"1,2\n3,4","encoding":"CSV"},
@@ -71,8 +73,7 @@ function jsonRows(text: string): string[][] {
 
 /** Predictions: CSV numbers (one per line or comma-separated), or JSON number / array / {"predictions":[...]}. */
 function predictions(text: string, json: boolean): number[] {
-  if (!json && !text.includes('\n') && !text.includes(',')) return text.trim() === '' ? [] : [Number(text)];
-  if (!json) return text.split(/[\n,]/).filter((t) => t.trim() !== '').map(Number);
+  if (!json) return text.split(/[\n,]/).filter((t) => t.trim() !== '').map((t) => parseNumber(t.trim()) ?? Number.NaN);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -84,68 +85,8 @@ function predictions(text: string, json: boolean): number[] {
   return items.map((item) => Number(item && typeof item === 'object' ? (item as { score?: unknown }).score : item));
 }
 
-/**
- * The CSV/CSV record SageMaker writes for text/csv traffic, read by scanning instead of a full
- * JSON.parse (the drift check reads millions of these). Returns undefined when the line has any
- * other shape, so the general path below decides; both paths give the same result.
- */
-function parseCsvCaptureFast(line: string): CapturedRecord | undefined {
-  const input = line.indexOf('"endpointInput":{');
-  if (input === -1) return undefined;
-  const inputPart = jsonStringFields(line, input, ['data', 'encoding']);
-  if (!inputPart || inputPart.encoding !== 'CSV') return undefined;
-  const output = line.indexOf('"endpointOutput":{', input);
-  let predictionsOut: number[] = [];
-  if (output !== -1) {
-    const outputPart = jsonStringFields(line, output, ['data', 'encoding']);
-    if (!outputPart || outputPart.encoding !== 'CSV') return undefined;
-    predictionsOut = predictions(outputPart.data, false);
-  }
-  const rows = csvRows(inputPart.data);
-  if (output !== -1) {
-    if (predictionsOut.some((p) => !Number.isFinite(p))) throw new CaptureFormatError('a prediction is not a number');
-    if (predictionsOut.length !== rows.length) throw new CaptureFormatError(`${rows.length} input rows but ${predictionsOut.length} predictions`);
-  }
-  const timeAt = line.indexOf('"inferenceTime":"', output === -1 ? input : output);
-  const time = timeAt === -1 ? Number.NaN : parseTime(line.slice(timeAt + 17, line.indexOf('"', timeAt + 17)));
-  return Number.isFinite(time) ? { rows, predictions: predictionsOut, inferenceTime: time } : { rows, predictions: predictionsOut };
-}
-
-/** Inference times repeat across neighbouring records: parse each distinct text once. */
-let lastTimeText = '';
-let lastTime = Number.NaN;
-function parseTime(text: string): number {
-  if (text !== lastTimeText) {
-    lastTimeText = text;
-    lastTime = Date.parse(text);
-  }
-  return lastTime;
-}
-
-const FIELD_KEYS: Record<string, string> = { data: '"data":"', encoding: '"encoding":"' };
-
-/** Reads the string members `names` of the JSON object that starts at `from`; undefined if unsure. */
-function jsonStringFields(line: string, from: number, names: readonly ('data' | 'encoding')[]): Record<string, string> | undefined {
-  const close = line.indexOf('}', from);
-  if (close === -1) return undefined;
-  const out: Record<string, string> = {};
-  for (const name of names) {
-    const key = line.indexOf(FIELD_KEYS[name], from);
-    if (key === -1 || key > close) return undefined;
-    const start = key + name.length + 4;
-    const end = line.indexOf('"', start);
-    const raw = line.slice(start, end);
-    // Escapes other than \n (the CSV line separator) go to the general path.
-    if (raw.includes('\\') && /\\([^n]|$)/.test(raw)) return undefined;
-    out[name] = raw.replaceAll('\\n', '\n');
-  }
-  return out;
-}
-
 /** Parses one capture line; throws CaptureFormatError when it cannot be used. */
 export function parseCaptureLine(line: string): CapturedRecord {
-  const fast = parseCsvCaptureFast(line);
-  if (fast) return fast;
   let record: { captureData?: { endpointInput?: CapturePart; endpointOutput?: CapturePart }; eventMetadata?: { inferenceTime?: string } };
   try {
     record = JSON.parse(line);

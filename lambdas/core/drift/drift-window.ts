@@ -1,6 +1,7 @@
 import type { Baseline, FeatureBaseline } from '../features/baseline';
 import { binIndex } from '../features/quantile-sample';
-import { trimField } from '../features/values';
+import { parseNumber, parseNumberBytes, plainDecimalBytes, trimField } from '../features/values';
+import { CaptureFormatError } from './capture';
 import type { CapturedRecord } from './capture';
 import { jensenShannonDistance, ksStatistic, noiseFloor, populationStabilityIndex, robustLInfinity, shares } from './distances';
 
@@ -88,11 +89,16 @@ export class DriftWindow {
   private readonly corruptedExamples: { file: string; line: number; reason: string }[] = [];
   private predictionCount = 0;
   private predictionSum = 0;
+  private readonly scores: number[] = [];
+  private readonly fieldStarts: Int32Array;
+  private readonly fieldEnds: Int32Array;
 
   constructor(private readonly baseline: Baseline) {
     this.counts = baseline.features.map((f) => new Array<number>(baselineCounts(f).length).fill(0));
     this.missing = baseline.features.map(() => 0);
     this.invalid = baseline.features.map(() => 0);
+    this.fieldStarts = new Int32Array(baseline.features.length);
+    this.fieldEnds = new Int32Array(baseline.features.length);
   }
 
   add(record: CapturedRecord): void {
@@ -110,25 +116,89 @@ export class DriftWindow {
           this.missing[i]++;
           continue;
         }
-        const value = Number(text);
-        const feature = features[i];
-        if (!Number.isFinite(value)) {
-          this.invalid[i]++;
-          continue;
-        }
-        if (feature.type === 'numeric') {
-          this.counts[i][feature.edges.length === 0 ? 0 : binIndex(feature.edges, value)]++;
-        } else {
-          // Categorical codes 0..K-1 (top), K (other), K+1 (unseen); booleans 0/1. Anything else is unseen.
-          const bins = this.counts[i];
-          const code = Number.isInteger(value) && value >= 0 && value < bins.length ? value : bins.length - 1;
-          bins[code]++;
-        }
+        this.countValue(i, parseNumber(text));
       }
     }
     for (const p of record.predictions) {
       this.predictionCount++;
       this.predictionSum += p;
+    }
+  }
+
+  /**
+   * The byte path of add(): `bytes[start, end)` is the CSV `data` of a capture record as it sits in
+   * the JSON line (rows separated by the escape "\n"); `predictions` the same for the output.
+   * Nothing is counted when the record is inconsistent (CaptureFormatError, as add() would see it).
+   */
+  addCsvBytes(bytes: Uint8Array, start: number, dataEnd: number, predictions?: readonly [number, number]): void {
+    // A trailing "\n" ends the last row rather than starting an empty one.
+    const end = dataEnd - start >= 2 && bytes[dataEnd - 2] === BACKSLASH && bytes[dataEnd - 1] === N ? dataEnd - 2 : dataEnd;
+    const rows = start === end ? 0 : countEscapedNewlines(bytes, start, end) + 1;
+    const scores = this.scores;
+    scores.length = 0;
+    if (predictions) {
+      forEachField(bytes, predictions[0], predictions[1], true, (s, e) => {
+        const trimmedStart = trimStart(bytes, s, e);
+        const trimmedEnd = trimEnd(bytes, trimmedStart, e);
+        if (trimmedStart === trimmedEnd) return;
+        const value = parseNumberBytes(bytes, trimmedStart, trimmedEnd, () => utf8(bytes, trimmedStart, trimmedEnd));
+        if (value === undefined) throw new CaptureFormatError('a prediction is not a number');
+        scores.push(value);
+      });
+      if (scores.length !== rows) throw new CaptureFormatError(`${rows} input rows but ${scores.length} predictions`);
+    }
+    this.records++;
+    const features = this.baseline.features.length;
+    let rowStart = start;
+    for (let r = 0; r < rows; r++) {
+      const rowEnd = r === rows - 1 ? end : nextEscapedNewline(bytes, rowStart, end);
+      let fields = 0;
+      let fieldStart = rowStart;
+      for (let b = rowStart; b <= rowEnd; b++) {
+        if (b === rowEnd || bytes[b] === COMMA) {
+          if (fields < features) {
+            this.fieldStarts[fields] = fieldStart;
+            this.fieldEnds[fields] = b;
+          }
+          fields++;
+          fieldStart = b + 1;
+        }
+      }
+      if (fields !== features) this.malformedRows++;
+      else {
+        this.rows++;
+        for (let i = 0; i < features; i++) {
+          const s = trimStart(bytes, this.fieldStarts[i], this.fieldEnds[i]);
+          const e = trimEnd(bytes, s, this.fieldEnds[i]);
+          if (s === e) this.missing[i]++;
+          else {
+            const plain = plainDecimalBytes(bytes, s, e);
+            this.countValue(i, Number.isNaN(plain) ? parseNumber(utf8(bytes, s, e)) : plain);
+          }
+        }
+      }
+      rowStart = rowEnd + 2;
+    }
+    // Summed one by one, in order, exactly as add() does.
+    for (const score of scores) {
+      this.predictionCount++;
+      this.predictionSum += score;
+    }
+  }
+
+  private countValue(i: number, value: number | undefined): void {
+    if (value === undefined) {
+      this.invalid[i]++;
+      return;
+    }
+    const feature = this.baseline.features[i];
+    if (feature.type === 'numeric') {
+      this.counts[i][feature.edges.length === 0 ? 0 : binIndex(feature.edges, value)]++;
+    } else {
+      // Categorical codes 0..K-1 (top), K (other), K+1 (unseen); booleans 0/1. Anything else is unseen.
+      const bins = this.counts[i];
+      const code = Number.isInteger(value) && value >= 0 && value < bins.length ? value : bins.length - 1;
+      bins[code]++;
     }
   }
 
@@ -201,4 +271,57 @@ export class DriftWindow {
       bins: labels.map((label, j) => ({ label, baseline: p[j] ?? 0, live: q[j] ?? 0 })),
     };
   }
+}
+
+const BACKSLASH = 92;
+const N = 110;
+const COMMA = 44;
+
+function nextEscapedNewline(bytes: Uint8Array, from: number, end: number): number {
+  for (let i = from; i < end - 1; i++) if (bytes[i] === BACKSLASH && bytes[i + 1] === N) return i;
+  return end;
+}
+
+function countEscapedNewlines(bytes: Uint8Array, start: number, end: number): number {
+  let count = 0;
+  for (let i = start; i < end - 1; i++) {
+    if (bytes[i] === BACKSLASH && bytes[i + 1] === N) {
+      count++;
+      i++;
+    }
+  }
+  // A trailing "\n" ends the last row rather than starting an empty one.
+  return end - start >= 2 && bytes[end - 2] === BACKSLASH && bytes[end - 1] === N ? count - 1 : count;
+}
+
+/** Calls `onField` for each comma-separated field (and "\n"-separated, for predictions). */
+function forEachField(bytes: Uint8Array, start: number, end: number, newlineSeparates: boolean, onField: (s: number, e: number) => void): void {
+  let fieldStart = start;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i];
+    if (b === COMMA) {
+      onField(fieldStart, i);
+      fieldStart = i + 1;
+    } else if (newlineSeparates && b === BACKSLASH && bytes[i + 1] === N) {
+      onField(fieldStart, i);
+      fieldStart = i + 2;
+      i++;
+    }
+  }
+  onField(fieldStart, end);
+}
+
+function trimStart(bytes: Uint8Array, s: number, e: number): number {
+  while (s < e && bytes[s] <= 32) s++;
+  return s;
+}
+
+function trimEnd(bytes: Uint8Array, s: number, e: number): number {
+  while (e > s && bytes[e - 1] <= 32) e--;
+  return e;
+}
+
+const decoder = new TextDecoder('utf-8');
+function utf8(bytes: Uint8Array, s: number, e: number): string {
+  return decoder.decode(bytes.subarray(s, e));
 }

@@ -109,6 +109,15 @@ export function isMissingBytes(bytes: Uint8Array, start: number, end: number): b
 
 /** parseNumber over bytes[start, end); `text` supplies the field's text for the general path. */
 export function parseNumberBytes(bytes: Uint8Array, start: number, end: number, text: () => string): number | undefined {
+  const plain = plainDecimalBytes(bytes, start, end);
+  return Number.isNaN(plain) ? parseNumber(text()) : plain;
+}
+
+/**
+ * A plain decimal ("-12.5", at most 15 digits) read from bytes exactly as Number() would read it,
+ * or NaN when the text is anything else (the caller then takes the general path).
+ */
+export function plainDecimalBytes(bytes: Uint8Array, start: number, end: number): number {
   const n = end - start;
   if (n > 0 && n <= 16) {
     let i = start;
@@ -138,7 +147,7 @@ export function parseNumberBytes(bytes: Uint8Array, start: number, end: number, 
       return negative ? -value : value;
     }
   }
-  return parseNumber(text());
+  return Number.NaN;
 }
 
 /** parseBoolean over bytes[start, end); `text` supplies the field's text for the general path. */

@@ -2,6 +2,7 @@ import reference from '../../fixtures/drift/reference.json';
 import { BaselineCounter, type Baseline } from '../../../lambdas/core/features/baseline';
 import { QuantileSample } from '../../../lambdas/core/features/quantile-sample';
 import { parseCaptureLine, CaptureFormatError } from '../../../lambdas/core/drift/capture';
+import { scanCapture } from '../../../lambdas/core/drift/capture-stream';
 import { chiSquareQuantile, jensenShannonDistance, ksStatistic, populationStabilityIndex, robustLInfinity, shares } from '../../../lambdas/core/drift/distances';
 import { DriftWindow, type DriftRules } from '../../../lambdas/core/drift/drift-window';
 import { batches, driftMetrics } from '../../../lambdas/core/drift/drift-metrics';
@@ -158,5 +159,61 @@ describe('drift metrics for CloudWatch', () => {
     const data = driftMetrics('ep', summary);
     expect(data.map((d) => d.MetricName)).toEqual(['RecordsAnalysed', 'CorruptedRecords', 'InsufficientData']);
     expect(data.every((d) => Number.isFinite(d.Value))).toBe(true);
+  });
+});
+
+describe('capture streaming: the byte path counts exactly what the general path counts', () => {
+  const baseline = normalBaseline(5000);
+  const two: Baseline = { ...baseline, features: [baseline.features[0], { ...baseline.features[0], name: 'y' }] };
+  const line = (data: string, output?: string, time = '2026-11-26T12:00:00Z', encoding = 'CSV') =>
+    JSON.stringify({
+      captureData: {
+        endpointInput: { observedContentType: 'text/csv', mode: 'INPUT', data, encoding },
+        ...(output === undefined ? {} : { endpointOutput: { observedContentType: 'text/csv', mode: 'OUTPUT', data: output, encoding: 'CSV' } }),
+      },
+      eventMetadata: { eventId: 'e', inferenceTime: time },
+      eventVersion: '0',
+    });
+  const lines = [
+    line('0.5,1.25', '0.9'),
+    line('-1,2\n3,4\n', '0.1\n0.2'),
+    line(' 7 , ,', undefined),
+    line('1e3,abc', '0.3'),
+    line('0x10,2', '0.4'),
+    line('1,2,3', '0.5'),
+    line('1,2\n3,4', '0.1'),
+    line('1,2', 'yes'),
+    line('5,6', '0.6', '2026-11-26T10:00:00Z'),
+    line(Buffer.from('8,9').toString('base64'), '0.7', '2026-11-26T12:30:00Z', 'BASE64'),
+    line('say "hi",2', '0.8'),
+    '{"captureData":',
+    '',
+    line('10,11', '0.2,0.3'),
+  ];
+
+  test('GIVEN every kind of line THEN the summaries are identical', async () => {
+    const from = Date.parse('2026-11-26T11:00:00Z');
+    const to = Date.parse('2026-11-26T13:00:00Z');
+    const streamed = new DriftWindow(two);
+    const text = `${lines.join('\r\n')}\n`;
+    await scanCapture((async function* () { for (let i = 0; i < text.length; i += 37) yield Buffer.from(text.slice(i, i + 37)); })(), streamed, { file: 'f.jsonl', from, to });
+
+    const general = new DriftWindow(two);
+    lines.forEach((l, i) => {
+      if (l === '') return;
+      try {
+        const record = parseCaptureLine(l);
+        if (record.inferenceTime !== undefined && (record.inferenceTime < from || record.inferenceTime >= to)) return;
+        general.add(record);
+      } catch (err) {
+        if (!(err instanceof CaptureFormatError)) throw err;
+        general.addCorrupted('f.jsonl', i + 1, err.message);
+      }
+    });
+    const a = streamed.summarize({ ...rules, minWindowRecords: 1 });
+    const b = general.summarize({ ...rules, minWindowRecords: 1 });
+    expect(a).toEqual(b);
+    expect(a).toMatchObject({ records: 8, rows: 7, malformedRows: 2, corruptedRecords: 4 });
+    expect(a.corruptedExamples.map((c) => c.line)).toEqual([7, 8, 12, 14]);
   });
 });
