@@ -240,6 +240,8 @@ export class RetrainingPipeline extends Construct {
       endpoint: endpointName,
       modelPackageArn: sfn.JsonPath.stringAt('$.deploy.modelPackageArn'),
       endpointConfigName: sfn.JsonPath.stringAt('$.names.id'),
+      decision: sfn.JsonPath.stringAt('$.deploy.decision'),
+      metrics: sfn.JsonPath.objectAt('$.deploy.metrics'),
     }).next(new sfn.Succeed(this, PipelineStates.DEPLOYED));
     const deploy = deploymentChain(this, {
       config,
@@ -258,6 +260,8 @@ export class RetrainingPipeline extends Construct {
         'modelDataUrl.$': '$.training.modelArtifact',
         'featureSpecUri.$': '$.features.featureSpecUri',
         'baselineUri.$': '$.features.baselineUri',
+        'decision.$': '$.evaluation.reason',
+        'metrics.$': '$.evaluation.candidateMetrics',
       },
       resultPath: '$.deploy',
     });
@@ -284,6 +288,9 @@ export class RetrainingPipeline extends Construct {
             modelDataUrl: sfn.JsonPath.stringAt('$.InferenceSpecification.Containers[0].ModelDataUrl'),
             featureSpecUri: sfn.JsonPath.stringAt('$.CustomerMetadataProperties.featureSpecUri'),
             baselineUri: sfn.JsonPath.stringAt('$.CustomerMetadataProperties.baselineUri'),
+            decision: 'approved in the model registry',
+            // The package's metadata holds its metrics (metric:<name>) and lineage.
+            metrics: sfn.JsonPath.objectAt('$.CustomerMetadataProperties'),
           },
           resultPath: '$.deploy',
         }),

@@ -45,7 +45,18 @@ describe('retraining pipeline (auto approval), run after run', () => {
     expect(config.DataCaptureConfig).toMatchObject({ EnableCapture: true, InitialSamplingPercentage: 100, DestinationS3Uri: 's3://capture/capture', CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] } });
     expect(config.ProductionVariants![0]).toMatchObject({ VariantName: 'AllTraffic', ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } });
     expect(harness.deployedModel()).toMatchObject({ endpointName: 'churn-endpoint', modelPackageArn: pkg.ModelPackageArn, baselineUri: `s3://data/features/${input.runId}/baseline.json`, endpointConfigName: endpoint.configName });
-    expect(notifications).toEqual([{ subject: `[churn] run ${input.runId}: new model deployed`, message: expect.objectContaining({ outcome: 'DEPLOYED', modelPackageArn: pkg.ModelPackageArn, execution: expect.stringContaining(input.runId) }) }]);
+    expect(notifications).toEqual([
+      {
+        subject: `[churn] run ${input.runId}: new model deployed`,
+        message: expect.objectContaining({
+          outcome: 'DEPLOYED',
+          modelPackageArn: pkg.ModelPackageArn,
+          decision: 'no model in production; validation:auc 0.9 passes the minimum',
+          metrics: { 'train:auc': expect.closeTo(0.95, 9), 'validation:auc': 0.9 },
+          execution: expect.stringContaining(input.runId),
+        }),
+      },
+    ]);
   });
 
   test('GIVEN a deployed model WHEN a better one arrives THEN the endpoint is updated and keeps its name', async () => {
