@@ -2,7 +2,7 @@ import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } f
 import { ExecutionAlreadyExists, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { manifestKey } from '../core/layout';
-import { MalformedEventError, parseTriggerEvent } from '../core/object-created-event';
+import { MalformedEventError, parseTriggerEvent } from '../core/trigger-event';
 import { buildManifest, driftRunId, isDataObject, type SnapshotObject } from '../core/snapshot';
 import { requireEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
