@@ -21,7 +21,6 @@ export interface ScanOptions {
 const INPUT = Buffer.from('"endpointInput":{');
 const OUTPUT = Buffer.from('"endpointOutput":{');
 const DATA = Buffer.from('"data":"');
-const CSV = Buffer.from('"encoding":"CSV"');
 const TIME = Buffer.from('"inferenceTime":"');
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -31,37 +30,60 @@ const LF = 10;
 let lastTimeText = '';
 let lastTime = Number.NaN;
 
-/** The [start, end) of a member string `"data":"..."` inside the object starting at `from`, if plainly CSV. */
-function csvData(line: Buffer, from: number, end: number): [number, number] | undefined {
-  const close = line.indexOf(125 /* } */, from);
-  if (close === -1 || close > end) return undefined;
+const ENCODING_CSV = Buffer.from('","encoding":"CSV"');
+const CLOSE_BRACE = 125;
+
+/**
+ * The [start, end) of the CSV `data` string of the object that starts at `from`, in the member
+ * order SageMaker writes (`..."data":"...","encoding":"CSV"`); undefined for anything else, which
+ * then takes the general path. Only the escape "\n" (a batch's row separator) may occur.
+ */
+function csvData(line: Buffer, from: number): [number, number] | undefined {
   const key = line.indexOf(DATA, from);
-  const encoding = line.indexOf(CSV, from);
-  if (key === -1 || key > close || encoding === -1 || encoding > close) return undefined;
+  if (key === -1) return undefined;
+  // The key must belong to this object: no closing brace between the object's start and it.
+  for (let i = from; i < key; i++) if (line[i] === CLOSE_BRACE) return undefined;
   const start = key + DATA.length;
-  const stop = line.indexOf(QUOTE, start);
-  if (stop === -1 || stop > close) return undefined;
-  // Only "\n" (the row separator of a batch) may be escaped; anything else takes the general path.
-  for (let i = line.indexOf(BACKSLASH, start); i !== -1 && i < stop; i = line.indexOf(BACKSLASH, i + 2)) {
-    if (line[i + 1] !== 110 /* n */ || i + 1 >= stop) return undefined;
+  let stop = start;
+  for (; stop < line.length; stop++) {
+    const b = line[stop];
+    if (b === QUOTE) break;
+    if (b === BACKSLASH) {
+      if (line[stop + 1] !== 110 /* n */) return undefined;
+      stop++;
+    }
   }
+  if (stop + ENCODING_CSV.length > line.length) return undefined;
+  for (let j = 0; j < ENCODING_CSV.length; j++) if (line[stop + j] !== ENCODING_CSV[j]) return undefined;
   return [start, stop];
+}
+
+/** SageMaker starts every record with this, and closes the input object right before the output. */
+const RECORD_START = Buffer.from('{"captureData":{"endpointInput":{');
+const INPUT_THEN_OUTPUT = Buffer.from('},"endpointOutput":{');
+
+function bytesAt(line: Buffer, at: number, pattern: Buffer): boolean {
+  if (at < 0 || at + pattern.length > line.length) return false;
+  for (let j = 0; j < pattern.length; j++) if (line[at + j] !== pattern[j]) return false;
+  return true;
 }
 
 /** Counts one line into the window; false when it needs the general path. */
 function scanFast(line: Buffer, start: number, end: number, window: DriftWindow, options: ScanOptions): boolean {
-  const input = line.indexOf(INPUT, start);
+  // The usual layout is checked in place; other member orders are searched for.
+  const input = bytesAt(line, start, RECORD_START) ? start + RECORD_START.length - 1 : line.indexOf(INPUT, start);
   if (input === -1 || input >= end) return false;
-  const data = csvData(line, input, end);
+  const data = csvData(line, input);
   if (!data) return false;
-  const output = line.indexOf(OUTPUT, start);
+  const afterInput = data[1] + ENCODING_CSV.length;
+  const output = bytesAt(line, afterInput, INPUT_THEN_OUTPUT) ? afterInput + 1 : line.indexOf(OUTPUT, start);
   let predictions: [number, number] | undefined;
   if (output !== -1 && output < end) {
-    predictions = csvData(line, output, end);
+    predictions = csvData(line, output);
     if (!predictions) return false;
   }
-  const timeAt = line.indexOf(TIME, start);
-  if (timeAt !== -1 && timeAt < end && (options.from !== undefined || options.to !== undefined)) {
+  const timeAt = options.from === undefined && options.to === undefined ? -1 : line.indexOf(TIME, start);
+  if (timeAt !== -1 && timeAt < end) {
     const timeStart = timeAt + TIME.length;
     const text = line.toString('latin1', timeStart, line.indexOf(QUOTE, timeStart));
     if (text !== lastTimeText) {
