@@ -34,7 +34,7 @@ async function main(): Promise<void> {
 
   const child = path.join(BENCH_DATA_DIR, 'drift.child.js');
   buildSync({ entryPoints: [path.join(__dirname, 'drift.child.ts')], bundle: true, platform: 'node', target: 'node20', outfile: child, logLevel: 'error' });
-  console.log(`node ${process.version}; one record = one request of one row; single-threaded`);
+  console.log(`node ${process.version}; one record = one request of one row; single-threaded; best of 3 runs (peak RSS: max of 3)`);
   console.log('records     MB       seconds   records/s    peak RSS MB');
   for (const n of sizes.length > 0 ? sizes : [100_000, 1_000_000, 10_000_000]) {
     const file = path.join(BENCH_DATA_DIR, `capture-${n}.jsonl`);
@@ -52,7 +52,10 @@ async function main(): Promise<void> {
       out.end(block.length > 0 ? `${block.join('\n')}\n` : '');
       await once(out, 'finish');
     }
-    const run = JSON.parse(execFileSync(process.execPath, [child, file, baselineFile], { encoding: 'utf8' })) as { records: number; seconds: number; peakRssMb: number };
+    // Best of three runs: this is a shared, noisy VM, and the fastest run is the least disturbed one.
+    const runs = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, [child, file, baselineFile], { encoding: 'utf8' })) as { records: number; seconds: number; peakRssMb: number });
+    const run = runs.reduce((best, r) => (r.seconds < best.seconds ? r : best));
+    run.peakRssMb = Math.max(...runs.map((r) => r.peakRssMb));
     const mb = statSync(file).size / 1e6;
     console.log(`${String(run.records).padEnd(11)} ${mb.toFixed(0).padEnd(8)} ${run.seconds.toFixed(2).padEnd(9)} ${Math.round(run.records / run.seconds).toString().padEnd(12)} ${run.peakRssMb.toFixed(0)}`);
   }
