@@ -62,7 +62,9 @@ export class HandlerFunction extends Construct {
       environmentEncryption: props.key,
       role: this.role,
       logGroup: this.logGroup,
-      bundling: { minify: true, sourceMap: true, target: 'node22' },
+      // The runtime provides the SDK clients; helpers such as @aws-sdk/lib-storage are bundled, as
+      // the runtime does not promise them.
+      bundling: { minify: true, sourceMap: true, target: 'node22', externalModules: ['@aws-sdk/client-*'] },
     });
   }
 }
