@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { captureObjectKey, formatCaptureRecord } from '../../lambdas/core/drift/capture';
+import type { XgboostModel } from '../../lambdas/core/model/xgboost-model';
+
+/**
+ * The local stand-in for SageMaker Runtime: `POST /endpoints/{name}/invocations` with text/csv
+ * rows of encoded features answers one prediction per row, as the built-in XGBoost container
+ * does, so the real @aws-sdk/client-sagemaker-runtime works against it. Captured requests are
+ * written to S3 in SageMaker's data capture format and key layout.
+ */
+
+export interface CaptureTarget {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  /** e.g. "capture/" */
+  readonly prefix: string;
+  readonly samplingPercent: number;
+  /** Records per capture file. @default 1000 */
+  readonly recordsPerFile?: number;
+}
+
+interface Deployment {
+  readonly model: XgboostModel;
+  readonly variant: string;
+  readonly capture?: CaptureTarget;
+}
+
+const MAX_BODY_BYTES = 6 * 1024 * 1024; // SageMaker's real-time payload limit
+
+export class LocalEndpoints {
+  private readonly deployments = new Map<string, Deployment>();
+  private readonly pending = new Map<string, { lines: string[]; time: Date }>();
+  private server?: Server;
+  private writes: Promise<unknown>[] = [];
+  /** Time of inference as the capture records it (tests and the demo move it). */
+  clock: () => Date = () => new Date();
+
+  /**
+   * Serves `model` on `endpointName`. Requests already being answered finish on the model they
+   * started with; new ones get this one (the swap is a single reference update).
+   */
+  deploy(endpointName: string, model: XgboostModel, options: { variant?: string; capture?: CaptureTarget } = {}): void {
+    this.deployments.set(endpointName, { model, variant: options.variant ?? 'AllTraffic', capture: options.capture });
+  }
+
+  has(endpointName: string): boolean {
+    return this.deployments.has(endpointName);
+  }
+
+  async start(port = 0): Promise<string> {
+    this.server = createServer((request, response) => {
+      const reply = (status: number, contentType: string, body: string) => {
+        response.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': randomUUID(), 'x-amzn-invoked-production-variant': 'AllTraffic' });
+        response.end(body);
+      };
+      const error = (status: number, type: string, message: string) => {
+        response.setHeader('x-amzn-errortype', type);
+        reply(status, 'application/json', JSON.stringify({ message, ErrorCode: type }));
+      };
+      const match = /^\/endpoints\/([^/]+)\/invocations$/.exec(request.url ?? '');
+      if (request.method !== 'POST' || !match) return error(404, 'UnknownOperationException', `${request.method} ${request.url} is not InvokeEndpoint`);
+      const endpointName = decodeURIComponent(match[1]);
+      // Take the deployment now: a swap during the request does not affect it.
+      const deployment = this.deployments.get(endpointName);
+      if (!deployment) return error(400, 'ValidationError', `Endpoint ${endpointName} of account 000000000000 not found.`);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      request.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      });
+      request.on('end', () => {
+        if (size > MAX_BODY_BYTES) return error(413, 'ValidationError', `Request payload exceeds ${MAX_BODY_BYTES} bytes`);
+        const contentType = String(request.headers['content-type'] ?? '');
+        if (!contentType.startsWith('text/csv')) return error(415, 'ModelError', `content type "${contentType}" is not supported: send text/csv`);
+        const body = Buffer.concat(chunks).toString('utf8');
+        let output: string;
+        try {
+          output = this.predict(deployment.model, body);
+        } catch (err) {
+          return error(424, 'ModelError', (err as Error).message);
+        }
+        this.capture(endpointName, deployment, body, output);
+        reply(200, 'text/csv; charset=utf-8', output);
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', (err: NodeJS.ErrnoException) =>
+        reject(err.code === 'EADDRINUSE' ? new Error(`local endpoint: port ${port} on 127.0.0.1 is already in use`, { cause: err }) : err),
+      );
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** One prediction per CSV row of encoded features; empty fields are missing values. */
+  private predict(model: XgboostModel, body: string): string {
+    const rows = body.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
+    if (rows.length === 0) throw new Error('the request has no rows');
+    return rows
+      .map((line, i) => {
+        const fields = line.split(',');
+        if (fields.length !== model.featureCount) throw new Error(`row ${i + 1} has ${fields.length} fields, the model expects ${model.featureCount}`);
+        const values = fields.map((f, j) => {
+          const text = f.trim();
+          if (text === '') return Number.NaN;
+          const value = Number(text);
+          if (!Number.isFinite(value)) throw new Error(`row ${i + 1}, field ${j + 1}: "${text}" is not a number`);
+          return value;
+        });
+        return String(model.predict(values));
+      })
+      .join('\n');
+  }
+
+  private capture(endpointName: string, deployment: Deployment, input: string, output: string): void {
+    const target = deployment.capture;
+    if (!target || Math.random() * 100 >= target.samplingPercent) return;
+    const key = `${endpointName}/${deployment.variant}`;
+    const time = this.clock();
+    const batch = this.pending.get(key) ?? { lines: [], time };
+    batch.lines.push(formatCaptureRecord(input.replace(/\n$/, ''), output, randomUUID(), time));
+    this.pending.set(key, batch);
+    if (batch.lines.length >= (target.recordsPerFile ?? 1000)) this.flushOne(endpointName, deployment, key);
+  }
+
+  private flushOne(endpointName: string, deployment: Deployment, key: string): void {
+    const batch = this.pending.get(key);
+    const target = deployment.capture;
+    if (!batch || batch.lines.length === 0 || !target) return;
+    this.pending.delete(key);
+    const objectKey = captureObjectKey(target.prefix, endpointName, deployment.variant, batch.time, `${batch.time.toISOString().replace(/[:.]/g, '-')}-${randomUUID()}`);
+    this.writes.push(target.s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: objectKey, Body: `${batch.lines.join('\n')}\n`, ContentType: 'application/jsonl' })));
+  }
+
+  /** Writes every buffered capture record to S3 (SageMaker writes files every few minutes). */
+  async flushCapture(): Promise<void> {
+    for (const [key] of this.pending) {
+      const endpointName = key.split('/')[0];
+      const deployment = this.deployments.get(endpointName);
+      if (deployment) this.flushOne(endpointName, deployment, key);
+    }
+    const writes = this.writes;
+    this.writes = [];
+    await Promise.all(writes);
+  }
+
+  async stop(): Promise<void> {
+    await this.flushCapture();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

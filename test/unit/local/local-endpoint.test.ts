@@ -1,0 +1,90 @@
+import { request } from 'node:http';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import binaryModel from '../../fixtures/xgboost/binary-model.json';
+import regressionModel from '../../fixtures/xgboost/regression-model.json';
+import cases from '../../fixtures/xgboost/cases.json';
+import { parseCaptureLine } from '../../../lambdas/core/drift/capture';
+import { XgboostModel, type XgboostJsonModel } from '../../../lambdas/core/model/xgboost-model';
+import { LocalEndpoints } from '../../../lib/local/local-endpoint';
+import { startLocalS3, type LocalS3 } from '../../../lib/local/local-s3';
+
+const binary = new XgboostModel(binaryModel as unknown as XgboostJsonModel);
+const regression = new XgboostModel(regressionModel as unknown as XgboostJsonModel);
+const csv = (rows: (number | null)[][]) => rows.map((r) => r.map((v) => (v === null ? '' : String(v))).join(',')).join('\n');
+
+let localS3: LocalS3;
+let s3: S3Client;
+let endpoints: LocalEndpoints;
+let runtime: SageMakerRuntimeClient;
+let endpointUrl: string;
+
+beforeAll(async () => {
+  localS3 = await startLocalS3({ buckets: ['capture'] });
+  s3 = new S3Client({ endpoint: localS3.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, forcePathStyle: true });
+  endpoints = new LocalEndpoints();
+  endpoints.clock = () => new Date('2026-11-26T09:30:00Z');
+  endpointUrl = await endpoints.start();
+  runtime = new SageMakerRuntimeClient({ endpoint: endpointUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+});
+afterAll(async () => {
+  await endpoints.stop();
+  runtime.destroy();
+  s3.destroy();
+  await localS3.close();
+});
+
+async function invoke(endpointName: string, body: string): Promise<string> {
+  const response = await runtime.send(new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: 'text/csv', Body: new TextEncoder().encode(body) }));
+  return new TextDecoder().decode(response.Body);
+}
+
+describe('local SageMaker Runtime endpoint', () => {
+  test('GIVEN a deployed model WHEN the real SDK invokes it with CSV rows THEN it answers one prediction per row', async () => {
+    endpoints.deploy('churn-endpoint', binary, { capture: { s3, bucket: 'capture', prefix: 'capture/', samplingPercent: 100 } });
+    const predictions = (await invoke('churn-endpoint', csv(cases.rows.slice(0, 5)))).split('\n').map(Number);
+    predictions.forEach((p, i) => expect(p).toBeCloseTo(cases.binary[i], 6));
+  });
+
+  test('GIVEN captured traffic WHEN flushed THEN S3 holds it in SageMaker\'s format and key layout', async () => {
+    await invoke('churn-endpoint', csv(cases.rows.slice(10, 12)));
+    await endpoints.flushCapture();
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'capture', Prefix: 'capture/churn-endpoint/AllTraffic/2026/11/26/09/' }));
+    expect(listed.Contents).toHaveLength(1);
+    expect(listed.Contents![0].Key).toMatch(/\.jsonl$/);
+    const text = await (await s3.send(new GetObjectCommand({ Bucket: 'capture', Key: listed.Contents![0].Key! }))).Body!.transformToString();
+    const records = text.trimEnd().split('\n').map((line) => ({ line: JSON.parse(line), parsed: parseCaptureLine(line) }));
+    expect(records).toHaveLength(2);
+    expect(records[0].line).toMatchObject({ captureData: { endpointInput: { observedContentType: 'text/csv', mode: 'INPUT', encoding: 'CSV' }, endpointOutput: { mode: 'OUTPUT', encoding: 'CSV' } }, eventMetadata: { inferenceTime: '2026-11-26T09:30:00Z' }, eventVersion: '0' });
+    expect(records[1].parsed.rows).toHaveLength(2);
+    expect(records[1].parsed.predictions[1]).toBeCloseTo(cases.binary[11], 6);
+  });
+
+  test('GIVEN a request in flight WHEN the model is swapped THEN it finishes on the model it started with', async () => {
+    endpoints.deploy('swap-endpoint', regression);
+    const row = csv([cases.rows[0]]);
+    const answer = new Promise<string>((resolve, reject) => {
+      const req = request(`${endpointUrl}/endpoints/swap-endpoint/invocations`, { method: 'POST', headers: { 'content-type': 'text/csv' } }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.write(row.slice(0, 5));
+      setTimeout(() => {
+        endpoints.deploy('swap-endpoint', binary);
+        req.end(row.slice(5));
+      }, 50);
+    });
+    expect(Number(await answer)).toBeCloseTo(cases.regression[0], 5);
+    expect(Number(await invoke('swap-endpoint', row))).toBeCloseTo(cases.binary[0], 6);
+  });
+
+  test.each([
+    ['an unknown endpoint', 'nope', '1,2,3,4', /Endpoint nope of account 000000000000 not found/],
+    ['a row with the wrong number of fields', 'churn-endpoint', '1,2,3', /row 1 has 3 fields, the model expects 4/],
+    ['a value that is not a number', 'churn-endpoint', '1,x,3,4', /row 1, field 2: "x" is not a number/],
+  ])('GIVEN %s THEN the SDK gets a clear error', async (_case, endpoint, body, message) => {
+    await expect(invoke(endpoint, body)).rejects.toThrow(message);
+  });
+});
