@@ -1,0 +1,210 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from './cfn-template';
+
+/**
+ * The local stand-in for CloudWatch metrics and alarms: a loopback server that accepts the SDK's
+ * PutMetricData (AWS JSON 1.0, `X-Amz-Target: GraniteServiceVersion20100801.PutMetricData`) and
+ * stores every datum, and an evaluator that judges the alarms of a synthesized template against
+ * them (statistic per period, comparison, M of N datapoints, missing-data treatment) and reports
+ * state transitions, as CloudWatch would publish them to the alarm actions.
+ */
+
+interface Datum {
+  readonly time: number;
+  readonly value: number;
+}
+
+export interface AlarmDefinition {
+  readonly logicalId: string;
+  readonly alarmName: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly statistic: string;
+  readonly periodSeconds: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+  readonly threshold: number;
+  readonly comparison: 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold' | 'LessThanOrEqualToThreshold';
+  readonly treatMissingData: 'breaching' | 'notBreaching' | 'ignore' | 'missing';
+  readonly actions: readonly string[];
+}
+
+export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+export interface AlarmTransition {
+  readonly alarm: AlarmDefinition;
+  readonly from: AlarmState;
+  readonly to: AlarmState;
+  readonly reason: string;
+  readonly time: Date;
+}
+
+const metricKey = (namespace: string, name: string, dimensions: Readonly<Record<string, string>>) =>
+  `${namespace}|${name}|${Object.entries(dimensions)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')}`;
+
+/** Reads the alarms of a synthesized template with their references resolved locally. */
+export function alarmsOf(template: CfnTemplate, options: RenderOptions): AlarmDefinition[] {
+  return resourcesOfType(template, 'AWS::CloudWatch::Alarm').map((logicalId) => {
+    const p = resolveIntrinsics(template, template.Resources[logicalId].Properties, options) as Record<string, unknown>;
+    if (!p.MetricName) throw new Error(`alarm ${logicalId}: only single-metric alarms are evaluated locally`);
+    const dims = (p.Dimensions as { Name: string; Value: string }[] | undefined) ?? [];
+    return {
+      logicalId,
+      alarmName: (p.AlarmName as string | undefined) ?? logicalId,
+      namespace: p.Namespace as string,
+      metricName: p.MetricName as string,
+      dimensions: Object.fromEntries(dims.map((d) => [d.Name, String(d.Value)])),
+      statistic: (p.ExtendedStatistic as string | undefined) ?? (p.Statistic as string),
+      periodSeconds: Number(p.Period),
+      evaluationPeriods: Number(p.EvaluationPeriods),
+      datapointsToAlarm: Number(p.DatapointsToAlarm ?? p.EvaluationPeriods),
+      threshold: Number(p.Threshold),
+      comparison: p.ComparisonOperator as AlarmDefinition['comparison'],
+      treatMissingData: ((p.TreatMissingData as string | undefined) ?? 'missing') as AlarmDefinition['treatMissingData'],
+      actions: (p.AlarmActions as string[] | undefined) ?? [],
+    };
+  });
+}
+
+function statistic(name: string, values: readonly number[]): number {
+  switch (name) {
+    case 'Sum':
+      return values.reduce((a, b) => a + b, 0);
+    case 'Average':
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    case 'Maximum':
+      return Math.max(...values);
+    case 'Minimum':
+      return Math.min(...values);
+    case 'SampleCount':
+      return values.length;
+    default: {
+      const percentile = /^p(\d+(\.\d+)?)$/.exec(name);
+      if (!percentile) throw new Error(`statistic ${name} is not supported locally`);
+      const sorted = [...values].sort((a, b) => a - b);
+      return sorted[Math.min(sorted.length - 1, Math.ceil((Number(percentile[1]) / 100) * sorted.length) - 1)];
+    }
+  }
+}
+
+function breaches(alarm: AlarmDefinition, value: number): boolean {
+  switch (alarm.comparison) {
+    case 'GreaterThanThreshold':
+      return value > alarm.threshold;
+    case 'GreaterThanOrEqualToThreshold':
+      return value >= alarm.threshold;
+    case 'LessThanThreshold':
+      return value < alarm.threshold;
+    default:
+      return value <= alarm.threshold;
+  }
+}
+
+export class LocalCloudWatch {
+  private readonly data = new Map<string, Datum[]>();
+  private readonly states = new Map<string, AlarmState>();
+  private server?: Server;
+  /** The time stamped on data sent without one, and the evaluation time. */
+  clock: () => Date = () => new Date();
+
+  constructor(readonly alarms: readonly AlarmDefinition[] = []) {
+    for (const alarm of alarms) this.states.set(alarm.alarmName, 'INSUFFICIENT_DATA');
+  }
+
+  state(alarmName: string): AlarmState | undefined {
+    return this.states.get(alarmName);
+  }
+
+  /** Stores data as PutMetricData does (values must be finite; at most 1000 per call). */
+  putMetricData(input: { Namespace?: string; MetricData?: { MetricName?: string; Dimensions?: { Name: string; Value: string }[]; Value?: number; Timestamp?: number }[] }): void {
+    if (!input.Namespace) throw Object.assign(new Error('Namespace is required'), { name: 'InvalidParameterValue' });
+    const data = input.MetricData ?? [];
+    if (data.length > 1000) throw Object.assign(new Error(`${data.length} metrics in one request; the limit is 1000`), { name: 'InvalidParameterValue' });
+    for (const datum of data) {
+      if (!datum.MetricName || typeof datum.Value !== 'number' || !Number.isFinite(datum.Value)) {
+        throw Object.assign(new Error(`metric ${datum.MetricName}: Value must be a finite number`), { name: 'InvalidParameterValue' });
+      }
+      const key = metricKey(input.Namespace, datum.MetricName, Object.fromEntries((datum.Dimensions ?? []).map((d) => [d.Name, d.Value])));
+      const list = this.data.get(key) ?? [];
+      list.push({ time: datum.Timestamp !== undefined ? datum.Timestamp * 1000 : this.clock().getTime(), value: datum.Value });
+      this.data.set(key, list);
+    }
+  }
+
+  /** Data of one metric, oldest first. */
+  datapoints(namespace: string, metricName: string, dimensions: Record<string, string>): readonly Datum[] {
+    return this.data.get(metricKey(namespace, metricName, dimensions)) ?? [];
+  }
+
+  /** Judges every alarm at the current clock; returns the state changes (what would be notified). */
+  evaluate(): AlarmTransition[] {
+    const now = this.clock();
+    const transitions: AlarmTransition[] = [];
+    for (const alarm of this.alarms) {
+      const period = alarm.periodSeconds * 1000;
+      const points = this.data.get(metricKey(alarm.namespace, alarm.metricName, alarm.dimensions)) ?? [];
+      const end = Math.floor(now.getTime() / period) * period + period;
+      let breaching = 0;
+      let present = 0;
+      for (let p = 0; p < alarm.evaluationPeriods; p++) {
+        const from = end - (p + 1) * period;
+        const values = points.filter((d) => d.time >= from && d.time < from + period).map((d) => d.value);
+        if (values.length === 0) {
+          if (alarm.treatMissingData === 'breaching') breaching++;
+          continue;
+        }
+        present++;
+        if (breaches(alarm, statistic(alarm.statistic, values))) breaching++;
+      }
+      const previous = this.states.get(alarm.alarmName) ?? 'INSUFFICIENT_DATA';
+      let next: AlarmState;
+      if (breaching >= alarm.datapointsToAlarm) next = 'ALARM';
+      else if (present === 0 && alarm.treatMissingData === 'missing') next = 'INSUFFICIENT_DATA';
+      else if (present === 0 && alarm.treatMissingData === 'ignore') next = previous;
+      else next = 'OK';
+      if (next !== previous) {
+        this.states.set(alarm.alarmName, next);
+        const reason = `${breaching} of the last ${alarm.evaluationPeriods} datapoints of ${alarm.metricName} (${alarm.statistic}, ${alarm.periodSeconds} s) breached ${alarm.comparison} ${alarm.threshold}; ${alarm.datapointsToAlarm} needed`;
+        transitions.push({ alarm, from: previous, to: next, reason, time: now });
+      }
+    }
+    return transitions;
+  }
+
+  async start(port = 0): Promise<string> {
+    this.server = createServer((request, response) => {
+      void this.handle(request).then(
+        (body) => {
+          response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+          response.end(JSON.stringify(body));
+        },
+        (err: Error) => {
+          response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+          response.end(JSON.stringify({ __type: err.name, message: err.message }));
+        },
+      );
+    });
+    await new Promise<void>((resolve, reject) => this.server!.once('error', reject).listen(port, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async handle(request: IncomingMessage): Promise<unknown> {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    if (target !== 'GraniteServiceVersion20100801.PutMetricData') {
+      throw Object.assign(new Error(`the local CloudWatch does not implement ${target || request.url}`), { name: 'UnknownOperationException' });
+    }
+    this.putMetricData(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
+    return {};
+  }
+}
