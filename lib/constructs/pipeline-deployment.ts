@@ -60,6 +60,8 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
   const arn = (resource: string, name: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName: name });
   const endpointArn = arn('endpoint', endpointName);
   const configArn = arn('endpoint-config', `${props.namePrefix}*`);
+  const sagemakerCall = (id: string, action: string, parameters: Record<string, unknown>, iamResources: string[], rest: Partial<tasks.CallAwsServiceProps> = {}) =>
+    new tasks.CallAwsService(scope, id, { service: 'sagemaker', action, parameters, iamResources, resultPath: sfn.JsonPath.DISCARD, ...rest });
   const catchFailure = <T extends tasks.CallAwsService>(state: T) => {
     retrySageMakerLimits(state);
     state.addCatch(props.onFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
@@ -67,20 +69,15 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
   };
 
   const createModel = catchFailure(
-    new tasks.CallAwsService(scope, PipelineStates.CREATE_MODEL, {
-      service: 'sagemaker',
-      action: 'createModel',
-      parameters: {
-        ModelName: sfn.JsonPath.stringAt('$.names.id'),
-        ExecutionRoleArn: props.sagemakerRole.roleArn,
-        PrimaryContainer: { Image: sfn.JsonPath.stringAt('$.deploy.image'), ModelDataUrl: sfn.JsonPath.stringAt('$.deploy.modelDataUrl') },
-        EnableNetworkIsolation: true,
-        ...(config.training.vpc ? { VpcConfig: { Subnets: config.training.vpc.subnetIds, SecurityGroupIds: config.training.vpc.securityGroupIds } } : {}),
-      },
-      iamResources: [arn('model', `${props.namePrefix}*`)],
-      additionalIamStatements: [],
-      resultPath: sfn.JsonPath.DISCARD,
-    }),
+    sagemakerCall(PipelineStates.CREATE_MODEL, 'createModel', {
+      ModelName: sfn.JsonPath.stringAt('$.names.id'),
+      ExecutionRoleArn: props.sagemakerRole.roleArn,
+      PrimaryContainer: { Image: sfn.JsonPath.stringAt('$.deploy.image'), ModelDataUrl: sfn.JsonPath.stringAt('$.deploy.modelDataUrl') },
+      EnableNetworkIsolation: true,
+      ...(config.training.vpc ? { VpcConfig: { Subnets: config.training.vpc.subnetIds, SecurityGroupIds: config.training.vpc.securityGroupIds } } : {}),
+    },
+    [arn('model', `${props.namePrefix}*`)],
+    ),
   );
 
   const compute = deployment.compute;
@@ -89,26 +86,22 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
       ? { VariantName: ENDPOINT_VARIANT, ModelName: sfn.JsonPath.stringAt('$.names.id'), InitialInstanceCount: compute.instanceCount, InstanceType: compute.instanceType }
       : { VariantName: ENDPOINT_VARIANT, ModelName: sfn.JsonPath.stringAt('$.names.id'), ServerlessConfig: { MemorySizeInMB: compute.memorySizeMb, MaxConcurrency: compute.maxConcurrency } };
   const createEndpointConfig = catchFailure(
-    new tasks.CallAwsService(scope, PipelineStates.CREATE_ENDPOINT_CONFIG, {
-      service: 'sagemaker',
-      action: 'createEndpointConfig',
-      parameters: {
-        EndpointConfigName: sfn.JsonPath.stringAt('$.names.id'),
-        ProductionVariants: [variant],
-        DataCaptureConfig: {
-          EnableCapture: true,
-          InitialSamplingPercentage: config.monitoring.samplingPercent,
-          DestinationS3Uri: `s3://${dataLake.captureBucket.bucketName}/${CAPTURE_PREFIX.slice(0, -1)}`,
-          KmsKeyId: dataLake.key.keyArn,
-          CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
-          CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] },
-        },
-        // Serverless variants have no storage volume to encrypt.
-        ...(compute.type === 'instances' ? { KmsKeyId: dataLake.key.keyArn } : {}),
+    sagemakerCall(PipelineStates.CREATE_ENDPOINT_CONFIG, 'createEndpointConfig', {
+      EndpointConfigName: sfn.JsonPath.stringAt('$.names.id'),
+      ProductionVariants: [variant],
+      DataCaptureConfig: {
+        EnableCapture: true,
+        InitialSamplingPercentage: config.monitoring.samplingPercent,
+        DestinationS3Uri: `s3://${dataLake.captureBucket.bucketName}/${CAPTURE_PREFIX.slice(0, -1)}`,
+        KmsKeyId: dataLake.key.keyArn,
+        CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+        CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] },
       },
-      iamResources: [configArn],
-      resultPath: sfn.JsonPath.DISCARD,
-    }),
+      // Serverless variants have no storage volume to encrypt.
+      ...(compute.type === 'instances' ? { KmsKeyId: dataLake.key.keyArn } : {}),
+    },
+    [configArn],
+    ),
   );
 
   const trafficRouting =
@@ -118,114 +111,94 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
         ? { Type: 'CANARY', WaitIntervalInSeconds: deployment.bakeTimeSeconds, CanarySize: { Type: 'CAPACITY_PERCENT', Value: deployment.trafficStepPercent } }
         : { Type: 'LINEAR', WaitIntervalInSeconds: deployment.bakeTimeSeconds, LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: deployment.trafficStepPercent } };
   const updateEndpoint = catchFailure(
-    new tasks.CallAwsService(scope, PipelineStates.UPDATE_ENDPOINT, {
-      service: 'sagemaker',
-      action: 'updateEndpoint',
-      parameters: {
-        EndpointName: endpointName,
-        EndpointConfigName: sfn.JsonPath.stringAt('$.names.id'),
-        // Blue/green traffic shifting exists for instance-backed endpoints only.
-        ...(compute.type === 'instances'
-          ? {
-              DeploymentConfig: {
-                BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: trafficRouting, TerminationWaitInSeconds: 0, MaximumExecutionTimeoutInSeconds: deployment.maxWaitMinutes * 60 },
-                AutoRollbackConfiguration: { Alarms: props.rollbackAlarmNames.map((AlarmName) => ({ AlarmName })) },
-              },
-            }
-          : {}),
-      },
-      iamResources: [endpointArn, configArn],
-      resultPath: sfn.JsonPath.DISCARD,
-    }),
+    sagemakerCall(PipelineStates.UPDATE_ENDPOINT, 'updateEndpoint', {
+      EndpointName: endpointName,
+      EndpointConfigName: sfn.JsonPath.stringAt('$.names.id'),
+      // Blue/green traffic shifting exists for instance-backed endpoints only.
+      ...(compute.type === 'instances'
+        ? {
+            DeploymentConfig: {
+              BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: trafficRouting, TerminationWaitInSeconds: 0, MaximumExecutionTimeoutInSeconds: deployment.maxWaitMinutes * 60 },
+              AutoRollbackConfiguration: { Alarms: props.rollbackAlarmNames.map((AlarmName) => ({ AlarmName })) },
+            },
+          }
+        : {}),
+    },
+    [endpointArn, configArn],
+    ),
   );
   const createEndpoint = catchFailure(
-    new tasks.CallAwsService(scope, PipelineStates.CREATE_ENDPOINT, {
-      service: 'sagemaker',
-      action: 'createEndpoint',
-      parameters: { EndpointName: endpointName, EndpointConfigName: sfn.JsonPath.stringAt('$.names.id') },
-      iamResources: [endpointArn, configArn],
-      resultPath: sfn.JsonPath.DISCARD,
-    }),
+    sagemakerCall(PipelineStates.CREATE_ENDPOINT, 'createEndpoint', { EndpointName: endpointName, EndpointConfigName: sfn.JsonPath.stringAt('$.names.id') }, [endpointArn, configArn]),
   );
 
   // Does the endpoint exist? DescribeEndpoint fails for a missing one; limits are retried first,
   // and any remaining error leads to CreateEndpoint, which fails clearly if the cause was another.
   const findEndpoint = retrySageMakerLimits(
-    new tasks.CallAwsService(scope, PipelineStates.FIND_ENDPOINT, {
-      service: 'sagemaker',
-      action: 'describeEndpoint',
-      parameters: { EndpointName: endpointName },
-      iamResources: [endpointArn],
-      resultSelector: { status: sfn.JsonPath.stringAt('$.EndpointStatus'), configName: sfn.JsonPath.stringAt('$.EndpointConfigName') },
-      resultPath: '$.previousEndpoint',
-    }),
-  );
-  findEndpoint.addCatch(createEndpoint, { errors: ['States.ALL'], resultPath: '$.endpointLookup' });
+    sagemakerCall(PipelineStates.FIND_ENDPOINT, 'describeEndpoint', { EndpointName: endpointName }, [endpointArn], {
+    resultSelector: { status: sfn.JsonPath.stringAt('$.EndpointStatus'), configName: sfn.JsonPath.stringAt('$.EndpointConfigName') },
+    resultPath: '$.previousEndpoint',
+  }),
+);
+findEndpoint.addCatch(createEndpoint, { errors: ['States.ALL'], resultPath: '$.endpointLookup' });
 
-  const maxPolls = Math.ceil((deployment.maxWaitMinutes * 60) / POLL_INTERVAL.toSeconds());
-  const startPolling = new sfn.Pass(scope, PipelineStates.START_POLLING, { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.poll' });
-  const wait = new sfn.Wait(scope, PipelineStates.WAIT_FOR_ENDPOINT, { time: sfn.WaitTime.duration(POLL_INTERVAL) });
-  const describe = catchFailure(
-    new tasks.CallAwsService(scope, PipelineStates.DESCRIBE_ENDPOINT, {
-      service: 'sagemaker',
-      action: 'describeEndpoint',
-      parameters: { EndpointName: endpointName },
-      iamResources: [endpointArn],
-      // The whole description: FailureReason is only present when the endpoint failed.
-      resultPath: '$.endpoint',
-    }),
-  );
-  const countPoll = new sfn.Pass(scope, PipelineStates.COUNT_POLL, { parameters: { 'count.$': 'States.MathAdd($.poll.count, 1)' }, resultPath: '$.poll' });
+const maxPolls = Math.ceil((deployment.maxWaitMinutes * 60) / POLL_INTERVAL.toSeconds());
+const startPolling = new sfn.Pass(scope, PipelineStates.START_POLLING, { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.poll' });
+const wait = new sfn.Wait(scope, PipelineStates.WAIT_FOR_ENDPOINT, { time: sfn.WaitTime.duration(POLL_INTERVAL) });
+const describe = catchFailure(
+  // The whole description: FailureReason is only present when the endpoint failed.
+  sagemakerCall(PipelineStates.DESCRIBE_ENDPOINT, 'describeEndpoint', { EndpointName: endpointName }, [endpointArn], { resultPath: '$.endpoint' }),
+);
+const countPoll = new sfn.Pass(scope, PipelineStates.COUNT_POLL, { parameters: { 'count.$': 'States.MathAdd($.poll.count, 1)' }, resultPath: '$.poll' });
 
-  const publish = catchFailure(
-    new tasks.CallAwsService(scope, PipelineStates.PUBLISH_DEPLOYED_MODEL, {
-      service: 'ssm',
-      action: 'putParameter',
-      parameters: {
-        Name: props.deployedModelParameter.parameterName,
-        Type: 'String',
-        Overwrite: true,
-        Value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.deployed')),
-      },
-      iamResources: [props.deployedModelParameter.parameterArn],
-      resultPath: sfn.JsonPath.DISCARD,
-    }),
-  );
-  const describeDeployment = new sfn.Pass(scope, PipelineStates.DESCRIBE_DEPLOYMENT, {
+const publish = catchFailure(
+  new tasks.CallAwsService(scope, PipelineStates.PUBLISH_DEPLOYED_MODEL, {
+    service: 'ssm',
+    action: 'putParameter',
     parameters: {
-      endpointName,
-      variantName: ENDPOINT_VARIANT,
-      'endpointConfigName.$': '$.names.id',
-      'modelPackageArn.$': '$.deploy.modelPackageArn',
-      'featureSpecUri.$': '$.deploy.featureSpecUri',
-      'baselineUri.$': '$.deploy.baselineUri',
-      'runId.$': '$.runId',
-      'runStartedAt.$': '$$.Execution.StartTime',
+      Name: props.deployedModelParameter.parameterName,
+      Type: 'String',
+      Overwrite: true,
+      Value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.deployed')),
     },
-    resultPath: '$.deployed',
-  });
+    iamResources: [props.deployedModelParameter.parameterArn],
+    resultPath: sfn.JsonPath.DISCARD,
+  }),
+);
+const describeDeployment = new sfn.Pass(scope, PipelineStates.DESCRIBE_DEPLOYMENT, {
+  parameters: {
+    endpointName,
+    variantName: ENDPOINT_VARIANT,
+    'endpointConfigName.$': '$.names.id',
+    'modelPackageArn.$': '$.deploy.modelPackageArn',
+    'featureSpecUri.$': '$.deploy.featureSpecUri',
+    'baselineUri.$': '$.deploy.baselineUri',
+    'runId.$': '$.runId',
+    'runStartedAt.$': '$$.Execution.StartTime',
+  },
+  resultPath: '$.deployed',
+});
 
-  const status = new sfn.Choice(scope, PipelineStates.ENDPOINT_STATUS)
-    .when(
-      sfn.Condition.and(sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'InService'), sfn.Condition.stringEqualsJsonPath('$.endpoint.EndpointConfigName', '$.names.id')),
-      describeDeployment.next(publish).next(props.onDeployed),
-    )
-    .when(
-      sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'InService'),
-      failWith(scope, PipelineStates.ROLLED_BACK, 'DeploymentRolledBack', "States.Format('Endpoint {} rolled back to {}: the new model tripped a rollback alarm or failed to deploy; the previous model keeps serving', $.names.id, $.endpoint.EndpointConfigName)", props.onFailure),
-    )
-    .when(
-      sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'Failed'),
-      failWith(scope, PipelineStates.ENDPOINT_FAILED, 'EndpointFailed', "States.Format('Endpoint failed: {}', $.endpoint.FailureReason)", props.onFailure),
-    )
-    .when(
-      sfn.Condition.numberGreaterThanEquals('$.poll.count', maxPolls),
-      failWith(scope, PipelineStates.DEPLOYMENT_TIMED_OUT, 'DeploymentTimedOut', `States.Format('Endpoint still {} after ${deployment.maxWaitMinutes} minutes (deployment.maxWaitMinutes)', $.endpoint.EndpointStatus)`, props.onFailure),
-    )
-    .otherwise(wait);
+const status = new sfn.Choice(scope, PipelineStates.ENDPOINT_STATUS)
+  .when(
+    sfn.Condition.and(sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'InService'), sfn.Condition.stringEqualsJsonPath('$.endpoint.EndpointConfigName', '$.names.id')),
+    describeDeployment.next(publish).next(props.onDeployed),
+  )
+  .when(
+    sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'InService'),
+    failWith(scope, PipelineStates.ROLLED_BACK, 'DeploymentRolledBack', "States.Format('Endpoint {} rolled back to {}: the new model tripped a rollback alarm or failed to deploy; the previous model keeps serving', $.names.id, $.endpoint.EndpointConfigName)", props.onFailure),
+  )
+  .when(
+    sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'Failed'),
+    failWith(scope, PipelineStates.ENDPOINT_FAILED, 'EndpointFailed', "States.Format('Endpoint failed: {}', $.endpoint.FailureReason)", props.onFailure),
+  )
+  .when(
+    sfn.Condition.numberGreaterThanEquals('$.poll.count', maxPolls),
+    failWith(scope, PipelineStates.DEPLOYMENT_TIMED_OUT, 'DeploymentTimedOut', `States.Format('Endpoint still {} after ${deployment.maxWaitMinutes} minutes (deployment.maxWaitMinutes)', $.endpoint.EndpointStatus)`, props.onFailure),
+  )
+  .otherwise(wait);
 
-  startPolling.next(wait).next(describe).next(countPoll).next(status);
-  updateEndpoint.next(startPolling);
-  createEndpoint.next(startPolling);
-  return createModel.next(createEndpointConfig).next(findEndpoint).next(updateEndpoint);
+startPolling.next(wait).next(describe).next(countPoll).next(status);
+updateEndpoint.next(startPolling);
+createEndpoint.next(startPolling);
+return createModel.next(createEndpointConfig).next(findEndpoint).next(updateEndpoint);
 }
