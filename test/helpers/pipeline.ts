@@ -54,6 +54,7 @@ export class PipelineHarness {
   constructor(
     private readonly config: MlopsConfig,
     private readonly trainer: (harness: PipelineHarness) => Trainer,
+    private readonly serving?: (harness: PipelineHarness) => ConstructorParameters<typeof LocalSageMaker>[0]['onEndpointServing'],
   ) {}
 
   async start(): Promise<void> {
@@ -66,11 +67,12 @@ export class PipelineHarness {
     });
     this.deployedModelParameter = `/${stack.stackName}/${this.config.deployment.endpointName}/deployed-model`;
     this.localS3 = await startLocalS3({ buckets: [this.dataBucket, 'models', 'capture'] });
-    this.sagemaker = new LocalSageMaker({ region: REGION, trainer: this.trainer(this) });
+    Object.assign(process.env, this.localS3.clientEnv);
+    this.s3 = new S3Client({});
+    this.sagemaker = new LocalSageMaker({ region: REGION, trainer: this.trainer(this), onEndpointServing: this.serving?.(this) });
     const server = await startSageMakerServer(this.sagemaker);
     this.closeSageMaker = server.close;
-    Object.assign(process.env, this.localS3.clientEnv, { AWS_ENDPOINT_URL_SAGEMAKER: server.endpoint });
-    this.s3 = new S3Client({});
+    process.env.AWS_ENDPOINT_URL_SAGEMAKER = server.endpoint;
     this.handlers = pipelineTaskHandlers({
       sagemaker: this.sagemaker,
       notifier: this.notifier,

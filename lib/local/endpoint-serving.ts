@@ -1,0 +1,35 @@
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { CreateEndpointConfigCommandInput, CreateModelCommandInput } from '@aws-sdk/client-sagemaker';
+import { XgboostModel, type XgboostJsonModel } from '../../lambdas/core/model/xgboost-model';
+import type { LocalEndpoints } from './local-endpoint';
+import { untarGz } from './tar';
+import { MODEL_FILE } from './trainer/sagemaker-trainer';
+
+function s3Location(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!match) throw new Error(`not an s3:// URI: ${uri}`);
+  return { bucket: match[1], key: match[2] };
+}
+
+/**
+ * What the local SageMaker calls when an endpoint starts serving a config: load the variant's
+ * model.tar.gz from S3 and put it behind the local runtime endpoint, with the config's data capture.
+ */
+export function serveOnLocalEndpoints(endpoints: LocalEndpoints, s3: S3Client) {
+  return async (endpointName: string, config: CreateEndpointConfigCommandInput, models: CreateModelCommandInput[]): Promise<void> => {
+    const variant = config.ProductionVariants?.[0];
+    const modelDataUrl = models[0]?.PrimaryContainer?.ModelDataUrl;
+    if (!variant || !modelDataUrl) throw new Error(`endpoint config ${config.EndpointConfigName} has no model to serve`);
+    const { bucket, key } = s3Location(modelDataUrl);
+    const archive = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+    const file = untarGz(archive)[MODEL_FILE];
+    if (!file) throw new Error(`${modelDataUrl} holds no ${MODEL_FILE}`);
+    const model = new XgboostModel(JSON.parse(file.toString('utf8')) as XgboostJsonModel);
+    const capture = config.DataCaptureConfig;
+    const destination = capture?.EnableCapture && capture.DestinationS3Uri ? s3Location(capture.DestinationS3Uri) : undefined;
+    endpoints.deploy(endpointName, model, {
+      variant: variant.VariantName,
+      capture: destination ? { s3, bucket: destination.bucket, prefix: destination.key.replace(/\/?$/, '/'), samplingPercent: capture!.InitialSamplingPercentage ?? 100 } : undefined,
+    });
+  };
+}

@@ -1,0 +1,80 @@
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
+import type { Trainer } from '../local-sagemaker';
+import { tarGz } from '../tar';
+import { parseTrainingCsv } from './churn-dataset';
+import { train, type TrainingParams } from './gbt-trainer';
+import { stringifyXgboostJson, toXgboostJson } from './xgboost-json';
+
+/** The file inside model.tar.gz that holds the model, as the built-in XGBoost container names it. */
+export const MODEL_FILE = 'xgboost-model';
+
+function s3Location(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!match) throw new Error(`not an s3:// URI: ${uri}`);
+  return { bucket: match[1], key: match[2] };
+}
+
+/** All objects under an S3Prefix channel, concatenated (SageMaker's File mode reads every file). */
+async function readChannel(s3: S3Client, uri: string): Promise<string> {
+  const { bucket, key } = s3Location(uri);
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key }));
+  const keys = (listed.Contents ?? []).map((o) => o.Key!).sort();
+  if (keys.length === 0) throw new Error(`channel ${uri} has no objects`);
+  let text = '';
+  for (const k of keys) text += await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: k }))).Body!.transformToString('utf8');
+  return text;
+}
+
+/** XGBoost hyperparameters (strings, XGBoost's names) to the trainer's parameters. */
+export function paramsFromHyperparameters(hp: Record<string, string>): TrainingParams {
+  const number = (name: string, fallback: number) => {
+    const value = hp[name] === undefined ? fallback : Number(hp[name]);
+    if (!Number.isFinite(value)) throw new Error(`hyperparameter ${name} "${hp[name]}" is not a number`);
+    return value;
+  };
+  const objective = hp.objective ?? 'reg:squarederror';
+  if (objective !== 'binary:logistic' && objective !== 'reg:squarederror') throw new Error(`objective "${objective}" is not supported locally`);
+  if (hp.num_round === undefined) throw new Error('hyperparameter num_round is required');
+  return {
+    objective,
+    numRound: number('num_round', 0),
+    maxDepth: number('max_depth', 6),
+    eta: number('eta', 0.3),
+    subsample: number('subsample', 1),
+    minChildWeight: number('min_child_weight', 1),
+    lambda: number('lambda', 1),
+    evalMetric: (hp.eval_metric ?? (objective === 'binary:logistic' ? 'logloss' : 'rmse')) as TrainingParams['evalMetric'],
+    earlyStoppingRounds: hp.early_stopping_rounds === undefined ? undefined : number('early_stopping_rounds', 0),
+  };
+}
+
+/**
+ * A Trainer for the local SageMaker: reads the train and validation channels from S3, trains,
+ * writes <output>/<job>/output/model.tar.gz and reports the final metrics as the built-in
+ * algorithm names them (train:<metric>, validation:<metric>).
+ */
+export function localXgboostTrainer(s3: S3Client, onRound?: (job: string, round: number, train: number, validation: number) => void): Trainer {
+  return async (request: CreateTrainingJobCommandInput) => {
+    const channel = (name: string) => {
+      const found = request.InputDataConfig?.find((c) => c.ChannelName === name);
+      if (!found?.DataSource?.S3DataSource?.S3Uri) throw new Error(`the job has no "${name}" channel`);
+      return found.DataSource.S3DataSource.S3Uri;
+    };
+    const params = paramsFromHyperparameters(request.HyperParameters ?? {});
+    const trainSet = parseTrainingCsv(await readChannel(s3, channel('train')), 'train channel');
+    const validation = parseTrainingCsv(await readChannel(s3, channel('validation')), 'validation channel');
+    const job = request.TrainingJobName!;
+    const model = train(trainSet, validation, params, (round, t, v) => onRound?.(job, round, t, v));
+    const { bucket, key } = s3Location(request.OutputDataConfig!.S3OutputPath!);
+    const artifact = tarGz({ [MODEL_FILE]: Buffer.from(stringifyXgboostJson(toXgboostJson(model))) });
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${key.replace(/\/?$/, '/')}${job}/output/model.tar.gz`, Body: artifact }));
+    const best = model.history[model.bestRound];
+    return {
+      metrics: [
+        { MetricName: `train:${params.evalMetric}`, Value: best.train },
+        { MetricName: `validation:${params.evalMetric}`, Value: best.validation },
+      ],
+    };
+  };
+}
