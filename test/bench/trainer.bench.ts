@@ -1,0 +1,63 @@
+/**
+ * Benchmark: the local trainer on the churn sample and on a 1M-row resample (features from the
+ * project's own feature processing), validation AUC and seconds; if Debian's python3-xgboost is
+ * installed, XGBoost 'hist' with the same hyperparameters on the same files for the ratio.
+ *
+ *   npm run bench:trainer              # sample + 1M rows
+ *   npm run bench:trainer -- 200000    # another resample size
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { loadConfig } from '../../lib/config';
+import { featuresOf } from '../../lib/local/trainer/churn-dataset';
+import { train } from '../../lib/local/trainer/gbt-trainer';
+import { trainingParams } from '../../lib/local/trainer/params';
+import { BENCH_DATA_DIR, generateCsv } from './generate-data';
+
+const XGBOOST = `
+import json, sys, time
+import numpy as np, xgboost as xgb
+train, validation, params = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+tr = np.genfromtxt(train, delimiter=',', dtype=np.float32); va = np.genfromtxt(validation, delimiter=',', dtype=np.float32)
+start = time.time()
+d = xgb.DMatrix(tr[:, 1:], label=tr[:, 0], missing=np.nan); dv = xgb.DMatrix(va[:, 1:], label=va[:, 0], missing=np.nan)
+b = xgb.train(params['params'], d, params['rounds'], evals=[(dv, 'validation')], early_stopping_rounds=params['early'], verbose_eval=False)
+print(json.dumps({'seconds': time.time() - start, 'auc': b.best_score, 'rounds': b.best_iteration + 1, 'version': xgb.__version__}))
+`;
+
+async function main(): Promise<void> {
+  const rows = Number(process.argv[2] ?? 1_000_000);
+  const config = loadConfig();
+  const hp = config.training.hyperparameters;
+  mkdirSync(BENCH_DATA_DIR, { recursive: true });
+  const sample = path.join(__dirname, '..', '..', 'data', 'mlc_churn.csv');
+  const hasXgboost = existsSync('/usr/bin/python3') && spawnSync('/usr/bin/python3', ['-c', 'import xgboost'], { stdio: 'ignore' }).status === 0;
+  console.log(`node ${process.version}; XGBoost ${hasXgboost ? 'found (Debian python3-xgboost, tree_method hist, nthread 1)' : 'not installed: no ratio'}`);
+  console.log('data              rows(train)  ours: s   AUC      xgboost: s  AUC      time ratio  AUC diff');
+  for (const [label, file] of [
+    ['churn sample', sample],
+    [`resample ${rows}`, await generateCsv(sample, path.join(BENCH_DATA_DIR, `churn-rows-${rows}.csv`), rows * 100)],
+  ] as const) {
+    const { train: trainSet, validation, trainCsv, validationCsv } = await featuresOf(readFileSync(file), config);
+    const started = process.hrtime.bigint();
+    const model = train(trainSet, validation, { ...trainingParams(hp), seed: 1 });
+    const ours = { seconds: Number(process.hrtime.bigint() - started) / 1e9, auc: model.history[model.bestRound].validation };
+    let line = `${label.padEnd(17)} ${String(trainSet.rows).padEnd(12)} ${ours.seconds.toFixed(2).padEnd(9)} ${ours.auc.toFixed(4)}`;
+    if (hasXgboost) {
+      const trainFile = path.join(BENCH_DATA_DIR, 'bench-train.csv');
+      const validationFile = path.join(BENCH_DATA_DIR, 'bench-validation.csv');
+      writeFileSync(trainFile, trainCsv);
+      writeFileSync(validationFile, validationCsv);
+      const params = { params: { objective: hp.objective, max_depth: hp.maxDepth, eta: hp.eta, subsample: hp.subsample, min_child_weight: hp.minChildWeight, lambda: hp.lambda, eval_metric: hp.evalMetric, tree_method: 'hist', nthread: 1, seed: 1 }, rounds: hp.numRound, early: hp.earlyStoppingRounds };
+      const xgb = JSON.parse(execFileSync('/usr/bin/python3', ['-c', XGBOOST, trainFile, validationFile, JSON.stringify(params)], { encoding: 'utf8', maxBuffer: 1 << 24 })) as { seconds: number; auc: number };
+      line += `   ${xgb.seconds.toFixed(2).padEnd(11)} ${xgb.auc.toFixed(4)}   ${(ours.seconds / xgb.seconds).toFixed(2).padEnd(11)} ${(ours.auc - xgb.auc).toFixed(4)}`;
+    }
+    console.log(line);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
