@@ -8,6 +8,13 @@ export const DRIFT_PREFIX = 'drift/';
 export const MODELS_PREFIX = 'models/';
 export const CAPTURE_PREFIX = 'capture/';
 
+/** Splits "s3://bucket/key" (the key may be empty); anything else is an error naming the text. */
+export function parseS3Uri(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!match) throw new Error(`not an s3:// URI: ${uri}`);
+  return { bucket: match[1], key: match[2] };
+}
+
 /** Where a run's snapshot manifest is written: `features/<run>/manifest.json`. */
 export function manifestKey(runId: string): string {
   return `${FEATURES_PREFIX}${runId}/manifest.json`;

@@ -13,7 +13,7 @@ import { DRIFT_PREFIX } from '../core/layout';
 import { requireEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
 import { METRICS_NAMESPACE } from '../shared/metrics';
-import { putJson, readJson } from '../shared/s3';
+import { putJson, readJsonAt } from '../shared/s3';
 
 const s3 = new S3Client({});
 const ssm = new SSMClient({});
@@ -47,12 +47,6 @@ export interface DriftCheckResult {
   readonly reportUri?: string;
   readonly htmlReportUri?: string;
   readonly summary?: Pick<DriftSummary, 'rows' | 'records' | 'corruptedRecords' | 'insufficientData' | 'driftedShare' | 'datasetDrift' | 'driftedFeatures' | 'judgedFeatures'>;
-}
-
-function parseS3Uri(uri: string): { bucket: string; key: string } {
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!match) throw new Error(`not an s3:// URI: ${uri}`);
-  return { bucket: match[1], key: match[2] };
 }
 
 async function publish(metrics: MetricDatum[]): Promise<void> {
@@ -98,8 +92,7 @@ export async function handler(event: unknown = {}): Promise<DriftCheckResult> {
     return { status: 'no-model', ...window };
   }
 
-  const baseline = await readJson<Baseline>(s3, parseS3Uri(deployed.baselineUri!).bucket, parseS3Uri(deployed.baselineUri!).key);
-  const spec = await readJson<FeatureSpec>(s3, parseS3Uri(deployed.featureSpecUri!).bucket, parseS3Uri(deployed.featureSpecUri!).key);
+  const [baseline, spec] = await Promise.all([readJsonAt<Baseline>(s3, deployed.baselineUri!), readJsonAt<FeatureSpec>(s3, deployed.featureSpecUri!)]);
   // Rows arrive in spec order; a feature the baseline lacks is reported and left out.
   const baselineIndex = new Map(baseline.features.map((f, i) => [f.name, i]));
   const missingFromBaseline = spec.features.filter((f) => !baselineIndex.has(f.name)).map((f) => f.name);

@@ -2,6 +2,7 @@ import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@a
 import { Upload } from '@aws-sdk/lib-storage';
 import { PassThrough, type Readable } from 'node:stream';
 import type { DataSource } from '../core/features/process';
+import { parseS3Uri } from '../core/layout';
 import { writableSink, type LineSink } from '../core/io/line-sink';
 import type { SnapshotObject } from '../core/snapshot';
 
@@ -13,6 +14,12 @@ export async function readJson<T>(s3: S3Client, bucket: string, key: string): Pr
   } catch (err) {
     throw new Error(`s3://${bucket}/${key} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** readJson for an s3:// URI. */
+export async function readJsonAt<T>(s3: S3Client, uri: string): Promise<T> {
+  const { bucket, key } = parseS3Uri(uri);
+  return readJson<T>(s3, bucket, key);
 }
 
 /** Like readJson, but undefined when the object does not exist. */

@@ -20,6 +20,3 @@ export function xgboostImage(scope: Construct, version: string): { uri: string; 
     repositoryArn: Fn.join('', ['arn:', Aws.PARTITION, ':ecr:', Aws.REGION, ':', account, `:repository/${registries.repository}`]),
   };
 }
-
-/** Regions where the image is published. */
-export const XGBOOST_REGIONS = Object.keys(registries.registries);

@@ -1,15 +1,10 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CreateEndpointConfigCommandInput, CreateModelCommandInput } from '@aws-sdk/client-sagemaker';
 import { XgboostModel, type XgboostJsonModel } from '../../lambdas/core/model/xgboost-model';
+import { parseS3Uri } from '../../lambdas/core/layout';
 import type { LocalEndpoints } from './local-endpoint';
 import { untarGz } from './tar';
 import { MODEL_FILE } from './trainer/sagemaker-trainer';
-
-function s3Location(uri: string): { bucket: string; key: string } {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!match) throw new Error(`not an s3:// URI: ${uri}`);
-  return { bucket: match[1], key: match[2] };
-}
 
 /**
  * What the local SageMaker calls when an endpoint starts serving a config: load the variant's
@@ -20,13 +15,13 @@ export function serveOnLocalEndpoints(endpoints: LocalEndpoints, s3: S3Client) {
     const variant = config.ProductionVariants?.[0];
     const modelDataUrl = models[0]?.PrimaryContainer?.ModelDataUrl;
     if (!variant || !modelDataUrl) throw new Error(`endpoint config ${config.EndpointConfigName} has no model to serve`);
-    const { bucket, key } = s3Location(modelDataUrl);
+    const { bucket, key } = parseS3Uri(modelDataUrl);
     const archive = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
     const file = untarGz(archive)[MODEL_FILE];
     if (!file) throw new Error(`${modelDataUrl} holds no ${MODEL_FILE}`);
     const model = new XgboostModel(JSON.parse(file.toString('utf8')) as XgboostJsonModel);
     const capture = config.DataCaptureConfig;
-    const destination = capture?.EnableCapture && capture.DestinationS3Uri ? s3Location(capture.DestinationS3Uri) : undefined;
+    const destination = capture?.EnableCapture && capture.DestinationS3Uri ? parseS3Uri(capture.DestinationS3Uri) : undefined;
     endpoints.deploy(endpointName, model, {
       variant: variant.VariantName,
       capture: destination ? { s3, bucket: destination.bucket, prefix: destination.key.replace(/\/?$/, '/'), samplingPercent: capture!.InitialSamplingPercentage ?? 100 } : undefined,

@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../../lib/config';
-import { featuresOf } from '../../lib/local/trainer/churn-dataset';
+import { featuresOf } from '../../lib/local/trainer/training-data';
 import { train } from '../../lib/local/trainer/gbt-trainer';
 import { trainingParams } from '../../lib/local/trainer/params';
 import { BENCH_DATA_DIR, generateCsv } from './generate-data';

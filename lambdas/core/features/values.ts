@@ -1,13 +1,14 @@
 /** How raw CSV text becomes typed values, shared by validation at training time and serving. */
 
-/** Texts that mean "no value" in any column (isMissing compares against exactly these). */
-export const MISSING_TOKENS: readonly string[] = ['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL'];
 
 
 const TRUE_TOKENS = new Set(['yes', 'true', '1', 'y', 't']);
 const FALSE_TOKENS = new Set(['no', 'false', '0', 'n', 'f']);
 
-/** Whether a trimmed text is a missing value (compares instead of hashing: this runs per field). */
+/**
+ * Whether a trimmed text means "no value": empty, NA, N/A, NaN, nan, null or NULL (README "Data
+ * contracts"). Compares instead of hashing: this runs per field.
+ */
 export function isMissing(text: string): boolean {
   switch (text.length) {
     case 0:

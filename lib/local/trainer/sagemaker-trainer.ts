@@ -1,23 +1,18 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
+import { parseS3Uri } from '../../../lambdas/core/layout';
 import type { Trainer } from '../local-sagemaker';
 import { tarGz } from '../tar';
-import { parseTrainingCsv } from './churn-dataset';
+import { parseTrainingCsv } from './training-data';
 import { train, type TrainingParams } from './gbt-trainer';
 import { stringifyXgboostJson, toXgboostJson } from './xgboost-json';
 
 /** The file inside model.tar.gz that holds the model, as the built-in XGBoost container names it. */
 export const MODEL_FILE = 'xgboost-model';
 
-function s3Location(uri: string): { bucket: string; key: string } {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!match) throw new Error(`not an s3:// URI: ${uri}`);
-  return { bucket: match[1], key: match[2] };
-}
-
 /** All objects under an S3Prefix channel, concatenated (SageMaker's File mode reads every file). */
 async function readChannel(s3: S3Client, uri: string): Promise<string> {
-  const { bucket, key } = s3Location(uri);
+  const { bucket, key } = parseS3Uri(uri);
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key }));
   const keys = (listed.Contents ?? []).map((o) => o.Key!).sort();
   if (keys.length === 0) throw new Error(`channel ${uri} has no objects`);
@@ -66,7 +61,7 @@ export function localXgboostTrainer(s3: S3Client, onRound?: (job: string, round:
     const validation = parseTrainingCsv(await readChannel(s3, channel('validation')), 'validation channel');
     const job = request.TrainingJobName!;
     const model = train(trainSet, validation, params, (round, t, v) => onRound?.(job, round, t, v));
-    const { bucket, key } = s3Location(request.OutputDataConfig!.S3OutputPath!);
+    const { bucket, key } = parseS3Uri(request.OutputDataConfig!.S3OutputPath!);
     const artifact = tarGz({ [MODEL_FILE]: Buffer.from(stringifyXgboostJson(toXgboostJson(model))) });
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${key.replace(/\/?$/, '/')}${job}/output/model.tar.gz`, Body: artifact }));
     const best = model.history[model.bestRound];

@@ -5,7 +5,7 @@ import xgboostPredictions from '../../fixtures/xgboost/trainer-xgboost-predictio
 import trainerRows from '../../fixtures/xgboost/trainer-rows.json';
 import { XgboostModel, type XgboostJsonModel } from '../../../lambdas/core/model/xgboost-model';
 import { loadConfig } from '../../../lib/config';
-import { featuresOf } from '../../../lib/local/trainer/churn-dataset';
+import { featuresOf } from '../../../lib/local/trainer/training-data';
 import { train, type Dataset, type TrainedModel } from '../../../lib/local/trainer/gbt-trainer';
 import { binaryAuc } from '../../../lib/local/trainer/metrics';
 import { trainingParams } from '../../../lib/local/trainer/params';
