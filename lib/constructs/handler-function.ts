@@ -10,6 +10,9 @@ import { Construct } from 'constructs';
 /** Every handler runs on this runtime; the local runtime runs the same sources on Node >= 20. */
 export const HANDLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
+/** Template metadata naming the folder under lambdas/ a function's code comes from. */
+export const HANDLER_METADATA_KEY = 'serverless-mlops:handler';
+
 export interface HandlerFunctionProps {
   /** The folder under lambdas/ holding handler.ts, e.g. "retraining-trigger". */
   readonly handlerName: string;
@@ -66,5 +69,7 @@ export class HandlerFunction extends Construct {
       // the runtime does not promise them.
       bundling: { minify: true, sourceMap: true, target: 'node22', externalModules: ['@aws-sdk/client-*'] },
     });
+    // Tells the local runtime which source under lambdas/ this function runs.
+    (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA_KEY, props.handlerName);
   }
 }

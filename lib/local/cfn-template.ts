@@ -1,6 +1,6 @@
 /** Just enough of a synthesized CloudFormation template to find and render resources locally. */
 export interface CfnTemplate {
-  readonly Resources: Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown> }>;
+  readonly Resources: Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown>; readonly Metadata?: Record<string, unknown> }>;
   readonly Mappings?: Record<string, Record<string, Record<string, string>>>;
 }
 
@@ -29,13 +29,16 @@ function physicalId(template: CfnTemplate, logicalId: string, attribute: string 
   const name = chosen ?? (typeof declared === 'string' ? declared : logicalId);
   switch (resource.Type) {
     case 'AWS::Lambda::Function':
-      return attribute === 'Arn' || attribute === undefined ? arnBase('lambda', `function:${name}`) : name;
+      // Ref is the function name, as in CloudFormation.
+      return attribute === 'Arn' ? arnBase('lambda', `function:${name}`) : name;
     case 'AWS::SNS::Topic':
       return attribute === 'TopicName' ? name : arnBase('sns', name);
     case 'AWS::StepFunctions::StateMachine':
       return attribute === 'Name' ? name : arnBase('states', `stateMachine:${name}`);
     case 'AWS::S3::Bucket':
       return attribute === 'Arn' ? `arn:aws:s3:::${name}` : name;
+    case 'AWS::CloudWatch::Alarm':
+      return attribute === 'Arn' ? arnBase('cloudwatch', `alarm:${name}`) : name;
     case 'AWS::IAM::Role':
       return attribute === 'Arn' ? `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}` : name;
     default:

@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { ServiceError, startJsonRpcServer, type RunningServer } from './json-rpc-server';
 import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from './cfn-template';
 
 /**
@@ -29,6 +28,9 @@ export interface AlarmDefinition {
   readonly comparison: 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold' | 'LessThanOrEqualToThreshold';
   readonly treatMissingData: 'breaching' | 'notBreaching' | 'ignore' | 'missing';
   readonly actions: readonly string[];
+  readonly okActions: readonly string[];
+  readonly alarmArn: string;
+  readonly description?: string;
 }
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -67,6 +69,9 @@ export function alarmsOf(template: CfnTemplate, options: RenderOptions): AlarmDe
       comparison: p.ComparisonOperator as AlarmDefinition['comparison'],
       treatMissingData: ((p.TreatMissingData as string | undefined) ?? 'missing') as AlarmDefinition['treatMissingData'],
       actions: (p.AlarmActions as string[] | undefined) ?? [],
+      okActions: (p.OKActions as string[] | undefined) ?? [],
+      alarmArn: resolveIntrinsics(template, { 'Fn::GetAtt': [logicalId, 'Arn'] }, options) as string,
+      description: p.AlarmDescription as string | undefined,
     };
   });
 }
@@ -108,7 +113,7 @@ function breaches(alarm: AlarmDefinition, value: number): boolean {
 export class LocalCloudWatch {
   private readonly data = new Map<string, Datum[]>();
   private readonly states = new Map<string, AlarmState>();
-  private server?: Server;
+  private server?: RunningServer;
   /** The time stamped on data sent without one, and the evaluation time. */
   clock: () => Date = () => new Date();
 
@@ -122,12 +127,12 @@ export class LocalCloudWatch {
 
   /** Stores data as PutMetricData does (values must be finite; at most 1000 per call). */
   putMetricData(input: { Namespace?: string; MetricData?: { MetricName?: string; Dimensions?: { Name: string; Value: string }[]; Value?: number; Timestamp?: number }[] }): void {
-    if (!input.Namespace) throw Object.assign(new Error('Namespace is required'), { name: 'InvalidParameterValue' });
+    if (!input.Namespace) throw new ServiceError('InvalidParameterValue', 'Namespace is required');
     const data = input.MetricData ?? [];
-    if (data.length > 1000) throw Object.assign(new Error(`${data.length} metrics in one request; the limit is 1000`), { name: 'InvalidParameterValue' });
+    if (data.length > 1000) throw new ServiceError('InvalidParameterValue', `${data.length} metrics in one request; the limit is 1000`);
     for (const datum of data) {
       if (!datum.MetricName || typeof datum.Value !== 'number' || !Number.isFinite(datum.Value)) {
-        throw Object.assign(new Error(`metric ${datum.MetricName}: Value must be a finite number`), { name: 'InvalidParameterValue' });
+        throw new ServiceError('InvalidParameterValue', `metric ${datum.MetricName}: Value must be a finite number`);
       }
       const key = metricKey(input.Namespace, datum.MetricName, Object.fromEntries((datum.Dimensions ?? []).map((d) => [d.Name, d.Value])));
       const list = this.data.get(key) ?? [];
@@ -176,35 +181,16 @@ export class LocalCloudWatch {
     return transitions;
   }
 
+  /** Serves PutMetricData over the wire (AWS JSON 1.0) for unmodified SDK clients; returns the endpoint. */
   async start(port = 0): Promise<string> {
-    this.server = createServer((request, response) => {
-      void this.handle(request).then(
-        (body) => {
-          response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-          response.end(JSON.stringify(body));
-        },
-        (err: Error) => {
-          response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
-          response.end(JSON.stringify({ __type: err.name, message: err.message }));
-        },
-      );
-    });
-    await new Promise<void>((resolve, reject) => this.server!.once('error', reject).listen(port, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.server = await startJsonRpcServer(
+      { title: 'local CloudWatch', targetPrefix: 'GraniteServiceVersion20100801', protocol: '1.0', operations: { PutMetricData: (input) => (this.putMetricData(input), {}) } },
+      port,
+    );
+    return this.server.endpoint;
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  private async handle(request: IncomingMessage): Promise<unknown> {
-    const target = String(request.headers['x-amz-target'] ?? '');
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    if (target !== 'GraniteServiceVersion20100801.PutMetricData') {
-      throw Object.assign(new Error(`the local CloudWatch does not implement ${target || request.url}`), { name: 'UnknownOperationException' });
-    }
-    this.putMetricData(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
-    return {};
+    await this.server?.close();
   }
 }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
-  on(event: 'event', listener: (event: { Records: unknown[] }) => void): void;
+  on(event: 'event', listener: (event: { Records: S3NotificationRecord[] }) => void): void;
 }
 type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
 // s3rver ships no type declarations.
@@ -23,6 +23,17 @@ export interface LocalS3Options {
   readonly directory?: string;
   /** @default 0 (a free port) */
   readonly port?: number;
+  /** Called for every object created, however it was written (SDK, `aws` CLI, multipart). */
+  readonly onObjectCreated?: (record: S3NotificationRecord) => void;
+}
+
+/** The S3 event notification record s3rver emits. */
+export interface S3NotificationRecord {
+  readonly eventName: string;
+  readonly eventTime: string;
+  readonly requestParameters?: { readonly sourceIPAddress?: string };
+  readonly responseElements?: Record<string, string>;
+  readonly s3: { readonly bucket: { readonly name: string }; readonly object: { readonly key: string; readonly size?: number; readonly eTag?: string; readonly sequencer?: string } };
 }
 
 /** A real S3 HTTP server on loopback (s3rver) that stores objects on disk. */
@@ -43,6 +54,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     directory,
     configureBuckets: options.buckets.map((name) => ({ name, configs: [] })),
   });
+  const onObjectCreated = options.onObjectCreated;
+  if (onObjectCreated) {
+    server.on('event', (event) => {
+      for (const record of event.Records) if (record.eventName.startsWith('ObjectCreated:')) onObjectCreated(record);
+    });
+  }
   let address: AddressInfo;
   try {
     address = await server.run();

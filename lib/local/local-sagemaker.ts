@@ -21,12 +21,8 @@ import { LOCAL_ACCOUNT } from './cfn-template';
  */
 
 /** A SageMaker API error, named as the service names it (ValidationException, ResourceNotFound, ...). */
-export class SageMakerError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
+import { ServiceError as SageMakerError } from './json-rpc-server';
+export { SageMakerError };
 
 /** Trains a model for a CreateTrainingJob request: reads the channels, writes the artifact. */
 export type Trainer = (request: CreateTrainingJobCommandInput) => Promise<{ metrics: { MetricName: string; Value: number }[] }>;

@@ -1,21 +1,8 @@
+import type { LocalParameterStore } from './local-ssm';
 import { PipelineStates } from '../constructs/pipeline-states';
 import type { LocalNotifier } from './local-notifier';
 import type { LocalSageMaker } from './local-sagemaker';
 import type { TaskHandler } from './state-machine-runner';
-
-/** The local stand-in for SSM Parameter Store (what the pipeline publishes its deployed model to). */
-export class LocalParameterStore {
-  readonly parameters = new Map<string, { value: string; version: number }>();
-
-  putParameter(input: { Name?: string; Value?: string; Overwrite?: boolean }): { Version: number } {
-    if (!input.Name || input.Value === undefined) throw Object.assign(new Error('PutParameter: Name and Value are required'), { name: 'ValidationException' });
-    const existing = this.parameters.get(input.Name);
-    if (existing && !input.Overwrite) throw Object.assign(new Error(`parameter ${input.Name} exists`), { name: 'ParameterAlreadyExists' });
-    const version = (existing?.version ?? 0) + 1;
-    this.parameters.set(input.Name, { value: input.Value, version });
-    return { Version: version };
-  }
-}
 
 /**
  * Step Functions names AWS SDK integration errors "<Service>.<Error>"; the local service throws

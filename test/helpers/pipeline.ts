@@ -9,7 +9,8 @@ import { LocalNotifier } from '../../lib/local/local-notifier';
 import { startLocalS3, type LocalS3 } from '../../lib/local/local-s3';
 import { LocalSageMaker, type Trainer } from '../../lib/local/local-sagemaker';
 import { startSageMakerServer } from '../../lib/local/local-sagemaker-server';
-import { LocalParameterStore, pipelineTaskHandlers } from '../../lib/local/pipeline-tasks';
+import { LocalParameterStore } from '../../lib/local/local-ssm';
+import { pipelineTaskHandlers } from '../../lib/local/pipeline-tasks';
 import { renderStateMachine, runStateMachine, type AslDefinition } from '../../lib/local/state-machine-runner';
 import { synthMlopsStack } from './app';
 

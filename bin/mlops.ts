@@ -1,0 +1,186 @@
+#!/usr/bin/env -S npx tsx
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type MlopsConfig } from '../lib/config';
+import type { CfnTemplate } from '../lib/local/cfn-template';
+import { startControlServer } from '../lib/local/control-server';
+import { runDemo } from '../lib/local/demo';
+import { routeLambdaLogs } from '../lib/local/lambda-logs';
+import { LocalMlops } from '../lib/local/local-mlops';
+import { readSynthesizedTemplate, stackNameFor, synthesizeTemplate } from '../lib/local/synth';
+
+const USAGE = `mlops: the serverless-mlops lifecycle on this machine, no AWS account needed
+
+  mlops demo                 the whole lifecycle on the sample data, narrated (npm run demo)
+  mlops up                   start a local environment and keep it running (Ctrl-C stops it)
+  mlops upload <file.csv>    upload a data file under the raw prefix of a running environment
+  mlops predict <file.csv>   score raw rows (CSV with a header) on the local endpoint
+  mlops drift [--window-end ISO]   run the drift check now and judge the alarms
+  mlops status               runs, model versions, endpoint, alarms, queues
+
+Options:
+  --config <file>      data set config (default ${path.relative(process.cwd(), DEFAULT_CONFIG_PATH)})
+  --cdk-out <dir>      use the template \`npm run synth\` wrote instead of synthesizing in process
+  --dir <dir>          local state (default: a new temporary directory for demo, .mlops-local for up)
+  --s3-port <n>, --endpoint-port <n>, --control-port <n>   fixed ports for up (default: free ports)
+  --key <key>          object key for upload (default <rawPrefix><file name>)`;
+
+const ENVIRONMENT_FILE = 'environment.json';
+
+interface EnvironmentFile {
+  readonly control: string;
+  readonly s3: string;
+  readonly dataBucket: string;
+  readonly rawPrefix: string;
+  readonly clientEnv: Record<string, string>;
+}
+
+function templateFor(config: MlopsConfig, cdkOut: string | undefined): CfnTemplate {
+  return cdkOut ? readSynthesizedTemplate(cdkOut, stackNameFor(config)) : synthesizeTemplate(config);
+}
+
+function readEnvironment(dir: string): EnvironmentFile {
+  const file = path.join(dir, ENVIRONMENT_FILE);
+  if (!existsSync(file)) throw new Error(`no local environment in ${dir}: start one with \`npx mlops up\` (or pass the --dir it uses)`);
+  return JSON.parse(readFileSync(file, 'utf8')) as EnvironmentFile;
+}
+
+async function control(env: EnvironmentFile, method: 'GET' | 'POST', route: string, body?: string): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(`${env.control}${route}`, { method, body });
+  } catch (err) {
+    throw new Error(`the local environment at ${env.control} does not answer (was \`mlops up\` stopped?): ${(err as Error).message}`, { cause: err });
+  }
+  const result = (await response.json()) as { error?: string };
+  if (!response.ok) throw new Error(result.error ?? `HTTP ${response.status}`);
+  return result;
+}
+
+async function up(config: MlopsConfig, values: Record<string, string | boolean | undefined>): Promise<void> {
+  const dir = path.resolve(typeof values.dir === 'string' ? values.dir : '.mlops-local');
+  mkdirSync(dir, { recursive: true });
+  const restore = routeLambdaLogs(path.join(dir, 'lambda.log'));
+  console.log(`Synthesizing ${stackNameFor(config)}...`);
+  const port = (name: string) => (typeof values[name] === 'string' ? Number(values[name]) : undefined);
+  const local = await LocalMlops.start({
+    template: templateFor(config, typeof values['cdk-out'] === 'string' ? values['cdk-out'] : undefined),
+    directory: dir,
+    ports: { s3: port('s3-port'), endpoint: port('endpoint-port') },
+    onNotification: (n) => console.log(`[SNS] ${n.subject ?? ''}\n      ${n.message}`),
+    onExecutionEnded: (e) => console.log(`[run] ${e.name}: ${e.status}${e.result?.error ? ` (${e.result.error}: ${e.result.cause})` : ''}`),
+    onBackgroundError: (err) => console.error(`[error] ${err.message}`),
+  });
+  const server = await startControlServer(local, port('control-port'));
+  const env: EnvironmentFile = { control: server.endpoint, s3: local.clientEnv.AWS_ENDPOINT_URL_S3, dataBucket: local.functionSetting('DATA_BUCKET'), rawPrefix: config.retraining.rawPrefix, clientEnv: local.clientEnv };
+  writeFileSync(path.join(dir, ENVIRONMENT_FILE), JSON.stringify(env, null, 2));
+  console.log(`Local environment up; state in ${dir} (Ctrl-C stops it).
+  S3:        ${env.s3}  (buckets: ${Object.values(local.buckets).join(', ')})
+  endpoint:  ${local.endpointUrl}
+  handler logs: ${path.join(dir, 'lambda.log')}; notifications: ${path.join(dir, 'notifications.jsonl')}
+
+Upload with the aws CLI (any version):
+  AWS_ACCESS_KEY_ID=${env.clientEnv.AWS_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY=${env.clientEnv.AWS_SECRET_ACCESS_KEY} AWS_REGION=${env.clientEnv.AWS_REGION} \\
+    aws --endpoint-url ${env.s3} s3 cp data/mlc_churn.csv s3://${env.dataBucket}/${env.rawPrefix}mlc_churn.csv
+or: npx mlops upload data/mlc_churn.csv --dir ${dir}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  console.log('\nStopping: waiting for running work, flushing capture, closing servers...');
+  await server.close();
+  await local.stop();
+  restore();
+  console.log('Stopped.');
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      'cdk-out': { type: 'string' },
+      dir: { type: 'string' },
+      key: { type: 'string' },
+      'window-end': { type: 'string' },
+      's3-port': { type: 'string' },
+      'endpoint-port': { type: 'string' },
+      'control-port': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...args] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return;
+  }
+  const config = loadConfig(values.config ?? DEFAULT_CONFIG_PATH);
+  switch (command) {
+    case 'demo': {
+      const dir = path.resolve(values.dir ?? mkdtempSync(path.join(tmpdir(), 'mlops-demo-')));
+      mkdirSync(dir, { recursive: true });
+      const restore = routeLambdaLogs(path.join(dir, 'lambda.log'));
+      try {
+        console.log(`serverless-mlops demo: the "${config.dataset.name}" lifecycle on this machine (state and logs in ${dir})`);
+        const sample = readFileSync(path.join(__dirname, '..', 'data', 'mlc_churn.csv'));
+        await runDemo({ config, sample, directory: dir, print: (line) => console.log(line), template: values['cdk-out'] ? templateFor(config, values['cdk-out']) : undefined });
+      } finally {
+        restore();
+      }
+      return;
+    }
+    case 'up':
+      return up(config, values);
+    case 'upload': {
+      const [file] = args;
+      if (!file) throw new Error('mlops upload: which file? e.g. `mlops upload data/mlc_churn.csv`');
+      const env = readEnvironment(path.resolve(values.dir ?? '.mlops-local'));
+      const key = values.key ?? `${env.rawPrefix}${path.basename(file)}`;
+      const s3 = new S3Client({ endpoint: env.s3, region: env.clientEnv.AWS_REGION, forcePathStyle: true, credentials: { accessKeyId: env.clientEnv.AWS_ACCESS_KEY_ID, secretAccessKey: env.clientEnv.AWS_SECRET_ACCESS_KEY } });
+      await s3.send(new PutObjectCommand({ Bucket: env.dataBucket, Key: key, Body: readFileSync(file) }));
+      s3.destroy();
+      console.log(`uploaded s3://${env.dataBucket}/${key}; waiting for the retraining it starts...`);
+      printStatus(await control(env, 'POST', '/wait'));
+      return;
+    }
+    case 'predict': {
+      const [file] = args;
+      if (!file) throw new Error('mlops predict: which file? a CSV with a header and the feature columns');
+      const env = readEnvironment(path.resolve(values.dir ?? '.mlops-local'));
+      const result = (await control(env, 'POST', '/predict', readFileSync(file, 'utf8'))) as { predictions: number[]; modelPackageArn?: string };
+      console.log(`# ${result.predictions.length} predictions from ${result.modelPackageArn}`);
+      console.log(result.predictions.join('\n'));
+      return;
+    }
+    case 'drift': {
+      const env = readEnvironment(path.resolve(values.dir ?? '.mlops-local'));
+      console.log(JSON.stringify(await control(env, 'POST', '/drift', JSON.stringify({ windowEnd: values['window-end'] })), null, 2));
+      return;
+    }
+    case 'status':
+      printStatus(await control(readEnvironment(path.resolve(values.dir ?? '.mlops-local')), 'GET', '/status'));
+      return;
+    default:
+      throw new Error(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+function printStatus(status: unknown): void {
+  const s = status as Awaited<ReturnType<LocalMlops['status']>>;
+  console.log('runs:');
+  for (const r of s.runs) console.log(`  ${r.name}  ${r.status}${r.error ? `  ${r.error}` : ''}`);
+  console.log('model versions:');
+  for (const m of s.models) console.log(`  v${m.version}  ${m.approval}  ${m.arn}`);
+  console.log(`endpoint: ${s.endpoint.name} ${s.endpoint.status}${'config' in s.endpoint ? ` (${s.endpoint.config})` : ''}`);
+  console.log('alarms:');
+  for (const a of s.alarms) console.log(`  ${a.state?.padEnd(17)} ${a.name}`);
+  for (const q of s.queues) console.log(`queue ${q.queue}: ${q.waiting} waiting, ${q.deadLettered} dead-lettered`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : `mlops: ${(err as Error).message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,70 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import type { FeatureSpec } from '../../lambdas/core/features/feature-spec';
+import { parseS3Uri } from '../../lambdas/core/layout';
+import type { RunningServer } from './json-rpc-server';
+import type { LocalMlops } from './local-mlops';
+import { LOCAL_REGION, LOCAL_S3_CREDENTIALS } from './local-s3';
+import { rawFeatureRows, sendTraffic } from './traffic';
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Raw CSV rows (with a header) encoded with the deployed model's spec and sent to the endpoint. */
+async function predict(local: LocalMlops, csv: string): Promise<{ predictions: number[]; modelPackageArn?: string }> {
+  const deployed = local.deployedModel();
+  if (!deployed.featureSpecUri) throw new Error('no model is deployed yet: upload data and wait for a run to deploy one (see `mlops status`)');
+  const { bucket, key } = parseS3Uri(deployed.featureSpecUri);
+  const spec = JSON.parse(await (await local.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString()) as FeatureSpec;
+  const { rows } = rawFeatureRows(Buffer.from(csv), spec, 'the predict input');
+  const runtime = new SageMakerRuntimeClient({ endpoint: local.endpointUrl, region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS });
+  try {
+    return { predictions: await sendTraffic(runtime, local.functionSetting('ENDPOINT_NAME'), spec, rows), modelPackageArn: deployed.modelPackageArn };
+  } finally {
+    runtime.destroy();
+  }
+}
+
+/**
+ * The loopback API through which `mlops upload|predict|drift|status` talk to a running `mlops up`.
+ * Errors come back as `{ "error": message }` with status 400.
+ */
+export async function startControlServer(local: LocalMlops, port = 0): Promise<RunningServer> {
+  const routes: Record<string, (body: string) => Promise<unknown>> = {
+    'GET /status': () => local.status(),
+    'POST /wait': async () => (await local.idle(), local.status()),
+    'POST /predict': (body) => predict(local, body),
+    'POST /drift': async (body) => {
+      const { windowEnd } = JSON.parse(body || '{}') as { windowEnd?: string };
+      const { result, transitions } = await local.checkDrift(windowEnd ? new Date(windowEnd) : undefined);
+      return { result, transitions: transitions.map((t) => ({ alarm: t.alarm.alarmName, from: t.from, to: t.to, reason: t.reason })) };
+    },
+  };
+  const server = createServer((request, response) => {
+    void (async () => {
+      const route = routes[`${request.method} ${request.url}`];
+      try {
+        if (!route) throw new Error(`unknown request ${request.method} ${request.url}`);
+        const result = await route(await readBody(request));
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(result));
+      } catch (err) {
+        response.writeHead(400, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ error: (err as Error).message }));
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new Error(`control API: port ${port} on 127.0.0.1 is already in use`, { cause: err }) : err));
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

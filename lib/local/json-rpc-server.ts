@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+
+/** An error the service reports to the caller (HTTP 400 with its name as `__type`), as AWS does. */
+export class ServiceError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+export interface JsonRpcService {
+  /** Used in errors, e.g. "local Step Functions". */
+  readonly title: string;
+  /** The X-Amz-Target prefix, e.g. "AWSStepFunctions". */
+  readonly targetPrefix: string;
+  readonly protocol: '1.0' | '1.1';
+  readonly operations: Readonly<Record<string, (input: never) => unknown>>;
+}
+
+export interface RunningServer {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+/** The AWS JSON protocols send timestamps as epoch seconds. */
+function toWire(value: unknown): unknown {
+  if (value instanceof Date) return value.getTime() / 1000;
+  if (Array.isArray(value)) return value.map(toWire);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([k]) => k !== '$metadata').map(([k, v]) => [k, toWire(v)]));
+  return value;
+}
+
+/** The request body; SDK clients gzip large requests (CloudWatch's PutMetricData does). */
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks);
+  return (request.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString('utf8');
+}
+
+/**
+ * Serves a local service over the AWS JSON protocol the SDK speaks (`POST /`, `X-Amz-Target:
+ * <prefix>.<Operation>`), so unmodified SDK clients reach it through AWS_ENDPOINT_URL_<SERVICE>.
+ * An operation the service does not implement is refused by name, never answered with a guess.
+ */
+export async function startJsonRpcServer(service: JsonRpcService, port = 0): Promise<RunningServer> {
+  const server = createServer((request, response) => {
+    void (async () => {
+      const target = String(request.headers['x-amz-target'] ?? '');
+      const operation = target.startsWith(`${service.targetPrefix}.`) ? target.slice(service.targetPrefix.length + 1) : '';
+      const reply = (status: number, payload: unknown) => {
+        response.writeHead(status, { 'content-type': `application/x-amz-json-${service.protocol}`, 'x-amzn-requestid': randomUUID() });
+        response.end(JSON.stringify(payload));
+      };
+      try {
+        const handler = Object.hasOwn(service.operations, operation) ? service.operations[operation] : undefined;
+        if (request.method !== 'POST' || !handler) {
+          throw new ServiceError('UnknownOperationException', `the ${service.title} does not implement ${target || `${request.method} ${request.url}`}`);
+        }
+        const input = JSON.parse((await readBody(request)) || '{}') as never;
+        reply(200, toWire(await handler(input)));
+      } catch (err) {
+        // A ServiceError is the caller's fault; anything else is a bug of the stand-in, reported as such.
+        const known = err instanceof ServiceError;
+        reply(known ? 400 : 500, { __type: known ? err.name : 'InternalFailure', message: (err as Error).message });
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`${service.title}: port ${port} on 127.0.0.1 is already in use; choose another port or stop the other process`, { cause: err }) : err),
+    );
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const { port: actual } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${actual}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

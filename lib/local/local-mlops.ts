@@ -1,0 +1,323 @@
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { SQSEvent } from 'aws-lambda';
+import type { DriftCheckResult } from '../../lambdas/drift-check/handler';
+import { LOCAL_ACCOUNT, resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from './cfn-template';
+import { serveOnLocalEndpoints } from './endpoint-serving';
+import { alarmStateChangeEvent, LocalEventBus, s3ObjectCreatedEvent } from './local-events';
+import { alarmsOf, LocalCloudWatch, type AlarmTransition } from './local-cloudwatch';
+import { LocalEndpoints } from './local-endpoint';
+import { LocalNotifier, type Notification } from './local-notifier';
+import { LocalQueue } from './local-queue';
+import { LOCAL_REGION, startLocalS3, type LocalS3 } from './local-s3';
+import { LocalSageMaker, type Trainer } from './local-sagemaker';
+import { startSageMakerServer } from './local-sagemaker-server';
+import { LocalParameterStore } from './local-ssm';
+import { LocalStepFunctions, type ExecutionRecord } from './local-step-functions';
+import type { RunningServer } from './json-rpc-server';
+import { pipelineTaskHandlers } from './pipeline-tasks';
+import { renderStateMachine, type TaskHandler } from './state-machine-runner';
+import { eventRulesOf, functionsOf, queueSourcesOf, type FunctionWiring } from './template-wiring';
+import { localXgboostTrainer } from './trainer/sagemaker-trainer';
+
+export interface LocalMlopsOptions {
+  /** The synthesized stack template. */
+  readonly template: CfnTemplate;
+  /** Holds the local S3 data, notifications.jsonl and anything else the run writes. */
+  readonly directory: string;
+  /** @default 0 (free ports) */
+  readonly ports?: { readonly s3?: number; readonly endpoint?: number; readonly services?: number };
+  /**
+   * Factor applied to the template's queue timings (debounce window, visibility timeout), so that
+   * a 60 s debounce takes 0.6 s locally. @default 0.01
+   */
+  readonly timeScale?: number;
+  /** @default the local XGBoost-compatible trainer reading the channels from the local S3 */
+  readonly trainer?: (s3: S3Client) => Trainer;
+  readonly onNotification?: (n: Notification) => void;
+  readonly onStateEntered?: (execution: ExecutionRecord, state: string) => void;
+  readonly onExecutionEnded?: (execution: ExecutionRecord) => void;
+  readonly onTrainingRound?: (job: string, round: number, train: number, validation: number) => void;
+  /** Errors of background work (queue deliveries) that no caller awaits. */
+  readonly onBackgroundError?: (err: Error) => void;
+}
+
+/** A bucket's local name: its logical id without the hash, in kebab case ("DataLakeDataBucket4C86F66D" → "data-lake-data-bucket"). */
+export function localBucketName(logicalId: string): string {
+  return logicalId
+    .replace(/[0-9A-F]{8}$/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase()
+    .slice(0, 63);
+}
+
+type Handler = (event: unknown) => Promise<unknown>;
+
+/**
+ * The whole synthesized stack on one machine: every bucket on a local S3, the state machine on
+ * the local Step Functions, the handlers from lambdas/ with their template environment, the
+ * EventBridge rules and the SQS event source evaluated locally, SageMaker, SSM, CloudWatch and
+ * SNS stand-ins, and the local inference endpoint. Unmodified SDK clients reach the services
+ * through AWS_ENDPOINT_URL_* variables, which is why a process runs one local environment.
+ */
+export class LocalMlops {
+  readonly notifier: LocalNotifier;
+  readonly endpoints = new LocalEndpoints();
+  readonly render: RenderOptions;
+  readonly functions: readonly FunctionWiring[];
+  sagemaker!: LocalSageMaker;
+  parameters!: LocalParameterStore;
+  cloudwatch!: LocalCloudWatch;
+  stepFunctions!: LocalStepFunctions;
+  bus!: LocalEventBus;
+  s3!: S3Client;
+  /** Queues by logical id. */
+  readonly queues = new Map<string, LocalQueue>();
+  /** Bucket local names by logical id. */
+  readonly buckets: Readonly<Record<string, string>>;
+  /** Environment that points SDK clients (and the `aws` CLI, for S3) at the local services. */
+  readonly clientEnv: Record<string, string> = {};
+  endpointUrl = '';
+  private localS3?: LocalS3;
+  private servers: RunningServer[] = [];
+  private handlers = new Map<string, Handler>();
+  private readonly stateMachineArn: string;
+
+  private constructor(private readonly options: LocalMlopsOptions) {
+    const { template } = options;
+    this.buckets = Object.fromEntries(resourcesOfType(template, 'AWS::S3::Bucket').map((id) => [id, localBucketName(id)]));
+    this.render = { region: LOCAL_REGION, physicalNames: this.buckets };
+    this.functions = functionsOf(template, this.render);
+    const machines = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
+    if (machines.length !== 1) throw new Error(`expected one state machine in the template, found ${machines.length}`);
+    this.stateMachineArn = resolveIntrinsics(template, { Ref: machines[0] }, this.render) as string;
+    mkdirSync(options.directory, { recursive: true });
+    this.notifier = new LocalNotifier({ logFile: path.join(options.directory, 'notifications.jsonl'), print: options.onNotification });
+  }
+
+  static async start(options: LocalMlopsOptions): Promise<LocalMlops> {
+    const local = new LocalMlops(options);
+    try {
+      await local.startServices();
+    } catch (err) {
+      await local.stop();
+      throw err;
+    }
+    return local;
+  }
+
+  /** The handler a function of the template runs (one environment per process: see the class comment). */
+  private handlerEnvironment(): Record<string, string> {
+    const merged: Record<string, string> = {};
+    for (const fn of this.functions) {
+      for (const [name, value] of Object.entries(fn.environment)) {
+        if (merged[name] !== undefined && merged[name] !== value) {
+          throw new Error(`functions disagree on environment variable ${name} ("${merged[name]}" vs "${value}"): they cannot share one local process`);
+        }
+        merged[name] = value;
+      }
+    }
+    return merged;
+  }
+
+  private async startServices(): Promise<void> {
+    const { template, ports = {} } = this.options;
+    this.localS3 = await startLocalS3({
+      buckets: Object.values(this.buckets),
+      directory: path.join(this.options.directory, 's3'),
+      port: ports.s3,
+      onObjectCreated: (record) => this.bus.put(s3ObjectCreatedEvent(record)),
+    });
+    Object.assign(this.clientEnv, this.localS3.clientEnv);
+    Object.assign(process.env, this.clientEnv);
+    this.s3 = new S3Client({});
+
+    this.parameters = LocalParameterStore.fromTemplate(template, this.render);
+    this.cloudwatch = new LocalCloudWatch(alarmsOf(template, this.render));
+    this.sagemaker = new LocalSageMaker({
+      region: LOCAL_REGION,
+      trainer: (this.options.trainer ?? ((s3) => localXgboostTrainer(s3, this.options.onTrainingRound)))(this.s3),
+      onEndpointServing: serveOnLocalEndpoints(this.endpoints, this.s3),
+    });
+    this.endpointUrl = await this.endpoints.start(ports.endpoint);
+    this.clientEnv.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME = this.endpointUrl;
+
+    const definition = renderStateMachine(template, this.render);
+    // Filled once the handlers are loaded with their environment (which needs the servers' endpoints).
+    const taskHandlers: Record<string, TaskHandler> = {};
+    this.stepFunctions = new LocalStepFunctions({
+      stateMachineArn: this.stateMachineArn,
+      definition,
+      handlers: taskHandlers,
+      onStateEntered: this.options.onStateEntered,
+      onExecutionEnded: (execution) => {
+        this.putServiceMetric('AWS/States', execution.status === 'SUCCEEDED' ? 'ExecutionsSucceeded' : 'ExecutionsFailed', 'StateMachineArn', this.stateMachineArn, 1);
+        this.options.onExecutionEnded?.(execution);
+      },
+    });
+    const services: [string, Promise<RunningServer>][] = [
+      ['AWS_ENDPOINT_URL_SFN', this.stepFunctions.start()],
+      ['AWS_ENDPOINT_URL_SSM', this.parameters.start()],
+      ['AWS_ENDPOINT_URL_SAGEMAKER', startSageMakerServer(this.sagemaker)],
+      ['AWS_ENDPOINT_URL_CLOUDWATCH', this.cloudwatch.start().then((endpoint) => ({ endpoint, close: () => this.cloudwatch.stop() }))],
+    ];
+    for (const [variable, server] of services) {
+      const running = await server;
+      this.servers.push(running);
+      this.clientEnv[variable] = running.endpoint;
+    }
+    Object.assign(process.env, this.clientEnv, this.handlerEnvironment());
+
+    // The handlers' SDK clients are created when their modules load: after the environment is set.
+    for (const fn of this.functions) {
+      const module = (await import(path.join(__dirname, '..', '..', 'lambdas', fn.handlerName, 'handler'))) as { handler: Handler };
+      this.handlers.set(fn.handlerName, this.asLambda(fn, module.handler));
+    }
+    Object.assign(
+      taskHandlers,
+      pipelineTaskHandlers({
+        sagemaker: this.sagemaker,
+        notifier: this.notifier,
+        parameters: this.parameters,
+        featureProcessing: this.handler('feature-processing'),
+        evaluation: this.handler('evaluation'),
+      }),
+    );
+
+    for (const source of queueSourcesOf(template)) {
+      const fn = this.functions.find((f) => f.logicalId === source.functionLogicalId);
+      if (!fn) throw new Error(`queue ${source.queueLogicalId} feeds function ${source.functionLogicalId}, which has no handler source`);
+      const scale = this.options.timeScale ?? 0.01;
+      const consumer = this.handler(fn.handlerName);
+      this.queues.set(
+        source.queueLogicalId,
+        new LocalQueue({
+          queueArn: resolveIntrinsics(template, { 'Fn::GetAtt': [source.queueLogicalId, 'Arn'] }, this.render) as string,
+          batchSize: source.batchSize,
+          batchingWindowMs: source.batchingWindowSeconds * 1000 * scale,
+          visibilityTimeoutMs: source.visibilityTimeoutSeconds * 1000 * scale,
+          maxReceiveCount: source.maxReceiveCount,
+          reportsBatchItemFailures: source.reportsBatchItemFailures,
+          consumer: (event: SQSEvent) => consumer(event) as never,
+          onError: this.options.onBackgroundError,
+        }),
+      );
+    }
+    this.bus = new LocalEventBus(eventRulesOf(template, this.render), (target, event) => {
+      const queue = this.queues.get(target);
+      if (!queue) throw new Error(`a rule targets ${target}, which the local runtime cannot deliver to (only queues feeding handlers)`);
+      queue.send(JSON.stringify(event));
+    });
+  }
+
+  /** A handler invoked as Lambda would: it reports Invocations and Errors to the local CloudWatch. */
+  private asLambda(fn: FunctionWiring, handler: Handler): Handler {
+    const functionName = resolveIntrinsics(this.options.template, { Ref: fn.logicalId }, this.render) as string;
+    return async (event) => {
+      this.putServiceMetric('AWS/Lambda', 'Invocations', 'FunctionName', functionName, 1);
+      try {
+        return await handler(event);
+      } catch (err) {
+        this.putServiceMetric('AWS/Lambda', 'Errors', 'FunctionName', functionName, 1);
+        throw err;
+      }
+    };
+  }
+
+  private putServiceMetric(namespace: string, name: string, dimension: string, value: string, datum: number): void {
+    this.cloudwatch.putMetricData({ Namespace: namespace, MetricData: [{ MetricName: name, Dimensions: [{ Name: dimension, Value: value }], Value: datum }] });
+  }
+
+  handler(handlerName: string): TaskHandler {
+    const handler = this.handlers.get(handlerName);
+    if (!handler) throw new Error(`the template has no function running lambdas/${handlerName}`);
+    return handler;
+  }
+
+
+  async upload(key: string, body: string | Uint8Array): Promise<void> {
+    await this.s3.send(new PutObjectCommand({ Bucket: this.functionSetting('DATA_BUCKET'), Key: key, Body: body }));
+  }
+
+  /** Waits until every queued event was handled and every run it started has ended. */
+  async idle(): Promise<void> {
+    for (;;) {
+      await Promise.all([...this.queues.values()].map((q) => q.drained()));
+      await this.stepFunctions.idle();
+      const busy = [...this.queues.values()].some((q) => q.depth > 0) || this.stepFunctions.executions.some((e) => e.status === 'RUNNING');
+      if (!busy) return;
+    }
+  }
+
+  /**
+   * Judges every alarm at the CloudWatch clock, and does what AWS does with a state change:
+   * publishes it to the alarm's SNS actions and puts a "CloudWatch Alarm State Change" event on
+   * the bus (where the retrain-on-drift rule may route it to the retraining queue).
+   */
+  evaluateAlarms(): AlarmTransition[] {
+    const transitions = this.cloudwatch.evaluate();
+    for (const t of transitions) {
+      const actions = t.to === 'ALARM' ? t.alarm.actions : t.to === 'OK' ? t.alarm.okActions : [];
+      const message = {
+        AlarmName: t.alarm.alarmName,
+        AlarmDescription: t.alarm.description,
+        AWSAccountId: LOCAL_ACCOUNT,
+        NewStateValue: t.to,
+        NewStateReason: t.reason,
+        StateChangeTime: t.time.toISOString(),
+        Region: LOCAL_REGION,
+        AlarmArn: t.alarm.alarmArn,
+        OldStateValue: t.from,
+        Trigger: { MetricName: t.alarm.metricName, Namespace: t.alarm.namespace, Statistic: t.alarm.statistic, Period: t.alarm.periodSeconds, EvaluationPeriods: t.alarm.evaluationPeriods, ComparisonOperator: t.alarm.comparison, Threshold: t.alarm.threshold },
+      };
+      for (const topicArn of actions) this.notifier.publish(topicArn, JSON.stringify(message), `${t.to}: "${t.alarm.alarmName}" in ${LOCAL_REGION}`);
+      this.bus.put(alarmStateChangeEvent(t));
+    }
+    return transitions;
+  }
+
+  /** The deployed-model pointer the pipeline publishes (what the drift check and predict use). */
+  deployedModel(): { deployed?: boolean; modelPackageArn?: string; featureSpecUri?: string; baselineUri?: string } {
+    const name = this.functionSetting('DEPLOYED_MODEL_PARAMETER');
+    return JSON.parse(this.parameters.getParameter({ Name: name }).Parameter.Value) as ReturnType<LocalMlops['deployedModel']>;
+  }
+
+  /** A setting the template gives the functions, e.g. DATA_BUCKET (the local bucket name). */
+  functionSetting(variable: string): string {
+    const value = this.functions.map((f) => f.environment[variable]).find((v) => v !== undefined);
+    if (!value) throw new Error(`no function of the template has ${variable}`);
+    return value;
+  }
+
+  /** The scheduled drift check, run now (or for the window ending at `windowEnd`), then the alarms judged. */
+  async checkDrift(windowEnd?: Date): Promise<{ result: DriftCheckResult; transitions: AlarmTransition[] }> {
+    await this.endpoints.flushCapture();
+    const result = (await this.handler('drift-check')(windowEnd ? { windowEnd: windowEnd.toISOString() } : {})) as DriftCheckResult;
+    return { result, transitions: this.evaluateAlarms() };
+  }
+
+  /** What `mlops status` shows. */
+  async status() {
+    const endpointName = this.functionSetting('ENDPOINT_NAME');
+    const endpoint = this.sagemaker.endpoints.get(endpointName);
+    return {
+      runs: this.stepFunctions.executions.map((e) => ({ name: e.name, status: e.status, started: e.startDate.toISOString(), stopped: e.stopDate?.toISOString(), error: e.result?.error })),
+      models: this.sagemaker.modelPackages.map((p) => ({ version: p.ModelPackageVersion, approval: p.ModelApprovalStatus, arn: p.ModelPackageArn, metrics: p.CustomerMetadataProperties })),
+      endpoint: endpoint ? { name: endpointName, status: endpoint.status, config: endpoint.configName } : { name: endpointName, status: 'not created' },
+      deployedModel: this.deployedModel(),
+      alarms: this.cloudwatch.alarms.map((a) => ({ name: a.alarmName, state: this.cloudwatch.state(a.alarmName) })),
+      queues: [...this.queues.entries()].map(([id, q]) => ({ queue: id, waiting: q.depth, deadLettered: q.deadLetters.length })),
+      notifications: this.notifier.notifications.length,
+    };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.stop()));
+    await this.stepFunctions?.idle();
+    await this.endpoints.stop();
+    this.s3?.destroy();
+    await Promise.all(this.servers.map((s) => s.close()));
+    await this.localS3?.close();
+  }
+}

@@ -1,0 +1,114 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
+export interface LocalQueueOptions {
+  readonly queueArn: string;
+  readonly batchSize: number;
+  /** How long the first message of a batch waits for more (the debounce), in ms. */
+  readonly batchingWindowMs: number;
+  /** How long a failed message stays invisible before it is delivered again, in ms. */
+  readonly visibilityTimeoutMs: number;
+  /** Receives before a message moves to the dead-letter list. @default - never */
+  readonly maxReceiveCount?: number;
+  readonly reportsBatchItemFailures: boolean;
+  /** The function the event source mapping invokes. */
+  readonly consumer: (event: SQSEvent) => Promise<SQSBatchResponse | void>;
+  readonly onError?: (err: Error) => void;
+}
+
+interface Message {
+  readonly messageId: string;
+  readonly body: string;
+  readonly sentAt: number;
+  receiveCount: number;
+  visibleAt: number;
+}
+
+/**
+ * An SQS queue with a Lambda event source mapping, run locally: messages wait out the batching
+ * window, go to the consumer in batches, and the ones it reports failed (or all, if it throws)
+ * come back after the visibility timeout until maxReceiveCount moves them to the dead letters.
+ */
+export class LocalQueue {
+  private messages: Message[] = [];
+  readonly deadLetters: Message[] = [];
+  private timer?: NodeJS.Timeout;
+  private delivering?: Promise<void>;
+  private stopped = false;
+
+  constructor(private readonly options: LocalQueueOptions) {}
+
+  get depth(): number {
+    return this.messages.length;
+  }
+
+  send(body: string): string {
+    if (this.stopped) throw new Error(`queue ${this.options.queueArn} is stopped`);
+    const message: Message = { messageId: randomUUID(), body, sentAt: Date.now(), receiveCount: 0, visibleAt: Date.now() + this.options.batchingWindowMs };
+    this.messages.push(message);
+    this.schedule();
+    return message.messageId;
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.timer || this.delivering || this.messages.length === 0) return;
+    const next = Math.min(...this.messages.map((m) => m.visibleAt));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.delivering = this.deliver().finally(() => {
+        this.delivering = undefined;
+        this.schedule();
+      });
+    }, Math.max(0, next - Date.now()));
+  }
+
+  private async deliver(): Promise<void> {
+    const now = Date.now();
+    const batch = this.messages.filter((m) => m.visibleAt <= now).slice(0, this.options.batchSize);
+    if (batch.length === 0) return;
+    for (const m of batch) m.receiveCount++;
+    const records: SQSRecord[] = batch.map((m) => ({
+      messageId: m.messageId,
+      receiptHandle: randomUUID(),
+      body: m.body,
+      attributes: { ApproximateReceiveCount: String(m.receiveCount), SentTimestamp: String(m.sentAt), SenderId: 'events.amazonaws.com', ApproximateFirstReceiveTimestamp: String(now) },
+      messageAttributes: {},
+      md5OfBody: createHash('md5').update(m.body).digest('hex'),
+      eventSource: 'aws:sqs',
+      eventSourceARN: this.options.queueArn,
+      awsRegion: this.options.queueArn.split(':')[3],
+    }));
+    let failed: Set<string>;
+    try {
+      const response = await this.options.consumer({ Records: records });
+      failed = new Set(this.options.reportsBatchItemFailures ? (response?.batchItemFailures ?? []).map((f) => f.itemIdentifier) : []);
+    } catch (err) {
+      this.options.onError?.(err as Error);
+      failed = new Set(batch.map((m) => m.messageId));
+    }
+    const retryAt = Date.now() + this.options.visibilityTimeoutMs;
+    const done = new Set(batch.filter((m) => !failed.has(m.messageId)).map((m) => m.messageId));
+    for (const m of batch.filter((x) => failed.has(x.messageId))) {
+      if (this.options.maxReceiveCount !== undefined && m.receiveCount >= this.options.maxReceiveCount) {
+        this.deadLetters.push(m);
+        done.add(m.messageId);
+      } else {
+        m.visibleAt = retryAt;
+      }
+    }
+    this.messages = this.messages.filter((m) => !done.has(m.messageId));
+  }
+
+  /** Resolves when every message has been consumed (or dead-lettered). */
+  async drained(): Promise<void> {
+    while (!this.stopped && (this.messages.length > 0 || this.delivering)) {
+      await (this.delivering ?? new Promise((resolve) => setTimeout(resolve, 20)));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.delivering;
+  }
+}
