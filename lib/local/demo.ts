@@ -34,6 +34,8 @@ export interface DemoOptions {
   readonly rowsPerHour?: number;
   /** What drifted traffic multiplies the numeric features by. @default 1.3 */
   readonly driftFactor?: number;
+  /** Called with the live environment before it stops (tests inspect it). */
+  readonly beforeStop?: (local: LocalMlops) => Promise<void>;
 }
 
 export interface RunOutcome {
@@ -224,6 +226,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       view.detail(`notifications (${local.notifier.notifications.length}): ${result.notificationsFile}`);
       view.detail(`latest drift report: ${reportFile}`);
     });
+    await options.beforeStop?.(local);
   } finally {
     runtime.destroy();
     await local.stop();

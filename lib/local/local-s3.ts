@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -60,14 +60,9 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       for (const record of event.Records) if (record.eventName.startsWith('ObjectCreated:')) onObjectCreated(record);
     });
   }
-  let address: AddressInfo;
-  try {
-    address = await server.run();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new Error(`local S3: port ${options.port} on 127.0.0.1 is already in use; choose another with --s3-port or stop the other process`, { cause: err });
-    throw err;
-  }
+  // s3rver leaves a listen error unhandled (it would crash the process), so probe a fixed port first.
+  if (options.port) await assertPortFree(options.port, 'local S3', '--s3-port');
+  const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
   return {
     endpoint,
@@ -80,4 +75,15 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     },
     close: () => server.close(),
   };
+}
+
+/** Fails with a message naming the port when something already listens on it. */
+export async function assertPortFree(port: number, service: string, option: string): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`${service}: port ${port} on 127.0.0.1 is already in use; choose another with ${option} or stop the other process`, { cause: err }) : err),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
 }

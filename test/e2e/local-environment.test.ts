@@ -1,0 +1,98 @@
+import { createServer, type Server } from 'node:net';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { loadConfig } from '../../lib/config';
+import { startControlServer } from '../../lib/local/control-server';
+import { LocalMlops } from '../../lib/local/local-mlops';
+import type { RunningServer } from '../../lib/local/json-rpc-server';
+import { synthesizeTemplate } from '../../lib/local/synth';
+
+/** The long-lived local environment (`mlops up`): failures, idempotency and the control API. */
+const config = loadConfig();
+const template = synthesizeTemplate(config);
+const sample = readFileSync(path.join(__dirname, '..', '..', 'data', 'mlc_churn.csv'), 'utf8');
+const header = sample.slice(0, sample.indexOf('\n') + 1);
+let local: LocalMlops;
+let control: RunningServer;
+
+async function post(route: string, body: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${control.endpoint}${route}`, { method: 'POST', body });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+test('GIVEN a port in use WHEN the environment starts THEN the error names the port', async () => {
+  const blocker: Server = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    await expect(LocalMlops.start({ template, directory: mkdtempSync(path.join(tmpdir(), 'mlops-port-')), ports: { s3: port } })).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use`);
+  } finally {
+    blocker.close();
+  }
+});
+
+describe('a running local environment', () => {
+  beforeAll(async () => {
+    jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    local = await LocalMlops.start({ template, directory: mkdtempSync(path.join(tmpdir(), 'mlops-env-')) });
+    control = await startControlServer(local);
+    await local.upload('raw/churn.csv', sample);
+    await local.idle();
+  }, 60_000);
+  afterAll(async () => {
+    await control.close();
+    await local.stop();
+    jest.restoreAllMocks();
+  });
+
+  test('WHEN the same data is uploaded again THEN no second run starts (one run per snapshot)', async () => {
+    await local.upload('raw/churn.csv', sample);
+    await local.idle();
+    expect(local.stepFunctions.executions.map((e) => e.status)).toEqual(['SUCCEEDED']);
+    expect(local.queues.size).toBe(1);
+    expect([...local.queues.values()][0].deadLetters).toHaveLength(0);
+  });
+
+  test('WHEN raw rows are posted to predict THEN the endpoint scores each with the deployed spec', async () => {
+    const rows = sample.trimEnd().split('\n').slice(1, 6).join('\n');
+    const { status, json } = await post('/predict', `${header}${rows}\n`);
+    expect(status).toBe(200);
+    const predictions = json.predictions as number[];
+    expect(predictions).toHaveLength(5);
+    for (const p of predictions) {
+      expect(p).toBeGreaterThan(0);
+      expect(p).toBeLessThan(1);
+    }
+  });
+
+  test('WHEN predict gets a row the spec cannot encode THEN the error names the feature', async () => {
+    const bad = sample.split('\n')[1].replace('"no","yes"', '"perhaps","yes"');
+    const { status, json } = await post('/predict', `${header}${bad}\n`);
+    expect(status).toBe(400);
+    expect(json.error).toMatch(/feature "international_plan": "perhaps" is not a boolean/);
+  });
+
+  test('WHEN a header-only file joins the data THEN the run fails, says why, alarms, and the endpoint keeps the model', async () => {
+    const before = local.deployedModel().modelPackageArn;
+    const published = local.notifier.notifications.length;
+    await local.upload('raw/empty.csv', header);
+    await local.idle();
+    const failed = local.stepFunctions.executions[1];
+    expect(failed.status).toBe('FAILED');
+    const failure = local.notifier.notifications.slice(published).map((n) => JSON.parse(n.message) as Record<string, unknown>);
+    expect(failure[0]).toMatchObject({ runId: failed.name, outcome: 'FAILED' });
+    expect(JSON.stringify(failure[0])).toMatch(/raw\/empty\.csv/);
+    expect(local.deployedModel().modelPackageArn).toBe(before);
+    expect((await local.sagemaker.describeEndpoint({ EndpointName: config.deployment.endpointName })).EndpointStatus).toBe('InService');
+
+    const transitions = local.evaluateAlarms();
+    expect(transitions.filter((t) => t.to === 'ALARM').map((t) => t.alarm.metricName)).toEqual(['ExecutionsFailed']);
+  });
+
+  test('WHEN the drift check runs through the control API THEN it reports on the captured traffic', async () => {
+    const { status, json } = await post('/drift', '{}');
+    expect(status).toBe(200);
+    expect((json.result as { status: string; summary: { rows: number; insufficientData: boolean } }).summary).toMatchObject({ rows: 5, insufficientData: true });
+  });
+});

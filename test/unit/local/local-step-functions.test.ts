@@ -1,0 +1,55 @@
+import { LocalStepFunctions } from '../../../lib/local/local-step-functions';
+
+const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:m';
+const definition = { StartAt: 'Work', States: { Work: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', End: true } } };
+
+function machine(work: (input: unknown) => Promise<unknown>) {
+  const ended: string[] = [];
+  const sfn = new LocalStepFunctions({ stateMachineArn: ARN, definition: definition as never, handlers: { Work: work }, onExecutionEnded: (e) => ended.push(`${e.name}:${e.status}`) });
+  return { sfn, ended };
+}
+
+describe('local Step Functions API', () => {
+  test('GIVEN a started execution THEN it is listed RUNNING, then SUCCEEDED with its output', async () => {
+    let release!: () => void;
+    const { sfn, ended } = machine(() => new Promise((resolve) => (release = () => resolve({ ok: true }))));
+    const { executionArn } = sfn.startExecution({ stateMachineArn: ARN, name: 'run-1', input: '{"a":1}' });
+    expect(executionArn).toBe('arn:aws:states:us-east-1:000000000000:execution:m:run-1');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(sfn.listExecutions({ stateMachineArn: ARN, statusFilter: 'RUNNING' }).executions.map((e) => e.name)).toEqual(['run-1']);
+    release();
+    await sfn.idle();
+    expect(sfn.describeExecution({ executionArn })).toMatchObject({ status: 'SUCCEEDED', output: '{"ok":true}' });
+    expect(sfn.listExecutions({ stateMachineArn: ARN, statusFilter: 'RUNNING' }).executions).toEqual([]);
+    expect(ended).toEqual(['run-1:SUCCEEDED']);
+  });
+
+  test('GIVEN a name already used THEN a new start is ExecutionAlreadyExists (a running twin with the same input is idempotent)', async () => {
+    let release!: () => void;
+    const { sfn } = machine(() => new Promise((resolve) => (release = () => resolve({}))));
+    const first = sfn.startExecution({ stateMachineArn: ARN, name: 'same', input: '{}' });
+    expect(sfn.startExecution({ stateMachineArn: ARN, name: 'same', input: '{}' }).executionArn).toBe(first.executionArn);
+    expect(() => sfn.startExecution({ stateMachineArn: ARN, name: 'same', input: '{"other":1}' })).toThrow(expect.objectContaining({ name: 'ExecutionAlreadyExists' }));
+    await new Promise((r) => setTimeout(r, 10));
+    release();
+    await sfn.idle();
+    expect(() => sfn.startExecution({ stateMachineArn: ARN, name: 'same', input: '{}' })).toThrow(expect.objectContaining({ name: 'ExecutionAlreadyExists' }));
+  });
+
+  test('GIVEN a failing task THEN the execution FAILED with the error', async () => {
+    const { sfn } = machine(async () => {
+      throw Object.assign(new Error('boom'), { name: 'Custom.Error' });
+    });
+    const { executionArn } = sfn.startExecution({ stateMachineArn: ARN, name: 'bad' });
+    await sfn.idle();
+    expect(sfn.describeExecution({ executionArn })).toMatchObject({ status: 'FAILED', error: 'Custom.Error', cause: 'boom' });
+  });
+
+  test('GIVEN bad requests THEN the errors are those of the real API', () => {
+    const { sfn } = machine(async () => ({}));
+    expect(() => sfn.startExecution({ stateMachineArn: `${ARN}-x`, name: 'a' })).toThrow(expect.objectContaining({ name: 'StateMachineDoesNotExist' }));
+    expect(() => sfn.startExecution({ stateMachineArn: ARN, name: 'has space' })).toThrow(expect.objectContaining({ name: 'InvalidName' }));
+    expect(() => sfn.startExecution({ stateMachineArn: ARN, name: 'a', input: '{' })).toThrow(expect.objectContaining({ name: 'InvalidExecutionInput' }));
+    expect(() => sfn.describeExecution({ executionArn: 'nope' })).toThrow(expect.objectContaining({ name: 'ExecutionDoesNotExist' }));
+  });
+});
