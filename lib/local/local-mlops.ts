@@ -38,7 +38,7 @@ export interface LocalMlopsOptions {
   readonly onNotification?: (n: Notification) => void;
   readonly onStateEntered?: (execution: ExecutionRecord, state: string) => void;
   readonly onExecutionEnded?: (execution: ExecutionRecord) => void;
-  readonly onTrainingRound?: (job: string, round: number, train: number, validation: number) => void;
+  readonly onTrainingRound?: (job: string, round: number, validation: number) => void;
   /** Errors of background work (queue deliveries) that no caller awaits. */
   readonly onBackgroundError?: (err: Error) => void;
 }

@@ -36,6 +36,8 @@ export interface TreeNode {
   feature: number;
   /** Split: x < threshold goes left. Leaf: unused. */
   threshold: number;
+  /** The same split in bins of the training data: bin <= splitBin goes left. */
+  splitBin: number;
   defaultLeft: boolean;
   left: number;
   right: number;
@@ -52,7 +54,7 @@ export interface TrainedModel {
   readonly trees: readonly TreeNode[][];
   readonly columns: number;
   /** Metrics per round: [train, validation] of params.evalMetric. */
-  readonly history: readonly { readonly round: number; readonly train: number; readonly validation: number }[];
+  readonly history: readonly { readonly round: number; readonly train?: number; readonly validation: number }[];
   readonly bestRound: number;
 }
 
@@ -93,14 +95,15 @@ function cutPoints(data: Dataset, maxBins: number): Float32Array[] {
   return cuts;
 }
 
-/** Bin of every value (column-major); `missingBin` marks NaN. */
-function binMatrix(data: Dataset, cuts: readonly Float32Array[], missingBin: number): Uint16Array[] {
-  return cuts.map((c, f) => {
-    const bins = new Uint16Array(data.rows);
+/** Bin of every value, row-major (row r's bins are [r·columns, (r+1)·columns)); `missingBin` marks NaN. */
+function binMatrix(data: Dataset, cuts: readonly Float32Array[], missingBin: number): Uint16Array {
+  const bins = new Uint16Array(data.rows * data.columns);
+  for (let f = 0; f < data.columns; f++) {
+    const c = cuts[f];
     for (let r = 0; r < data.rows; r++) {
       const v = data.features[r * data.columns + f];
       if (Number.isNaN(v)) {
-        bins[r] = missingBin;
+        bins[r * data.columns + f] = missingBin;
         continue;
       }
       const x = Math.fround(v);
@@ -111,10 +114,10 @@ function binMatrix(data: Dataset, cuts: readonly Float32Array[], missingBin: num
         if (x < c[mid]) hi = mid;
         else lo = mid + 1;
       }
-      bins[r] = lo;
+      bins[r * data.columns + f] = lo;
     }
-    return bins;
-  });
+  }
+  return bins;
 }
 
 const sigmoid = (m: number) => 1 / (1 + Math.exp(-m));
@@ -148,32 +151,47 @@ function evaluate(metric: TrainingParams['evalMetric'], objective: TrainingParam
 
 export const HIGHER_IS_BETTER = new Set(['auc']);
 
-export function train(trainSet: Dataset, validationSet: Dataset, params: TrainingParams, onRound?: (round: number, train: number, validation: number) => void): TrainedModel {
+/** Margin of row r from its bins (the same route as treeMargin: x < cuts[b] exactly when bin(x) <= b). */
+function binnedTreeMargin(tree: readonly TreeNode[], bins: Uint16Array, offset: number, missingBin: number): number {
+  let node = 0;
+  while (tree[node].left !== -1) {
+    const n = tree[node];
+    const b = bins[offset + n.feature];
+    node = b === missingBin ? (n.defaultLeft ? n.left : n.right) : b <= n.splitBin ? n.left : n.right;
+  }
+  return tree[node].value;
+}
+
+export function train(trainSet: Dataset, validationSet: Dataset, params: TrainingParams, onRound?: (round: number, validation: number) => void): TrainedModel {
   const binary = params.objective === 'binary:logistic';
   const maxBins = params.maxBins ?? 256;
   const cuts = cutPoints(trainSet, maxBins);
   const missingBin = maxBins + 1;
   const bins = binMatrix(trainSet, cuts, missingBin);
   const random = rng(params.seed ?? 0);
+  const { rows, columns } = trainSet;
 
   let labelMean = 0;
   for (const y of trainSet.labels) labelMean += y;
-  labelMean /= trainSet.rows;
+  labelMean /= rows;
   // base_score as XGBoost stores it: a probability for logistic, a value for regression.
   const baseScore = binary ? Math.min(0.999, Math.max(0.001, labelMean)) : labelMean;
   const baseMargin = Math.fround(binary ? Math.log(baseScore / (1 - baseScore)) : baseScore);
 
-  const trainMargins = new Float64Array(trainSet.rows).fill(baseMargin);
+  const trainMargins = new Float64Array(rows).fill(baseMargin);
   const validationMargins = new Float64Array(validationSet.rows).fill(baseMargin);
-  const grad = new Float64Array(trainSet.rows);
-  const hess = new Float64Array(trainSet.rows);
+  let bestTrainMargins = trainMargins.slice();
+  const grad = new Float64Array(rows);
+  const hess = new Float64Array(rows);
+  const sample = new Int32Array(rows);
+  const grower = new TreeGrower(bins, columns, cuts, grad, hess, params, missingBin);
   const trees: TreeNode[][] = [];
-  const history: { round: number; train: number; validation: number }[] = [];
+  const history: { round: number; train?: number; validation: number }[] = [];
   const higherBetter = HIGHER_IS_BETTER.has(params.evalMetric);
   let best = { round: -1, value: higherBetter ? -Infinity : Infinity };
 
   for (let round = 0; round < params.numRound; round++) {
-    for (let r = 0; r < trainSet.rows; r++) {
+    for (let r = 0; r < rows; r++) {
       const y = trainSet.labels[r];
       if (binary) {
         const p = sigmoid(trainMargins[r]);
@@ -184,111 +202,184 @@ export function train(trainSet: Dataset, validationSet: Dataset, params: Trainin
         hess[r] = 1;
       }
     }
-    const sample: number[] = [];
-    for (let r = 0; r < trainSet.rows; r++) if (params.subsample >= 1 || random() < params.subsample) sample.push(r);
-    const tree = growTree(Int32Array.from(sample), bins, cuts, grad, hess, params, missingBin);
+    let sampled = 0;
+    for (let r = 0; r < rows; r++) if (params.subsample >= 1 || random() < params.subsample) sample[sampled++] = r;
+    const tree = grower.grow(sample.subarray(0, sampled));
     trees.push(tree);
-    for (let r = 0; r < trainSet.rows; r++) trainMargins[r] = Math.fround(trainMargins[r] + treeMargin(tree, trainSet.features, r * trainSet.columns));
+    for (let r = 0; r < rows; r++) trainMargins[r] = Math.fround(trainMargins[r] + binnedTreeMargin(tree, bins, r * columns, missingBin));
     for (let r = 0; r < validationSet.rows; r++) validationMargins[r] = Math.fround(validationMargins[r] + treeMargin(tree, validationSet.features, r * validationSet.columns));
 
-    const trainMetric = evaluate(params.evalMetric, params.objective, trainMargins, trainSet.labels);
+    // Only the validation metric is needed per round (early stopping); the train metric is reported for the best round.
     const validationMetric = evaluate(params.evalMetric, params.objective, validationMargins, validationSet.labels);
-    history.push({ round, train: trainMetric, validation: validationMetric });
-    onRound?.(round, trainMetric, validationMetric);
-    if (higherBetter ? validationMetric > best.value : validationMetric < best.value) best = { round, value: validationMetric };
+    history.push({ round, validation: validationMetric });
+    onRound?.(round, validationMetric);
+    if (higherBetter ? validationMetric > best.value : validationMetric < best.value) {
+      best = { round, value: validationMetric };
+      bestTrainMargins = trainMargins.slice();
+    }
     if (params.earlyStoppingRounds !== undefined && round - best.round >= params.earlyStoppingRounds) break;
   }
   // With early stopping the model keeps the trees up to the best round.
   const kept = params.earlyStoppingRounds !== undefined ? trees.slice(0, best.round + 1) : trees;
-  return { params, baseScore, trees: kept, columns: trainSet.columns, history, bestRound: best.round };
+  const lastKept = kept.length - 1;
+  history[lastKept].train = evaluate(params.evalMetric, params.objective, lastKept === best.round ? bestTrainMargins : trainMargins, trainSet.labels);
+  return { params, baseScore, trees: kept, columns, history, bestRound: lastKept };
 }
 
-function growTree(rows: Int32Array, bins: readonly Uint16Array[], cuts: readonly Float32Array[], grad: Float64Array, hess: Float64Array, params: TrainingParams, missingBin: number): TreeNode[] {
-  const nodes: TreeNode[] = [];
-  const histogramSize = missingBin + 1;
-  const sums = (members: Int32Array) => {
+/**
+ * Grows one tree depth-first over a shared row index array that is partitioned in place. A node's
+ * gradient histogram is built by one pass over its rows (all features at once, row-major); of two
+ * children only the smaller is scanned, the larger is the parent's histogram minus it.
+ */
+class TreeGrower {
+  private readonly histogramSize: number;
+  /** One reusable histogram pair (gradient, hessian interleaved) per depth and side. */
+  private readonly pool: Float64Array[];
+  private scratch = new Int32Array(0);
+
+  constructor(
+    private readonly bins: Uint16Array,
+    private readonly columns: number,
+    private readonly cuts: readonly Float32Array[],
+    private readonly grad: Float64Array,
+    private readonly hess: Float64Array,
+    private readonly params: TrainingParams,
+    private readonly missingBin: number,
+  ) {
+    this.histogramSize = missingBin + 1;
+    this.pool = Array.from({ length: 2 * (params.maxDepth + 2) }, () => new Float64Array(2 * columns * this.histogramSize));
+  }
+
+  grow(rows: Int32Array): TreeNode[] {
+    if (this.scratch.length < rows.length) this.scratch = new Int32Array(rows.length);
+    const nodes: TreeNode[] = [];
+    const placeholder = (parent: number): number => {
+      nodes.push({ feature: 0, threshold: 0, splitBin: 0, defaultLeft: false, left: -1, right: -1, value: 0, gain: 0, hessian: 0, parent });
+      return nodes.length - 1;
+    };
+    const root = this.pool[0];
+    this.buildHistogram(root, rows, 0, rows.length);
     let g = 0;
     let h = 0;
-    for (const r of members) {
-      g += grad[r];
-      h += hess[r];
+    for (let i = 0; i < rows.length; i++) {
+      g += this.grad[rows[i]];
+      h += this.hess[rows[i]];
     }
-    return { g, h };
-  };
-  const weight = (g: number, h: number) => -g / (h + params.lambda);
-  const score = (g: number, h: number) => (g * g) / (h + params.lambda);
+    this.build(nodes, placeholder, placeholder(2147483647), rows, 0, rows.length, 0, root, g, h);
+    return nodes;
+  }
 
-  const placeholder = (parent: number): number => {
-    nodes.push({ feature: 0, threshold: 0, defaultLeft: false, left: -1, right: -1, value: 0, gain: 0, hessian: 0, parent });
-    return nodes.length - 1;
-  };
-  // Children are allocated as a pair (right = left + 1): XGBoost's predictor relies on it.
-  const build = (id: number, members: Int32Array, depth: number): void => {
-    const { g, h } = sums(members);
-    Object.assign(nodes[id], { value: Math.fround(weight(g, h) * params.eta), hessian: h });
-    if (depth >= params.maxDepth || h < 2 * params.minChildWeight || members.length < 2) return;
+  private buildHistogram(histogram: Float64Array, rows: Int32Array, begin: number, end: number): void {
+    histogram.fill(0);
+    const { bins, columns, grad, hess, histogramSize } = this;
+    for (let i = begin; i < end; i++) {
+      const r = rows[i];
+      const g = grad[r];
+      const h = hess[r];
+      const offset = r * columns;
+      for (let f = 0; f < columns; f++) {
+        const slot = 2 * (f * histogramSize + bins[offset + f]);
+        histogram[slot] += g;
+        histogram[slot + 1] += h;
+      }
+    }
+  }
+
+  private build(
+    nodes: TreeNode[],
+    placeholder: (parent: number) => number,
+    id: number,
+    rows: Int32Array,
+    begin: number,
+    end: number,
+    depth: number,
+    histogram: Float64Array,
+    g: number,
+    h: number,
+  ): void {
+    const { params, missingBin, histogramSize, cuts, columns } = this;
+    const lambda = params.lambda;
+    const node = nodes[id];
+    node.value = Math.fround((-g / (h + lambda)) * params.eta);
+    node.hessian = h;
+    if (depth >= params.maxDepth || h < 2 * params.minChildWeight || end - begin < 2) return;
 
     let bestGain = 0;
     let bestFeature = -1;
     let bestBin = -1;
     let bestDefaultLeft = false;
-    const gHist = new Float64Array(histogramSize);
-    const hHist = new Float64Array(histogramSize);
-    const parentScore = score(g, h);
-    for (let f = 0; f < bins.length; f++) {
-      gHist.fill(0);
-      hHist.fill(0);
-      const column = bins[f];
-      for (const r of members) {
-        const b = column[r];
-        gHist[b] += grad[r];
-        hHist[b] += hess[r];
-      }
-      const gMissing = gHist[missingBin];
-      const hMissing = hHist[missingBin];
+    const parentScore = (g * g) / (h + lambda);
+    const minChildWeight = params.minChildWeight;
+    for (let f = 0; f < columns; f++) {
+      const base = 2 * f * histogramSize;
+      const gMissing = histogram[base + 2 * missingBin];
+      const hMissing = histogram[base + 2 * missingBin + 1];
       let gLeft = 0;
       let hLeft = 0;
-      // Split after bin b: bins 0..b go left (x < cuts[b]).
-      for (let b = 0; b < cuts[f].length; b++) {
-        gLeft += gHist[b];
-        hLeft += hHist[b];
-        for (const missingLeft of [true, false]) {
-          const gl = gLeft + (missingLeft ? gMissing : 0);
-          const hl = hLeft + (missingLeft ? hMissing : 0);
+      const cutCount = cuts[f].length;
+      // Split after bin b: bins 0..b go left (x < cuts[b]); missing values go left, then right.
+      for (let b = 0; b < cutCount; b++) {
+        gLeft += histogram[base + 2 * b];
+        hLeft += histogram[base + 2 * b + 1];
+        for (let side = 0; side < 2; side++) {
+          const gl = side === 0 ? gLeft + gMissing : gLeft;
+          const hl = side === 0 ? hLeft + hMissing : hLeft;
           const gr = g - gl;
           const hr = h - hl;
-          if (hl < params.minChildWeight || hr < params.minChildWeight) continue;
-          const gain = score(gl, hl) + score(gr, hr) - parentScore;
+          if (hl < minChildWeight || hr < minChildWeight) continue;
+          const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
           if (gain > bestGain + 1e-12) {
             bestGain = gain;
             bestFeature = f;
             bestBin = b;
-            bestDefaultLeft = missingLeft;
+            bestDefaultLeft = side === 0;
           }
         }
       }
     }
     if (bestFeature === -1) return;
 
-    const column = bins[bestFeature];
-    const leftRows: number[] = [];
-    const rightRows: number[] = [];
-    for (const r of members) {
-      const b = column[r];
-      const goesLeft = b === missingBin ? bestDefaultLeft : b <= bestBin;
-      (goesLeft ? leftRows : rightRows).push(r);
+    // Stable in-place partition: left rows first, right rows after, each in their original order.
+    const scratch = this.scratch;
+    let left = begin;
+    let right = 0;
+    let gl = 0;
+    let hl = 0;
+    for (let i = begin; i < end; i++) {
+      const r = rows[i];
+      const b = this.bins[r * columns + bestFeature];
+      if (b === missingBin ? bestDefaultLeft : b <= bestBin) {
+        rows[left++] = r;
+        gl += this.grad[r];
+        hl += this.hess[r];
+      } else {
+        scratch[right++] = r;
+      }
     }
-    const node = nodes[id];
+    rows.set(scratch.subarray(0, right), left);
+    const middle = left;
+
     node.feature = bestFeature;
     node.threshold = cuts[bestFeature][bestBin];
+    node.splitBin = bestBin;
     node.defaultLeft = bestDefaultLeft;
     node.gain = bestGain;
-    node.value = Math.fround(weight(g, h));
+    node.value = Math.fround(-g / (h + lambda));
     node.left = placeholder(id);
     node.right = placeholder(id);
-    build(node.left, Int32Array.from(leftRows), depth + 1);
-    build(node.right, Int32Array.from(rightRows), depth + 1);
-  };
-  build(placeholder(2147483647), rows, 0);
-  return nodes;
+
+    // The smaller child is scanned; the larger one's histogram is the parent's minus it (in place).
+    const leftSmaller = middle - begin <= end - middle;
+    const small = this.pool[2 * (depth + 1)];
+    if (leftSmaller) this.buildHistogram(small, rows, begin, middle);
+    else this.buildHistogram(small, rows, middle, end);
+    for (let i = 0; i < histogram.length; i++) histogram[i] -= small[i];
+    const [leftHistogram, rightHistogram] = leftSmaller ? [small, histogram] : [histogram, small];
+    // Depth-first: the left subtree reuses deeper pool slots, so the right child's histogram must
+    // survive it; it is kept in this depth's second slot.
+    const keep = this.pool[2 * (depth + 1) + 1];
+    keep.set(rightHistogram);
+    this.build(nodes, placeholder, node.left, rows, begin, middle, depth + 1, leftHistogram, gl, hl);
+    this.build(nodes, placeholder, node.right, rows, middle, end, depth + 1, keep, g - gl, h - hl);
+  }
 }

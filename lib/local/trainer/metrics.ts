@@ -1,24 +1,35 @@
 /** Evaluation metrics with XGBoost's definitions (AUC with ties averaged; logloss clipped at 1e-15). */
 
+/**
+ * The probability that a positive scores above a negative (ties count half), which is the
+ * rank-sum AUC. Positives' and negatives' scores are sorted apart (native typed-array sorts) and
+ * merged, instead of sorting row indices through a comparator.
+ */
 export function binaryAuc(predictions: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const order = Array.from({ length: predictions.length }, (_, i) => i).sort((a, b) => predictions[a] - predictions[b]);
   let positives = 0;
-  let rankSum = 0;
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && predictions[order[j + 1]] === predictions[order[i]]) j++;
-    const averageRank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) {
-      if (labels[order[k]] === 1) {
-        positives++;
-        rankSum += averageRank;
-      }
-    }
-    i = j + 1;
-  }
-  const negatives = order.length - positives;
+  for (let i = 0; i < labels.length; i++) if (labels[i] === 1) positives++;
+  const negatives = predictions.length - positives;
   if (positives === 0 || negatives === 0) return Number.NaN;
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+  const pos = new Float64Array(positives);
+  const neg = new Float64Array(negatives);
+  for (let i = 0, p = 0, n = 0; i < predictions.length; i++) {
+    if (labels[i] === 1) pos[p++] = predictions[i];
+    else neg[n++] = predictions[i];
+  }
+  pos.sort();
+  neg.sort();
+  // For each positive: negatives strictly below count 1, equal ones 1/2.
+  let wins = 0;
+  let below = 0;
+  let equalEnd = 0;
+  for (let p = 0; p < positives; p++) {
+    const score = pos[p];
+    while (below < negatives && neg[below] < score) below++;
+    if (equalEnd < below) equalEnd = below;
+    while (equalEnd < negatives && neg[equalEnd] === score) equalEnd++;
+    wins += below + (equalEnd - below) / 2;
+  }
+  return wins / (positives * negatives);
 }
 
 export function logLoss(predictions: ArrayLike<number>, labels: ArrayLike<number>): number {

@@ -49,7 +49,7 @@ export function paramsFromHyperparameters(hp: Record<string, string>): TrainingP
  * writes <output>/<job>/output/model.tar.gz and reports the final metrics as the built-in
  * algorithm names them (train:<metric>, validation:<metric>).
  */
-export function localXgboostTrainer(s3: S3Client, onRound?: (job: string, round: number, train: number, validation: number) => void): Trainer {
+export function localXgboostTrainer(s3: S3Client, onRound?: (job: string, round: number, validation: number) => void): Trainer {
   return async (request: CreateTrainingJobCommandInput) => {
     const channel = (name: string) => {
       const found = request.InputDataConfig?.find((c) => c.ChannelName === name);
@@ -60,14 +60,14 @@ export function localXgboostTrainer(s3: S3Client, onRound?: (job: string, round:
     const trainSet = parseTrainingCsv(await readChannel(s3, channel('train')), 'train channel');
     const validation = parseTrainingCsv(await readChannel(s3, channel('validation')), 'validation channel');
     const job = request.TrainingJobName!;
-    const model = train(trainSet, validation, params, (round, t, v) => onRound?.(job, round, t, v));
+    const model = train(trainSet, validation, params, (round, v) => onRound?.(job, round, v));
     const { bucket, key } = parseS3Uri(request.OutputDataConfig!.S3OutputPath!);
     const artifact = tarGz({ [MODEL_FILE]: Buffer.from(stringifyXgboostJson(toXgboostJson(model))) });
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${key.replace(/\/?$/, '/')}${job}/output/model.tar.gz`, Body: artifact }));
     const best = model.history[model.bestRound];
     return {
       metrics: [
-        { MetricName: `train:${params.evalMetric}`, Value: best.train },
+        { MetricName: `train:${params.evalMetric}`, Value: best.train ?? Number.NaN },
         { MetricName: `validation:${params.evalMetric}`, Value: best.validation },
       ],
     };
