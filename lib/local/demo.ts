@@ -56,6 +56,7 @@ export interface DemoResult {
   readonly notificationsFile: string;
   readonly reportFile: string;
   readonly wallTimeMs: number;
+  readonly timings: readonly { readonly title: string; readonly ms: number }[];
 }
 
 /** Splits a CSV text after its header + `rows` data lines into two CSVs with the header each. */
@@ -217,7 +218,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       await settle();
     });
 
-    result = { runs, heldOutAuc, driftChecks, alarmTransitions, notificationsFile: path.join(directory, 'notifications.jsonl'), reportFile, wallTimeMs: 0 };
+    result = { runs, heldOutAuc, driftChecks, alarmTransitions, notificationsFile: path.join(directory, 'notifications.jsonl'), reportFile, wallTimeMs: 0, timings: [] };
     await view.run('Summary', async () => {
       for (const run of runs) view.detail(`run ${run.name}: ${run.status}${run.outcome ? `, ${run.outcome}` : ''}`);
       const endpoint = await local.sagemaker.describeEndpoint({ EndpointName: endpointName });
@@ -232,5 +233,5 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await local.stop();
   }
   print(`Finished in ${seconds(view.elapsedMs())}.`);
-  return { ...result, wallTimeMs: view.elapsedMs() };
+  return { ...result, wallTimeMs: view.elapsedMs(), timings: view.timings };
 }

@@ -2,6 +2,8 @@
 export class ProgressView {
   private step = 0;
   private readonly started = Date.now();
+  /** Every finished step with its wall time. */
+  readonly timings: { title: string; ms: number }[] = [];
 
   constructor(
     private readonly print: (line: string) => void,
@@ -16,6 +18,7 @@ export class ProgressView {
     const start = Date.now();
     try {
       const result = await work();
+      this.timings.push({ title, ms: Date.now() - start });
       this.print(`      done in ${seconds(Date.now() - start)}`);
       return result;
     } catch (err) {

@@ -181,10 +181,11 @@ export function train(trainSet: Dataset, validationSet: Dataset, params: Trainin
   const trainMargins = new Float64Array(rows).fill(baseMargin);
   const validationMargins = new Float64Array(validationSet.rows).fill(baseMargin);
   let bestTrainMargins = trainMargins.slice();
-  const grad = new Float64Array(rows);
-  const hess = new Float64Array(rows);
+  // Gradient and hessian of row r at [2r] and [2r + 1]: one cache line serves both.
+  const gradHess = new Float64Array(2 * rows);
   const sample = new Int32Array(rows);
-  const grower = new TreeGrower(bins, columns, cuts, grad, hess, params, missingBin);
+  const inSample = new Uint8Array(rows);
+  const grower = new TreeGrower(bins, columns, cuts, gradHess, params, missingBin);
   const trees: TreeNode[][] = [];
   const history: { round: number; train?: number; validation: number }[] = [];
   const higherBetter = HIGHER_IS_BETTER.has(params.evalMetric);
@@ -195,18 +196,26 @@ export function train(trainSet: Dataset, validationSet: Dataset, params: Trainin
       const y = trainSet.labels[r];
       if (binary) {
         const p = sigmoid(trainMargins[r]);
-        grad[r] = p - y;
-        hess[r] = Math.max(p * (1 - p), 1e-16);
+        gradHess[2 * r] = p - y;
+        gradHess[2 * r + 1] = Math.max(p * (1 - p), 1e-16);
       } else {
-        grad[r] = trainMargins[r] - y;
-        hess[r] = 1;
+        gradHess[2 * r] = trainMargins[r] - y;
+        gradHess[2 * r + 1] = 1;
       }
     }
     let sampled = 0;
-    for (let r = 0; r < rows; r++) if (params.subsample >= 1 || random() < params.subsample) sample[sampled++] = r;
+    inSample.fill(0);
+    for (let r = 0; r < rows; r++) {
+      if (params.subsample >= 1 || random() < params.subsample) {
+        sample[sampled++] = r;
+        inSample[r] = 1;
+      }
+    }
     const tree = grower.grow(sample.subarray(0, sampled));
     trees.push(tree);
-    for (let r = 0; r < rows; r++) trainMargins[r] = Math.fround(trainMargins[r] + binnedTreeMargin(tree, bins, r * columns, missingBin));
+    // Sampled rows sit in their leaves' segments after growing; only the others walk the tree.
+    for (const { node, begin, end } of grower.leaves) for (let i = begin; i < end; i++) trainMargins[sample[i]] = Math.fround(trainMargins[sample[i]] + node.value);
+    for (let r = 0; r < rows; r++) if (inSample[r] === 0) trainMargins[r] = Math.fround(trainMargins[r] + binnedTreeMargin(tree, bins, r * columns, missingBin));
     for (let r = 0; r < validationSet.rows; r++) validationMargins[r] = Math.fround(validationMargins[r] + treeMargin(tree, validationSet.features, r * validationSet.columns));
 
     // Only the validation metric is needed per round (early stopping); the train metric is reported for the best round.
@@ -241,8 +250,7 @@ class TreeGrower {
     private readonly bins: Uint16Array,
     private readonly columns: number,
     private readonly cuts: readonly Float32Array[],
-    private readonly grad: Float64Array,
-    private readonly hess: Float64Array,
+    private readonly gradHess: Float64Array,
     private readonly params: TrainingParams,
     private readonly missingBin: number,
   ) {
@@ -252,6 +260,7 @@ class TreeGrower {
 
   grow(rows: Int32Array): TreeNode[] {
     if (this.scratch.length < rows.length) this.scratch = new Int32Array(rows.length);
+    this.leaves.length = 0;
     const nodes: TreeNode[] = [];
     const placeholder = (parent: number): number => {
       nodes.push({ feature: 0, threshold: 0, splitBin: 0, defaultLeft: false, left: -1, right: -1, value: 0, gain: 0, hessian: 0, parent });
@@ -262,20 +271,27 @@ class TreeGrower {
     let g = 0;
     let h = 0;
     for (let i = 0; i < rows.length; i++) {
-      g += this.grad[rows[i]];
-      h += this.hess[rows[i]];
+      g += this.gradHess[2 * rows[i]];
+      h += this.gradHess[2 * rows[i] + 1];
     }
     this.build(nodes, placeholder, placeholder(2147483647), rows, 0, rows.length, 0, root, g, h);
     return nodes;
   }
 
+  /** The rows of the last grown tree's leaves: rows[begin, end) of the array given to grow(). */
+  readonly leaves: { node: TreeNode; begin: number; end: number }[] = [];
+
+  private leaf(node: TreeNode, begin: number, end: number): void {
+    this.leaves.push({ node, begin, end });
+  }
+
   private buildHistogram(histogram: Float64Array, rows: Int32Array, begin: number, end: number): void {
     histogram.fill(0);
-    const { bins, columns, grad, hess, histogramSize } = this;
+    const { bins, columns, gradHess, histogramSize } = this;
     for (let i = begin; i < end; i++) {
       const r = rows[i];
-      const g = grad[r];
-      const h = hess[r];
+      const g = gradHess[2 * r];
+      const h = gradHess[2 * r + 1];
       const offset = r * columns;
       for (let f = 0; f < columns; f++) {
         const slot = 2 * (f * histogramSize + bins[offset + f]);
@@ -302,7 +318,7 @@ class TreeGrower {
     const node = nodes[id];
     node.value = Math.fround((-g / (h + lambda)) * params.eta);
     node.hessian = h;
-    if (depth >= params.maxDepth || h < 2 * params.minChildWeight || end - begin < 2) return;
+    if (depth >= params.maxDepth || h < 2 * params.minChildWeight || end - begin < 2) return this.leaf(node, begin, end);
 
     let bestGain = 0;
     let bestFeature = -1;
@@ -337,7 +353,7 @@ class TreeGrower {
         }
       }
     }
-    if (bestFeature === -1) return;
+    if (bestFeature === -1) return this.leaf(node, begin, end);
 
     // Stable in-place partition: left rows first, right rows after, each in their original order.
     const scratch = this.scratch;
@@ -350,8 +366,8 @@ class TreeGrower {
       const b = this.bins[r * columns + bestFeature];
       if (b === missingBin ? bestDefaultLeft : b <= bestBin) {
         rows[left++] = r;
-        gl += this.grad[r];
-        hl += this.hess[r];
+        gl += this.gradHess[2 * r];
+        hl += this.gradHess[2 * r + 1];
       } else {
         scratch[right++] = r;
       }
@@ -368,18 +384,16 @@ class TreeGrower {
     node.left = placeholder(id);
     node.right = placeholder(id);
 
-    // The smaller child is scanned; the larger one's histogram is the parent's minus it (in place).
-    const leftSmaller = middle - begin <= end - middle;
+    // The smaller child is scanned; the larger one's histogram is the parent's minus it. Both live
+    // in this depth's two pool slots, which the left subtree (deeper slots only) leaves intact.
     const small = this.pool[2 * (depth + 1)];
+    const large = this.pool[2 * (depth + 1) + 1];
+    const leftSmaller = middle - begin <= end - middle;
     if (leftSmaller) this.buildHistogram(small, rows, begin, middle);
     else this.buildHistogram(small, rows, middle, end);
-    for (let i = 0; i < histogram.length; i++) histogram[i] -= small[i];
-    const [leftHistogram, rightHistogram] = leftSmaller ? [small, histogram] : [histogram, small];
-    // Depth-first: the left subtree reuses deeper pool slots, so the right child's histogram must
-    // survive it; it is kept in this depth's second slot.
-    const keep = this.pool[2 * (depth + 1) + 1];
-    keep.set(rightHistogram);
+    for (let i = 0; i < histogram.length; i++) large[i] = histogram[i] - small[i];
+    const [leftHistogram, rightHistogram] = leftSmaller ? [small, large] : [large, small];
     this.build(nodes, placeholder, node.left, rows, begin, middle, depth + 1, leftHistogram, gl, hl);
-    this.build(nodes, placeholder, node.right, rows, middle, end, depth + 1, keep, g - gl, h - hl);
+    this.build(nodes, placeholder, node.right, rows, middle, end, depth + 1, rightHistogram, g - gl, h - hl);
   }
 }
