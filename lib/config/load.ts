@@ -30,15 +30,63 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${where}: ${issue.message}`;
 }
 
-/** Validates an already-parsed JSON value. `source` names it in errors. */
-export function parseConfig(value: unknown, source = 'config'): MlopsConfig {
-  const result = configSchema.safeParse(value);
-  if (!result.success) throw new ConfigError(source, result.error.issues.map(describeIssue));
-  return resolveConfig(result.data);
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Objects merge key by key; anything else (arrays included) is replaced by the override, and so is
+ * an object whose "type" differs (a variant of a union, e.g. serverless → instances compute).
+ */
+function deepMerge(base: unknown, override: unknown): unknown {
+  if (!isObject(base) || !isObject(override)) return override;
+  if ('type' in override && override.type !== base.type) return override;
+  const merged: Json = { ...base };
+  for (const [key, value] of Object.entries(override)) merged[key] = deepMerge(base[key], value);
+  return merged;
 }
 
-/** Reads, parses and validates a JSON config file. */
-export function loadConfig(file: string = DEFAULT_CONFIG_PATH): MlopsConfig {
+function hasPath(value: unknown, path: readonly PropertyKey[]): boolean {
+  let current = value;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key as string)) return false;
+    current = (current as Json)[key as string];
+  }
+  return true;
+}
+
+/**
+ * Validates an already-parsed JSON value. `source` names it in errors. With `stage`, the result
+ * is that stage's final config: the base config with the stage's overrides merged in, validated
+ * again as a whole; a problem an override causes is reported at the override's field.
+ */
+export function parseConfig(value: unknown, source = 'config', stage?: string): MlopsConfig {
+  const result = configSchema.safeParse(value);
+  if (!result.success) throw new ConfigError(source, result.error.issues.map(describeIssue));
+  if (stage === undefined) return resolveConfig(result.data);
+
+  const stages = result.data.stages;
+  const chosen = stages[stage];
+  if (!chosen) {
+    const known = Object.keys(stages);
+    throw new ConfigError(source, [`stage: "${stage}" is not defined (${known.length > 0 ? `stages: ${known.join(', ')}` : 'the config has no "stages"'})`]);
+  }
+  const overrides = ((value as Json).stages as Json)[stage] as Json;
+  const merged = deepMerge(value, overrides.overrides ?? {});
+  const staged = configSchema.safeParse(merged);
+  if (!staged.success) {
+    throw new ConfigError(
+      `${source} (stage "${stage}")`,
+      staged.error.issues.map((issue) => {
+        const inOverride = hasPath(overrides.overrides, issue.path);
+        return describeIssue(inOverride ? { ...issue, path: ['stages', stage, 'overrides', ...issue.path] } : issue);
+      }),
+    );
+  }
+  return { ...resolveConfig(staged.data), stage: { name: stage, account: chosen.account, region: chosen.region, requiresApproval: chosen.requiresApproval } };
+}
+
+/** Reads, parses and validates a JSON config file (the final config of `stage`, when given). */
+export function loadConfig(file: string = DEFAULT_CONFIG_PATH, stage?: string): MlopsConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -51,7 +99,7 @@ export function loadConfig(file: string = DEFAULT_CONFIG_PATH): MlopsConfig {
   } catch (err) {
     throw new ConfigError(file, [`not valid JSON: ${jsonErrorLocation(text, err as Error)}`]);
   }
-  return parseConfig(json, file);
+  return parseConfig(json, file, stage);
 }
 
 /** Turns V8's "at position N" into a line and column a person can find. */

@@ -9,6 +9,8 @@ export interface MlopsConfig extends Omit<ParsedConfig, 'training' | 'evaluation
   };
   readonly evaluation: ParsedConfig['evaluation'] & { readonly metric: string; readonly direction: Direction };
   readonly deployment: ParsedConfig['deployment'] & { readonly endpointName: string; readonly strategy: 'all-at-once' | 'canary' | 'linear' };
+  /** Set when this is one stage's final config. */
+  readonly stage?: { readonly name: string; readonly account?: string; readonly region: string; readonly requiresApproval: boolean };
 }
 
 const MAXIMIZED_METRICS = new Set(['auc', 'aucpr', 'map', 'ndcg', 'accuracy', 'f1']);

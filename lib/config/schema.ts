@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deliverySchema, STAGE_NAME, stageSchema } from './stages';
 
 /**
  * The one schema for the whole project config. Every object is strict: an unknown or misspelt
@@ -249,8 +250,22 @@ export const configSchema = z
     deployment: deployment.default(deployment.parse({})),
     monitoring: monitoring.default(monitoring.parse({})),
     notifications: notifications.default({ emails: [] }),
+    /** Named deployment targets (e.g. dev, prod), each with its account, region and overrides. */
+    stages: z.record(z.string().regex(STAGE_NAME, 'a stage name is lower case letters, digits and "-", at most 20 characters'), stageSchema).default({}),
+    /** The optional deployment pipeline that ships the stages in order. */
+    delivery: deliverySchema.optional(),
   })
   .superRefine((cfg, ctx) => {
+    const stageNames = Object.keys(cfg.stages);
+    cfg.delivery?.stages.forEach((name, i) => {
+      const stage = cfg.stages[name];
+      if (!stage) {
+        ctx.addIssue({ code: 'custom', path: ['delivery', 'stages', i], message: `"${name}" is not a stage (stages: ${stageNames.join(', ') || 'none'})` });
+      } else if (!stage.account) {
+        ctx.addIssue({ code: 'custom', path: ['stages', name, 'account'], message: 'required: the delivery pipeline deploys this stage into an explicit account (bootstrapped to trust the pipeline account)' });
+      }
+      if (cfg.delivery!.stages.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['delivery', 'stages', i], message: `"${name}" is listed twice` });
+    });
     if (cfg.monitoring.datapointsToAlarm > cfg.monitoring.evaluationPeriods) {
       ctx.addIssue({
         code: 'custom',

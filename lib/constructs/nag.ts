@@ -1,4 +1,4 @@
-import { Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import { Stack, Token, Validations, type CfnResource } from 'aws-cdk-lib';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 
@@ -9,4 +9,15 @@ import type { IConstruct } from 'constructs';
 export function acknowledgeObjectPrefix(scope: IConstruct, bucket: s3.IBucket, prefix: string, reason: string): void {
   const logicalId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnResource);
   Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${prefix}*]`, reason });
+}
+
+/**
+ * How cdk-nag spells an ARN of this stack's account and region in a finding id: the pseudo
+ * parameters for an environment-agnostic stack, the literal values for a stage with its env.
+ */
+export function findingArn(scope: IConstruct, service: string, resource: string): string {
+  const stack = Stack.of(scope);
+  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  return `arn:<AWS::Partition>:${service}:${region}:${account}:${resource}`;
 }

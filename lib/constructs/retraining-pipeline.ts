@@ -14,7 +14,7 @@ import { FEATURES_PREFIX, QUARANTINE_PREFIX } from '../../lambdas/core/layout';
 import type { MlopsConfig } from '../config';
 import type { DataLake } from './data-lake';
 import { HandlerFunction } from './handler-function';
-import { acknowledgeObjectPrefix } from './nag';
+import { acknowledgeObjectPrefix, findingArn } from './nag';
 import type { Notifications } from './notifications';
 import { deploymentChain, ENDPOINT_VARIANT, retrySageMakerLimits } from './pipeline-deployment';
 import { PipelineStates } from './pipeline-states';
@@ -349,7 +349,7 @@ export class RetrainingPipeline extends Construct {
     for (const fn of [this.featureProcessing.function, this.evaluation.function]) {
       acknowledge(`Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as never)}.Arn>:*`, 'Invoking any version or alias of the pipeline\'s own functions (CDK grants the function ARN and ARN:*).');
     }
-    const arn = (resource: string, name: string) => `Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:${resource}/${name}`;
+    const arn = (resource: string, name: string) => `Resource::${findingArn(this, 'sagemaker', `${resource}/${name}`)}`;
     acknowledge(arn('training-job', `${namePrefix}*`), 'Each run names its training job "<dataset>-<uuid>" at run time.');
     acknowledge(arn('model', `${namePrefix}*`), 'Each run names its model "<dataset>-<uuid>" at run time.');
     acknowledge(arn('endpoint-config', `${namePrefix}*`), 'Each run names its endpoint config "<dataset>-<uuid>" at run time.');
@@ -386,7 +386,7 @@ export class RetrainingPipeline extends Construct {
     );
     role.addToPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListModelPackages'], resources: ['*'] }));
     Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'sagemaker:ListModelPackages has no resource-level permissions; the handler filters by the project\'s group.' });
-    const arn = (resource: string, name: string) => `Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:${resource}/${name}`;
+    const arn = (resource: string, name: string) => `Resource::${findingArn(this, 'sagemaker', `${resource}/${name}`)}`;
     Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${arn('training-job', `${namePrefix}*`)}]`, reason: 'Training jobs are named "<dataset>-<uuid>" at run time.' });
     Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${arn('model-package', `${this.modelPackageGroupName}/*`)}]`, reason: 'Package versions are numbered by SageMaker at run time.' });
   }

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { CAPTURE_PREFIX, FEATURES_PREFIX, MODELS_PREFIX } from '../../lambdas/core/layout';
 import type { DataLake } from './data-lake';
-import { acknowledgeObjectPrefix } from './nag';
+import { acknowledgeObjectPrefix, findingArn } from './nag';
 
 export interface SageMakerExecutionRoleProps {
   readonly dataLake: DataLake;
@@ -46,7 +46,7 @@ export class SageMakerExecutionRole extends Construct {
       reason: 'ecr:GetAuthorizationToken has no resource-level permissions; cloudwatch:PutMetricData has none either and is limited by a condition to the /aws/sagemaker/* namespaces.',
     });
     Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*]',
+      id: `AwsSolutions-IAM5[Resource::${findingArn(this, 'logs', 'log-group:/aws/sagemaker/*')}]`,
       reason: 'SageMaker names its log groups /aws/sagemaker/TrainingJobs and /aws/sagemaker/Endpoints/<name> and streams per job at run time.',
     });
   }

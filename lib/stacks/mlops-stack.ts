@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { DRIFT_PREFIX } from '../../lambdas/core/layout';
 import type { MlopsConfig } from '../config';
@@ -8,6 +8,15 @@ import { DriftMonitor } from '../constructs/drift-monitor';
 import { Notifications } from '../constructs/notifications';
 import { RetrainingPipeline } from '../constructs/retraining-pipeline';
 import { RetrainingTrigger } from '../constructs/retraining-trigger';
+
+/** The stack's outputs, by name. */
+export const MlopsOutputs = {
+  DATA_BUCKET: 'DataBucketName',
+  STATE_MACHINE_ARN: 'RetrainingStateMachineArn',
+  ENDPOINT_NAME: 'EndpointName',
+  TOPIC_ARN: 'NotificationTopicArn',
+  DEPLOYED_MODEL_PARAMETER: 'DeployedModelParameterName',
+} as const;
 
 export interface MlopsStackProps extends StackProps {
   readonly config: MlopsConfig;
@@ -21,6 +30,7 @@ export class MlopsStack extends Stack {
   readonly pipeline: RetrainingPipeline;
   readonly driftMonitor: DriftMonitor;
   readonly dashboard: MonitoringDashboard;
+  readonly outputs: Readonly<Record<string, CfnOutput>>;
 
   constructor(scope: Construct, id: string, props: MlopsStackProps) {
     super(scope, id, props);
@@ -65,6 +75,15 @@ export class MlopsStack extends Stack {
       this.trigger.metricDeadLetters(),
       'Upload events could not start retraining and moved to the dead-letter queue. See README "Alarms".',
     );
+    // What operators, clients and the delivery pipeline's check need to find the stack's parts.
+    const outputs: Record<string, string> = {
+      [MlopsOutputs.DATA_BUCKET]: this.dataLake.dataBucket.bucketName,
+      [MlopsOutputs.STATE_MACHINE_ARN]: this.pipeline.stateMachine.stateMachineArn,
+      [MlopsOutputs.ENDPOINT_NAME]: config.deployment.endpointName,
+      [MlopsOutputs.TOPIC_ARN]: this.notifications.topic.topicArn,
+      [MlopsOutputs.DEPLOYED_MODEL_PARAMETER]: this.pipeline.deployedModelParameter.parameterName,
+    };
+    this.outputs = Object.fromEntries(Object.entries(outputs).map(([name, value]) => [name, new CfnOutput(this, name, { value })]));
     // Last, so it shows every alarm.
     this.dashboard = new MonitoringDashboard(this, 'Dashboard', {
       config,
