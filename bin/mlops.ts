@@ -20,9 +20,11 @@ const USAGE = `mlops: the serverless-mlops lifecycle on this machine, no AWS acc
   mlops predict <file.csv>   score raw rows (CSV with a header) on the local endpoint
   mlops drift [--window-end ISO]   run the drift check now and judge the alarms
   mlops status               runs, model versions, endpoint, alarms, queues
+  mlops config [--stage S]   print the final config (of stage S: base + its overrides), as deployed
 
 Options:
   --config <file>      data set config (default ${path.relative(process.cwd(), DEFAULT_CONFIG_PATH)})
+  --stage <name>       use that stage's final config (config "stages")
   --cdk-out <dir>      use the template \`npm run synth\` wrote instead of synthesizing in process
   --dir <dir>          local state (default: a new temporary directory for demo, .mlops-local for up)
   --s3-port <n>, --endpoint-port <n>, --control-port <n>   fixed ports for up (default: free ports)
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: {
       config: { type: 'string' },
+      stage: { type: 'string' },
       'cdk-out': { type: 'string' },
       dir: { type: 'string' },
       key: { type: 'string' },
@@ -117,8 +120,14 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const config = loadConfig(values.config ?? DEFAULT_CONFIG_PATH);
+  const config = loadConfig(values.config ?? DEFAULT_CONFIG_PATH, values.stage);
   switch (command) {
+    case 'config': {
+      // Stages and delivery describe where configs go, not what one stage deploys.
+      const { stages, delivery, ...deployed } = config;
+      console.log(JSON.stringify(values.stage ? deployed : { ...deployed, stages, delivery }, null, 2));
+      return;
+    }
     case 'demo': {
       const dir = path.resolve(values.dir ?? mkdtempSync(path.join(tmpdir(), 'mlops-demo-')));
       mkdirSync(dir, { recursive: true });

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { configSchema } from './schema';
 
-type Def = { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType>; options?: z.ZodType[]; element?: z.ZodType };
+type Def = { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType>; options?: z.ZodType[]; element?: z.ZodType; valueType?: z.ZodType; in?: z.ZodType };
 
 function defOf(schema: z.ZodType): Def {
   return (schema as unknown as { _zod: { def: Def } })._zod.def;
@@ -25,6 +25,14 @@ export function configFieldPaths(schema: z.ZodType = configSchema, prefix = ''):
       const paths = def.options!.flatMap((option) => configFieldPaths(option, prefix));
       return [...new Set(paths)];
     }
+    case 'record': {
+      // A map of named entries (e.g. stages): documented as "<prefix>.<name>.<field>" when its values are objects.
+      const value = def.valueType!;
+      const inner = configFieldPaths(value, `${prefix}.<name>`);
+      return inner.length === 1 && inner[0] === `${prefix}.<name>` ? [prefix] : inner;
+    }
+    case 'pipe':
+      return configFieldPaths(def.in!, prefix);
     case 'array': {
       const element = def.element!;
       return defOf(element).type === 'object' ? configFieldPaths(element, `${prefix}[]`) : [prefix];
