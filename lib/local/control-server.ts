@@ -1,19 +1,13 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { FeatureSpec } from '../../lambdas/core/features/feature-spec';
 import { parseS3Uri } from '../../lambdas/core/layout';
-import type { RunningServer } from './json-rpc-server';
+import { readBody, type RunningServer } from './json-rpc-server';
 import type { LocalMlops } from './local-mlops';
 import { LOCAL_REGION, LOCAL_S3_CREDENTIALS } from './local-s3';
 import { rawFeatureRows, sendTraffic } from './traffic';
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** Raw CSV rows (with a header) encoded with the deployed model's spec and sent to the endpoint. */
 async function predict(local: LocalMlops, csv: string): Promise<{ predictions: number[]; modelPackageArn?: string }> {

@@ -34,7 +34,7 @@ function toWire(value: unknown): unknown {
 }
 
 /** The request body; SDK clients gzip large requests (CloudWatch's PutMetricData does). */
-async function readBody(request: IncomingMessage): Promise<string> {
+export async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   const body = Buffer.concat(chunks);

@@ -54,6 +54,9 @@ export function localBucketName(logicalId: string): string {
 
 type Handler = (event: unknown) => Promise<unknown>;
 
+/** Whether this process already hosted an environment (see the class comment). */
+let started = false;
+
 /**
  * The whole synthesized stack on one machine: every bucket on a local S3, the state machine on
  * the local Step Functions, the handlers from lambdas/ with their template environment, the
@@ -97,6 +100,7 @@ export class LocalMlops {
   }
 
   static async start(options: LocalMlopsOptions): Promise<LocalMlops> {
+    if (started) throw new Error('a local environment already ran in this process: the handlers\' SDK clients keep its endpoints, so start another process');
     const local = new LocalMlops(options);
     try {
       await local.startServices();
@@ -104,6 +108,7 @@ export class LocalMlops {
       await local.stop();
       throw err;
     }
+    started = true;
     return local;
   }
 
