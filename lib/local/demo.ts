@@ -89,7 +89,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   mkdirSync(reports, { recursive: true });
   const stateTimes = new Map<string, { state: string; at: number }[]>();
 
-  const template = await view.run('Synthesize the stack (the template `cdk deploy` would deploy)', async () => {
+  const template = await view.run(options.template ? 'Read the synthesized template (cdk.out)' : 'Synthesize the stack (the template `cdk deploy` would deploy)', async () => {
     const synthesized = options.template ?? synthesizeTemplate(config);
     const count = (type: string) => Object.values(synthesized.Resources).filter((r) => r.Type === type).length;
     view.detail(`${Object.keys(synthesized.Resources).length} resources: ${count('AWS::S3::Bucket')} buckets, ${count('AWS::Lambda::Function')} functions, 1 state machine, ${count('AWS::CloudWatch::Alarm')} alarms`);
