@@ -72,12 +72,14 @@ function rng(seed: number): () => number {
 function cutPoints(data: Dataset, maxBins: number): Float32Array[] {
   const cuts: Float32Array[] = [];
   for (let f = 0; f < data.columns; f++) {
-    const values: number[] = [];
+    const present = new Float64Array(data.rows);
+    let count = 0;
     for (let r = 0; r < data.rows; r++) {
       const v = data.features[r * data.columns + f];
-      if (!Number.isNaN(v)) values.push(v);
+      if (!Number.isNaN(v)) present[count++] = v;
     }
-    values.sort((a, b) => a - b);
+    // A typed array sorts numerically, natively (no comparator calls).
+    const values = present.subarray(0, count).sort();
     const distinct: number[] = [];
     for (const v of values) if (distinct.length === 0 || v !== distinct[distinct.length - 1]) distinct.push(v);
     const chosen: number[] = [];
@@ -134,7 +136,7 @@ export function treeMargin(tree: readonly TreeNode[], features: Float32Array, of
 }
 
 function evaluate(metric: TrainingParams['evalMetric'], objective: TrainingParams['objective'], margins: Float64Array, labels: Float32Array): number {
-  const predictions = objective === 'binary:logistic' ? Array.from(margins, sigmoid) : Array.from(margins);
+  const predictions = objective === 'binary:logistic' ? margins.map(sigmoid) : margins;
   switch (metric) {
     case 'auc':
       return binaryAuc(predictions, labels);
@@ -245,6 +247,8 @@ class TreeGrower {
   /** One reusable histogram pair (gradient, hessian interleaved) per depth and side. */
   private readonly pool: Float64Array[];
   private scratch = new Int32Array(0);
+  /** The same bins per feature (column-major), for partitioning on one feature. */
+  private readonly columnBins: Uint16Array[];
 
   constructor(
     private readonly bins: Uint16Array,
@@ -255,6 +259,12 @@ class TreeGrower {
     private readonly missingBin: number,
   ) {
     this.histogramSize = missingBin + 1;
+    const rowCount = bins.length / columns;
+    this.columnBins = Array.from({ length: columns }, (_, f) => {
+      const column = new Uint16Array(rowCount);
+      for (let r = 0; r < rowCount; r++) column[r] = bins[r * columns + f];
+      return column;
+    });
     this.pool = Array.from({ length: 2 * (params.maxDepth + 2) }, () => new Float64Array(2 * columns * this.histogramSize));
   }
 
@@ -324,6 +334,8 @@ class TreeGrower {
     let bestFeature = -1;
     let bestBin = -1;
     let bestDefaultLeft = false;
+    let bestGl = 0;
+    let bestHl = 0;
     const parentScore = (g * g) / (h + lambda);
     const minChildWeight = params.minChildWeight;
     for (let f = 0; f < columns; f++) {
@@ -349,6 +361,8 @@ class TreeGrower {
             bestFeature = f;
             bestBin = b;
             bestDefaultLeft = side === 0;
+            bestGl = gl;
+            bestHl = hl;
           }
         }
       }
@@ -356,18 +370,19 @@ class TreeGrower {
     if (bestFeature === -1) return this.leaf(node, begin, end);
 
     // Stable in-place partition: left rows first, right rows after, each in their original order.
+    // The children's sums come from the histogram (as the split's gain did); the column-major
+    // copy of the split feature's bins is read in row order (rows stay sorted within a node).
     const scratch = this.scratch;
+    const column = this.columnBins[bestFeature];
     let left = begin;
     let right = 0;
-    let gl = 0;
-    let hl = 0;
+    const gl = bestGl;
+    const hl = bestHl;
     for (let i = begin; i < end; i++) {
       const r = rows[i];
-      const b = this.bins[r * columns + bestFeature];
+      const b = column[r];
       if (b === missingBin ? bestDefaultLeft : b <= bestBin) {
         rows[left++] = r;
-        gl += this.gradHess[2 * r];
-        hl += this.gradHess[2 * r + 1];
       } else {
         scratch[right++] = r;
       }
