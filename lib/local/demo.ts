@@ -194,7 +194,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const drifted = report.features.filter((f) => f.status === 'drifted');
       const label = `${new Date(start).toISOString().slice(11, 16)}–${windowEnd.toISOString().slice(11, 16)} UTC`;
       view.detail(`hour ${label}: ${rowsPerHour} ${traffic} rows → ${result.summary?.driftedFeatures} of ${result.summary?.judgedFeatures} features drifted (share ${result.summary?.driftedShare.toFixed(2)}; alarm at ${config.monitoring.thresholds.driftedShare})`);
+      // The verdict of every feature: drifted ones with their PSI, then the others by status.
       if (drifted.length > 0) view.detail(`  drifted: ${drifted.map((f) => `${f.name} (PSI ${f.psi.toFixed(2)})`).join(', ')}`);
+      const others = report.features.filter((f) => f.status !== 'drifted');
+      for (const status of [...new Set(others.map((f) => f.status))]) view.detail(`  ${status}: ${others.filter((f) => f.status === status).map((f) => f.name).join(', ')}`);
       const html = await (await local.s3.send(new GetObjectCommand({ Bucket: dataBucket, Key: parseS3Uri(result.htmlReportUri!).key }))).Body!.transformToString();
       reportFile = path.join(reports, `drift-${index + 1}-${traffic}.html`);
       writeFileSync(reportFile, html);

@@ -403,6 +403,12 @@ class TreeGrower {
     // in this depth's two pool slots, which the left subtree (deeper slots only) leaves intact.
     const small = this.pool[2 * (depth + 1)];
     const large = this.pool[2 * (depth + 1) + 1];
+    if (depth + 1 >= params.maxDepth) {
+      // Both children are leaves at the maximum depth: their histograms would never be read.
+      this.build(nodes, placeholder, node.left, rows, begin, middle, depth + 1, small, gl, hl);
+      this.build(nodes, placeholder, node.right, rows, middle, end, depth + 1, large, g - gl, h - hl);
+      return;
+    }
     const leftSmaller = middle - begin <= end - middle;
     if (leftSmaller) this.buildHistogram(small, rows, begin, middle);
     else this.buildHistogram(small, rows, middle, end);
