@@ -38,5 +38,6 @@ try {
   console.error(err.message);
   process.exit(1);
 }
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// Every acknowledgement (rule and reason) is also written into the template, for audit and the report.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
 app.synth();
