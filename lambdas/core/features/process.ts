@@ -142,6 +142,7 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
   };
 
   // Pass 1: validate, quarantine, split, gather statistics of the training rows.
+  const featureIndexes = layout.featureIndexes;
   const samples = layout.featureIndexes.map((ci, i) => (columns[ci].type === 'numeric' ? new QuantileSample(options.sampleCapacity ?? DEFAULT_SAMPLE_CAPACITY, i + 1) : undefined));
   const categoryCounts = layout.featureIndexes.map(() => new Map<string, number>());
   const rejectedByReason: Record<string, number> = {};
@@ -172,13 +173,13 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
           return;
         }
         firstPassSplit.train++;
-        layout.featureIndexes.forEach((ci, i) => {
-          const value = values[ci];
-          if (value === null) return;
+        for (let i = 0; i < featureIndexes.length; i++) {
+          const value = values[featureIndexes[i]];
+          if (value === null) continue;
           const sample = samples[i];
           if (sample) sample.add(value as number);
           else countCategory(categoryCounts[i], String(value));
-        });
+        }
       },
       drainAll,
     );

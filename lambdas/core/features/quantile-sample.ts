@@ -1,6 +1,8 @@
 /**
- * Quantiles of a numeric column in bounded memory: a uniform reservoir sample (Algorithm R) of
- * at most `capacity` values, with a seeded generator so a run is reproducible.
+ * Quantiles of a numeric column in bounded memory: a uniform reservoir sample of at most
+ * `capacity` values, with a seeded generator so a run is reproducible. Once the reservoir is
+ * full, Li's Algorithm L jumps straight to the next value to keep (O(k log(n/k)) random draws
+ * instead of one per value, as Algorithm R needs), with the same uniform distribution.
  *
  * Error bound: for a sample of n values, the Dvoretzky–Kiefer–Wolfowitz inequality gives
  * P(max |F_sample - F_data| > eps) <= 2 exp(-2 n eps^2). With the default capacity of 100,000 a
@@ -18,6 +20,9 @@ export class QuantileSample {
   private readonly values: Float64Array;
   private seen = 0;
   private state: number;
+  /** Algorithm L: the current weight, and the 1-based count at which the next value is kept. */
+  private w = 1;
+  private next = Infinity;
 
   constructor(
     private readonly capacity = DEFAULT_SAMPLE_CAPACITY,
@@ -45,11 +50,24 @@ export class QuantileSample {
   add(value: number): void {
     if (this.seen < this.capacity) {
       this.values[this.seen++] = value;
+      if (this.seen === this.capacity) this.scheduleNext();
       return;
     }
     this.seen++;
-    const j = Math.floor(this.random() * this.seen);
-    if (j < this.capacity) this.values[j] = value;
+    if (this.seen < this.next) return;
+    this.values[Math.floor(this.random() * this.capacity)] = value;
+    this.scheduleNext();
+  }
+
+  /** Algorithm L: W shrinks as the reservoir keeps fewer of the values seen; skips are geometric in W. */
+  private scheduleNext(): void {
+    this.w *= Math.exp(Math.log(this.randomOpen()) / this.capacity);
+    this.next = this.seen + Math.floor(Math.log(this.randomOpen()) / Math.log(1 - this.w)) + 1;
+  }
+
+  /** A draw in (0, 1), for logarithms. */
+  private randomOpen(): number {
+    return (this.random() * 0x1_0000_0000 + 0.5) / 0x1_0000_0001;
   }
 
   /**
