@@ -1,5 +1,5 @@
 #!/usr/bin/env -S npx tsx
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -76,9 +76,13 @@ async function up(config: MlopsConfig, values: Record<string, string | boolean |
     onExecutionEnded: (e) => console.log(`[run] ${e.name}: ${e.status}${e.result?.error ? ` (${e.result.error}: ${e.result.cause})` : ''}`),
     onBackgroundError: (err) => console.error(`[error] ${err.message}`),
   });
-  const server = await startControlServer(local, port('control-port'));
+  const server = await startControlServer(local, port('control-port')).catch(async (err: unknown) => {
+    await local.stop();
+    throw err;
+  });
   const env: EnvironmentFile = { control: server.endpoint, s3: local.clientEnv.AWS_ENDPOINT_URL_S3, dataBucket: local.functionSetting('DATA_BUCKET'), rawPrefix: config.retraining.rawPrefix, clientEnv: local.clientEnv };
-  writeFileSync(path.join(dir, ENVIRONMENT_FILE), JSON.stringify(env, null, 2));
+  const environmentFile = path.join(dir, ENVIRONMENT_FILE);
+  writeFileSync(environmentFile, JSON.stringify(env, null, 2));
   console.log(`Local environment up; state in ${dir} (Ctrl-C stops it).
   S3:        ${env.s3}  (buckets: ${Object.values(local.buckets).join(', ')})
   endpoint:  ${local.endpointUrl}
@@ -93,6 +97,8 @@ or: npx mlops upload data/mlc_churn.csv --dir ${dir}`);
     process.once('SIGTERM', resolve);
   });
   console.log('\nStopping: waiting for running work, flushing capture, closing servers...');
+  // Other commands find no environment rather than a dead one.
+  rmSync(environmentFile, { force: true });
   await server.close();
   await local.stop();
   restore();

@@ -70,14 +70,15 @@ export function parseConfig(value: unknown, source = 'config', stage?: string): 
     const known = Object.keys(stages);
     throw new ConfigError(source, [`stage: "${stage}" is not defined (${known.length > 0 ? `stages: ${known.join(', ')}` : 'the config has no "stages"'})`]);
   }
-  const overrides = ((value as Json).stages as Json)[stage] as Json;
-  const merged = deepMerge(value, overrides.overrides ?? {});
+  // The overrides as written (before defaults), so that only what the stage sets is merged.
+  const overrides = (((value as Json).stages as Json)[stage] as Json).overrides ?? {};
+  const merged = deepMerge(value, overrides);
   const staged = configSchema.safeParse(merged);
   if (!staged.success) {
     throw new ConfigError(
       `${source} (stage "${stage}")`,
       staged.error.issues.map((issue) => {
-        const inOverride = hasPath(overrides.overrides, issue.path);
+        const inOverride = hasPath(overrides, issue.path);
         return describeIssue(inOverride ? { ...issue, path: ['stages', stage, 'overrides', ...issue.path] } : issue);
       }),
     );

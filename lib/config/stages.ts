@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 /** An AWS account id. */
-export const accountSchema = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+const accountSchema = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 /** An AWS region name such as "eu-west-1" or "us-gov-west-1". */
-export const regionSchema = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region such as "eu-west-1"');
+const regionSchema = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region such as "eu-west-1"');
 
 /** A section a stage may override: checked field by field once merged into the base config. */
 const overridableSection = z.record(z.string(), z.unknown());
@@ -44,6 +44,4 @@ export const deliverySchema = z.strictObject({
 
 export const STAGE_NAME = /^[a-z][a-z0-9-]{0,19}$/;
 
-export type StageInput = z.input<typeof stageSchema>;
-export type Stage = z.output<typeof stageSchema>;
 export type Delivery = z.output<typeof deliverySchema>;

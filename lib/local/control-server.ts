@@ -1,22 +1,18 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { FeatureSpec } from '../../lambdas/core/features/feature-spec';
-import { parseS3Uri } from '../../lambdas/core/layout';
+import { readJsonAt } from '../../lambdas/shared/s3';
 import { readBody, type RunningServer } from './json-rpc-server';
 import type { LocalMlops } from './local-mlops';
-import { LOCAL_REGION, LOCAL_S3_CREDENTIALS } from './local-s3';
 import { rawFeatureRows, sendTraffic } from './traffic';
 
 /** Raw CSV rows (with a header) encoded with the deployed model's spec and sent to the endpoint. */
 async function predict(local: LocalMlops, csv: string): Promise<{ predictions: number[]; modelPackageArn?: string }> {
   const deployed = local.deployedModel();
   if (!deployed.featureSpecUri) throw new Error('no model is deployed yet: upload data and wait for a run to deploy one (see `mlops status`)');
-  const { bucket, key } = parseS3Uri(deployed.featureSpecUri);
-  const spec = JSON.parse(await (await local.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString()) as FeatureSpec;
+  const spec = await readJsonAt<FeatureSpec>(local.s3, deployed.featureSpecUri);
   const { rows } = rawFeatureRows(Buffer.from(csv), spec, 'the predict input');
-  const runtime = new SageMakerRuntimeClient({ endpoint: local.endpointUrl, region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS });
+  const runtime = local.runtimeClient();
   try {
     return { predictions: await sendTraffic(runtime, local.functionSetting('ENDPOINT_NAME'), spec, rows), modelPackageArn: deployed.modelPackageArn };
   } finally {

@@ -1,15 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import type { FeatureDrift, DriftSummary } from '../../lambdas/core/drift/drift-window';
+import type { DriftSummary } from '../../lambdas/core/drift/drift-window';
+import type { ProcessSummary } from '../../lambdas/core/features/process';
 import type { FeatureSpec } from '../../lambdas/core/features/feature-spec';
 import { parseS3Uri } from '../../lambdas/core/layout';
 import type { DriftCheckResult } from '../../lambdas/drift-check/handler';
 import { featurePaths } from '../../lambdas/feature-processing/handler';
+import { readJsonAt, readJsonIfExists } from '../../lambdas/shared/s3';
 import type { MlopsConfig } from '../config';
 import type { CfnTemplate } from './cfn-template';
-import { LOCAL_S3_CREDENTIALS, LOCAL_REGION } from './local-s3';
 import { LocalMlops } from './local-mlops';
 import type { ExecutionRecord } from './local-step-functions';
 import type { AlarmTransition } from './local-cloudwatch';
@@ -114,11 +114,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     return started;
   });
 
-  const runtime = new SageMakerRuntimeClient({ endpoint: local.endpointUrl, region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS });
+  const runtime = local.runtimeClient();
   let result: DemoResult;
   try {
     const dataBucket = local.functionSetting('DATA_BUCKET');
-    const readJson = async <T>(bucket: string, key: string) => JSON.parse(await (await local.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString()) as T;
     const runs: RunOutcome[] = [];
 
     /** Waits for what an upload or alarm set off, and describes each run it started. */
@@ -135,7 +134,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       };
       view.detail(`run ${execution.name}: ${execution.status} in ${seconds((execution.stopDate?.getTime() ?? Date.now()) - execution.startDate.getTime())}`);
       view.detail(`  states: ${times.map((t) => t.state).join(' → ')}`);
-      const summary = await readJson<{ rowsRead: number; accepted: number; rejected: number; rejectedByReason: Record<string, number>; train: number; validation: number }>(dataBucket, featurePaths(execution.name).summary).catch(() => undefined);
+      // A run that failed before processing its features has no summary.
+      const summary = await readJsonIfExists<Omit<ProcessSummary, 'files'>>(local.s3, dataBucket, featurePaths(execution.name).summary);
       if (summary) {
         view.detail(`  ProcessFeatures${took('ProcessFeatures')}: ${summary.rowsRead} rows read, ${summary.accepted} accepted (${summary.train} train / ${summary.validation} validation), ${summary.rejected} quarantined`);
         for (const [reason, count] of Object.entries(summary.rejectedByReason)) view.detail(`    quarantined: ${count} × ${reason}`);
@@ -165,8 +165,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     const deployed = local.deployedModel();
     if (!deployed.featureSpecUri) throw new Error('the first run did not deploy a model: see the run above');
-    const specUri = parseS3Uri(deployed.featureSpecUri);
-    const spec = await readJson<FeatureSpec>(specUri.bucket, specUri.key);
+    const spec = await readJsonAt<FeatureSpec>(local.s3, deployed.featureSpecUri);
     const heldOut = rawFeatureRows(Buffer.from(secondPart), spec, 'held-out rows');
     const endpointName = config.deployment.endpointName;
     const rowsPerHour = options.rowsPerHour ?? Math.ceil(config.monitoring.minWindowRecords * 1.5);
@@ -190,7 +189,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       local.cloudwatch.clock = () => windowEnd;
       const { result, transitions } = await local.checkDrift(windowEnd);
       driftChecks.push({ ...result, traffic });
-      const report = await readJson<DriftSummary & { features: FeatureDrift[] }>(dataBucket, parseS3Uri(result.reportUri!).key);
+      const report = await readJsonAt<DriftSummary>(local.s3, result.reportUri!);
       const drifted = report.features.filter((f) => f.status === 'drifted');
       const label = `${new Date(start).toISOString().slice(11, 16)}–${windowEnd.toISOString().slice(11, 16)} UTC`;
       view.detail(`hour ${label}: ${rowsPerHour} ${traffic} rows → ${result.summary?.driftedFeatures} of ${result.summary?.judgedFeatures} features drifted (share ${result.summary?.driftedShare.toFixed(2)}; alarm at ${config.monitoring.thresholds.driftedShare})`);

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { SQSEvent } from 'aws-lambda';
 import type { DriftCheckResult } from '../../lambdas/drift-check/handler';
 import { LOCAL_ACCOUNT, resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from './cfn-template';
@@ -10,7 +11,7 @@ import { alarmsOf, LocalCloudWatch, type AlarmTransition } from './local-cloudwa
 import { LocalEndpoints } from './local-endpoint';
 import { LocalNotifier, type Notification } from './local-notifier';
 import { LocalQueue } from './local-queue';
-import { LOCAL_REGION, startLocalS3, type LocalS3 } from './local-s3';
+import { LOCAL_REGION, LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from './local-s3';
 import { LocalSageMaker, type Trainer } from './local-sagemaker';
 import { startSageMakerServer } from './local-sagemaker-server';
 import { LocalParameterStore } from './local-ssm';
@@ -112,7 +113,7 @@ export class LocalMlops {
     return local;
   }
 
-  /** The handler a function of the template runs (one environment per process: see the class comment). */
+  /** Every function's template environment, merged: one process hosts all handlers (see the class comment). */
   private handlerEnvironment(): Record<string, string> {
     const merged: Record<string, string> = {};
     for (const fn of this.functions) {
@@ -240,6 +241,10 @@ export class LocalMlops {
     return handler;
   }
 
+  /** A SageMaker Runtime client for the local endpoint (the caller destroys it). */
+  runtimeClient(): SageMakerRuntimeClient {
+    return new SageMakerRuntimeClient({ endpoint: this.endpointUrl, region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS });
+  }
 
   async upload(key: string, body: string | Uint8Array): Promise<void> {
     await this.s3.send(new PutObjectCommand({ Bucket: this.functionSetting('DATA_BUCKET'), Key: key, Body: body }));

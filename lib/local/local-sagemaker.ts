@@ -12,6 +12,7 @@ import type {
 } from '@aws-sdk/client-sagemaker';
 import { z } from 'zod';
 import { LOCAL_ACCOUNT } from './cfn-template';
+import { ServiceError as SageMakerError } from './json-rpc-server';
 
 /**
  * The local stand-in for the SageMaker control plane: training jobs (run by a real trainer the
@@ -21,7 +22,6 @@ import { LOCAL_ACCOUNT } from './cfn-template';
  */
 
 /** A SageMaker API error, named as the service names it (ValidationException, ResourceNotFound, ...). */
-import { ServiceError as SageMakerError } from './json-rpc-server';
 export { SageMakerError };
 
 /** Trains a model for a CreateTrainingJob request: reads the channels, writes the artifact. */

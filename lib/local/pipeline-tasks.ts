@@ -1,7 +1,7 @@
-import type { LocalParameterStore } from './local-ssm';
 import { PipelineStates } from '../constructs/pipeline-states';
 import type { LocalNotifier } from './local-notifier';
 import type { LocalSageMaker } from './local-sagemaker';
+import type { LocalParameterStore } from './local-ssm';
 import type { TaskHandler } from './state-machine-runner';
 
 /**

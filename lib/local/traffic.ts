@@ -1,6 +1,7 @@
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { CsvParser } from '../../lambdas/core/csv/csv-parser';
 import { encodeRawFeatures, type FeatureSpec } from '../../lambdas/core/features/feature-spec';
+import { seededRandom } from '../../lambdas/core/random';
 
 /** Raw records of a CSV with a header, as field arrays in the spec's feature order, and their targets. */
 export function rawFeatureRows(csv: Uint8Array, spec: FeatureSpec, source: string): { rows: string[][]; labels: string[] } {
@@ -42,13 +43,7 @@ export function scaleNumericFeatures(rows: readonly string[][], spec: FeatureSpe
 
 /** `count` rows drawn with replacement by a seeded generator, so the demo sends the same traffic every time. */
 export function resample<T>(rows: readonly T[], count: number, seed: number): T[] {
-  let state = seed >>> 0 || 1;
-  const next = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
+  const next = seededRandom(seed);
   return Array.from({ length: count }, () => rows[Math.floor(next() * rows.length)]);
 }
 

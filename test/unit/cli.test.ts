@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -34,4 +34,46 @@ describe('mlops CLI', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(message);
   }, 30_000);
+});
+
+describe('mlops up', () => {
+  test('GIVEN a running environment THEN status, upload (which trains and deploys) and predict answer, and Ctrl-C stops it cleanly and removes its state file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mlops-up-'));
+    // Detached: a process group of its own, so SIGINT reaches it (and tsx's child) as a terminal's Ctrl-C does.
+    const up = spawn(process.execPath, [require.resolve('tsx/cli'), 'bin/mlops.ts', 'up', '--dir', dir], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    up.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => up.once('exit', resolve));
+    try {
+      for (const started = Date.now(); !stdout.includes('Local environment up'); ) {
+        if (Date.now() - started > 60_000) throw new Error(`mlops up did not start:\n${stdout}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(existsSync(path.join(dir, 'environment.json'))).toBe(true);
+      const status = mlops('status', '--dir', dir);
+      expect(status.status).toBe(0);
+      expect(status.stdout).toContain('endpoint: churn-endpoint not created');
+      const upload = mlops('upload', 'data/mlc_churn.csv', '--dir', dir);
+      expect(upload.status).toBe(0);
+      expect(upload.stdout).toMatch(/snapshot-[0-9a-f]{40} {2}SUCCEEDED/);
+      expect(upload.stdout).toContain('endpoint: churn-endpoint InService');
+      const predict = mlops('predict', 'test/fixtures/predict-rows.csv', '--dir', dir);
+      expect(predict.status).toBe(0);
+      const scores = predict.stdout.trim().split('\n').slice(1).map(Number);
+      expect(scores).toHaveLength(3);
+      for (const score of scores) {
+        expect(score).toBeGreaterThan(0);
+        expect(score).toBeLessThan(1);
+      }
+      const { s3, control } = JSON.parse(readFileSync(path.join(dir, 'environment.json'), 'utf8')) as { s3: string; control: string };
+      process.kill(-up.pid!, 'SIGINT');
+      // tsx reports the interrupt as 130 (128 + SIGINT) or passes on the CLI's 0; either way it exited, not killed.
+      expect([0, 130]).toContain(await exited);
+      expect(stdout).toContain('Stopped.');
+      expect(existsSync(path.join(dir, 'environment.json'))).toBe(false);
+      for (const url of [s3, control]) await expect(fetch(url)).rejects.toThrow();
+    } finally {
+      if (up.exitCode === null) process.kill(-up.pid!, 'SIGKILL');
+    }
+  }, 120_000);
 });

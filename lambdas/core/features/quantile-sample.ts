@@ -1,3 +1,5 @@
+import { seededRandom } from '../random';
+
 /**
  * Quantiles of a numeric column in bounded memory: a uniform reservoir sample of at most
  * `capacity` values, with a seeded generator so a run is reproducible. Once the reservoir is
@@ -19,7 +21,7 @@ export function rankErrorBound(n: number, delta = 1e-6): number {
 export class QuantileSample {
   private readonly values: Float64Array;
   private seen = 0;
-  private state: number;
+  private readonly random: () => number;
   /** Algorithm L: the current weight, and the 1-based count at which the next value is kept. */
   private w = 1;
   private next = Infinity;
@@ -29,7 +31,7 @@ export class QuantileSample {
     seed = 1,
   ) {
     this.values = new Float64Array(capacity);
-    this.state = seed >>> 0 || 1;
+    this.random = seededRandom(seed);
   }
 
   /** Values offered so far. */
@@ -88,16 +90,6 @@ export class QuantileSample {
     // A top edge equal to the maximum would leave the last bin always empty.
     while (edges.length > 0 && edges[edges.length - 1] >= sorted[n - 1]) edges.pop();
     return edges;
-  }
-
-  /** xorshift32: deterministic and fast; statistical quality is ample for sampling. */
-  private random(): number {
-    let x = this.state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.state = x >>> 0;
-    return this.state / 0x1_0000_0000;
   }
 }
 

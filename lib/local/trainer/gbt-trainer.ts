@@ -1,3 +1,4 @@
+import { seededRandom } from '../../../lambdas/core/random';
 import { binaryAuc, logLoss, rmse } from './metrics';
 
 /**
@@ -53,19 +54,13 @@ export interface TrainedModel {
   readonly baseScore: number;
   readonly trees: readonly TreeNode[][];
   readonly columns: number;
-  /** Metrics per round: [train, validation] of params.evalMetric. */
+  /**
+   * params.evalMetric per round on the validation set; on the training set only for bestRound
+   * (computing it every round would cost a sort of the training set per round).
+   */
   readonly history: readonly { readonly round: number; readonly train?: number; readonly validation: number }[];
+  /** The round of the model's last tree: the best validation round with early stopping, else the last round. */
   readonly bestRound: number;
-}
-
-function rng(seed: number): () => number {
-  let state = (seed >>> 0) || 0x9e3779b9;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x1_0000_0000;
-  };
 }
 
 /** Quantile cut points per feature: bin b holds cuts[b-1] <= x < cuts[b] (XGBoost's x < cut goes left). */
@@ -170,7 +165,7 @@ export function train(trainSet: Dataset, validationSet: Dataset, params: Trainin
   const cuts = cutPoints(trainSet, maxBins);
   const missingBin = maxBins + 1;
   const bins = binMatrix(trainSet, cuts, missingBin);
-  const random = rng(params.seed ?? 0);
+  const random = seededRandom(params.seed ?? 0);
   const { rows, columns } = trainSet;
 
   let labelMean = 0;
