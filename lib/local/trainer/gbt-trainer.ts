@@ -63,24 +63,41 @@ export interface TrainedModel {
   readonly bestRound: number;
 }
 
-/** Quantile cut points per feature: bin b holds cuts[b-1] <= x < cuts[b] (XGBoost's x < cut goes left). */
-function cutPoints(data: Dataset, maxBins: number): Float32Array[] {
+/** Features cut into bins: bin b of feature f holds cuts[f][b-1] <= x < cuts[f][b] (XGBoost's x < cut goes left). */
+interface Binning {
+  readonly cuts: readonly Float32Array[];
+  /** Feature f's code for a missing value: one past its last bin (cuts[f].length + 1). */
+  readonly missingBins: Uint16Array;
+  readonly hasMissing: readonly boolean[];
+}
+
+/**
+ * Bins as bytes when every code fits (a feature without missing values may use all 256), else as
+ * 16-bit values: the histogram pass reads one per row and feature, so bytes halve its memory reads.
+ */
+type BinMatrix = Uint8Array | Uint16Array;
+
+/** Quantile cut points per feature from the sorted present values (exact, not a sketch). */
+function binningOf(data: Dataset, maxBins: number): Binning {
   const cuts: Float32Array[] = [];
+  const hasMissing: boolean[] = [];
+  const present = new Float32Array(data.rows);
+  const distinct = new Float64Array(maxBins + 1);
   for (let f = 0; f < data.columns; f++) {
-    const present = new Float64Array(data.rows);
     let count = 0;
     for (let r = 0; r < data.rows; r++) {
       const v = data.features[r * data.columns + f];
       if (!Number.isNaN(v)) present[count++] = v;
     }
-    // A typed array sorts numerically, natively (no comparator calls).
+    hasMissing.push(count < data.rows);
+    // A typed array sorts numerically, natively (no comparator calls); the values are float32 already.
     const values = present.subarray(0, count).sort();
-    const distinct: number[] = [];
-    for (const v of values) if (distinct.length === 0 || v !== distinct[distinct.length - 1]) distinct.push(v);
+    let distinctCount = 0;
+    for (let i = 0; i < count && distinctCount <= maxBins; i++) if (distinctCount === 0 || values[i] !== distinct[distinctCount - 1]) distinct[distinctCount++] = values[i];
     const chosen: number[] = [];
-    if (distinct.length <= maxBins) {
+    if (distinctCount <= maxBins) {
       // Midpoints between distinct values separate every value.
-      for (let i = 1; i < distinct.length; i++) chosen.push(Math.fround((distinct[i - 1] + distinct[i]) / 2));
+      for (let i = 1; i < distinctCount; i++) chosen.push(Math.fround((distinct[i - 1] + distinct[i]) / 2));
     } else {
       for (let b = 1; b < maxBins; b++) {
         const cut = values[Math.floor((b * values.length) / maxBins)];
@@ -89,18 +106,19 @@ function cutPoints(data: Dataset, maxBins: number): Float32Array[] {
     }
     cuts.push(Float32Array.from(chosen));
   }
-  return cuts;
+  return { cuts, hasMissing, missingBins: Uint16Array.from(cuts, (c) => c.length + 1) };
 }
 
-/** Bin of every value, row-major (row r's bins are [r·columns, (r+1)·columns)); `missingBin` marks NaN. */
-function binMatrix(data: Dataset, cuts: readonly Float32Array[], missingBin: number): Uint16Array {
-  const bins = new Uint16Array(data.rows * data.columns);
+/** Bin of every value, row-major (row r's bins are [r·columns, (r+1)·columns)); missingBins[f] marks NaN. */
+function binMatrix(data: Dataset, { cuts, missingBins, hasMissing }: Binning): BinMatrix {
+  const largestCode = Math.max(...cuts.map((c, f) => (hasMissing[f] ? missingBins[f] : c.length)));
+  const bins = largestCode <= 255 ? new Uint8Array(data.rows * data.columns) : new Uint16Array(data.rows * data.columns);
   for (let f = 0; f < data.columns; f++) {
     const c = cuts[f];
     for (let r = 0; r < data.rows; r++) {
       const v = data.features[r * data.columns + f];
       if (Number.isNaN(v)) {
-        bins[r * data.columns + f] = missingBin;
+        bins[r * data.columns + f] = missingBins[f];
         continue;
       }
       const x = Math.fround(v);
@@ -131,10 +149,10 @@ export function treeMargin(tree: readonly TreeNode[], features: Float32Array, of
 }
 
 function evaluate(metric: TrainingParams['evalMetric'], objective: TrainingParams['objective'], margins: Float64Array, labels: Float32Array): number {
+  // AUC depends on ranks only, which the strictly increasing logistic function keeps.
+  if (metric === 'auc') return binaryAuc(margins, labels);
   const predictions = objective === 'binary:logistic' ? margins.map(sigmoid) : margins;
   switch (metric) {
-    case 'auc':
-      return binaryAuc(predictions, labels);
     case 'logloss':
       return logLoss(predictions, labels);
     case 'error':
@@ -149,12 +167,12 @@ function evaluate(metric: TrainingParams['evalMetric'], objective: TrainingParam
 export const HIGHER_IS_BETTER = new Set(['auc']);
 
 /** Margin of row r from its bins (the same route as treeMargin: x < cuts[b] exactly when bin(x) <= b). */
-function binnedTreeMargin(tree: readonly TreeNode[], bins: Uint16Array, offset: number, missingBin: number): number {
+function binnedTreeMargin(tree: readonly TreeNode[], bins: BinMatrix, offset: number, missingBins: Uint16Array): number {
   let node = 0;
   while (tree[node].left !== -1) {
     const n = tree[node];
     const b = bins[offset + n.feature];
-    node = b === missingBin ? (n.defaultLeft ? n.left : n.right) : b <= n.splitBin ? n.left : n.right;
+    node = b === missingBins[n.feature] ? (n.defaultLeft ? n.left : n.right) : b <= n.splitBin ? n.left : n.right;
   }
   return tree[node].value;
 }
@@ -162,9 +180,8 @@ function binnedTreeMargin(tree: readonly TreeNode[], bins: Uint16Array, offset: 
 export function train(trainSet: Dataset, validationSet: Dataset, params: TrainingParams, onRound?: (round: number, validation: number) => void): TrainedModel {
   const binary = params.objective === 'binary:logistic';
   const maxBins = params.maxBins ?? 256;
-  const cuts = cutPoints(trainSet, maxBins);
-  const missingBin = maxBins + 1;
-  const bins = binMatrix(trainSet, cuts, missingBin);
+  const binning = binningOf(trainSet, maxBins);
+  const bins = binMatrix(trainSet, binning);
   const random = seededRandom(params.seed ?? 0);
   const { rows, columns } = trainSet;
 
@@ -182,7 +199,7 @@ export function train(trainSet: Dataset, validationSet: Dataset, params: Trainin
   const gradHess = new Float64Array(2 * rows);
   const sample = new Int32Array(rows);
   const inSample = new Uint8Array(rows);
-  const grower = new TreeGrower(bins, columns, cuts, gradHess, params, missingBin);
+  const grower = new TreeGrower(bins, columns, binning, gradHess, params);
   const trees: TreeNode[][] = [];
   const history: { round: number; train?: number; validation: number }[] = [];
   const higherBetter = HIGHER_IS_BETTER.has(params.evalMetric);
@@ -212,7 +229,7 @@ export function train(trainSet: Dataset, validationSet: Dataset, params: Trainin
     trees.push(tree);
     // Sampled rows sit in their leaves' segments after growing; only the others walk the tree.
     for (const { node, begin, end } of grower.leaves) for (let i = begin; i < end; i++) trainMargins[sample[i]] = Math.fround(trainMargins[sample[i]] + node.value);
-    for (let r = 0; r < rows; r++) if (inSample[r] === 0) trainMargins[r] = Math.fround(trainMargins[r] + binnedTreeMargin(tree, bins, r * columns, missingBin));
+    for (let r = 0; r < rows; r++) if (inSample[r] === 0) trainMargins[r] = Math.fround(trainMargins[r] + binnedTreeMargin(tree, bins, r * columns, binning.missingBins));
     for (let r = 0; r < validationSet.rows; r++) validationMargins[r] = Math.fround(validationMargins[r] + treeMargin(tree, validationSet.features, r * validationSet.columns));
 
     // Only the validation metric is needed per round (early stopping); the train metric is reported for the best round.
@@ -243,20 +260,24 @@ class TreeGrower {
   private readonly pool: Float64Array[];
   private scratch = new Int32Array(0);
   /** The same bins per feature (column-major), for partitioning on one feature. */
-  private readonly columnBins: Uint16Array[];
+  private readonly columnBins: BinMatrix[];
+  private readonly cuts: readonly Float32Array[];
+  private readonly missingBins: Uint16Array;
 
   constructor(
-    private readonly bins: Uint16Array,
+    private readonly bins: BinMatrix,
     private readonly columns: number,
-    private readonly cuts: readonly Float32Array[],
+    binning: Binning,
     private readonly gradHess: Float64Array,
     private readonly params: TrainingParams,
-    private readonly missingBin: number,
   ) {
-    this.histogramSize = missingBin + 1;
+    this.cuts = binning.cuts;
+    this.missingBins = binning.missingBins;
+    // Bins 0..cuts.length and the missing code right after: at most maxBins + 1 slots per feature.
+    this.histogramSize = Math.max(...binning.missingBins) + 1;
     const rowCount = bins.length / columns;
     this.columnBins = Array.from({ length: columns }, (_, f) => {
-      const column = new Uint16Array(rowCount);
+      const column = bins instanceof Uint8Array ? new Uint8Array(rowCount) : new Uint16Array(rowCount);
       for (let r = 0; r < rowCount; r++) column[r] = bins[r * columns + f];
       return column;
     });
@@ -318,7 +339,7 @@ class TreeGrower {
     g: number,
     h: number,
   ): void {
-    const { params, missingBin, histogramSize, cuts, columns } = this;
+    const { params, missingBins, histogramSize, cuts, columns } = this;
     const lambda = params.lambda;
     const node = nodes[id];
     node.value = Math.fround((-g / (h + lambda)) * params.eta);
@@ -335,8 +356,8 @@ class TreeGrower {
     const minChildWeight = params.minChildWeight;
     for (let f = 0; f < columns; f++) {
       const base = 2 * f * histogramSize;
-      const gMissing = histogram[base + 2 * missingBin];
-      const hMissing = histogram[base + 2 * missingBin + 1];
+      const gMissing = histogram[base + 2 * missingBins[f]];
+      const hMissing = histogram[base + 2 * missingBins[f] + 1];
       let gLeft = 0;
       let hLeft = 0;
       const cutCount = cuts[f].length;
@@ -369,6 +390,7 @@ class TreeGrower {
     // copy of the split feature's bins is read in row order (rows stay sorted within a node).
     const scratch = this.scratch;
     const column = this.columnBins[bestFeature];
+    const missingBin = missingBins[bestFeature];
     let left = begin;
     let right = 0;
     const gl = bestGl;
