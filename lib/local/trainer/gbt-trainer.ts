@@ -1,3 +1,4 @@
+import { sortFloat32 } from './sort-float32';
 import { seededRandom } from '../../../lambdas/core/random';
 import { binaryAuc, logLoss, rmse } from './metrics';
 
@@ -90,8 +91,7 @@ function binningOf(data: Dataset, maxBins: number): Binning {
       if (!Number.isNaN(v)) present[count++] = v;
     }
     hasMissing.push(count < data.rows);
-    // A typed array sorts numerically, natively (no comparator calls); the values are float32 already.
-    const values = present.subarray(0, count).sort();
+    const values = sortFloat32(present.subarray(0, count));
     let distinctCount = 0;
     for (let i = 0; i < count && distinctCount <= maxBins; i++) if (distinctCount === 0 || values[i] !== distinct[distinctCount - 1]) distinct[distinctCount++] = values[i];
     const chosen: number[] = [];
@@ -148,10 +148,11 @@ export function treeMargin(tree: readonly TreeNode[], features: Float32Array, of
   return tree[node].value;
 }
 
-function evaluate(metric: TrainingParams['evalMetric'], objective: TrainingParams['objective'], margins: Float64Array, labels: Float32Array): number {
+/** The metric of float32 margins (as XGBoost keeps them); predictions are computed in float64. */
+function evaluate(metric: TrainingParams['evalMetric'], objective: TrainingParams['objective'], margins: Float32Array, labels: Float32Array): number {
   // AUC depends on ranks only, which the strictly increasing logistic function keeps.
   if (metric === 'auc') return binaryAuc(margins, labels);
-  const predictions = objective === 'binary:logistic' ? margins.map(sigmoid) : margins;
+  const predictions = objective === 'binary:logistic' ? Float64Array.from(margins, sigmoid) : Float64Array.from(margins);
   switch (metric) {
     case 'logloss':
       return logLoss(predictions, labels);
@@ -192,8 +193,9 @@ export function train(trainSet: Dataset, validationSet: Dataset, params: Trainin
   const baseScore = binary ? Math.min(0.999, Math.max(0.001, labelMean)) : labelMean;
   const baseMargin = Math.fround(binary ? Math.log(baseScore / (1 - baseScore)) : baseScore);
 
-  const trainMargins = new Float64Array(rows).fill(baseMargin);
-  const validationMargins = new Float64Array(validationSet.rows).fill(baseMargin);
+  // Margins are rounded to float32 after every tree, as XGBoost does: float32 arrays hold them exactly.
+  const trainMargins = new Float32Array(rows).fill(baseMargin);
+  const validationMargins = new Float32Array(validationSet.rows).fill(baseMargin);
   let bestTrainMargins = trainMargins.slice();
   // Gradient and hessian of row r at [2r] and [2r + 1]: one cache line serves both.
   const gradHess = new Float64Array(2 * rows);
@@ -228,9 +230,9 @@ export function train(trainSet: Dataset, validationSet: Dataset, params: Trainin
     const tree = grower.grow(sample.subarray(0, sampled));
     trees.push(tree);
     // Sampled rows sit in their leaves' segments after growing; only the others walk the tree.
-    for (const { node, begin, end } of grower.leaves) for (let i = begin; i < end; i++) trainMargins[sample[i]] = Math.fround(trainMargins[sample[i]] + node.value);
-    for (let r = 0; r < rows; r++) if (inSample[r] === 0) trainMargins[r] = Math.fround(trainMargins[r] + binnedTreeMargin(tree, bins, r * columns, binning.missingBins));
-    for (let r = 0; r < validationSet.rows; r++) validationMargins[r] = Math.fround(validationMargins[r] + treeMargin(tree, validationSet.features, r * validationSet.columns));
+    for (const { node, begin, end } of grower.leaves) for (let i = begin; i < end; i++) trainMargins[sample[i]] += node.value;
+    for (let r = 0; r < rows; r++) if (inSample[r] === 0) trainMargins[r] += binnedTreeMargin(tree, bins, r * columns, binning.missingBins);
+    for (let r = 0; r < validationSet.rows; r++) validationMargins[r] += treeMargin(tree, validationSet.features, r * validationSet.columns);
 
     // Only the validation metric is needed per round (early stopping); the train metric is reported for the best round.
     const validationMetric = evaluate(params.evalMetric, params.objective, validationMargins, validationSet.labels);

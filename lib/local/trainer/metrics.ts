@@ -1,8 +1,10 @@
+import { sortFloat32 } from './sort-float32';
+
 /** Evaluation metrics with XGBoost's definitions (AUC with ties averaged; logloss clipped at 1e-15). */
 
 /**
  * The probability that a positive scores above a negative (ties count half), which is the
- * rank-sum AUC. Positives' and negatives' scores are sorted apart (native typed-array sorts) and
+ * rank-sum AUC. Positives' and negatives' scores are sorted apart (typed arrays, no comparator) and
  * merged, instead of sorting row indices through a comparator.
  */
 export function binaryAuc(predictions: ArrayLike<number>, labels: ArrayLike<number>): number {
@@ -10,14 +12,21 @@ export function binaryAuc(predictions: ArrayLike<number>, labels: ArrayLike<numb
   for (let i = 0; i < labels.length; i++) if (labels[i] === 1) positives++;
   const negatives = predictions.length - positives;
   if (positives === 0 || negatives === 0) return Number.NaN;
-  const pos = new Float64Array(positives);
-  const neg = new Float64Array(negatives);
+  // Float32 scores (the trainer's margins) sort by radix; others natively, at full precision.
+  const float32 = predictions instanceof Float32Array;
+  const pos = float32 ? new Float32Array(positives) : new Float64Array(positives);
+  const neg = float32 ? new Float32Array(negatives) : new Float64Array(negatives);
   for (let i = 0, p = 0, n = 0; i < predictions.length; i++) {
     if (labels[i] === 1) pos[p++] = predictions[i];
     else neg[n++] = predictions[i];
   }
-  pos.sort();
-  neg.sort();
+  if (pos instanceof Float32Array && neg instanceof Float32Array) {
+    sortFloat32(pos);
+    sortFloat32(neg);
+  } else {
+    pos.sort();
+    neg.sort();
+  }
   // For each positive: negatives strictly below count 1, equal ones 1/2.
   let wins = 0;
   let below = 0;
