@@ -400,11 +400,17 @@ class TreeGrower {
       let gLeft = 0;
       let hLeft = 0;
       const cutCount = cuts[f].length;
+      // Without missing values in the node both sides give the same gain, and the first one wins.
+      const sides = gMissing === 0 && hMissing === 0 ? 1 : 2;
       // Split after bin b: bins 0..b go left (x < cuts[b]); missing values go left, then right.
       for (let b = 0; b < cutCount; b++) {
-        gLeft += histogram[base + 2 * b];
-        hLeft += histogram[base + 2 * b + 1];
-        for (let side = 0; side < 2; side++) {
+        const gBin = histogram[base + 2 * b];
+        const hBin = histogram[base + 2 * b + 1];
+        // An empty bin repeats the previous bin's split, whose gain was already weighed (deep nodes hold few rows).
+        if (gBin === 0 && hBin === 0 && b > 0) continue;
+        gLeft += gBin;
+        hLeft += hBin;
+        for (let side = 0; side < sides; side++) {
           const gl = side === 0 ? gLeft + gMissing : gLeft;
           const hl = side === 0 ? hLeft + hMissing : hLeft;
           const gr = g - gl;
