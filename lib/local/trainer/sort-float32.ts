@@ -2,10 +2,12 @@
  * Sorts float32 values ascending in place, like Float32Array.prototype.sort (−0 before +0), by an
  * LSD radix sort on their bits: three passes of 11 bits, 2.5–3x faster than the native sort for
  * the 10^5–10^6 values the trainer sorts (cut points once per feature, validation scores every
- * round). The values must not be NaN.
+ * round); short arrays sort natively. The values must not be NaN.
  */
 export function sortFloat32(values: Float32Array): Float32Array {
   const n = values.length;
+  // Below this, the radix passes' fixed cost (3 x 2,048 counters) outweighs the native sort's log n.
+  if (n < NATIVE_BELOW) return values.sort();
   const bits = new Uint32Array(values.buffer, values.byteOffset, n);
   let keys = new Uint32Array(n);
   let scratch = new Uint32Array(n);
@@ -37,6 +39,7 @@ export function sortFloat32(values: Float32Array): Float32Array {
   return values;
 }
 
+const NATIVE_BELOW = 16_384;
 const RADIX_BITS = 11;
 const RADIX = 1 << RADIX_BITS;
 const RADIX_MASK = RADIX - 1;
