@@ -27,6 +27,10 @@ const CR = 13;
 
 const decoder = new TextDecoder('utf-8');
 
+/** Bytes that end an unquoted field's run: one table load per byte instead of four compares. */
+const SPECIAL = new Uint8Array(256);
+for (const b of [QUOTE, COMMA, LF, CR]) SPECIAL[b] = 1;
+
 /**
  * One record as byte ranges into the current input buffer. The parser reuses this object for
  * every record: read what you need inside the callback, do not keep it.
@@ -36,6 +40,9 @@ export class CsvRecord {
   /** Field i is bytes[starts[i], ends[i]), quotes already removed. */
   starts = new Int32Array(64);
   ends = new Int32Array(64);
+  /** The same without surrounding ASCII white space (found once here, read many times by callers). */
+  trimmedStarts = new Int32Array(64);
+  trimmedEnds = new Int32Array(64);
   /** Whether field i holds doubled quotes ("") that text() must undo. */
   escaped = new Uint8Array(64);
   count = 0;
@@ -47,17 +54,11 @@ export class CsvRecord {
 
   /** The field's bounds without surrounding ASCII white space. */
   trimmedStart(i: number): number {
-    let s = this.starts[i];
-    const e = this.ends[i];
-    while (s < e && this.bytes[s] <= 32) s++;
-    return s;
+    return this.trimmedStarts[i];
   }
 
   trimmedEnd(i: number): number {
-    const s = this.starts[i];
-    let e = this.ends[i];
-    while (e > s && this.bytes[e - 1] <= 32) e--;
-    return e;
+    return this.trimmedEnds[i];
   }
 
   /** The field's text, untrimmed. */
@@ -89,20 +90,29 @@ export class CsvRecord {
   }
 
   push(start: number, end: number, escaped: boolean): void {
-    if (this.count === this.starts.length) {
-      const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-        const b = make(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.starts = grow(this.starts, (n) => new Int32Array(n));
-      this.ends = grow(this.ends, (n) => new Int32Array(n));
-      this.escaped = grow(this.escaped, (n) => new Uint8Array(n));
-    }
-    this.starts[this.count] = start;
-    this.ends[this.count] = end;
-    this.escaped[this.count] = escaped ? 1 : 0;
-    this.count++;
+    if (this.count === this.starts.length) this.grow();
+    const i = this.count++;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.escaped[i] = escaped ? 1 : 0;
+    const bytes = this.bytes;
+    while (start < end && bytes[start] <= 32) start++;
+    while (end > start && bytes[end - 1] <= 32) end--;
+    this.trimmedStarts[i] = start;
+    this.trimmedEnds[i] = end;
+  }
+
+  private grow(): void {
+    const twice = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.starts = twice(this.starts, (n) => new Int32Array(n));
+    this.ends = twice(this.ends, (n) => new Int32Array(n));
+    this.trimmedStarts = twice(this.trimmedStarts, (n) => new Int32Array(n));
+    this.trimmedEnds = twice(this.trimmedEnds, (n) => new Int32Array(n));
+    this.escaped = twice(this.escaped, (n) => new Uint8Array(n));
   }
 }
 
@@ -234,8 +244,9 @@ export class CsvParser {
           let escaped = false;
           let closed = -1;
           for (;;) {
-            q = bytes.indexOf(QUOTE, q);
-            if (q === -1) break;
+            // A loop, not indexOf: quoted fields are mostly short, and a native call per field costs more.
+            while (q < length && bytes[q] !== QUOTE) q++;
+            if (q === length) break;
             if (q + 1 < length) {
               if (bytes[q + 1] === QUOTE) {
                 escaped = true;
@@ -276,13 +287,9 @@ export class CsvParser {
         }
         // Unquoted field: runs to the next comma or line end.
         let end = pos;
-        let b = 0;
-        while (end < length) {
-          b = bytes[end];
-          if (b === COMMA || b === LF || b === CR) break;
-          if (b === QUOTE) throw new CsvFormatError(this.options.source, record.line + newlines, record.count + 1, 'a quote inside an unquoted field (quote the whole field and double the quote)');
-          end++;
-        }
+        while (end < length && SPECIAL[bytes[end]] === 0) end++;
+        const b = end < length ? bytes[end] : 0;
+        if (b === QUOTE) throw new CsvFormatError(this.options.source, record.line + newlines, record.count + 1, 'a quote inside an unquoted field (quote the whole field and double the quote)');
         if (end >= length) {
           if (atEnd) {
             record.push(pos, end, false);
