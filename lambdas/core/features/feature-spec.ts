@@ -1,5 +1,8 @@
-import type { ColumnType, Value } from './validate';
+import type { ColumnType } from './validate';
 import { isMissing, parseBoolean, parseNumber, trimField } from './values';
+
+/** A typed value: numbers for numeric and boolean columns, text for categorical, null when missing. */
+export type Value = number | string | null;
 
 /** How one feature is encoded for XGBoost. */
 export type FeatureEncoding =

@@ -5,8 +5,8 @@ import { BaselineCounter, type Baseline } from './baseline';
 import { categoricalEncoding, categoryCode, encodeLabel, type FeatureEncoding, type FeatureSpec } from './feature-spec';
 import { DEFAULT_SAMPLE_CAPACITY, QuantileSample } from './quantile-sample';
 import { isValidationRecord } from './split';
-import { planFile, validateRecord, type ColumnPlan, type FilePlan, type RowIssue, type Value } from './validate';
-import { isMissingBytes, parseBooleanBytes, parseNumberBytes } from './values';
+import { planFile, TypedRow, validateRecord, type ColumnPlan, type FilePlan, type RowIssue } from './validate';
+import { booleanField, isMissingBytes, numberField } from './values';
 
 /**
  * Validation and feature engineering over any number of CSV files, in two streaming passes:
@@ -148,7 +148,8 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
   const rejectedByReason: Record<string, number> = {};
   const files: FileSummary[] = [];
   const firstPassSplit = { train: 0, validation: 0 };
-  const values: Value[] = new Array(columns.length);
+  const isCategorical = featureIndexes.map((ci) => columns[ci].type === 'categorical');
+  const row = new TypedRow(columns.length);
   // Pass 1 decides each row's fate; pass 2 looks it up (1 bit per line) instead of recomputing.
   const rejectedLines = sources.map(() => new LineSet());
   const validationLines = sources.map(() => new LineSet());
@@ -159,7 +160,7 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
       source,
       options,
       (plan, record) => {
-        const issues = validateRecord(plan, record, values);
+        const issues = validateRecord(plan, record, row);
         if (issues) {
           rejected++;
           rejectedLines[fileIndex].add(record.line);
@@ -174,11 +175,11 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
         }
         firstPassSplit.train++;
         for (let i = 0; i < featureIndexes.length; i++) {
-          const value = values[featureIndexes[i]];
-          if (value === null) continue;
+          const ci = featureIndexes[i];
+          if (row.missing[ci] === 1) continue;
           const sample = samples[i];
-          if (sample) sample.add(value as number);
-          else countCategory(categoryCounts[i], String(value));
+          if (sample) sample.add(row.numbers[ci]);
+          else if (isCategorical[i]) countCategory(categoryCounts[i], row.texts[ci]);
         }
       },
       drainAll,
@@ -268,12 +269,10 @@ function idFieldOf(plan: FilePlan, layout: Layout): number | undefined {
  * 1/0 for binary problems, the target as written for regression.
  */
 function writeLabel(sink: LineSink, spec: FeatureSpec, column: ColumnPlan, record: CsvRecord): number {
-  const start = record.trimmedStart(column.index);
-  const end = record.trimmedEnd(column.index);
-  const text = () => record.trimmedText(column.index);
-  const value = column.type === 'numeric' ? parseNumberBytes(record.bytes, start, end, text)! : column.type === 'boolean' ? parseBooleanBytes(record.bytes, start, end, text)! : text();
+  const index = column.index;
+  const value = column.type === 'numeric' ? numberField(record, index) : column.type === 'boolean' ? booleanField(record, index) : record.trimmedText(index);
   if (spec.problemType === 'regression') {
-    sink.appendBytes(record.bytes, start, end);
+    sink.appendBytes(record.bytes, record.trimmedStart(index), record.trimmedEnd(index));
     return value as number;
   }
   const label = encodeLabel(spec, value) === '1' ? 1 : 0;
@@ -288,26 +287,26 @@ function writeLabel(sink: LineSink, spec: FeatureSpec, column: ColumnPlan, recor
  */
 function writeFeature(sink: LineSink, encoding: FeatureEncoding, feature: number, column: ColumnPlan, record: CsvRecord, counter: BaselineCounter | undefined): void {
   const bytes = record.bytes;
-  const start = record.trimmedStart(column.index);
-  const end = record.trimmedEnd(column.index);
+  const index = column.index;
+  const start = record.trimmedStart(index);
+  const end = record.trimmedEnd(index);
   if (isMissingBytes(bytes, start, end)) {
     counter?.missing(feature);
     return;
   }
-  const text = () => record.trimmedText(column.index);
   switch (encoding.type) {
     case 'numeric':
       sink.appendBytes(bytes, start, end);
-      counter?.numeric(feature, parseNumberBytes(bytes, start, end, text)!);
+      counter?.numeric(feature, numberField(record, index));
       return;
     case 'boolean': {
-      const b = parseBooleanBytes(bytes, start, end, text)!;
+      const b = booleanField(record, index);
       sink.appendByte(ZERO + b);
       counter?.code(feature, b);
       return;
     }
     default: {
-      const code = categoryCode(encoding, text());
+      const code = categoryCode(encoding, record.trimmedText(index));
       sink.appendAscii(String(code));
       counter?.code(feature, code);
     }

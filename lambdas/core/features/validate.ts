@@ -1,12 +1,9 @@
 import type { MlopsConfig } from '../../../lib/config/resolve';
 import type { CsvRecord } from '../csv/csv-parser';
-import { isMissingBytes, parseBooleanBytes, parseNumberBytes } from './values';
+import { booleanField, isMissingField, numberField } from './values';
 
 type Dataset = MlopsConfig['dataset'];
 export type ColumnType = Dataset['columns'][number]['type'];
-
-/** A typed value: numbers for numeric and boolean columns, text for categorical, null when missing. */
-export type Value = number | string | null;
 
 /** Why one value of a row was rejected. */
 export interface RowIssue {
@@ -69,51 +66,63 @@ export function planFile(header: readonly string[], dataset: Dataset, source: st
 }
 
 /**
- * Checks one record against the plan, writing typed values into `out` (config column order).
+ * One row's typed values in config column order, reused for every row (no allocation per value):
+ * numbers for numeric and boolean (1/0) columns, texts for categorical ones, and a missing flag.
+ */
+export class TypedRow {
+  readonly numbers: Float64Array;
+  readonly texts: string[];
+  readonly missing: Uint8Array;
+
+  constructor(columns: number) {
+    this.numbers = new Float64Array(columns);
+    this.texts = new Array<string>(columns).fill('');
+    this.missing = new Uint8Array(columns);
+  }
+}
+
+/**
+ * Checks one record against the plan, writing typed values into `row`.
  * Returns the problems found, or undefined when the row is valid.
  */
-export function validateRecord(plan: FilePlan, record: CsvRecord, out: Value[]): RowIssue[] | undefined {
+export function validateRecord(plan: FilePlan, record: CsvRecord, row: TypedRow): RowIssue[] | undefined {
   if (record.count !== plan.fieldCount) {
     return [{ column: '(row)', value: '', reason: `expected ${plan.fieldCount} fields, found ${record.count}` }];
   }
   let issues: RowIssue[] | undefined;
-  const fail = (column: string, index: number, reason: string) => {
-    issues ??= [];
-    issues.push({ column, value: record.trimmedText(index), reason });
-  };
-  const bytes = record.bytes;
   const columns = plan.columns;
   for (let i = 0; i < columns.length; i++) {
     const col = columns[i];
     const index = col.index;
-    const start = record.trimmedStart(index);
-    const end = record.trimmedEnd(index);
-    if (isMissingBytes(bytes, start, end)) {
-      out[i] = null;
-      if (col.required) fail(col.name, index, 'missing');
-      continue;
+    let problem: string | undefined;
+    if (isMissingField(record, index)) {
+      row.missing[i] = 1;
+      if (col.required) problem = 'missing';
+    } else {
+      row.missing[i] = 0;
+      switch (col.type) {
+        case 'numeric': {
+          const n = numberField(record, index);
+          if (Number.isNaN(n)) problem = 'not a number';
+          else if (col.min !== undefined && n < col.min) problem = `below the minimum ${col.min}`;
+          else if (col.max !== undefined && n > col.max) problem = `above the maximum ${col.max}`;
+          row.numbers[i] = n;
+          break;
+        }
+        case 'boolean': {
+          const b = booleanField(record, index);
+          if (b === -1) problem = 'not a boolean (yes/no, true/false, 1/0)';
+          row.numbers[i] = b;
+          break;
+        }
+        default: {
+          const text = record.trimmedText(index);
+          if (col.allowed && !col.allowed.has(text)) problem = 'not an allowed value';
+          row.texts[i] = text;
+        }
+      }
     }
-    switch (col.type) {
-      case 'numeric': {
-        const n = parseNumberBytes(bytes, start, end, () => record.trimmedText(index));
-        if (n === undefined) fail(col.name, index, 'not a number');
-        else if (col.min !== undefined && n < col.min) fail(col.name, index, `below the minimum ${col.min}`);
-        else if (col.max !== undefined && n > col.max) fail(col.name, index, `above the maximum ${col.max}`);
-        out[i] = n ?? null;
-        break;
-      }
-      case 'boolean': {
-        const b = parseBooleanBytes(bytes, start, end, () => record.trimmedText(index));
-        if (b === undefined) fail(col.name, index, 'not a boolean (yes/no, true/false, 1/0)');
-        out[i] = b ?? null;
-        break;
-      }
-      default: {
-        const text = record.trimmedText(index);
-        if (col.allowed && !col.allowed.has(text)) fail(col.name, index, 'not an allowed value');
-        out[i] = text;
-      }
-    }
+    if (problem !== undefined) (issues ??= []).push({ column: col.name, value: record.trimmedText(index), reason: problem });
   }
   return issues;
 }

@@ -1,6 +1,5 @@
 /** How raw CSV text becomes typed values, shared by validation at training time and serving. */
-
-
+import type { CsvRecord } from '../csv/csv-parser';
 
 const TRUE_TOKENS = new Set(['yes', 'true', '1', 'y', 't']);
 const FALSE_TOKENS = new Set(['no', 'false', '0', 'n', 'f']);
@@ -151,13 +150,29 @@ export function plainDecimalBytes(bytes: Uint8Array, start: number, end: number)
   return Number.NaN;
 }
 
-/** parseBoolean over bytes[start, end); `text` supplies the field's text for the general path. */
-export function parseBooleanBytes(bytes: Uint8Array, start: number, end: number, text: () => string): 0 | 1 | undefined {
-  const n = end - start;
+/**
+ * A field's number (parseNumber's rules), or NaN when it is not one. Plain decimals are read from
+ * the bytes; anything else goes through the text. No closure per field: this runs per value.
+ */
+export function numberField(record: CsvRecord, i: number): number {
+  const plain = plainDecimalBytes(record.bytes, record.trimmedStart(i), record.trimmedEnd(i));
+  return Number.isNaN(plain) ? (parseNumber(record.trimmedText(i)) ?? Number.NaN) : plain;
+}
+
+/** A field's boolean (parseBoolean's rules) as 1/0, or -1 when it is not one. */
+export function booleanField(record: CsvRecord, i: number): number {
+  const bytes = record.bytes;
+  const start = record.trimmedStart(i);
+  const n = record.trimmedEnd(i) - start;
   const b0 = bytes[start];
   if (n === 1 && b0 === 49) return 1;
   if (n === 1 && b0 === 48) return 0;
   if (n === 3 && b0 === 121 && bytes[start + 1] === 101 && bytes[start + 2] === 115) return 1; // yes
   if (n === 2 && b0 === 110 && bytes[start + 1] === 111) return 0; // no
-  return parseBoolean(text());
+  return parseBoolean(record.trimmedText(i)) ?? -1;
+}
+
+/** Whether a field means "no value" (isMissing's rules). */
+export function isMissingField(record: CsvRecord, i: number): boolean {
+  return isMissingBytes(record.bytes, record.trimmedStart(i), record.trimmedEnd(i));
 }
