@@ -1,6 +1,6 @@
-import { sortFloat32 } from './sort-float32';
 import { seededRandom } from '../../../lambdas/core/random';
 import { binaryAuc, logLoss, rmse } from './metrics';
+import { sortFloat32 } from './sort-float32';
 
 /**
  * Gradient-boosted trees the way XGBoost's `hist` method grows them: features cut into at most
