@@ -43,7 +43,9 @@ async function main(): Promise<void> {
     ['churn sample', sample, SMALL_REPEATS],
     [`resample ${rows}`, await generateCsv(sample, path.join(BENCH_DATA_DIR, `churn-rows-${rows}.csv`), rows * 100), 1],
   ] as const) {
+    progress(`${label}: feature processing`);
     const { train: trainSet, validation, trainCsv, validationCsv } = await featuresOf(readFileSync(file), config);
+    progress(`${label}: training ours (${trainSet.rows} rows${repeats > 1 ? `, ${repeats} times` : ''})`);
     // The first training in the process is the headline (cold: it includes the JIT's warm-up).
     const times: number[] = [];
     let model!: ReturnType<typeof train>;
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
       writeFileSync(trainFile, trainCsv);
       writeFileSync(validationFile, validationCsv);
       const params = { repeats, params: { objective: hp.objective, max_depth: hp.maxDepth, eta: hp.eta, subsample: hp.subsample, min_child_weight: hp.minChildWeight, lambda: hp.lambda, eval_metric: hp.evalMetric, tree_method: 'hist', nthread: 1, seed: 1 }, rounds: hp.numRound, early: hp.earlyStoppingRounds };
+      progress(`${label}: training XGBoost`);
       const xgb = JSON.parse(execFileSync('/usr/bin/python3', ['-c', XGBOOST, trainFile, validationFile, JSON.stringify(params)], { encoding: 'utf8', maxBuffer: 1 << 24 })) as { times: number[]; auc: number; rounds: number };
       line += `   ${xgb.times[0].toFixed(2).padEnd(11)} ${String(xgb.rounds).padEnd(7)} ${xgb.auc.toFixed(4)}   ${(ours.seconds / xgb.times[0]).toFixed(2).padEnd(11)} ${(ours.auc - xgb.auc).toFixed(4)}`;
       if (repeats > 1) {
@@ -71,6 +74,11 @@ async function main(): Promise<void> {
     console.log(line);
   }
   for (const line of repeated) console.log(line);
+}
+
+/** Progress on stderr (a 1M-row run takes minutes); the results table stays on stdout. */
+function progress(message: string): void {
+  process.stderr.write(`  … ${message}\n`);
 }
 
 /** Small data sets train several times: the first run shows the cold cost, the rest the steady state. */
