@@ -252,6 +252,16 @@ export function train(trainSet: Dataset, validationSet: Dataset, params: Trainin
 }
 
 /**
+ * Appends a node to be filled in (a leaf until split) and returns its id. A plain function, not a
+ * closure per tree: the optimizing compiler specializes calls on their target, and a new closure
+ * every tree would throw the optimized `build` away each time.
+ */
+function addNode(nodes: TreeNode[], parent: number): number {
+  nodes.push({ feature: 0, threshold: 0, splitBin: 0, defaultLeft: false, left: -1, right: -1, value: 0, gain: 0, hessian: 0, parent });
+  return nodes.length - 1;
+}
+
+/**
  * Grows one tree depth-first over a shared row index array that is partitioned in place. A node's
  * gradient histogram is built by one pass over its rows (all features at once, row-major); of two
  * children only the smaller is scanned, the larger is the parent's histogram minus it.
@@ -290,10 +300,6 @@ class TreeGrower {
     if (this.scratch.length < rows.length) this.scratch = new Int32Array(rows.length);
     this.leaves.length = 0;
     const nodes: TreeNode[] = [];
-    const placeholder = (parent: number): number => {
-      nodes.push({ feature: 0, threshold: 0, splitBin: 0, defaultLeft: false, left: -1, right: -1, value: 0, gain: 0, hessian: 0, parent });
-      return nodes.length - 1;
-    };
     const root = this.pool[0];
     this.buildHistogram(root, rows, 0, rows.length);
     let g = 0;
@@ -302,7 +308,7 @@ class TreeGrower {
       g += this.gradHess[2 * rows[i]];
       h += this.gradHess[2 * rows[i] + 1];
     }
-    this.build(nodes, placeholder, placeholder(2147483647), rows, 0, rows.length, 0, root, g, h);
+    this.build(nodes, addNode(nodes, 2147483647), rows, 0, rows.length, 0, root, g, h);
     return nodes;
   }
 
@@ -368,7 +374,6 @@ class TreeGrower {
 
   private build(
     nodes: TreeNode[],
-    placeholder: (parent: number) => number,
     id: number,
     rows: Int32Array,
     begin: number,
@@ -458,8 +463,8 @@ class TreeGrower {
     node.defaultLeft = bestDefaultLeft;
     node.gain = bestGain;
     node.value = Math.fround(-g / (h + lambda));
-    node.left = placeholder(id);
-    node.right = placeholder(id);
+    node.left = addNode(nodes, id);
+    node.right = addNode(nodes, id);
 
     // The smaller child is scanned; the larger one's histogram is the parent's minus it. Both live
     // in this depth's two pool slots, which the left subtree (deeper slots only) leaves intact.
@@ -467,8 +472,8 @@ class TreeGrower {
     const large = this.pool[2 * (depth + 1) + 1];
     if (depth + 1 >= params.maxDepth) {
       // Both children are leaves at the maximum depth: their histograms would never be read.
-      this.build(nodes, placeholder, node.left, rows, begin, middle, depth + 1, small, gl, hl);
-      this.build(nodes, placeholder, node.right, rows, middle, end, depth + 1, large, g - gl, h - hl);
+      this.build(nodes, node.left, rows, begin, middle, depth + 1, small, gl, hl);
+      this.build(nodes, node.right, rows, middle, end, depth + 1, large, g - gl, h - hl);
       return;
     }
     const leftSmaller = middle - begin <= end - middle;
@@ -476,7 +481,7 @@ class TreeGrower {
     else this.buildHistogram(small, rows, middle, end);
     for (let i = 0; i < histogram.length; i++) large[i] = histogram[i] - small[i];
     const [leftHistogram, rightHistogram] = leftSmaller ? [small, large] : [large, small];
-    this.build(nodes, placeholder, node.left, rows, begin, middle, depth + 1, leftHistogram, gl, hl);
-    this.build(nodes, placeholder, node.right, rows, middle, end, depth + 1, rightHistogram, g - gl, h - hl);
+    this.build(nodes, node.left, rows, begin, middle, depth + 1, leftHistogram, gl, hl);
+    this.build(nodes, node.right, rows, middle, end, depth + 1, rightHistogram, g - gl, h - hl);
   }
 }
