@@ -1,5 +1,5 @@
 import type { Baseline, FeatureBaseline } from '../features/baseline';
-import { binIndex } from '../features/quantile-sample';
+import { BinFinder } from '../features/bin-finder';
 import { parseNumber, parseNumberBytes, plainDecimalBytes, trimField } from '../features/values';
 import { CaptureFormatError } from './capture';
 import type { CapturedRecord } from './capture';
@@ -80,6 +80,8 @@ function baselineCounts(feature: FeatureBaseline): number[] {
  */
 export class DriftWindow {
   private readonly counts: number[][];
+  /** Numeric features' bins, found as the baseline found them. */
+  private readonly finders: (BinFinder | undefined)[];
   private readonly missing: number[];
   private readonly invalid: number[];
   private records = 0;
@@ -95,6 +97,7 @@ export class DriftWindow {
 
   constructor(private readonly baseline: Baseline) {
     this.counts = baseline.features.map((f) => new Array<number>(baselineCounts(f).length).fill(0));
+    this.finders = baseline.features.map((f) => (f.type === 'numeric' ? new BinFinder(f.edges) : undefined));
     this.missing = baseline.features.map(() => 0);
     this.invalid = baseline.features.map(() => 0);
     this.fieldStarts = new Int32Array(baseline.features.length);
@@ -193,7 +196,7 @@ export class DriftWindow {
     }
     const feature = this.baseline.features[i];
     if (feature.type === 'numeric') {
-      this.counts[i][feature.edges.length === 0 ? 0 : binIndex(feature.edges, value)]++;
+      this.counts[i][this.finders[i]!.bin(value)]++;
     } else {
       // Categorical codes 0..K-1 (top), K (other), K+1 (unseen); booleans 0/1. Anything else is unseen.
       const bins = this.counts[i];

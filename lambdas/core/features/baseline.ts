@@ -1,3 +1,4 @@
+import { BinFinder } from './bin-finder';
 import type { FeatureEncoding } from './feature-spec';
 import { rankErrorBound, type QuantileSample } from './quantile-sample';
 
@@ -49,6 +50,7 @@ export class BaselineCounter {
   private readonly missingCounts: number[];
   private readonly sums: number[];
   private readonly squares: number[];
+  private readonly finders: BinFinder[];
   private rows = 0;
   private labelSum = 0;
 
@@ -60,6 +62,7 @@ export class BaselineCounter {
     this.missingCounts = encodings.map(() => 0);
     this.sums = encodings.map(() => 0);
     this.squares = encodings.map(() => 0);
+    this.finders = edges.map((e) => new BinFinder(e));
   }
 
   /** Starts a training row with its label (1/0, or the regression target). */
@@ -73,11 +76,7 @@ export class BaselineCounter {
   }
 
   numeric(feature: number, value: number): void {
-    // Counting the edges below the value beats a binary search over so few (~20) edges: no branch to mispredict.
-    const edges = this.edges[feature];
-    let bin = 0;
-    for (let e = 0; e < edges.length; e++) bin += value > edges[e] ? 1 : 0;
-    this.counts[feature][bin]++;
+    this.counts[feature][this.finders[feature].bin(value)]++;
     this.sums[feature] += value;
     this.squares[feature] += value * value;
   }
