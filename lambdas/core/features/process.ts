@@ -221,6 +221,7 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
   // Pass 2: encode accepted rows into the outputs and count the baseline into the fixed bins.
   const counter = new BaselineCounter(encodings, edges);
   const split = { train: 0, validation: 0 };
+  const runsByPlan = new Map<FilePlan, Int32Array>();
   for (const [fileIndex, source] of sources.entries()) {
     const skip = rejectedLines[fileIndex];
     const validationSet = validationLines[fileIndex];
@@ -237,8 +238,14 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
           split.train++;
           counter.row(label);
         }
+        let runs = runsByPlan.get(plan);
+        if (!runs) runsByPlan.set(plan, (runs = numericRuns(plan, layout, encodings)));
         for (let i = 0; i < encodings.length; i++) {
           sink.appendByte(COMMA);
+          if (runs[i] > i && writePlainRun(sink, plan, layout, record, i, runs[i], validation ? undefined : counter)) {
+            i = runs[i];
+            continue;
+          }
           writeFeature(sink, encodings[i], i, plan.columns[layout.featureIndexes[i]], record, validation ? undefined : counter);
         }
         sink.endLine();
@@ -312,6 +319,53 @@ function writeFeature(sink: LineSink, encoding: FeatureEncoding, feature: number
     }
   }
 }
+
+/**
+ * Runs of numeric features that sit in consecutive columns of a file: runs[i] is the last feature
+ * of the run starting at feature i (i itself when none does).
+ */
+function numericRuns(plan: FilePlan, layout: Layout, encodings: readonly FeatureEncoding[]): Int32Array {
+  const runs = Int32Array.from(encodings, (_, i) => i);
+  const columnOf = (i: number) => plan.columns[layout.featureIndexes[i]].index;
+  for (let i = 0; i < encodings.length; i++) {
+    let last = i;
+    while (last + 1 < encodings.length && encodings[i].type === 'numeric' && encodings[last + 1].type === 'numeric' && columnOf(last + 1) === columnOf(last) + 1) last++;
+    runs[i] = last;
+    i = last;
+  }
+  return runs;
+}
+
+/**
+ * Writes numeric features first..last with one copy of their input bytes, commas included, when
+ * the row writes them plainly: unquoted, no surrounding blanks, no missing token (an empty field
+ * copies as empty, which is its encoding). Returns false, writing nothing, when a field is not plain.
+ */
+function writePlainRun(sink: LineSink, plan: FilePlan, layout: Layout, record: CsvRecord, first: number, last: number, counter: BaselineCounter | undefined): boolean {
+  const { bytes, starts, ends, trimmedStarts, trimmedEnds } = record;
+  for (let i = first; i <= last; i++) {
+    const index = plan.columns[layout.featureIndexes[i]].index;
+    const start = starts[index];
+    const end = ends[index];
+    if (trimmedStarts[index] !== start || trimmedEnds[index] !== end) return false;
+    if (end > start && (bytes[start] | 32) === LOWER_N) return false; // NA, N/A, NaN, null...
+    // Exactly one byte (the comma) up to the next field: neither this one nor the next is quoted.
+    if (i < last && starts[index + 1] !== end + 1) return false;
+  }
+  const firstIndex = plan.columns[layout.featureIndexes[first]].index;
+  const lastIndex = plan.columns[layout.featureIndexes[last]].index;
+  sink.appendBytes(bytes, starts[firstIndex], ends[lastIndex]);
+  if (counter) {
+    for (let i = first; i <= last; i++) {
+      const index = plan.columns[layout.featureIndexes[i]].index;
+      if (ends[index] === starts[index]) counter.missing(i);
+      else counter.numeric(i, numberField(record, index));
+    }
+  }
+  return true;
+}
+
+const LOWER_N = 110;
 
 /** A set of line numbers as a growable bitset: 1 bit per line, so 10 million lines take 1.25 MB. */
 class LineSet {
