@@ -6,9 +6,24 @@ import { parseS3Uri } from '../core/layout';
 import { writableSink, type LineSink } from '../core/io/line-sink';
 import type { SnapshotObject } from '../core/snapshot';
 
+/** An object's bytes. */
+export async function readBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
+  return (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray();
+}
+
+/** An object's text (UTF-8). */
+export async function readText(s3: S3Client, bucket: string, key: string): Promise<string> {
+  return (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString('utf8');
+}
+
+/** readText for an s3:// URI. */
+export async function readTextAt(s3: S3Client, uri: string): Promise<string> {
+  const { bucket, key } = parseS3Uri(uri);
+  return readText(s3, bucket, key);
+}
+
 export async function readJson<T>(s3: S3Client, bucket: string, key: string): Promise<T> {
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const text = await object.Body!.transformToString('utf8');
+  const text = await readText(s3, bucket, key);
   try {
     return JSON.parse(text) as T;
   } catch (err) {

@@ -1,8 +1,7 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { FeatureSpec } from '../../lambdas/core/features/feature-spec';
 import { readJsonAt } from '../../lambdas/shared/s3';
-import { readBody, type RunningServer } from './json-rpc-server';
+import { listenOnLoopback, readBody, type RunningServer } from './json-rpc-server';
 import type { LocalMlops } from './local-mlops';
 import { rawFeatureRows, sendTraffic } from './traffic';
 
@@ -49,12 +48,5 @@ export async function startControlServer(local: LocalMlops, port = 0): Promise<R
       }
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new Error(`control API: port ${port} on 127.0.0.1 is already in use`, { cause: err }) : err));
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  return listenOnLoopback(server, port, 'control API');
 }

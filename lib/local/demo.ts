@@ -1,13 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { DriftSummary } from '../../lambdas/core/drift/drift-window';
 import type { ProcessSummary } from '../../lambdas/core/features/process';
 import type { FeatureSpec } from '../../lambdas/core/features/feature-spec';
-import { parseS3Uri } from '../../lambdas/core/layout';
 import type { DriftCheckResult } from '../../lambdas/drift-check/handler';
 import { featurePaths } from '../../lambdas/feature-processing/handler';
-import { readJsonAt, readJsonIfExists } from '../../lambdas/shared/s3';
+import { readJsonAt, readJsonIfExists, readTextAt } from '../../lambdas/shared/s3';
 import type { MlopsConfig } from '../config';
 import type { CfnTemplate } from './cfn-template';
 import { LocalMlops } from './local-mlops';
@@ -169,6 +167,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const heldOut = rawFeatureRows(Buffer.from(secondPart), spec, 'held-out rows');
     const endpointName = config.deployment.endpointName;
     const rowsPerHour = options.rowsPerHour ?? Math.ceil(config.monitoring.minWindowRecords * 1.5);
+    const driftFactor = options.driftFactor ?? 1.3;
     const firstHour = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR;
     const driftChecks: DemoResult['driftChecks'][number][] = [];
     const alarmTransitions: AlarmTransition[] = [];
@@ -179,7 +178,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const start = firstHour + index * HOUR;
       const rows = resample(heldOut.rows.map((_, i) => i), rowsPerHour, 7 + index);
       const features = rows.map((i) => heldOut.rows[i]);
-      const sent = traffic === 'normal' ? features : scaleNumericFeatures(features, spec, options.driftFactor ?? 1.3);
+      const sent = traffic === 'normal' ? features : scaleNumericFeatures(features, spec, driftFactor);
       // Requests of BATCH rows, spread evenly over the hour (the capture records their time).
       const requests = Math.ceil(rowsPerHour / BATCH);
       let request = 0;
@@ -197,7 +196,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       if (drifted.length > 0) view.detail(`  drifted: ${drifted.map((f) => `${f.name} (PSI ${f.psi.toFixed(2)})`).join(', ')}`);
       const others = report.features.filter((f) => f.status !== 'drifted');
       for (const status of [...new Set(others.map((f) => f.status))]) view.detail(`  ${status}: ${others.filter((f) => f.status === status).map((f) => f.name).join(', ')}`);
-      const html = await (await local.s3.send(new GetObjectCommand({ Bucket: dataBucket, Key: parseS3Uri(result.htmlReportUri!).key }))).Body!.transformToString();
+      const html = await readTextAt(local.s3, result.htmlReportUri!);
       reportFile = path.join(reports, `drift-${index + 1}-${traffic}.html`);
       writeFileSync(reportFile, html);
       alarmTransitions.push(...transitions);
@@ -213,7 +212,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       heldOutAuc = binaryAuc(scored.map((s) => s.p), scored.map((s) => (s.label === spec.target.positiveClass ? 1 : 0)));
       view.detail(`AUC of the endpoint on these held-out rows: ${heldOutAuc.toFixed(3)} (0.5 is chance)`);
     });
-    await view.run(`Drifted traffic (numeric features × ${options.driftFactor ?? 1.3}) for two hours: drift checks, alarm, retraining`, async () => {
+    await view.run(`Drifted traffic (numeric features × ${driftFactor}) for two hours: drift checks, alarm, retraining`, async () => {
       await hour(1, 'drifted');
       await hour(2, 'drifted');
       await settle();

@@ -1,7 +1,8 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { CreateEndpointConfigCommandInput, CreateModelCommandInput } from '@aws-sdk/client-sagemaker';
 import { XgboostModel, type XgboostJsonModel } from '../../lambdas/core/model/xgboost-model';
 import { parseS3Uri } from '../../lambdas/core/layout';
+import { readBytes } from '../../lambdas/shared/s3';
 import type { LocalEndpoints } from './local-endpoint';
 import { untarGz } from './tar';
 import { MODEL_FILE } from './trainer/sagemaker-trainer';
@@ -16,7 +17,7 @@ export function serveOnLocalEndpoints(endpoints: LocalEndpoints, s3: S3Client) {
     const modelDataUrl = models[0]?.PrimaryContainer?.ModelDataUrl;
     if (!variant || !modelDataUrl) throw new Error(`endpoint config ${config.EndpointConfigName} has no model to serve`);
     const { bucket, key } = parseS3Uri(modelDataUrl);
-    const archive = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+    const archive = Buffer.from(await readBytes(s3, bucket, key));
     const file = untarGz(archive)[MODEL_FILE];
     if (!file) throw new Error(`${modelDataUrl} holds no ${MODEL_FILE}`);
     const model = new XgboostModel(JSON.parse(file.toString('utf8')) as XgboostJsonModel);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
@@ -23,6 +23,30 @@ export interface JsonRpcService {
 export interface RunningServer {
   readonly endpoint: string;
   close(): Promise<void>;
+}
+
+/** The error for a fixed port something else already listens on; `hint` says what to do. */
+export function portInUseError(title: string, port: number, cause: Error, hint = 'choose another port or stop the other process'): Error {
+  return new Error(`${title}: port ${port} on 127.0.0.1 is already in use; ${hint}`, { cause });
+}
+
+/**
+ * Listens on 127.0.0.1 (port 0: any free one); a taken port fails with a message naming it.
+ * Closing also ends kept-alive connections, so a stop never waits on an idle client.
+ */
+export async function listenOnLoopback(server: Server, port: number, title: string): Promise<RunningServer> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? portInUseError(title, port, err) : err));
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 /** The AWS JSON protocols send timestamps as epoch seconds. */
@@ -69,19 +93,5 @@ export async function startJsonRpcServer(service: JsonRpcService, port = 0): Pro
       }
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`${service.title}: port ${port} on 127.0.0.1 is already in use; choose another port or stop the other process`, { cause: err }) : err),
-    );
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  const { port: actual } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${actual}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server, port, service.title);
 }

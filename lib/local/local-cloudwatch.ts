@@ -113,7 +113,6 @@ function breaches(alarm: AlarmDefinition, value: number): boolean {
 export class LocalCloudWatch {
   private readonly data = new Map<string, Datum[]>();
   private readonly states = new Map<string, AlarmState>();
-  private server?: RunningServer;
   /** The time stamped on data sent without one, and the evaluation time. */
   clock: () => Date = () => new Date();
 
@@ -181,16 +180,11 @@ export class LocalCloudWatch {
     return transitions;
   }
 
-  /** Serves PutMetricData over the wire (AWS JSON 1.0) for unmodified SDK clients; returns the endpoint. */
-  async start(port = 0): Promise<string> {
-    this.server = await startJsonRpcServer(
+  /** Serves PutMetricData over the wire (AWS JSON 1.0) for unmodified SDK clients via AWS_ENDPOINT_URL_CLOUDWATCH. */
+  start(port = 0): Promise<RunningServer> {
+    return startJsonRpcServer(
       { title: 'local CloudWatch', targetPrefix: 'GraniteServiceVersion20100801', protocol: '1.0', operations: { PutMetricData: (input) => (this.putMetricData(input), {}) } },
       port,
     );
-    return this.server.endpoint;
-  }
-
-  async stop(): Promise<void> {
-    await this.server?.close();
   }
 }

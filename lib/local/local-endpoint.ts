@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { captureObjectKey, formatCaptureRecord } from '../../lambdas/core/drift/capture';
 import type { XgboostModel } from '../../lambdas/core/model/xgboost-model';
+import { listenOnLoopback, type RunningServer } from './json-rpc-server';
 
 /**
  * The local stand-in for SageMaker Runtime: `POST /endpoints/{name}/invocations` with text/csv
@@ -33,7 +33,7 @@ const MAX_BODY_BYTES = 6 * 1024 * 1024; // SageMaker's real-time payload limit
 export class LocalEndpoints {
   private readonly deployments = new Map<string, Deployment>();
   private readonly pending = new Map<string, { lines: string[]; time: Date }>();
-  private server?: Server;
+  private server?: RunningServer;
   private writes: Promise<unknown>[] = [];
   /** Time of inference as the capture records it (tests and the demo move it). */
   clock: () => Date = () => new Date();
@@ -51,7 +51,7 @@ export class LocalEndpoints {
   }
 
   async start(port = 0): Promise<string> {
-    this.server = createServer((request, response) => {
+    const server = createServer((request, response) => {
       const reply = (status: number, contentType: string, body: string) => {
         response.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': randomUUID(), 'x-amzn-invoked-production-variant': 'AllTraffic' });
         response.end(body);
@@ -87,13 +87,8 @@ export class LocalEndpoints {
         reply(200, 'text/csv; charset=utf-8', output);
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', (err: NodeJS.ErrnoException) =>
-        reject(err.code === 'EADDRINUSE' ? new Error(`local endpoint: port ${port} on 127.0.0.1 is already in use`, { cause: err }) : err),
-      );
-      this.server!.listen(port, '127.0.0.1', resolve);
-    });
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.server = await listenOnLoopback(server, port, 'local endpoint');
+    return this.server.endpoint;
   }
 
   /** One prediction per CSV row of encoded features; empty fields are missing values. */
@@ -150,6 +145,6 @@ export class LocalEndpoints {
 
   async stop(): Promise<void> {
     await this.flushCapture();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.server?.close();
   }
 }

@@ -62,8 +62,9 @@ export class LocalEventBus {
 
   put(event: BusEvent): string[] {
     const matched = this.rules.filter((rule) => matchesEventPattern(rule.pattern, event));
-    this.history.push({ event, matched: matched.map((r) => r.logicalId) });
+    const ids = matched.map((r) => r.logicalId);
+    this.history.push({ event, matched: ids });
     for (const rule of matched) for (const target of rule.targets) this.deliver(target, event);
-    return matched.map((r) => r.logicalId);
+    return ids;
   }
 }

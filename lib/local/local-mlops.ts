@@ -166,7 +166,7 @@ export class LocalMlops {
       ['AWS_ENDPOINT_URL_SFN', this.stepFunctions.start()],
       ['AWS_ENDPOINT_URL_SSM', this.parameters.start()],
       ['AWS_ENDPOINT_URL_SAGEMAKER', startSageMakerServer(this.sagemaker)],
-      ['AWS_ENDPOINT_URL_CLOUDWATCH', this.cloudwatch.start().then((endpoint) => ({ endpoint, close: () => this.cloudwatch.stop() }))],
+      ['AWS_ENDPOINT_URL_CLOUDWATCH', this.cloudwatch.start()],
     ];
     for (const [variable, server] of services) {
       const running = await server;

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { portInUseError } from './json-rpc-server';
 
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
@@ -81,9 +82,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
 export async function assertPortFree(port: number, service: string, option: string): Promise<void> {
   const probe = createServer();
   await new Promise<void>((resolve, reject) => {
-    probe.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`${service}: port ${port} on 127.0.0.1 is already in use; choose another with ${option} or stop the other process`, { cause: err }) : err),
-    );
+    probe.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? portInUseError(service, port, err, `choose another with ${option} or stop the other process`) : err));
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
   });
 }

@@ -1,6 +1,7 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
 import { parseS3Uri } from '../../../lambdas/core/layout';
+import { readText } from '../../../lambdas/shared/s3';
 import type { Trainer } from '../local-sagemaker';
 import { tarGz } from '../tar';
 import { parseTrainingCsv } from './training-data';
@@ -17,7 +18,7 @@ async function readChannel(s3: S3Client, uri: string): Promise<string> {
   const keys = (listed.Contents ?? []).map((o) => o.Key!).sort();
   if (keys.length === 0) throw new Error(`channel ${uri} has no objects`);
   let text = '';
-  for (const k of keys) text += await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: k }))).Body!.transformToString('utf8');
+  for (const k of keys) text += await readText(s3, bucket, k);
   return text;
 }
 

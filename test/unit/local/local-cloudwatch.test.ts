@@ -8,8 +8,8 @@ const T0 = Date.parse('2026-11-26T00:00:00Z');
 describe('local CloudWatch: PutMetricData over the wire', () => {
   test('GIVEN the real SDK client THEN every datum is stored under its namespace, name and dimensions', async () => {
     const cloudwatch = new LocalCloudWatch();
-    const endpoint = await cloudwatch.start();
-    const client = new CloudWatchClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const server = await cloudwatch.start();
+    const client = new CloudWatchClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
     try {
       await client.send(
         new PutMetricDataCommand({
@@ -24,7 +24,7 @@ describe('local CloudWatch: PutMetricData over the wire', () => {
       expect(cloudwatch.datapoints('ServerlessMlops', 'FeaturePSI', { EndpointName: 'ep', Feature: 'age' })).toHaveLength(1);
     } finally {
       client.destroy();
-      await cloudwatch.stop();
+      await server.close();
     }
   });
 });
