@@ -3,7 +3,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../lib/config';
 import { DeliveryStack } from '../lib/stacks/delivery-stack';
-import { MlopsStack } from '../lib/stacks/mlops-stack';
+import { MlopsStack, stackNameFor } from '../lib/stacks/mlops-stack';
 
 /**
  * `cdk synth -c config=path/to/config.json` builds the stack for another data set;
@@ -18,7 +18,7 @@ const stageName = app.node.tryGetContext('stage') as string | undefined;
 try {
   const config = loadConfig(configPath, stageName);
   const defaultEnv = process.env.CDK_DEFAULT_ACCOUNT ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } : undefined;
-  const baseName = `ServerlessMlops-${config.dataset.name}`;
+  const baseName = stackNameFor(config);
   new MlopsStack(app, (app.node.tryGetContext('stackName') as string | undefined) ?? (stageName ? `${baseName}-${stageName}` : baseName), {
     config,
     description: `serverless-mlops${stageName ? ` (${stageName})` : ''}: retraining, deployment and monitoring of the "${config.dataset.name}" model`,

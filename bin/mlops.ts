@@ -10,7 +10,8 @@ import { startControlServer } from '../lib/local/control-server';
 import { runDemo } from '../lib/local/demo';
 import { routeLambdaLogs } from '../lib/local/lambda-logs';
 import { LocalMlops } from '../lib/local/local-mlops';
-import { readSynthesizedTemplate, stackNameFor, synthesizeTemplate } from '../lib/local/synth';
+import { readSynthesizedTemplate, synthesizeTemplate } from '../lib/local/synth';
+import { stackNameFor } from '../lib/stacks/mlops-stack';
 
 const USAGE = `mlops: the serverless-mlops lifecycle on this machine, no AWS account needed
 
@@ -31,6 +32,8 @@ Options:
   --key <key>          object key for upload (default <rawPrefix><file name>)`;
 
 const ENVIRONMENT_FILE = 'environment.json';
+/** Where `mlops up` keeps its state, and where the other commands look for it. */
+const DEFAULT_DIR = '.mlops-local';
 
 interface EnvironmentFile {
   readonly control: string;
@@ -63,7 +66,7 @@ async function control(env: EnvironmentFile, method: 'GET' | 'POST', route: stri
 }
 
 async function up(config: MlopsConfig, values: Record<string, string | boolean | undefined>): Promise<void> {
-  const dir = path.resolve(typeof values.dir === 'string' ? values.dir : '.mlops-local');
+  const dir = path.resolve(typeof values.dir === 'string' ? values.dir : DEFAULT_DIR);
   mkdirSync(dir, { recursive: true });
   const restore = routeLambdaLogs(path.join(dir, 'lambda.log'));
   console.log(`Synthesizing ${stackNameFor(config)}...`);
@@ -127,6 +130,7 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig(values.config ?? DEFAULT_CONFIG_PATH, values.stage);
+  const environment = () => readEnvironment(path.resolve(values.dir ?? DEFAULT_DIR));
   switch (command) {
     case 'config': {
       // Stages and delivery describe where configs go, not what one stage deploys.
@@ -152,7 +156,7 @@ async function main(): Promise<void> {
     case 'upload': {
       const [file] = args;
       if (!file) throw new Error('mlops upload: which file? e.g. `mlops upload data/mlc_churn.csv`');
-      const env = readEnvironment(path.resolve(values.dir ?? '.mlops-local'));
+      const env = environment();
       const key = values.key ?? `${env.rawPrefix}${path.basename(file)}`;
       const s3 = new S3Client({ endpoint: env.s3, region: env.clientEnv.AWS_REGION, forcePathStyle: true, credentials: { accessKeyId: env.clientEnv.AWS_ACCESS_KEY_ID, secretAccessKey: env.clientEnv.AWS_SECRET_ACCESS_KEY } });
       await s3.send(new PutObjectCommand({ Bucket: env.dataBucket, Key: key, Body: readFileSync(file) }));
@@ -164,19 +168,19 @@ async function main(): Promise<void> {
     case 'predict': {
       const [file] = args;
       if (!file) throw new Error('mlops predict: which file? a CSV with a header and the feature columns');
-      const env = readEnvironment(path.resolve(values.dir ?? '.mlops-local'));
+      const env = environment();
       const result = (await control(env, 'POST', '/predict', readFileSync(file, 'utf8'))) as { predictions: number[]; modelPackageArn?: string };
       console.log(`# ${result.predictions.length} predictions from ${result.modelPackageArn}`);
       console.log(result.predictions.join('\n'));
       return;
     }
     case 'drift': {
-      const env = readEnvironment(path.resolve(values.dir ?? '.mlops-local'));
+      const env = environment();
       console.log(JSON.stringify(await control(env, 'POST', '/drift', JSON.stringify({ windowEnd: values['window-end'] })), null, 2));
       return;
     }
     case 'status':
-      printStatus(await control(readEnvironment(path.resolve(values.dir ?? '.mlops-local')), 'GET', '/status'));
+      printStatus(await control(environment(), 'GET', '/status'));
       return;
     default:
       throw new Error(`unknown command "${command}"\n\n${USAGE}`);

@@ -38,6 +38,11 @@ export interface RetrainingPipelineProps {
   readonly timeout?: Duration;
 }
 
+/** A cdk-nag finding's resource part for SageMaker resources named "<name>" of this account and region. */
+function sagemakerFinding(scope: Construct, resource: string, name: string): string {
+  return `Resource::${findingArn(scope, 'sagemaker', `${resource}/${name}`)}`;
+}
+
 /**
  * The retraining state machine: feature processing → SageMaker XGBoost training → the promotion
  * gate against the model in production → a versioned model package → a safe endpoint deployment
@@ -349,11 +354,10 @@ export class RetrainingPipeline extends Construct {
     for (const fn of [this.featureProcessing.function, this.evaluation.function]) {
       acknowledge(`Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as never)}.Arn>:*`, 'Invoking any version or alias of the pipeline\'s own functions (CDK grants the function ARN and ARN:*).');
     }
-    const arn = (resource: string, name: string) => `Resource::${findingArn(this, 'sagemaker', `${resource}/${name}`)}`;
-    acknowledge(arn('training-job', `${namePrefix}*`), 'Each run names its training job "<dataset>-<uuid>" at run time.');
-    acknowledge(arn('model', `${namePrefix}*`), 'Each run names its model "<dataset>-<uuid>" at run time.');
-    acknowledge(arn('endpoint-config', `${namePrefix}*`), 'Each run names its endpoint config "<dataset>-<uuid>" at run time.');
-    acknowledge(arn('model-package', `${this.modelPackageGroupName}/*`), 'Package versions of the project\'s own group are numbered by SageMaker at run time.');
+    acknowledge(sagemakerFinding(this, 'training-job', `${namePrefix}*`), 'Each run names its training job "<dataset>-<uuid>" at run time.');
+    acknowledge(sagemakerFinding(this, 'model', `${namePrefix}*`), 'Each run names its model "<dataset>-<uuid>" at run time.');
+    acknowledge(sagemakerFinding(this, 'endpoint-config', `${namePrefix}*`), 'Each run names its endpoint config "<dataset>-<uuid>" at run time.');
+    acknowledge(sagemakerFinding(this, 'model-package', `${this.modelPackageGroupName}/*`), 'Package versions of the project\'s own group are numbered by SageMaker at run time.');
   }
 
   /** Reads pinned raw versions and manifests; writes features/ and quarantine/ (multipart included). */
@@ -386,8 +390,7 @@ export class RetrainingPipeline extends Construct {
     );
     role.addToPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListModelPackages'], resources: ['*'] }));
     Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'sagemaker:ListModelPackages has no resource-level permissions; the handler filters by the project\'s group.' });
-    const arn = (resource: string, name: string) => `Resource::${findingArn(this, 'sagemaker', `${resource}/${name}`)}`;
-    Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${arn('training-job', `${namePrefix}*`)}]`, reason: 'Training jobs are named "<dataset>-<uuid>" at run time.' });
-    Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${arn('model-package', `${this.modelPackageGroupName}/*`)}]`, reason: 'Package versions are numbered by SageMaker at run time.' });
+    Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${sagemakerFinding(this, 'training-job', `${namePrefix}*`)}]`, reason: 'Training jobs are named "<dataset>-<uuid>" at run time.' });
+    Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${sagemakerFinding(this, 'model-package', `${this.modelPackageGroupName}/*`)}]`, reason: 'Package versions are numbered by SageMaker at run time.' });
   }
 }

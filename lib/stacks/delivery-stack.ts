@@ -11,7 +11,7 @@ import type { Construct } from 'constructs';
 import type { MlopsConfig } from '../config';
 import type { Delivery } from '../config/stages';
 import { findingArn } from '../constructs/nag';
-import { MlopsOutputs, MlopsStack } from './mlops-stack';
+import { MlopsOutputs, MlopsStack, stackNameFor } from './mlops-stack';
 
 /** One deployment target: the MLOps stack with a stage's final config, in its account and region. */
 export class MlopsStage extends Stage {
@@ -19,7 +19,7 @@ export class MlopsStage extends Stage {
 
   constructor(scope: Construct, id: string, props: StageProps & { readonly config: MlopsConfig }) {
     super(scope, id, props);
-    this.stack = new MlopsStack(this, `ServerlessMlops-${props.config.dataset.name}`, {
+    this.stack = new MlopsStack(this, stackNameFor(props.config), {
       config: props.config,
       description: `serverless-mlops (${id}): retraining, deployment and monitoring of the "${props.config.dataset.name}" model`,
     });
@@ -55,7 +55,7 @@ export class DeliveryStack extends Stack {
     const { delivery } = props;
     const source = pipelines.CodePipelineSource.connection(delivery.repository, delivery.branch, { connectionArn: delivery.connectionArn });
     this.pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
-      pipelineName: `${id}`,
+      pipelineName: id,
       // Stages in other accounts read the artifacts with a KMS key they are granted.
       crossAccountKeys: true,
       enableKeyRotation: true,
@@ -74,13 +74,8 @@ export class DeliveryStack extends Stack {
           new pipelines.ShellStep(`Check-${name}`, {
             input: source,
             env: { STAGE_ACCOUNT: config.stage!.account!, STAGE_REGION: config.stage!.region },
-            envFromCfnOutputs: {
-              DATA_BUCKET: outputs[MlopsOutputs.DATA_BUCKET],
-              STATE_MACHINE_ARN: outputs[MlopsOutputs.STATE_MACHINE_ARN],
-              ENDPOINT_NAME: outputs[MlopsOutputs.ENDPOINT_NAME],
-              TOPIC_ARN: outputs[MlopsOutputs.TOPIC_ARN],
-              DEPLOYED_MODEL_PARAMETER: outputs[MlopsOutputs.DEPLOYED_MODEL_PARAMETER],
-            },
+            // Every output, under the environment variable named like its MlopsOutputs key.
+            envFromCfnOutputs: Object.fromEntries(Object.entries(MlopsOutputs).map(([variable, output]) => [variable, outputs[output]])),
             commands: ['node bin/check-stage-outputs.mjs'],
           }),
         ],

@@ -18,6 +18,11 @@ export const MlopsOutputs = {
   DEPLOYED_MODEL_PARAMETER: 'DeployedModelParameterName',
 } as const;
 
+/** The stack's name for a data set (a stage's standalone stack appends "-<stage>"). */
+export function stackNameFor(config: MlopsConfig): string {
+  return `ServerlessMlops-${config.dataset.name}`;
+}
+
 export interface MlopsStackProps extends StackProps {
   readonly config: MlopsConfig;
 }

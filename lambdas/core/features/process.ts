@@ -221,7 +221,7 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
   // Pass 2: encode accepted rows into the outputs and count the baseline into the fixed bins.
   const counter = new BaselineCounter(encodings, edges);
   const split = { train: 0, validation: 0 };
-  const runsByPlan = new Map<FilePlan, Int32Array>();
+  const fileEncodings = new Map<FilePlan, FileEncoding>();
   for (const [fileIndex, source] of sources.entries()) {
     const skip = rejectedLines[fileIndex];
     const validationSet = validationLines[fileIndex];
@@ -238,15 +238,16 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
           split.train++;
           counter.row(label);
         }
-        let runs = runsByPlan.get(plan);
-        if (!runs) runsByPlan.set(plan, (runs = numericRuns(plan, layout, encodings)));
+        let file = fileEncodings.get(plan);
+        if (!file) fileEncodings.set(plan, (file = fileEncodingOf(plan, layout, encodings)));
+        const { columns: featureColumns, runs } = file;
         for (let i = 0; i < encodings.length; i++) {
           sink.appendByte(COMMA);
-          if (runs[i] > i && writePlainRun(sink, plan, layout, record, i, runs[i], validation ? undefined : counter)) {
+          if (runs[i] > i && writePlainRun(sink, featureColumns, record, i, runs[i], validation ? undefined : counter)) {
             i = runs[i];
             continue;
           }
-          writeFeature(sink, encodings[i], i, plan.columns[layout.featureIndexes[i]], record, validation ? undefined : counter);
+          writeFeature(sink, encodings[i], i, featureColumns[i], record, validation ? undefined : counter);
         }
         sink.endLine();
       },
@@ -292,9 +293,8 @@ function writeLabel(sink: LineSink, spec: FeatureSpec, column: ColumnPlan, recor
  * booleans as 1/0, categories as their code, missing as nothing. Training rows also count into
  * the baseline (`counter`).
  */
-function writeFeature(sink: LineSink, encoding: FeatureEncoding, feature: number, column: ColumnPlan, record: CsvRecord, counter: BaselineCounter | undefined): void {
+function writeFeature(sink: LineSink, encoding: FeatureEncoding, feature: number, index: number, record: CsvRecord, counter: BaselineCounter | undefined): void {
   const bytes = record.bytes;
-  const index = column.index;
   const start = record.trimmedStart(index);
   const end = record.trimmedEnd(index);
   if (isMissingBytes(bytes, start, end)) {
@@ -320,20 +320,26 @@ function writeFeature(sink: LineSink, encoding: FeatureEncoding, feature: number
   }
 }
 
-/**
- * Runs of numeric features that sit in consecutive columns of a file: runs[i] is the last feature
- * of the run starting at feature i (i itself when none does).
- */
-function numericRuns(plan: FilePlan, layout: Layout, encodings: readonly FeatureEncoding[]): Int32Array {
+/** How pass 2 finds one file's features: each feature's column in the file, and the numeric runs. */
+interface FileEncoding {
+  readonly columns: Int32Array;
+  /**
+   * Runs of numeric features that sit in consecutive columns: runs[i] is the last feature of the
+   * run starting at feature i (i itself when none does).
+   */
+  readonly runs: Int32Array;
+}
+
+function fileEncodingOf(plan: FilePlan, layout: Layout, encodings: readonly FeatureEncoding[]): FileEncoding {
+  const columns = Int32Array.from(layout.featureIndexes, (ci) => plan.columns[ci].index);
   const runs = Int32Array.from(encodings, (_, i) => i);
-  const columnOf = (i: number) => plan.columns[layout.featureIndexes[i]].index;
   for (let i = 0; i < encodings.length; i++) {
     let last = i;
-    while (last + 1 < encodings.length && encodings[i].type === 'numeric' && encodings[last + 1].type === 'numeric' && columnOf(last + 1) === columnOf(last) + 1) last++;
+    while (last + 1 < encodings.length && encodings[i].type === 'numeric' && encodings[last + 1].type === 'numeric' && columns[last + 1] === columns[last] + 1) last++;
     runs[i] = last;
     i = last;
   }
-  return runs;
+  return { columns, runs };
 }
 
 /**
@@ -341,10 +347,10 @@ function numericRuns(plan: FilePlan, layout: Layout, encodings: readonly Feature
  * the row writes them plainly: unquoted, no surrounding blanks, no missing token (an empty field
  * copies as empty, which is its encoding). Returns false, writing nothing, when a field is not plain.
  */
-function writePlainRun(sink: LineSink, plan: FilePlan, layout: Layout, record: CsvRecord, first: number, last: number, counter: BaselineCounter | undefined): boolean {
+function writePlainRun(sink: LineSink, columns: Int32Array, record: CsvRecord, first: number, last: number, counter: BaselineCounter | undefined): boolean {
   const { bytes, starts, ends, trimmedStarts, trimmedEnds } = record;
   for (let i = first; i <= last; i++) {
-    const index = plan.columns[layout.featureIndexes[i]].index;
+    const index = columns[i];
     const start = starts[index];
     const end = ends[index];
     if (trimmedStarts[index] !== start || trimmedEnds[index] !== end) return false;
@@ -352,12 +358,10 @@ function writePlainRun(sink: LineSink, plan: FilePlan, layout: Layout, record: C
     // Exactly one byte (the comma) up to the next field: neither this one nor the next is quoted.
     if (i < last && starts[index + 1] !== end + 1) return false;
   }
-  const firstIndex = plan.columns[layout.featureIndexes[first]].index;
-  const lastIndex = plan.columns[layout.featureIndexes[last]].index;
-  sink.appendBytes(bytes, starts[firstIndex], ends[lastIndex]);
+  sink.appendBytes(bytes, starts[columns[first]], ends[columns[last]]);
   if (counter) {
     for (let i = first; i <= last; i++) {
-      const index = plan.columns[layout.featureIndexes[i]].index;
+      const index = columns[i];
       if (ends[index] === starts[index]) counter.missing(i);
       else counter.numeric(i, numberField(record, index));
     }

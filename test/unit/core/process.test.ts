@@ -37,9 +37,9 @@ function goodRows(n: number, from = 0): string[] {
   });
 }
 
-async function run(sources: DataSource[], maxBadRowShare = 0.5) {
+async function run(sources: DataSource[], maxBadRowShare = 0.5, settings: MlopsConfig = config) {
   const outputs = { quarantine: memorySink(), train: memorySink(), validation: memorySink() };
-  const result = await processDataset(sources, outputs, { dataset: config.dataset, features: config.features, maxBadRowShare });
+  const result = await processDataset(sources, outputs, { dataset: settings.dataset, features: settings.features, maxBadRowShare });
   return { ...result, outputs };
 }
 
@@ -220,33 +220,20 @@ describe('processDataset: features', () => {
   });
 
   test('GIVEN numeric columns side by side (copied as one run when written plainly) THEN output and baseline equal those of the same rows with the columns apart', async () => {
-    const numbers = makeConfig({
+    const numbers: MlopsConfig = {
+      ...config,
       dataset: {
+        ...config.dataset,
         name: 'runs',
-        targetColumn: 'label',
-        problemType: 'binary',
-        positiveClass: 'yes',
-        idColumn: 'id',
-        columns: [
-          { name: 'id', type: 'categorical', required: true },
-          { name: 'a', type: 'numeric' },
-          { name: 'b', type: 'numeric' },
-          { name: 'c', type: 'numeric' },
-          { name: 'label', type: 'categorical' },
-        ],
+        columns: [config.dataset.columns[0], ...['a', 'b', 'c'].map((name) => ({ name, type: 'numeric' as const, required: false })), { name: 'label', type: 'categorical', required: false }],
       },
-      features: { validationShare: 0.25, topCategories: 2, numericBins: 4 },
-    });
+    };
     // Plain values, and every form that must not be copied as is: quoted, blanks, missing tokens.
     const forms = ['1.5', '"2"', ' 3 ', 'NA', '', '+4', '1e2', '-0.25', 'nan', '"7"', '12'];
     const rows = Array.from({ length: 300 }, (_, i) => ({ id: `r${i}`, a: forms[i % forms.length], b: forms[(i * 7) % forms.length], c: String(i % 13), label: i % 3 === 0 ? 'yes' : 'no' }));
     const side = ['id,a,b,c,label', ...rows.map((r) => [r.id, r.a, r.b, r.c, r.label].join(','))].join('\n');
     const apart = ['c,id,label,b,a', ...rows.map((r) => [r.c, r.id, r.label, r.b, r.a].join(','))].join('\n');
-    const process = async (text: string) => {
-      const outputs = { quarantine: memorySink(), train: memorySink(), validation: memorySink() };
-      const result = await processDataset([textSource('raw/data.csv', text)], outputs, { dataset: numbers.dataset, features: numbers.features, maxBadRowShare: 0 });
-      return { ...result, outputs };
-    };
+    const process = (text: string) => run([textSource('raw/data.csv', text)], 0, numbers);
     const [together, separate] = [await process(side), await process(apart)];
     expect(together.outputs.train.output).toEqual(separate.outputs.train.output);
     expect(together.outputs.validation.output).toEqual(separate.outputs.validation.output);
