@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -22,6 +22,8 @@ export interface HandlerFunctionProps {
   readonly memorySize?: number;
   /** @default Duration.seconds(60) */
   readonly timeout?: Duration;
+  /** Local disk under /tmp. @default 512 MiB (Lambda's default) */
+  readonly ephemeralStorageSize?: Size;
   /** @default - unreserved */
   readonly reservedConcurrentExecutions?: number;
   /** Encrypts the environment variables. */
@@ -60,6 +62,7 @@ export class HandlerFunction extends Construct {
       description: props.description,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(60),
+      ephemeralStorageSize: props.ephemeralStorageSize,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: props.environment,
       environmentEncryption: props.key,

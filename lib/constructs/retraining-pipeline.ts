@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -90,6 +90,9 @@ export class RetrainingPipeline extends Construct {
       // Memory is bounded (streaming); more memory buys CPU for parsing.
       memorySize: 2048,
       timeout: Duration.minutes(15),
+      // Scratch for the encoded rows between the two passes (~1.8x the snapshot for the sample's
+      // shape); the most Lambda offers. Billed per GB-second only while the function runs.
+      ephemeralStorageSize: Size.gibibytes(10),
       environment: {},
       logRemovalPolicy: props.logRemovalPolicy,
     });

@@ -1,6 +1,6 @@
 import { BinFinder } from './bin-finder';
 import type { FeatureEncoding } from './feature-spec';
-import { rankErrorBound, type QuantileSample } from './quantile-sample';
+import { rankErrorBound, type SampledColumn } from './quantile-sample';
 
 /** A numeric feature's training distribution over fixed bins (the live window is counted into the same bins). */
 export interface NumericBaseline {
@@ -71,8 +71,14 @@ export class BaselineCounter {
     this.labelSum += label;
   }
 
-  missing(feature: number): void {
-    this.missingCounts[feature]++;
+  /** Adds training rows counted elsewhere, with the sum of their labels. */
+  addRows(rows: number, labelSum: number): void {
+    this.rows += rows;
+    this.labelSum += labelSum;
+  }
+
+  missing(feature: number, count = 1): void {
+    this.missingCounts[feature] += count;
   }
 
   numeric(feature: number, value: number): void {
@@ -82,18 +88,19 @@ export class BaselineCounter {
   }
 
   /** A categorical or boolean feature's code. */
-  code(feature: number, code: number): void {
-    this.counts[feature][code]++;
+  code(feature: number, code: number, count = 1): void {
+    this.counts[feature][code] += count;
   }
 
-  result(samples: readonly (QuantileSample | undefined)[], binary: boolean): Baseline {
+  /** `sampled`: how each numeric feature's edges were found. */
+  result(sampled: readonly (SampledColumn | undefined)[], binary: boolean): Baseline {
     const features = this.encodings.map((encoding, i): FeatureBaseline => {
       const present = this.rows - this.missingCounts[i];
       const common = { name: encoding.name, count: this.rows, missing: this.missingCounts[i], missingShare: this.rows === 0 ? 0 : this.missingCounts[i] / this.rows };
       if (encoding.type === 'numeric') {
         const mean = present === 0 ? 0 : this.sums[i] / present;
         const variance = present < 2 ? 0 : Math.max(0, (this.squares[i] - present * mean * mean) / (present - 1));
-        const sample = samples[i]!;
+        const sample = sampled[i]!;
         const sampleSize = sample.size;
         return {
           ...common,

@@ -66,18 +66,23 @@ export function categoryCode(encoding: CategoricalEncoding, category: string): n
   return isOther(encoding, category) ? encoding.otherCode : encoding.unseenCode;
 }
 
-/** The label: 1/0 for the positive class of a binary problem, the number for regression. */
-export function encodeLabel(spec: FeatureSpec, value: Value): string {
-  if (spec.problemType === 'regression') return String(value);
-  const positive = spec.target.positiveClass!;
-  switch (spec.target.type) {
+/** The typed value of a binary problem's positive class (as validation types the target column). */
+export function positiveValue(target: FeatureSpec['target']): Value {
+  const positive = target.positiveClass!;
+  switch (target.type) {
     case 'boolean':
-      return value === parseBoolean(positive) ? '1' : '0';
+      return parseBoolean(positive) ?? null;
     case 'numeric':
-      return value === parseNumber(positive) ? '1' : '0';
+      return parseNumber(positive) ?? null;
     default:
-      return value === positive ? '1' : '0';
+      return positive;
   }
+}
+
+/** The label: 1/0 for the positive class of a binary problem, the number for regression. */
+export function encodeLabel(spec: Pick<FeatureSpec, 'problemType' | 'target'>, value: Value): string {
+  if (spec.problemType === 'regression') return String(value);
+  return value === positiveValue(spec.target) ? '1' : '0';
 }
 
 /** A serving-time input that does not fit the spec; names the feature. */

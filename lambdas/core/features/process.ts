@@ -1,27 +1,30 @@
 import type { MlopsConfig } from '../../../lib/config/resolve';
-import { CsvParser, type CsvRecord } from '../csv/csv-parser';
+import { CsvParser, DEFAULT_MAX_RECORD_LENGTH, type CsvRecord } from '../csv/csv-parser';
 import type { LineSink } from '../io/line-sink';
+import { NumberSpill, SpillDirectory, SPILL_READ_CHUNK, type SpillFile } from '../io/spill-file';
 import { BaselineCounter, type Baseline } from './baseline';
-import { categoricalEncoding, categoryCode, encodeLabel, type FeatureEncoding, type FeatureSpec } from './feature-spec';
+import { categoricalEncoding, positiveValue, type FeatureEncoding, type FeatureSpec } from './feature-spec';
+import { CategoryCounter, MAX_PENDING_COLUMNS, resolvePlaceholders, writePlaceholder, type PendingColumn } from './pending-categories';
 import { DEFAULT_SAMPLE_CAPACITY, QuantileSample } from './quantile-sample';
 import { isValidationRecord } from './split';
-import { planFile, TypedRow, validateRecord, type ColumnPlan, type FilePlan, type RowIssue } from './validate';
-import { booleanField, isMissingBytes, numberField } from './values';
+import { planFile, TypedRow, validateRecord, type ColumnPlan, type ColumnType, type FilePlan, type RowIssue } from './validate';
 
 /**
- * Validation and feature engineering over any number of CSV files, in two streaming passes:
- *   1. parse + validate every row, quarantine the bad ones, and gather training statistics
- *      (category counts, a quantile sample per numeric column);
- *   2. parse again, encode the accepted rows with the fitted spec into the train/validation
- *      outputs, and count the baseline exactly into the fixed bins.
- * Memory is O(columns x (categories + sample)), independent of the data size. The inputs must
- * not change between the passes (callers pin S3 versions); the row counts are checked to agree.
+ * Validation and feature engineering over any number of CSV files. The input is read once:
+ *   1. parse + validate every row, quarantine the bad ones, write the accepted rows encoded to
+ *      scratch files on local disk (categories as placeholders: their codes are frequency ranks,
+ *      not known yet), and gather training statistics (category counts, a quantile sample per
+ *      numeric column, the numeric training values to scratch as float64);
+ *   2. fit the spec and the baseline's bin edges, count the spilled numeric values exactly into
+ *      the bins, and copy the scratch rows to the train/validation outputs with the codes filled in.
+ * Memory is O(columns x (categories + sample)), independent of the data size; scratch disk is
+ * about the size of the encoded output plus 8 bytes per numeric training value.
  */
 
 export interface DataSource {
   /** Names the file in errors and in the quarantine, e.g. "raw/2026/data.csv". */
   readonly name: string;
-  /** Streams the bytes; called once per pass. */
+  /** Streams the bytes (called once). */
   chunks(): AsyncIterable<Uint8Array>;
 }
 
@@ -33,6 +36,8 @@ export interface ProcessOptions {
   readonly sampleCapacity?: number;
   /** @default the CSV parser's 1 MiB */
   readonly maxRecordLength?: number;
+  /** Where the scratch files go (removed at the end, also on failure). @default the OS temporary directory */
+  readonly scratchDirectory?: string;
 }
 
 export interface ProcessOutputs {
@@ -74,9 +79,6 @@ export interface ProcessResult {
 export class DataValidationError extends Error {
   override readonly name = 'DataValidationError';
 }
-
-/** Distinct categories counted per column; beyond this, new values count as "other" (bounded memory). */
-const MAX_TRACKED_CATEGORIES = 100_000;
 
 interface Layout {
   readonly featureIndexes: readonly number[];
@@ -133,27 +135,47 @@ async function scanFile(
 
 export async function processDataset(sources: readonly DataSource[], outputs: ProcessOutputs, options: ProcessOptions): Promise<ProcessResult> {
   if (sources.length === 0) throw new DataValidationError('no input files');
+  const scratch = new SpillDirectory(options.scratchDirectory);
+  try {
+    return await processWithScratch(sources, outputs, options, scratch);
+  } finally {
+    scratch.remove();
+  }
+}
+
+async function processWithScratch(sources: readonly DataSource[], outputs: ProcessOutputs, options: ProcessOptions, scratch: SpillDirectory): Promise<ProcessResult> {
   const { dataset, features } = options;
   const layout = layoutOf(dataset);
   const columns = dataset.columns;
   const binary = dataset.problemType === 'binary';
-  const drainAll = async () => {
-    await Promise.all([outputs.quarantine.drain(), outputs.train.drain(), outputs.validation.drain()]);
-  };
+  const targetColumn = columns[layout.targetIndex];
+  const target: FeatureSpec['target'] = { name: targetColumn.name, type: targetColumn.type, ...(binary ? { positiveClass: dataset.positiveClass } : {}) };
+  const positive = binary ? positiveValue(target) : undefined;
 
-  // Pass 1: validate, quarantine, split, gather statistics of the training rows.
+  // Pass 1: validate, quarantine, split, write encoded rows to scratch, gather statistics of the training rows.
   const featureIndexes = layout.featureIndexes;
-  const samples = layout.featureIndexes.map((ci, i) => (columns[ci].type === 'numeric' ? new QuantileSample(options.sampleCapacity ?? DEFAULT_SAMPLE_CAPACITY, i + 1) : undefined));
-  const categoryCounts = layout.featureIndexes.map(() => new Map<string, number>());
+  const types = featureIndexes.map((ci) => columns[ci].type);
+  const categories = types.map((type) => (type === 'categorical' ? new CategoryCounter() : undefined));
+  /** Each categorical feature's ordinal among the categorical ones (the placeholders' column). */
+  const pendingColumn = Int32Array.from(types, (type, i) => (type === 'categorical' ? types.slice(0, i).filter((t) => t === 'categorical').length : -1));
+  const numericFeatures = types.flatMap((type, i) => (type === 'numeric' ? [i] : []));
+  /** Each numeric feature's column in the sample (and in a spilled row of numbers), -1 for the others. */
+  const numericSlot = Int32Array.from(types, (_, i) => numericFeatures.indexOf(i));
+  const sample = new QuantileSample(options.sampleCapacity ?? DEFAULT_SAMPLE_CAPACITY, 1, numericFeatures.length);
+  if (categories.filter(Boolean).length > MAX_PENDING_COLUMNS) throw new DataValidationError(`more than ${MAX_PENDING_COLUMNS} categorical features are not supported`);
+  const training = { rows: 0, labelSum: 0, missing: new Float64Array(types.length), trues: new Float64Array(types.length) };
   const rejectedByReason: Record<string, number> = {};
   const files: FileSummary[] = [];
-  const firstPassSplit = { train: 0, validation: 0 };
-  const isCategorical = featureIndexes.map((ci) => columns[ci].type === 'categorical');
+  const split = { train: 0, validation: 0 };
   const row = new TypedRow(columns.length);
-  // Pass 1 decides each row's fate; pass 2 looks it up (1 bit per line) instead of recomputing.
-  const rejectedLines = sources.map(() => new LineSet());
-  const validationLines = sources.map(() => new LineSet());
-  for (const [fileIndex, source] of sources.entries()) {
+  const pending = { train: scratch.file('train.csv'), validation: scratch.file('validation.csv') };
+  const pendingSinks = { train: pending.train.sink(), validation: pending.validation.sink() };
+  const trainValues = new NumberSpill(scratch.file('train-values.f64'));
+  const fileEncodings = new Map<FilePlan, FileEncoding>();
+  const drainAll = async () => {
+    await Promise.all([outputs.quarantine.drain(), pendingSinks.train.drain(), pendingSinks.validation.drain()]);
+  };
+  for (const source of sources) {
     let accepted = 0;
     let rejected = 0;
     const scan = await scanFile(
@@ -163,23 +185,52 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
         const issues = validateRecord(plan, record, row);
         if (issues) {
           rejected++;
-          rejectedLines[fileIndex].add(record.line);
           quarantine(outputs.quarantine, source.name, record.line, issues, record.texts(), rejectedByReason);
           return;
         }
         accepted++;
-        if (isValidationRecord(record, idFieldOf(plan, layout), features.validationShare)) {
-          validationLines[fileIndex].add(record.line);
-          firstPassSplit.validation++;
-          return;
-        }
-        firstPassSplit.train++;
-        for (let i = 0; i < featureIndexes.length; i++) {
+        const validation = isValidationRecord(record, idFieldOf(plan, layout), features.validationShare);
+        const sink = validation ? pendingSinks.validation : pendingSinks.train;
+        const label = writeLabel(sink, positive, plan.columns[layout.targetIndex], layout.targetIndex, record, row);
+        let file = fileEncodings.get(plan);
+        if (!file) fileEncodings.set(plan, (file = fileEncodingOf(plan, layout, types)));
+        const { columns: featureColumns, runs } = file;
+        for (let i = 0; i < types.length; i++) {
+          sink.appendByte(COMMA);
+          if (runs[i] > i && writePlainRun(sink, featureColumns, record, i, runs[i])) {
+            i = runs[i];
+            continue;
+          }
           const ci = featureIndexes[i];
           if (row.missing[ci] === 1) continue;
-          const sample = samples[i];
-          if (sample) sample.add(row.numbers[ci]);
-          else if (isCategorical[i]) countCategory(categoryCounts[i], row.texts[ci]);
+          const type = types[i];
+          if (type === 'numeric') sink.appendBytes(record.bytes, record.trimmedStarts[featureColumns[i]], record.trimmedEnds[featureColumns[i]]);
+          else if (type === 'boolean') sink.appendByte(ZERO + row.numbers[ci]);
+          else {
+            const text = row.texts[ci];
+            const counter = categories[i]!;
+            writePlaceholder(sink, pendingColumn[i], validation ? counter.idOf(text) : counter.count(text), text);
+          }
+        }
+        sink.endLine();
+        if (validation) {
+          split.validation++;
+          return;
+        }
+        split.train++;
+        training.rows++;
+        training.labelSum += label;
+        const kept = sample.offer();
+        for (let i = 0; i < types.length; i++) {
+          const ci = featureIndexes[i];
+          const missing = row.missing[ci] === 1;
+          if (missing) training.missing[i]++;
+          const slot = numericSlot[i];
+          if (slot >= 0) {
+            const value = missing ? Number.NaN : row.numbers[ci];
+            trainValues.push(value);
+            if (kept >= 0) sample.values[kept + slot] = value;
+          } else if (!missing && types[i] === 'boolean') training.trues[i] += row.numbers[ci];
         }
       },
       drainAll,
@@ -200,69 +251,62 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
       `${rejected} of ${rowsRead} rows (${(rejectedShare * 100).toFixed(1)}%) were rejected, more than the allowed ${(options.maxBadRowShare * 100).toFixed(1)}% (retraining.maxBadRowShare). Most common: ${top}. Rejected rows are in the quarantine file.`,
     );
   }
-  if (firstPassSplit.train === 0 || firstPassSplit.validation === 0) {
-    throw new DataValidationError(`too few valid rows to split into training and validation sets (train ${firstPassSplit.train}, validation ${firstPassSplit.validation})`);
+  if (split.train === 0 || split.validation === 0) {
+    throw new DataValidationError(`too few valid rows to split into training and validation sets (train ${split.train}, validation ${split.validation})`);
   }
 
-  const encodings: FeatureEncoding[] = layout.featureIndexes.map((ci, i) => {
+  const encodings: FeatureEncoding[] = featureIndexes.map((ci, i) => {
     const column = columns[ci];
-    if (column.type === 'categorical') return categoricalEncoding(column.name, categoryCounts[i], features.topCategories);
+    if (column.type === 'categorical') return categoricalEncoding(column.name, categories[i]!.countsByValue(), features.topCategories);
     return { name: column.name, type: column.type };
   });
-  const target = columns[layout.targetIndex];
-  const spec: FeatureSpec = {
-    version: 1,
-    problemType: dataset.problemType,
-    target: { name: target.name, type: target.type, ...(binary ? { positiveClass: dataset.positiveClass } : {}) },
-    features: encodings,
-  };
-  const edges = samples.map((sample) => (sample ? sample.binEdges(features.numericBins) : []));
+  const spec: FeatureSpec = { version: 1, problemType: dataset.problemType, target, features: encodings };
+  const edges = Array.from(numericSlot, (slot) => (slot >= 0 ? sample.binEdges(features.numericBins, slot) : []));
 
-  // Pass 2: encode accepted rows into the outputs and count the baseline into the fixed bins.
+  // Pass 2: the baseline (numeric values counted exactly into the fixed bins), then the outputs.
   const counter = new BaselineCounter(encodings, edges);
-  const split = { train: 0, validation: 0 };
-  const fileEncodings = new Map<FilePlan, FileEncoding>();
-  for (const [fileIndex, source] of sources.entries()) {
-    const skip = rejectedLines[fileIndex];
-    const validationSet = validationLines[fileIndex];
-    await scanFile(
-      source,
-      options,
-      (plan, record) => {
-        if (skip.has(record.line)) return;
-        const validation = validationSet.has(record.line);
-        const sink = validation ? outputs.validation : outputs.train;
-        const label = writeLabel(sink, spec, plan.columns[layout.targetIndex], record);
-        if (validation) split.validation++;
-        else {
-          split.train++;
-          counter.row(label);
-        }
-        let file = fileEncodings.get(plan);
-        if (!file) fileEncodings.set(plan, (file = fileEncodingOf(plan, layout, encodings)));
-        const { columns: featureColumns, runs } = file;
-        for (let i = 0; i < encodings.length; i++) {
-          sink.appendByte(COMMA);
-          if (runs[i] > i && writePlainRun(sink, featureColumns, record, i, runs[i], validation ? undefined : counter)) {
-            i = runs[i];
-            continue;
-          }
-          writeFeature(sink, encodings[i], i, featureColumns[i], record, validation ? undefined : counter);
-        }
-        sink.endLine();
-      },
-      drainAll,
-    );
+  counter.addRows(training.rows, training.labelSum);
+  const pendingColumns: PendingColumn[] = [];
+  encodings.forEach((encoding, i) => {
+    counter.missing(i, training.missing[i]);
+    if (encoding.type === 'boolean') {
+      counter.code(i, 1, training.trues[i]);
+      counter.code(i, 0, training.rows - training.missing[i] - training.trues[i]);
+    } else if (encoding.type === 'categorical') {
+      categories[i]!.countsByCode(encoding).forEach((n, code) => counter.code(i, code, n));
+      pendingColumns.push({ encoding, codes: categories[i]!.codeBytes(encoding) });
+    }
+  });
+  if (numericFeatures.length > 0) {
+    let slot = 0;
+    await trainValues.readBack((values) => {
+      for (let k = 0; k < values.length; k++) {
+        const value = values[k];
+        if (value === value) counter.numeric(numericFeatures[slot], value); // NaN: missing, counted in pass 1
+        if (++slot === numericFeatures.length) slot = 0;
+      }
+    });
   }
-  if (split.train !== firstPassSplit.train || split.validation !== firstPassSplit.validation) {
-    throw new DataValidationError('the input changed between the two passes (row counts differ); the snapshot must be immutable');
-  }
+  // A placeholder holds at most one field's text: the buffer must take the longest record.
+  const buffer = new Uint8Array(SPILL_READ_CHUNK + (options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH));
+  await copyResolved(pending.train, pendingSinks.train, outputs.train, pendingColumns, buffer);
+  await copyResolved(pending.validation, pendingSinks.validation, outputs.validation, pendingColumns, buffer);
 
   return {
     spec,
-    baseline: counter.result(samples, binary),
+    baseline: counter.result(Array.from(numericSlot, (slot) => (slot >= 0 ? sample.sampled(slot) : undefined)), binary),
     summary: { rowsRead, accepted: rowsRead - rejected, rejected, rejectedShare, rejectedByReason, train: split.train, validation: split.validation, files },
   };
+}
+
+/** Copies pass 1's rows from scratch to the output with the category codes filled in. */
+async function copyResolved(file: SpillFile, scratchSink: LineSink, output: LineSink, columns: readonly PendingColumn[], buffer: Uint8Array): Promise<void> {
+  await scratchSink.flush();
+  await file.readBack(buffer, async (bytes, atEnd) => {
+    const consumed = resolvePlaceholders(bytes, output, columns, atEnd);
+    await output.drain();
+    return consumed;
+  });
 }
 
 const COMMA = 44;
@@ -274,53 +318,21 @@ function idFieldOf(plan: FilePlan, layout: Layout): number | undefined {
 
 /**
  * Writes the label (first column) of a row that passed validation, and returns it as a number:
- * 1/0 for binary problems, the target as written for regression.
+ * 1/0 for binary problems (`positive`: the positive class as validation types it), the target as
+ * written for regression.
  */
-function writeLabel(sink: LineSink, spec: FeatureSpec, column: ColumnPlan, record: CsvRecord): number {
-  const index = column.index;
-  const value = column.type === 'numeric' ? numberField(record, index) : column.type === 'boolean' ? booleanField(record, index) : record.trimmedText(index);
-  if (spec.problemType === 'regression') {
-    sink.appendBytes(record.bytes, record.trimmedStart(index), record.trimmedEnd(index));
+function writeLabel(sink: LineSink, positive: unknown, column: ColumnPlan, targetIndex: number, record: CsvRecord, row: TypedRow): number {
+  const value = column.type === 'categorical' ? row.texts[targetIndex] : row.numbers[targetIndex];
+  if (positive === undefined) {
+    sink.appendBytes(record.bytes, record.trimmedStart(column.index), record.trimmedEnd(column.index));
     return value as number;
   }
-  const label = encodeLabel(spec, value) === '1' ? 1 : 0;
+  const label = value === positive ? 1 : 0;
   sink.appendByte(ZERO + label);
   return label;
 }
 
-/**
- * Writes one feature of a row that passed validation: numbers as written (no float formatting),
- * booleans as 1/0, categories as their code, missing as nothing. Training rows also count into
- * the baseline (`counter`).
- */
-function writeFeature(sink: LineSink, encoding: FeatureEncoding, feature: number, index: number, record: CsvRecord, counter: BaselineCounter | undefined): void {
-  const bytes = record.bytes;
-  const start = record.trimmedStart(index);
-  const end = record.trimmedEnd(index);
-  if (isMissingBytes(bytes, start, end)) {
-    counter?.missing(feature);
-    return;
-  }
-  switch (encoding.type) {
-    case 'numeric':
-      sink.appendBytes(bytes, start, end);
-      counter?.numeric(feature, numberField(record, index));
-      return;
-    case 'boolean': {
-      const b = booleanField(record, index);
-      sink.appendByte(ZERO + b);
-      counter?.code(feature, b);
-      return;
-    }
-    default: {
-      const code = categoryCode(encoding, record.trimmedText(index));
-      sink.appendAscii(String(code));
-      counter?.code(feature, code);
-    }
-  }
-}
-
-/** How pass 2 finds one file's features: each feature's column in the file, and the numeric runs. */
+/** How one file's features are found: each feature's column in the file, and the numeric runs. */
 interface FileEncoding {
   readonly columns: Int32Array;
   /**
@@ -330,12 +342,12 @@ interface FileEncoding {
   readonly runs: Int32Array;
 }
 
-function fileEncodingOf(plan: FilePlan, layout: Layout, encodings: readonly FeatureEncoding[]): FileEncoding {
+function fileEncodingOf(plan: FilePlan, layout: Layout, types: readonly ColumnType[]): FileEncoding {
   const columns = Int32Array.from(layout.featureIndexes, (ci) => plan.columns[ci].index);
-  const runs = Int32Array.from(encodings, (_, i) => i);
-  for (let i = 0; i < encodings.length; i++) {
+  const runs = Int32Array.from(types, (_, i) => i);
+  for (let i = 0; i < types.length; i++) {
     let last = i;
-    while (last + 1 < encodings.length && encodings[i].type === 'numeric' && encodings[last + 1].type === 'numeric' && columns[last + 1] === columns[last] + 1) last++;
+    while (last + 1 < types.length && types[i] === 'numeric' && types[last + 1] === 'numeric' && columns[last + 1] === columns[last] + 1) last++;
     runs[i] = last;
     i = last;
   }
@@ -347,7 +359,7 @@ function fileEncodingOf(plan: FilePlan, layout: Layout, encodings: readonly Feat
  * the row writes them plainly: unquoted, no surrounding blanks, no missing token (an empty field
  * copies as empty, which is its encoding). Returns false, writing nothing, when a field is not plain.
  */
-function writePlainRun(sink: LineSink, columns: Int32Array, record: CsvRecord, first: number, last: number, counter: BaselineCounter | undefined): boolean {
+function writePlainRun(sink: LineSink, columns: Int32Array, record: CsvRecord, first: number, last: number): boolean {
   const { bytes, starts, ends, trimmedStarts, trimmedEnds } = record;
   for (let i = first; i <= last; i++) {
     const index = columns[i];
@@ -359,43 +371,10 @@ function writePlainRun(sink: LineSink, columns: Int32Array, record: CsvRecord, f
     if (i < last && starts[index + 1] !== end + 1) return false;
   }
   sink.appendBytes(bytes, starts[columns[first]], ends[columns[last]]);
-  if (counter) {
-    for (let i = first; i <= last; i++) {
-      const index = columns[i];
-      if (ends[index] === starts[index]) counter.missing(i);
-      else counter.numeric(i, numberField(record, index));
-    }
-  }
   return true;
 }
 
 const LOWER_N = 110;
-
-/** A set of line numbers as a growable bitset: 1 bit per line, so 10 million lines take 1.25 MB. */
-class LineSet {
-  private bits = new Uint8Array(1024);
-
-  add(line: number): void {
-    const byte = line >>> 3;
-    if (byte >= this.bits.length) {
-      const grown = new Uint8Array(Math.max(byte + 1, this.bits.length * 2));
-      grown.set(this.bits);
-      this.bits = grown;
-    }
-    this.bits[byte] |= 1 << (line & 7);
-  }
-
-  has(line: number): boolean {
-    const byte = line >>> 3;
-    return byte < this.bits.length && (this.bits[byte] & (1 << (line & 7))) !== 0;
-  }
-}
-
-function countCategory(counts: Map<string, number>, category: string): void {
-  const n = counts.get(category);
-  if (n !== undefined) counts.set(category, n + 1);
-  else if (counts.size < MAX_TRACKED_CATEGORIES) counts.set(category, 1);
-}
 
 function quarantine(sink: LineSink, file: string, line: number, issues: readonly RowIssue[], fields: readonly string[], byReason: Record<string, number>): void {
   for (const issue of issues) {

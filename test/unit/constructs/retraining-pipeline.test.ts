@@ -43,11 +43,12 @@ describe('RetrainingPipeline', () => {
     expect(JSON.stringify(definition)).toContain('"TimeoutSeconds":86400');
   });
 
-  test('GIVEN the feature function THEN it has the memory and time to stream large files', () => {
+  test('GIVEN the feature function THEN it has the memory, time and scratch disk to stream large files', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: { 'Fn::GetAtt': [id(stack.pipeline.featureProcessing.role), 'Arn'] },
       MemorySize: 2048,
       Timeout: 900,
+      EphemeralStorage: { Size: 10240 },
       Runtime: 'nodejs24.x',
     });
   });

@@ -28,7 +28,7 @@ function normalBaseline(m: number, seed = 1): Baseline {
     counter.row(0);
     counter.numeric(0, v);
   }
-  return counter.result([sample], true);
+  return counter.result([sample.sampled()], true);
 }
 
 const rules: DriftRules = { minWindowRecords: 1000, jensenShannon: 0.1, psi: 0.2, driftedShare: 0.5 };

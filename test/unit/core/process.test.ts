@@ -1,5 +1,9 @@
 import type { MlopsConfig } from '../../../lib/config';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { encodeRawFeatures } from '../../../lambdas/core/features/feature-spec';
+import { MAX_TRACKED_CATEGORIES } from '../../../lambdas/core/features/pending-categories';
 import { DataValidationError, processDataset, type DataSource } from '../../../lambdas/core/features/process';
 import { HeaderError } from '../../../lambdas/core/features/validate';
 import { makeConfig } from '../../helpers/config';
@@ -37,9 +41,9 @@ function goodRows(n: number, from = 0): string[] {
   });
 }
 
-async function run(sources: DataSource[], maxBadRowShare = 0.5, settings: MlopsConfig = config) {
+async function run(sources: DataSource[], maxBadRowShare = 0.5, settings: MlopsConfig = config, scratchDirectory?: string) {
   const outputs = { quarantine: memorySink(), train: memorySink(), validation: memorySink() };
-  const result = await processDataset(sources, outputs, { dataset: settings.dataset, features: settings.features, maxBadRowShare });
+  const result = await processDataset(sources, outputs, { dataset: settings.dataset, features: settings.features, maxBadRowShare, scratchDirectory });
   return { ...result, outputs };
 }
 
@@ -241,5 +245,41 @@ describe('processDataset: features', () => {
     const all = [...together.outputs.train.output, ...together.outputs.validation.output];
     // Rows 0, 1 and 3: plain, quoted + plain, missing token + plain.
     expect(all).toEqual(expect.arrayContaining(['1,1.5,1.5,0', '0,2,-0.25,1', '1,,12,3']));
+  });
+
+  test('GIVEN categories only in validation rows, quoted ones with commas and line breaks THEN each gets the code serving gives it', async () => {
+    // The only rows with these cities; ids v20 and v21 split into validation.
+    const rows = [...goodRows(150), 'v20,30,pro,no,lima,,no', 'v21,31,basic,yes,"new\nyork, ny",,no'];
+    const { outputs, spec } = await runText([HEADER, ...rows].join('\n'));
+    const city = spec.features[3];
+    if (city.type !== 'categorical') throw new Error('city is categorical');
+    expect(outputs.validation.output).toEqual(expect.arrayContaining([`0,30,1,0,${city.unseenCode},`, `0,31,0,1,${city.unseenCode},`]));
+    const encoded = rows.map((r) => r.match(/^(\w+),(\d+),(\w+),(\w+),([^]*),,(\w+)$/)!).map((m) => `${m[6] === 'yes' ? 1 : 0},${encodeRawFeatures(spec, [m[2], m[3], m[4], m[5].replace(/^"|"$/g, ''), '']).join(',')}`);
+    expect([...outputs.train.output, ...outputs.validation.output].sort()).toEqual(encoded.sort());
+  });
+
+  test('GIVEN more distinct training categories than are tracked THEN the rest are encoded as never seen, as serving encodes them', async () => {
+    const distinct = MAX_TRACKED_CATEGORIES + 50;
+    const rows = Array.from({ length: distinct }, (_, i) => `c${i},30,basic,yes,city${i},,${i % 4 === 0 ? 'yes' : 'no'}`);
+    const { outputs, spec, summary } = await run([textSource('raw/data.csv', [HEADER, ...rows].join('\n'), 1 << 20)], 0);
+    const city = spec.features[3];
+    if (city.type !== 'categorical') throw new Error('city is categorical');
+    expect(Object.keys(city.codes).length + city.otherValues.length).toBeLessThanOrEqual(MAX_TRACKED_CATEGORIES);
+    const codes = [...outputs.train.output, ...outputs.validation.output].map((line) => line.split(',')[4]);
+    expect(codes).toHaveLength(summary.accepted);
+    expect(codes.filter((code) => code === String(city.unseenCode)).length).toBeGreaterThanOrEqual(50);
+    const lastRow = encodeRawFeatures(spec, ['30', 'basic', 'yes', `city${distinct - 1}`, '']);
+    expect(lastRow[3]).toBe(String(city.unseenCode));
+  });
+
+  test('GIVEN a run that succeeds or fails THEN its scratch files are removed', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'process-scratch-'));
+    try {
+      await run([textSource('raw/data.csv', [HEADER, ...goodRows(40)].join('\n'))], 0.5, config, scratch);
+      await expect(run([textSource('raw/data.csv', [HEADER, 'c1,old,basic,yes,rome,,no'].join('\n'))], 0.5, config, scratch)).rejects.toThrow(DataValidationError);
+      expect(readdirSync(scratch)).toEqual([]);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,147 @@
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { writableSink, type LineSink } from './line-sink';
+
+/**
+ * Scratch files written once and read back once, on local disk (on Lambda: its ephemeral storage).
+ * Feature processing keeps pass 1's work here so that pass 2 neither downloads nor parses the
+ * input again. Writes are synchronous: they land in the page cache, and a full disk surfaces at
+ * once with a message that says what to do.
+ */
+export class SpillDirectory {
+  readonly path: string;
+  private readonly files: SpillFile[] = [];
+
+  constructor(parent = tmpdir()) {
+    this.path = mkdtempSync(join(parent, 'mlops-spill-'));
+  }
+
+  file(name: string): SpillFile {
+    const file = new SpillFile(join(this.path, name));
+    this.files.push(file);
+    return file;
+  }
+
+  /** Closes every file and deletes the directory (also after a failure). */
+  remove(): void {
+    for (const file of this.files) file.close();
+    rmSync(this.path, { recursive: true, force: true });
+  }
+}
+
+/** Bytes per read when scratch data is read back. */
+export const SPILL_READ_CHUNK = 1 << 20;
+
+export class SpillFile {
+  private fd: number | undefined;
+  private written = 0;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w+');
+  }
+
+  /** Bytes written so far. */
+  get size(): number {
+    return this.written;
+  }
+
+  write(bytes: Uint8Array): void {
+    let offset = 0;
+    while (offset < bytes.length) {
+      try {
+        offset += writeSync(this.descriptor(), bytes, offset, bytes.length - offset, this.written + offset);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
+          throw new Error(
+            `no space left for scratch data in ${this.path} after ${this.written + offset} bytes: feature processing needs local disk of about twice the snapshot's size (on AWS, the function's ephemeral storage)`,
+            { cause: err },
+          );
+        }
+        throw err;
+      }
+    }
+    this.written += bytes.length;
+  }
+
+  /** A line sink that writes here (for text built with the same code as the real outputs). */
+  sink(): LineSink {
+    return writableSink(
+      new Writable({
+        write: (chunk: Buffer, _encoding, done) => {
+          try {
+            this.write(chunk);
+            done();
+          } catch (err) {
+            done(err as Error);
+          }
+        },
+      }),
+    );
+  }
+
+  /**
+   * Reads the file back from the start into `buffer`, handing each filled part to `onChunk`.
+   * `onChunk` returns how many bytes it consumed; the rest is moved to the front and completed
+   * by the next read (for records cut by the chunk boundary).
+   */
+  async readBack(buffer: Uint8Array, onChunk: (bytes: Uint8Array, atEnd: boolean) => number | Promise<number>): Promise<void> {
+    let position = 0;
+    let kept = 0;
+    for (;;) {
+      const read = readSync(this.descriptor(), buffer, kept, buffer.length - kept, position);
+      position += read;
+      const filled = kept + read;
+      const atEnd = read === 0 || position >= this.written;
+      const consumed = await onChunk(buffer.subarray(0, filled), atEnd);
+      if (atEnd) {
+        if (consumed !== filled) throw new Error(`${this.path}: ${filled - consumed} bytes left over at the end (a record cut short)`);
+        return;
+      }
+      buffer.copyWithin(0, consumed, filled);
+      kept = filled - consumed;
+      if (kept === buffer.length) throw new Error(`${this.path}: a record is larger than the read buffer (${buffer.length} bytes)`);
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private descriptor(): number {
+    if (this.fd === undefined) throw new Error(`${this.path} is closed`);
+    return this.fd;
+  }
+}
+
+/** Numbers kept as float64 (exact), buffered into large writes. */
+export class NumberSpill {
+  private readonly buffer = new Float64Array(1 << 16);
+  private length = 0;
+
+  constructor(private readonly file: SpillFile) {}
+
+  push(value: number): void {
+    if (this.length === this.buffer.length) this.flush();
+    this.buffer[this.length++] = value;
+  }
+
+  /** Reads every number back in order, a block at a time. */
+  async readBack(onValues: (values: Float64Array) => void): Promise<void> {
+    this.flush();
+    const block = new Float64Array(SPILL_READ_CHUNK / 8);
+    await this.file.readBack(new Uint8Array(block.buffer), (bytes) => {
+      const count = bytes.length >>> 3;
+      onValues(block.subarray(0, count));
+      return count * 8;
+    });
+  }
+
+  private flush(): void {
+    if (this.length === 0) return;
+    this.file.write(new Uint8Array(this.buffer.buffer, 0, this.length * 8));
+    this.length = 0;
+  }
+}
