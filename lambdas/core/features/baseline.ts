@@ -65,13 +65,7 @@ export class BaselineCounter {
     this.finders = edges.map((e) => new BinFinder(e));
   }
 
-  /** Starts a training row with its label (1/0, or the regression target). */
-  row(label: number): void {
-    this.rows++;
-    this.labelSum += label;
-  }
-
-  /** Adds training rows counted elsewhere, with the sum of their labels. */
+  /** Adds training rows, with the sum of their labels (1/0, or the regression target). */
   addRows(rows: number, labelSum: number): void {
     this.rows += rows;
     this.labelSum += labelSum;
@@ -81,10 +75,25 @@ export class BaselineCounter {
     this.missingCounts[feature] += count;
   }
 
-  numeric(feature: number, value: number): void {
-    this.counts[feature][this.finders[feature].bin(value)]++;
-    this.sums[feature] += value;
-    this.squares[feature] += value * value;
+  /**
+   * Counts `count` values of one numeric feature, values[first], values[first + stride], ...
+   * (rows of numbers, one column per numeric feature) into its bins, mean and variance. NaN is
+   * missing and is counted with missing().
+   */
+  numericColumn(feature: number, values: Float64Array, first: number, stride: number, count: number): void {
+    const counts = this.counts[feature];
+    const finder = this.finders[feature];
+    let sum = this.sums[feature];
+    let squares = this.squares[feature];
+    for (let k = first, end = first + stride * count; k < end; k += stride) {
+      const value = values[k];
+      if (value !== value) continue;
+      counts[finder.bin(value)]++;
+      sum += value;
+      squares += value * value;
+    }
+    this.sums[feature] = sum;
+    this.squares[feature] = squares;
   }
 
   /** A categorical or boolean feature's code. */

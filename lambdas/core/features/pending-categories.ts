@@ -93,35 +93,44 @@ export interface PendingColumn {
 }
 
 /**
- * Pass 2: copies pass-1 output to `sink` with placeholders replaced by codes. Returns how many
- * bytes were consumed: a placeholder cut by the end of `bytes` is left for the next call.
+ * Pass 2: replaces the placeholders in pass-1 output with their codes, in place (a code is never
+ * longer than its placeholder: codes are at most 4 digits, topCategories <= 1000). Returns the
+ * length of the resolved output at the start of `bytes`, and how many input bytes that consumed:
+ * a placeholder cut by the end of `bytes` is left for the next call.
  */
-export function resolvePlaceholders(bytes: Uint8Array, sink: LineSink, columns: readonly PendingColumn[], atEnd: boolean): number {
+export function resolvePlaceholders(bytes: Uint8Array, columns: readonly PendingColumn[], atEnd: boolean): { readonly length: number; readonly consumed: number } {
+  let to = 0;
   let from = 0;
   for (;;) {
     const marker = bytes.indexOf(MARKER, from);
     if (marker === -1) break;
-    if (marker + 5 > bytes.length) return cut(bytes, sink, from, marker, atEnd);
+    let next = marker + 5;
+    if (next > bytes.length) return cut(bytes, to, from, marker, atEnd);
     const word = (bytes[marker + 1] | (bytes[marker + 2] << 8) | (bytes[marker + 3] << 16) | (bytes[marker + 4] << 24)) >>> 0;
     const { encoding, codes } = columns[(word >>> 24) & 0x7f];
     let code: Uint8Array;
-    let next = marker + 5;
     if (word & TEXT_BIT) {
       next += word & LOW_24;
-      if (next > bytes.length) return cut(bytes, sink, from, marker, atEnd);
+      if (next > bytes.length) return cut(bytes, to, from, marker, atEnd);
       code = encoder.encode(String(categoryCode(encoding, decoder.decode(bytes.subarray(marker + 5, next)))));
     } else code = codes[word & LOW_24];
-    sink.appendBytes(bytes, from, marker);
-    sink.appendBytes(code, 0, code.length);
+    if (code.length > next - marker) throw new Error(`category code ${code.length} bytes long does not fit its placeholder`);
+    to = moveDown(bytes, to, from, marker);
+    for (let k = 0; k < code.length; k++) bytes[to++] = code[k];
     from = next;
   }
-  sink.appendBytes(bytes, from, bytes.length);
-  return bytes.length;
+  return { length: moveDown(bytes, to, from, bytes.length), consumed: bytes.length };
 }
 
-/** Copies up to a placeholder that the buffer cuts short; it is completed by the next read. */
-function cut(bytes: Uint8Array, sink: LineSink, from: number, marker: number, atEnd: boolean): number {
+/** Moves bytes[from, end) down to `to` (to <= from); returns the new end. */
+function moveDown(bytes: Uint8Array, to: number, from: number, end: number): number {
+  if (end - from > 32) bytes.copyWithin(to, from, end);
+  else for (let k = from; k < end; k++) bytes[to + k - from] = bytes[k];
+  return to + end - from;
+}
+
+/** Stops before a placeholder that the buffer cuts short; it is completed by the next read. */
+function cut(bytes: Uint8Array, to: number, from: number, marker: number, atEnd: boolean): { length: number; consumed: number } {
   if (atEnd) throw new Error('scratch data ends inside a category placeholder');
-  sink.appendBytes(bytes, from, marker);
-  return marker;
+  return { length: moveDown(bytes, to, from, marker), consumed: marker };
 }

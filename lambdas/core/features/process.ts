@@ -278,14 +278,8 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
     }
   });
   if (numericFeatures.length > 0) {
-    let slot = 0;
-    await trainValues.readBack((values) => {
-      for (let k = 0; k < values.length; k++) {
-        const value = values[k];
-        if (value === value) counter.numeric(numericFeatures[slot], value); // NaN: missing, counted in pass 1
-        if (++slot === numericFeatures.length) slot = 0;
-      }
-    });
+    const width = numericFeatures.length;
+    await trainValues.readBack(width, (values, rows) => numericFeatures.forEach((feature, slot) => counter.numericColumn(feature, values, slot, width, rows)));
   }
   // A placeholder holds at most one field's text: the buffer must take the longest record.
   const buffer = new Uint8Array(SPILL_READ_CHUNK + (options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH));
@@ -303,7 +297,8 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
 async function copyResolved(file: SpillFile, scratchSink: LineSink, output: LineSink, columns: readonly PendingColumn[], buffer: Uint8Array): Promise<void> {
   await scratchSink.flush();
   await file.readBack(buffer, async (bytes, atEnd) => {
-    const consumed = resolvePlaceholders(bytes, output, columns, atEnd);
+    const { length, consumed } = resolvePlaceholders(bytes, columns, atEnd);
+    output.appendBytes(bytes, 0, length);
     await output.drain();
     return consumed;
   });

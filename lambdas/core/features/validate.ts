@@ -1,6 +1,6 @@
 import type { MlopsConfig } from '../../../lib/config/resolve';
 import type { CsvRecord } from '../csv/csv-parser';
-import { booleanField, isMissingField, numberField } from './values';
+import { booleanField, isMissingField, numberField, plainDecimalBytes } from './values';
 
 type Dataset = MlopsConfig['dataset'];
 export type ColumnType = Dataset['columns'][number]['type'];
@@ -34,6 +34,32 @@ export interface FilePlan {
   readonly fieldCount: number;
   /** Header names the config does not know; reported once, ignored. */
   readonly unknownColumns: readonly string[];
+  /** The columns' rules as flat arrays (config order), for the per-row loop. */
+  readonly rules: ColumnRules;
+}
+
+/** Column rules in typed arrays: one monomorphic load per check instead of a property per column object. */
+export interface ColumnRules {
+  readonly index: Int32Array;
+  readonly kind: Uint8Array;
+  readonly required: Uint8Array;
+  /** -Infinity / +Infinity when unset. */
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+}
+
+const NUMERIC = 0;
+const BOOLEAN = 1;
+const CATEGORICAL = 2;
+
+function rulesOf(columns: readonly ColumnPlan[]): ColumnRules {
+  return {
+    index: Int32Array.from(columns, (c) => c.index),
+    kind: Uint8Array.from(columns, (c) => (c.type === 'numeric' ? NUMERIC : c.type === 'boolean' ? BOOLEAN : CATEGORICAL)),
+    required: Uint8Array.from(columns, (c) => (c.required ? 1 : 0)),
+    min: Float64Array.from(columns, (c) => c.min ?? -Infinity),
+    max: Float64Array.from(columns, (c) => c.max ?? Infinity),
+  };
 }
 
 /** Maps a file's header to the configured columns, in any order. */
@@ -50,8 +76,8 @@ export function planFile(header: readonly string[], dataset: Dataset, source: st
     throw new HeaderError(`${source}: line 1: missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} (header has: ${names.join(', ')})`);
   }
   const known = new Set(dataset.columns.map((c) => c.name));
-  return {
-    columns: dataset.columns.map((c) => ({
+  const columns = dataset.columns.map(
+    (c): ColumnPlan => ({
       name: c.name,
       type: c.type,
       index: position.get(c.name)!,
@@ -59,10 +85,9 @@ export function planFile(header: readonly string[], dataset: Dataset, source: st
       min: c.min,
       max: c.max,
       allowed: c.allowedValues ? new Set(c.allowedValues) : undefined,
-    })),
-    fieldCount: header.length,
-    unknownColumns: [...position.keys()].filter((n) => !known.has(n)),
-  };
+    }),
+  );
+  return { columns, fieldCount: header.length, unknownColumns: [...position.keys()].filter((n) => !known.has(n)), rules: rulesOf(columns) };
 }
 
 /**
@@ -89,40 +114,63 @@ export function validateRecord(plan: FilePlan, record: CsvRecord, row: TypedRow)
   if (record.count !== plan.fieldCount) {
     return [{ column: '(row)', value: '', reason: `expected ${plan.fieldCount} fields, found ${record.count}` }];
   }
-  let issues: RowIssue[] | undefined;
-  const columns = plan.columns;
-  for (let i = 0; i < columns.length; i++) {
-    const col = columns[i];
-    const index = col.index;
-    let problem: string | undefined;
-    if (isMissingField(record, index)) {
-      row.missing[i] = 1;
-      if (col.required) problem = 'missing';
-    } else {
-      row.missing[i] = 0;
-      switch (col.type) {
-        case 'numeric': {
-          const n = numberField(record, index);
-          if (Number.isNaN(n)) problem = 'not a number';
-          else if (col.min !== undefined && n < col.min) problem = `below the minimum ${col.min}`;
-          else if (col.max !== undefined && n > col.max) problem = `above the maximum ${col.max}`;
-          row.numbers[i] = n;
-          break;
-        }
-        case 'boolean': {
-          const b = booleanField(record, index);
-          if (b === -1) problem = 'not a boolean (yes/no, true/false, 1/0)';
-          row.numbers[i] = b;
-          break;
-        }
-        default: {
-          const text = record.trimmedText(index);
-          if (col.allowed && !col.allowed.has(text)) problem = 'not an allowed value';
-          row.texts[i] = text;
-        }
+  const { index, kind, min, max } = plan.rules;
+  const { bytes, trimmedStarts, trimmedEnds } = record;
+  const { numbers, missing } = row;
+  let bad = false;
+  for (let i = 0; i < index.length; i++) {
+    const field = index[i];
+    if (kind[i] === NUMERIC) {
+      // Fast path: a plain decimal within its range (missing tokens and anything else go the general way).
+      const n = plainDecimalBytes(bytes, trimmedStarts[field], trimmedEnds[field]);
+      if (n >= min[i] && n <= max[i]) {
+        missing[i] = 0;
+        numbers[i] = n;
+        continue;
       }
     }
-    if (problem !== undefined) (issues ??= []).push({ column: col.name, value: record.trimmedText(index), reason: problem });
+    if (problemOf(plan, i, record, row) !== undefined) bad = true;
   }
+  return bad ? issuesOf(plan, record, row) : undefined;
+}
+
+/** Every problem of a row already found invalid (the slow path: only for rejected rows). */
+function issuesOf(plan: FilePlan, record: CsvRecord, row: TypedRow): RowIssue[] {
+  const issues: RowIssue[] = [];
+  plan.columns.forEach((col, i) => {
+    const reason = problemOf(plan, i, record, row);
+    if (reason !== undefined) issues.push({ column: col.name, value: record.trimmedText(col.index), reason });
+  });
   return issues;
+}
+
+/** Checks column i of a record, writing its typed value; returns what is wrong with it, if anything. */
+function problemOf(plan: FilePlan, i: number, record: CsvRecord, row: TypedRow): string | undefined {
+  const col = plan.columns[i];
+  const index = col.index;
+  if (isMissingField(record, index)) {
+    row.missing[i] = 1;
+    return col.required ? 'missing' : undefined;
+  }
+  row.missing[i] = 0;
+  switch (col.type) {
+    case 'numeric': {
+      const n = numberField(record, index);
+      row.numbers[i] = n;
+      if (Number.isNaN(n)) return 'not a number';
+      if (col.min !== undefined && n < col.min) return `below the minimum ${col.min}`;
+      if (col.max !== undefined && n > col.max) return `above the maximum ${col.max}`;
+      return undefined;
+    }
+    case 'boolean': {
+      const b = booleanField(record, index);
+      row.numbers[i] = b;
+      return b === -1 ? 'not a boolean (yes/no, true/false, 1/0)' : undefined;
+    }
+    default: {
+      const text = record.trimmedText(index);
+      row.texts[i] = text;
+      return col.allowed && !col.allowed.has(text) ? 'not an allowed value' : undefined;
+    }
+  }
 }

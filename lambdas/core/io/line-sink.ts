@@ -61,7 +61,7 @@ export function writableSink(destination: Writable): LineSink {
     },
     appendBytes(source, start, end) {
       reserve(end - start);
-      if (end - start > 64) {
+      if (end - start > 32) {
         buffer.set(source.subarray(start, end), length);
         length += end - start;
       } else {

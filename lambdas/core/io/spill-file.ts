@@ -128,14 +128,14 @@ export class NumberSpill {
     this.buffer[this.length++] = value;
   }
 
-  /** Reads every number back in order, a block at a time. */
-  async readBack(onValues: (values: Float64Array) => void): Promise<void> {
+  /** Reads every number back in order, a block of whole rows of `width` numbers at a time. */
+  async readBack(width: number, onRows: (values: Float64Array, rows: number) => void): Promise<void> {
     this.flush();
-    const block = new Float64Array(SPILL_READ_CHUNK / 8);
+    const block = new Float64Array(Math.max(width, SPILL_READ_CHUNK / 8));
     await this.file.readBack(new Uint8Array(block.buffer), (bytes) => {
-      const count = bytes.length >>> 3;
-      onValues(block.subarray(0, count));
-      return count * 8;
+      const rows = Math.floor(bytes.length / 8 / width);
+      onRows(block, rows);
+      return rows * width * 8;
     });
   }
 
