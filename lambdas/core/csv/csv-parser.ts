@@ -26,6 +26,7 @@ const LF = 10;
 const CR = 13;
 
 const decoder = new TextDecoder('utf-8');
+const EMPTY = new Uint8Array(0);
 
 /** Bytes that end an unquoted field's run: one table load per byte instead of four compares. */
 const SPECIAL = new Uint8Array(256);
@@ -117,23 +118,25 @@ export class CsvRecord {
 }
 
 const INTERN_MAX_LENGTH = 32;
-const INTERN_MAX_ENTRIES = 16_384;
+const INTERN_SLOTS = 16_384;
 
 /**
  * Short field texts repeat (categories, flags): look them up by a hash of their bytes instead of
  * building a new string each time. The same string object comes back, so later map lookups hit
- * its cached hash too. Bounded: past INTERN_MAX_ENTRIES new texts are simply decoded.
+ * its cached hash too. A direct-mapped cache: a slot holds the last text that hashed to it, so
+ * memory is bounded and a collision only costs a decode.
  */
 class InternTable {
-  private readonly byHash = new Map<number, string>();
+  private readonly slots = new Array<string>(INTERN_SLOTS).fill('');
 
   get(bytes: Uint8Array, start: number, end: number): string {
     let hash = 0x811c9dc5;
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
-    const found = this.byHash.get(hash);
-    if (found !== undefined && sameAscii(found, bytes, start, end)) return found;
+    const slot = (hash >>> 0) % INTERN_SLOTS;
+    const found = this.slots[slot];
+    if (sameAscii(found, bytes, start, end)) return found;
     const text = decodeRange(bytes, start, end);
-    if (found === undefined && this.byHash.size < INTERN_MAX_ENTRIES) this.byHash.set(hash, text);
+    this.slots[slot] = text;
     return text;
   }
 }
@@ -174,7 +177,7 @@ export class CsvParser {
   private readonly maxRecordLength: number;
   private readonly record = new CsvRecord();
   /** Bytes of an incomplete record carried over to the next chunk. */
-  private carry: Uint8Array = new Uint8Array(0);
+  private carry: Uint8Array = EMPTY;
   /** 1-based line of the next record's first byte. */
   private line = 1;
   /** Input bytes consumed before `carry` (for error offsets). */
@@ -187,7 +190,10 @@ export class CsvParser {
 
   /** Feeds the next chunk of bytes. */
   write(chunk: Uint8Array): void {
-    let bytes = this.carry.length === 0 ? chunk : concat(this.carry, chunk);
+    // Always a plain Uint8Array, never a Buffer subclass: one map and one set of methods keeps the
+    // optimized parser (and every reader of record.bytes) from deoptimizing at each chunk.
+    const view = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let bytes = this.carry.length === 0 ? view : concat(this.carry, view);
     if (!this.started) {
       if (bytes.length < 3 && bytes.every((b, i) => b === [0xef, 0xbb, 0xbf][i])) {
         this.carry = bytes;
@@ -201,7 +207,7 @@ export class CsvParser {
     }
     // A record can only complete at a line end: without one in the new bytes, skip re-scanning
     // (this keeps very long lines linear instead of quadratic).
-    if (this.carry.length > 0 && chunk.indexOf(LF) === -1 && chunk.indexOf(CR) === -1 && this.carry[this.carry.length - 1] !== CR) {
+    if (this.carry.length > 0 && view.indexOf(LF) === -1 && view.indexOf(CR) === -1 && this.carry[this.carry.length - 1] !== CR) {
       this.carry = bytes;
       if (bytes.length > this.maxRecordLength) throw this.tooLong(this.line);
       return;
@@ -324,7 +330,7 @@ export class CsvParser {
     }
     this.consumed += start;
     // Copy: the caller may reuse the chunk's memory.
-    this.carry = start >= length ? new Uint8Array(0) : bytes.slice(start);
+    this.carry = start >= length ? EMPTY : bytes.slice(start);
   }
 
   /**
