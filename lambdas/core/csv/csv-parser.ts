@@ -31,6 +31,9 @@ const EMPTY = new Uint8Array(0);
 /** Bytes that end an unquoted field's run: one table load per byte instead of four compares. */
 const SPECIAL = new Uint8Array(256);
 for (const b of [QUOTE, COMMA, LF, CR]) SPECIAL[b] = 1;
+/** Bytes a quoted field's scan stops at: its end, and line breaks (counted for line numbers). */
+const QUOTED_SPECIAL = new Uint8Array(256);
+for (const b of [QUOTE, LF, CR]) QUOTED_SPECIAL[b] = 1;
 
 /**
  * One record as byte ranges into the current input buffer. The parser reuses this object for
@@ -249,9 +252,15 @@ export class CsvParser {
           let q = pos + 1;
           let escaped = false;
           let closed = -1;
+          let lineBreaks = false;
           for (;;) {
             // A loop, not indexOf: quoted fields are mostly short, and a native call per field costs more.
-            while (q < length && bytes[q] !== QUOTE) q++;
+            while (q < length && QUOTED_SPECIAL[bytes[q]] === 0) q++;
+            if (q < length && bytes[q] !== QUOTE) {
+              lineBreaks = true;
+              q++;
+              continue;
+            }
             if (q === length) break;
             if (q + 1 < length) {
               if (bytes[q + 1] === QUOTE) {
@@ -267,7 +276,7 @@ export class CsvParser {
             if (atEnd) throw new CsvFormatError(this.options.source, record.line, record.count + 1, 'a quoted field is never closed');
             break;
           }
-          newlines += countLineEnds(bytes, pos + 1, closed);
+          if (lineBreaks) newlines += countLineEnds(bytes, pos + 1, closed);
           record.push(pos + 1, closed, escaped);
           pos = closed + 1;
           const next = pos < length ? bytes[pos] : -1;

@@ -66,22 +66,25 @@ export class CategoryCounter {
 
 /** Writes the placeholder for a category of categorical column `column`: its id when it has one (id >= 0), else its text. */
 export function writePlaceholder(sink: LineSink, column: number, id: number, text: string): void {
-  sink.appendByte(MARKER);
   if (id >= 0) {
-    appendWord(sink, (column << 24) | id);
+    appendPlaceholder(sink, (column << 24) | id);
     return;
   }
   const bytes = encoder.encode(text);
   if (bytes.length > LOW_24) throw new Error(`a category of ${bytes.length} bytes is longer than the ${LOW_24} pass 1 can hold`);
-  appendWord(sink, (TEXT_BIT | (column << 24) | bytes.length) >>> 0);
+  appendPlaceholder(sink, (TEXT_BIT | (column << 24) | bytes.length) >>> 0);
   sink.appendBytes(bytes, 0, bytes.length);
 }
 
-function appendWord(sink: LineSink, word: number): void {
-  sink.appendByte(word & 0xff);
-  sink.appendByte((word >>> 8) & 0xff);
-  sink.appendByte((word >>> 16) & 0xff);
-  sink.appendByte(word >>> 24);
+const placeholder = new Uint8Array(5);
+placeholder[0] = MARKER;
+
+function appendPlaceholder(sink: LineSink, word: number): void {
+  placeholder[1] = word & 0xff;
+  placeholder[2] = (word >>> 8) & 0xff;
+  placeholder[3] = (word >>> 16) & 0xff;
+  placeholder[4] = word >>> 24;
+  sink.appendBytes(placeholder, 0, 5);
 }
 
 const decoder = new TextDecoder();

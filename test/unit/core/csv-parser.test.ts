@@ -30,6 +30,7 @@ describe('CsvParser', () => {
     ['quoted fields', '"a","b"\n"x, y","z"\n', [[['a', 'b'], 1], [['x, y', 'z'], 2]]],
     ['escaped quotes', 'a\n"say ""hi"""\n', [[['a'], 1], [['say "hi"'], 2]]],
     ['an embedded newline keeps line numbers right', 'a,b\n"line1\nline2",x\n3,4\n', [[['a', 'b'], 1], [['line1\nline2', 'x'], 2], [['3', '4'], 4]]],
+    ['embedded CRLF and CR beside doubled quotes count as line ends', 'a,b\n"x\r\ny ""q""\rz",1\n5,6\n', [[['a', 'b'], 1], [['x\r\ny "q"\rz', '1'], 2], [['5', '6'], 5]]],
     ['an embedded CRLF', 'a\r\n"p\r\nq"\r\nz\r\n', [[['a'], 1], [['p\r\nq'], 2], [['z'], 4]]],
     ['a UTF-8 BOM', '\uFEFFa,b\n1,2\n', [[['a', 'b'], 1], [['1', '2'], 2]]],
     ['empty lines are empty records', 'a\n\n1\n', [[['a'], 1], [[''], 2], [['1'], 3]]],
