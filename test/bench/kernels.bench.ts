@@ -2,13 +2,15 @@
  * Benchmark: the small kernels the hot loops rest on, each against what it replaced, in one
  * process (best of five runs each, after a warm-up run):
  *   - sortFloat32 (radix) vs Float32Array.prototype.sort, at 20k, 200k and 800k values;
- *   - BinFinder vs binIndex (binary search), 12M values over 19 quantile edges.
+ *   - BinFinder vs binIndex (binary search), 12M values over 19 quantile edges;
+ *   - selectRanks (the ~40 order statistics 20 bin edges read) vs a full Float64Array sort, 100k values.
  *
  *   npm run bench:kernels
  */
 import { BinFinder } from '../../lambdas/core/features/bin-finder';
 import { binIndex } from '../../lambdas/core/features/quantile-sample';
 import { seededRandom } from '../../lambdas/core/random';
+import { selectRanks } from '../../lambdas/core/features/select-ranks';
 import { sortFloat32 } from '../../lib/local/trainer/sort-float32';
 
 /** Best of `runs` timings (ms) of `work`, after one warm-up run. */
@@ -24,12 +26,12 @@ function best(runs: number, work: () => void): number {
 }
 
 function line(label: string, ours: number, baseline: number): void {
-  console.log(`${label.padEnd(44)} ${ours.toFixed(1).padStart(8)} ms  ${baseline.toFixed(1).padStart(8)} ms  ${(baseline / ours).toFixed(2)}x`);
+  console.log(`${label.padEnd(52)} ${ours.toFixed(1).padStart(8)} ms  ${baseline.toFixed(1).padStart(8)} ms  ${(baseline / ours).toFixed(2)}x`);
 }
 
 const random = seededRandom(5);
 console.log(`node ${process.version}; best of 5 runs after a warm-up`);
-console.log(`${'kernel'.padEnd(44)} ${'ours'.padStart(11)}  ${'baseline'.padStart(11)}  speed-up`);
+console.log(`${'kernel'.padEnd(52)} ${'ours'.padStart(11)}  ${'baseline'.padStart(11)}  speed-up`);
 for (const n of [20_000, 200_000, 800_000]) {
   const values = Float32Array.from({ length: n }, () => (random() - 0.3) * 1000);
   line(`sortFloat32 vs native sort, ${n} values`, best(5, () => sortFloat32(values.slice())), best(5, () => values.slice().sort()));
@@ -45,3 +47,6 @@ line(`BinFinder vs binIndex, ${count / 1e6}M values, 19 edges`, best(5, () => {
 }), best(5, () => {
   for (let i = 0; i < count; i++) counts[binIndex(edges, values[i])]++;
 }));
+const sample = values.subarray(0, 100_000);
+const ranks = Array.from({ length: 19 }, (_, i) => Math.floor(((sample.length - 1) * (i + 1)) / 20)).flatMap((r) => [r, r + 1]);
+line(`selectRanks vs native sort, 100k values, ${ranks.length} ranks`, best(5, () => selectRanks(sample.slice(), ranks)), best(5, () => sample.slice().sort()));

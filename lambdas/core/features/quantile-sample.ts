@@ -1,4 +1,5 @@
 import { seededRandom } from '../random';
+import { selectRanks } from './select-ranks';
 
 /**
  * Quantiles of numeric columns in bounded memory: a uniform reservoir sample of at most `capacity`
@@ -118,18 +119,25 @@ export class QuantileSample {
    * values gets fewer bins.
    */
   binEdges(bins: number, column = 0): number[] {
-    const sorted = this.column(column).sort();
-    const n = sorted.length;
+    const values = this.column(column);
+    const n = values.length;
     if (n === 0) return [];
+    // Only the ranks the edges read need to be in their values places.
+    const ranks = [n - 1];
+    for (let i = 1; i < bins; i++) {
+      const lo = Math.floor(((n - 1) * i) / bins);
+      ranks.push(lo, Math.min(lo + 1, n - 1));
+    }
+    selectRanks(values, ranks);
     const edges: number[] = [];
     for (let i = 1; i < bins; i++) {
       const h = ((n - 1) * i) / bins;
       const lo = Math.floor(h);
-      const edge = sorted[lo] + (h - lo) * (sorted[Math.min(lo + 1, n - 1)] - sorted[lo]);
+      const edge = values[lo] + (h - lo) * (values[Math.min(lo + 1, n - 1)] - values[lo]);
       if (edges.length === 0 || edge > edges[edges.length - 1]) edges.push(edge);
     }
     // A top edge equal to the maximum would leave the last bin always empty.
-    while (edges.length > 0 && edges[edges.length - 1] >= sorted[n - 1]) edges.pop();
+    while (edges.length > 0 && edges[edges.length - 1] >= values[n - 1]) edges.pop();
     return edges;
   }
 }
