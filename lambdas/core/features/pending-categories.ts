@@ -1,5 +1,6 @@
 import type { LineSink } from '../io/line-sink';
 import { categoryCode, type CategoricalEncoding } from './feature-spec';
+import { parseNumber, plainDecimalBytes } from './values';
 
 /**
  * Category codes are frequency ranks, known only once every training row has been counted, so
@@ -95,45 +96,125 @@ export interface PendingColumn {
   readonly codes: readonly Uint8Array[];
 }
 
+const NUMERIC = 0;
+const BOOLEAN = 1;
+const CATEGORICAL = 2;
+const COMMA = 44;
+const LF = 10;
+
 /**
- * Pass 2: replaces the placeholders in pass-1 output with their codes, in place (a code is never
- * longer than its placeholder: codes are at most 4 digits, topCategories <= 1000). Returns the
- * length of the resolved output at the start of `bytes`, and how many input bytes that consumed:
- * a placeholder cut by the end of `bytes` is left for the next call.
+ * Pass 2's reader of pass-1 rows: walks each line field by field (the label, then one field per
+ * feature), copies it to `output` with placeholders replaced by their codes (a code is never
+ * longer than its placeholder: at most 4 digits, as topCategories <= 1000), and collects the
+ * numeric features' values (row-major in `values`, NaN when missing) for the baseline's exact bin
+ * counts. The
+ * values are read again from the numbers as written, with the reader validation used, so they are
+ * the same values; keeping their text instead of float64 copies halves the scratch disk.
  */
-export function resolvePlaceholders(bytes: Uint8Array, columns: readonly PendingColumn[], atEnd: boolean): { readonly length: number; readonly consumed: number } {
-  let to = 0;
-  let from = 0;
-  for (;;) {
-    const marker = bytes.indexOf(MARKER, from);
-    if (marker === -1) break;
-    let next = marker + 5;
-    if (next > bytes.length) return cut(bytes, to, from, marker, atEnd);
-    const word = (bytes[marker + 1] | (bytes[marker + 2] << 8) | (bytes[marker + 3] << 16) | (bytes[marker + 4] << 24)) >>> 0;
-    const { encoding, codes } = columns[(word >>> 24) & 0x7f];
-    let code: Uint8Array;
-    if (word & TEXT_BIT) {
-      next += word & LOW_24;
-      if (next > bytes.length) return cut(bytes, to, from, marker, atEnd);
-      code = encoder.encode(String(categoryCode(encoding, decoder.decode(bytes.subarray(marker + 5, next)))));
-    } else code = codes[word & LOW_24];
-    if (code.length > next - marker) throw new Error(`category code ${code.length} bytes long does not fit its placeholder`);
-    to = moveDown(bytes, to, from, marker);
-    for (let k = 0; k < code.length; k++) bytes[to++] = code[k];
-    from = next;
+export class PendingRowReader {
+  /** The resolved rows of the last resolve() call: output[0, length). */
+  output = new Uint8Array(0);
+  /** Numeric values of the rows the last resolve() completed: rows x numericWidth, row-major. */
+  values = new Float64Array(0);
+  rows = 0;
+  private readonly kinds: Uint8Array;
+  readonly numericWidth: number;
+
+  constructor(
+    types: readonly string[],
+    private readonly columns: readonly PendingColumn[],
+  ) {
+    this.kinds = Uint8Array.from(types, (t) => (t === 'numeric' ? NUMERIC : t === 'boolean' ? BOOLEAN : CATEGORICAL));
+    this.numericWidth = types.filter((t) => t === 'numeric').length;
   }
-  return { length: moveDown(bytes, to, from, bytes.length), consumed: bytes.length };
+
+  /**
+   * Resolves the complete rows at the start of `bytes` into `output`. Returns the length of the
+   * resolved output and how many input bytes it consumed (a row cut by the end of `bytes` is left
+   * for the next call); `values`/`rows` then hold those rows' numbers when `collect` is set.
+   */
+  resolve(bytes: Uint8Array, atEnd: boolean, collect: boolean): { readonly length: number; readonly consumed: number } {
+    const n = bytes.length;
+    if (this.output.length < n) this.output = new Uint8Array(n);
+    const output = this.output;
+    const kinds = this.kinds;
+    const width = this.numericWidth;
+    // A row has at least one byte for its label and one per feature (its comma or line end).
+    const maxRows = Math.ceil(n / (kinds.length + 1)) + 1;
+    if (collect && this.values.length < maxRows * width) this.values = new Float64Array(maxRows * width);
+    const values = this.values;
+    let from = 0;
+    let to = 0;
+    let rows = 0;
+    rows: for (;;) {
+      const rowFrom = from;
+      const rowTo = to;
+      // The label: up to its comma.
+      for (;;) {
+        if (from >= n) {
+          from = rowFrom;
+          to = rowTo;
+          break rows;
+        }
+        const b = bytes[from++];
+        output[to++] = b;
+        if (b === COMMA) break;
+      }
+      let slot = rows * width;
+      for (let i = 0; i < kinds.length; i++) {
+        const kind = kinds[i];
+        if (kind === CATEGORICAL && from < n && bytes[from] === MARKER) {
+          if (from + 5 > n) {
+            from = rowFrom;
+            to = rowTo;
+            break rows;
+          }
+          const word = (bytes[from + 1] | (bytes[from + 2] << 8) | (bytes[from + 3] << 16) | (bytes[from + 4] << 24)) >>> 0;
+          const { encoding, codes } = this.columns[(word >>> 24) & 0x7f];
+          let next = from + 5;
+          let code: Uint8Array;
+          if (word & TEXT_BIT) {
+            next += word & LOW_24;
+            if (next > n) {
+              from = rowFrom;
+              to = rowTo;
+              break rows;
+            }
+            code = encoder.encode(String(categoryCode(encoding, decoder.decode(bytes.subarray(from + 5, next)))));
+          } else code = codes[word & LOW_24];
+          for (let k = 0; k < code.length; k++) output[to++] = code[k];
+          from = next;
+        }
+        // The rest of the field (a number, a 1/0, or nothing) up to its comma or line end.
+        const start = to;
+        let end = -1;
+        while (from < n) {
+          const b = bytes[from++];
+          if (b === COMMA || b === LF) {
+            end = to;
+            output[to++] = b;
+            break;
+          }
+          output[to++] = b;
+        }
+        if (end === -1) {
+          from = rowFrom;
+          to = rowTo;
+          break rows;
+        }
+        if (kind === NUMERIC && collect) values[slot++] = numberAt(output, start, end);
+      }
+      rows++;
+    }
+    if (atEnd && from !== n) throw new Error('scratch data ends inside a row');
+    this.rows = collect ? rows : 0;
+    return { length: to, consumed: from };
+  }
 }
 
-/** Moves bytes[from, end) down to `to` (to <= from); returns the new end. */
-function moveDown(bytes: Uint8Array, to: number, from: number, end: number): number {
-  if (end - from > 32) bytes.copyWithin(to, from, end);
-  else for (let k = from; k < end; k++) bytes[to + k - from] = bytes[k];
-  return to + end - from;
-}
-
-/** Stops before a placeholder that the buffer cuts short; it is completed by the next read. */
-function cut(bytes: Uint8Array, to: number, from: number, marker: number, atEnd: boolean): { length: number; consumed: number } {
-  if (atEnd) throw new Error('scratch data ends inside a category placeholder');
-  return { length: moveDown(bytes, to, from, marker), consumed: marker };
+/** The number a pass-1 numeric field holds (its text as written, already validated), NaN when empty. */
+function numberAt(bytes: Uint8Array, start: number, end: number): number {
+  if (end === start) return Number.NaN;
+  const plain = plainDecimalBytes(bytes, start, end);
+  return plain === plain ? plain : (parseNumber(decoder.decode(bytes.subarray(start, end))) ?? Number.NaN);
 }

@@ -84,7 +84,8 @@ export class SpillFile {
   /**
    * Reads the file back from the start into `buffer`, handing each filled part to `onChunk`.
    * `onChunk` returns how many bytes it consumed; the rest is moved to the front and completed
-   * by the next read (for records cut by the chunk boundary).
+   * by the next read (for records cut by the chunk boundary; the buffer grows for a record larger
+   * than itself).
    */
   async readBack(buffer: Uint8Array, onChunk: (bytes: Uint8Array, atEnd: boolean) => number | Promise<number>): Promise<void> {
     let position = 0;
@@ -99,9 +100,12 @@ export class SpillFile {
         if (consumed !== filled) throw new Error(`${this.path}: ${filled - consumed} bytes left over at the end (a record cut short)`);
         return;
       }
-      buffer.copyWithin(0, consumed, filled);
       kept = filled - consumed;
-      if (kept === buffer.length) throw new Error(`${this.path}: a record is larger than the read buffer (${buffer.length} bytes)`);
+      if (kept === buffer.length) {
+        const grown = new Uint8Array(buffer.length * 2);
+        grown.set(buffer);
+        buffer = grown;
+      } else buffer.copyWithin(0, consumed, filled);
     }
   }
 
@@ -113,35 +117,5 @@ export class SpillFile {
   private descriptor(): number {
     if (this.fd === undefined) throw new Error(`${this.path} is closed`);
     return this.fd;
-  }
-}
-
-/** Numbers kept as float64 (exact), buffered into large writes. */
-export class NumberSpill {
-  private readonly buffer = new Float64Array(1 << 16);
-  private length = 0;
-
-  constructor(private readonly file: SpillFile) {}
-
-  push(value: number): void {
-    if (this.length === this.buffer.length) this.flush();
-    this.buffer[this.length++] = value;
-  }
-
-  /** Reads every number back in order, a block of whole rows of `width` numbers at a time. */
-  async readBack(width: number, onRows: (values: Float64Array, rows: number) => void): Promise<void> {
-    this.flush();
-    const block = new Float64Array(Math.max(width, SPILL_READ_CHUNK / 8));
-    await this.file.readBack(new Uint8Array(block.buffer), (bytes) => {
-      const rows = Math.floor(bytes.length / 8 / width);
-      onRows(block, rows);
-      return rows * width * 8;
-    });
-  }
-
-  private flush(): void {
-    if (this.length === 0) return;
-    this.file.write(new Uint8Array(this.buffer.buffer, 0, this.length * 8));
-    this.length = 0;
   }
 }

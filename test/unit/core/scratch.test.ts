@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { categoricalEncoding, type CategoricalEncoding } from '../../../lambdas/core/features/feature-spec';
-import { CategoryCounter, resolvePlaceholders, writePlaceholder, type PendingColumn } from '../../../lambdas/core/features/pending-categories';
-import { NumberSpill, SpillDirectory } from '../../../lambdas/core/io/spill-file';
+import { CategoryCounter, PendingRowReader, writePlaceholder, type PendingColumn } from '../../../lambdas/core/features/pending-categories';
+import { SpillDirectory } from '../../../lambdas/core/io/spill-file';
 import { memorySink } from '../../helpers/sinks';
 
 let parent: string;
@@ -11,25 +11,17 @@ beforeEach(() => (parent = mkdtempSync(join(tmpdir(), 'scratch-test-'))));
 afterEach(() => rmSync(parent, { recursive: true, force: true }));
 
 describe('scratch files', () => {
-  test('GIVEN rows of numbers over several read blocks THEN they come back whole and in order, NaN included, and remove() deletes everything', async () => {
+  test('GIVEN a finished run THEN remove() deletes every scratch file', async () => {
     const scratch = new SpillDirectory(parent);
-    const spill = new NumberSpill(scratch.file('values.f64'));
-    const written = Array.from({ length: 300_003 }, (_, i) => (i % 7 === 0 ? Number.NaN : i * 0.1 - 5));
-    written.forEach((v) => spill.push(v));
-    const read: number[] = [];
-    let blocks = 0;
-    await spill.readBack(3, (values, rows) => {
-      blocks++;
-      for (let k = 0; k < rows * 3; k++) read.push(values[k]);
-    });
-    expect(blocks).toBeGreaterThan(2);
-    expect(read).toHaveLength(written.length);
-    expect(read.filter((v, i) => !Object.is(v, written[i]))).toEqual([]);
+    scratch.file('a').write(new Uint8Array([1, 2, 3]));
+    const sink = scratch.file('b').sink();
+    sink.write('line');
+    await sink.flush();
     scratch.remove();
     expect(readdirSync(parent)).toEqual([]);
   });
 
-  test('GIVEN a reader that leaves bytes unconsumed THEN they come first in the next block; a record larger than the buffer, or left over at the end, is an error', async () => {
+  test('GIVEN a reader that leaves bytes unconsumed THEN they come first in the next block (the buffer grows for a longer record); bytes left over at the end are an error', async () => {
     const scratch = new SpillDirectory(parent);
     const file = scratch.file('lines');
     file.write(new TextEncoder().encode('alpha\nbeta\ngamma\n'));
@@ -40,7 +32,8 @@ describe('scratch files', () => {
       return end;
     });
     expect(lines).toEqual(['alpha', 'beta', 'gamma']);
-    await expect(file.readBack(new Uint8Array(8), () => 0)).rejects.toThrow(/a record is larger than the read buffer \(8 bytes\)/);
+    // Nothing consumed: the buffer grows to the whole file, and the end leaves it all over.
+    await expect(file.readBack(new Uint8Array(8), () => 0)).rejects.toThrow(/17 bytes left over at the end/);
     await expect(file.readBack(new Uint8Array(64), (bytes) => bytes.length - 1)).rejects.toThrow(/1 bytes left over at the end/);
     scratch.remove();
   });
@@ -56,34 +49,42 @@ describe('category placeholders', () => {
     return { counters, encodings, columns: counters.map((c, i) => ({ encoding: encodings[i], codes: c.codeBytes(encodings[i]) })) };
   }
 
-  test('GIVEN ids, texts with marker, newline and multi-byte characters THEN every read-buffer size gives the same output', async () => {
+  test('GIVEN ids, texts with marker, newline and multi-byte characters THEN every read-buffer size gives the same rows and numbers', async () => {
     const { counters, columns } = fitted();
     const scratch = new SpillDirectory(parent);
     const file = scratch.file('rows');
     const sink = file.sink();
-    const rows: [string, string][] = [
-      ['paris', 'pro'],
-      ['oslo', 'basic'],
-      ['a\u0001b\nc', 'pro'], // never counted: written as text, resolves to "unseen"
-      ['rome', 'zürich'],
+    // Features: city (categorical), score (numeric), plan (categorical), flag (boolean), count (numeric).
+    const rows: [string, string, string, string, string][] = [
+      ['paris', '2.5', 'pro', '1', '7'],
+      ['oslo', '', 'basic', '0', '-0.25'],
+      ['a\u0001b\nc', '1e2', 'pro', '', '12'], // never counted: written as text, resolves to "unseen"
+      ['rome', '+4', 'zürich', '1', ''],
+      ['', '0', '', '0', '3'],
     ];
-    for (const [city, plan] of rows) {
+    for (const [city, score, plan, flag, count] of rows) {
       sink.appendAscii('1,');
-      writePlaceholder(sink, 0, counters[0].idOf(city), city);
-      sink.appendAscii(',2.5,');
-      writePlaceholder(sink, 1, counters[1].idOf(plan), plan);
+      if (city) writePlaceholder(sink, 0, counters[0].idOf(city), city);
+      sink.appendAscii(`,${score},`);
+      if (plan) writePlaceholder(sink, 1, counters[1].idOf(plan), plan);
+      sink.appendAscii(`,${flag},${count}`);
       sink.endLine();
     }
     await sink.flush();
-    const expected = ['1,0,2.5,0', '1,2,2.5,1', '1,3,2.5,0', '1,1,2.5,3'];
-    for (const size of [12, 13, 17, 64, 4096]) {
+    const expected = ['1,0,2.5,0,1,7', '1,2,,1,0,-0.25', '1,3,1e2,0,,12', '1,1,+4,3,1,', '1,,0,,0,3'];
+    const numbers = [2.5, 7, NaN, -0.25, 100, 12, 4, NaN, 0, 3];
+    for (const size of [1, 14, 15, 17, 64, 4096]) {
+      const reader = new PendingRowReader(['categorical', 'numeric', 'categorical', 'boolean', 'numeric'], columns);
       const out = memorySink();
+      const seen: number[] = [];
       await file.readBack(new Uint8Array(size), (bytes, atEnd) => {
-        const { length, consumed } = resolvePlaceholders(bytes, columns, atEnd);
-        out.appendBytes(bytes, 0, length);
+        const { length, consumed } = reader.resolve(bytes, atEnd, true);
+        out.appendBytes(reader.output, 0, length);
+        for (let k = 0; k < reader.rows * reader.numericWidth; k++) seen.push(reader.values[k]);
         return consumed;
       });
       expect(out.output).toEqual(expected);
+      expect(seen).toEqual(numbers);
     }
     scratch.remove();
   });
@@ -94,9 +95,9 @@ describe('category placeholders', () => {
     expect(counters[0].countsByCode(encodings[0])).toEqual([3, 2, 1, 0]);
   });
 
-  test('GIVEN data that ends inside a placeholder THEN it fails instead of writing a partial row', () => {
+  test('GIVEN data that ends inside a row THEN it fails instead of writing a partial row', () => {
     const { columns } = fitted();
-    const bytes = new Uint8Array([49, 44, 1, 0, 0]);
-    expect(() => resolvePlaceholders(bytes, columns, true)).toThrow('scratch data ends inside a category placeholder');
+    const reader = new PendingRowReader(['categorical'], columns);
+    expect(() => reader.resolve(new Uint8Array([49, 44, 1, 0, 0]), true, false)).toThrow('scratch data ends inside a row');
   });
 });
