@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { datasetSchema, featuresSchema } from '../../lib/config/schema';
 import { DataValidationError, processDataset, type ProcessSummary } from '../core/features/process';
+import { assertScratchSpace } from '../core/io/spill-file';
 import { FEATURES_PREFIX, QUARANTINE_PREFIX } from '../core/layout';
 import type { SnapshotManifest } from '../core/snapshot';
 import { emitMetrics } from '../shared/metrics';
@@ -68,7 +69,9 @@ export async function handler(rawEvent: unknown): Promise<FeatureProcessingResul
   }
 
   const started = Date.now();
-  logger.info('processing snapshot', { runId, objects: manifest.objects.length, bytes: manifest.objects.reduce((n, o) => n + o.size, 0) });
+  const bytes = manifest.objects.reduce((n, o) => n + o.size, 0);
+  logger.info('processing snapshot', { runId, objects: manifest.objects.length, bytes });
+  assertScratchSpace(bytes);
   const outputs = {
     quarantine: s3LineSink(s3, bucket, paths.quarantine, 'application/x-ndjson'),
     train: s3LineSink(s3, bucket, paths.train, 'text/csv'),

@@ -90,8 +90,8 @@ export class RetrainingPipeline extends Construct {
       // Memory is bounded (streaming); more memory buys CPU for parsing.
       memorySize: 2048,
       timeout: Duration.minutes(15),
-      // Scratch for the encoded rows between the two passes (~1.8x the snapshot for the sample's
-      // shape); the most Lambda offers. Billed per GB-second only while the function runs.
+      // Scratch for the encoded rows between the two passes (about the snapshot's size); the most
+      // Lambda offers. Billed per GB-second only while the function runs.
       ephemeralStorageSize: Size.gibibytes(10),
       environment: {},
       logRemovalPolicy: props.logRemovalPolicy,

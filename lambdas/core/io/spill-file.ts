@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -10,6 +10,19 @@ import { writableSink, type LineSink } from './line-sink';
  * input again. Writes are synchronous: they land in the page cache, and a full disk surfaces at
  * once with a message that says what to do.
  */
+/**
+ * Fails before any work when `directory` has less free space than `bytes` (scratch data is about
+ * the input's size), instead of running out of disk late in a long run.
+ */
+export function assertScratchSpace(bytes: number, directory = tmpdir()): void {
+  const { bavail, bsize } = statfsSync(directory);
+  const free = bavail * bsize;
+  if (bytes > free) {
+    const gb = (n: number) => `${(n / 1e9).toFixed(2)} GB`;
+    throw new Error(`${gb(bytes)} of input but only ${gb(free)} free for scratch data in ${directory}: feature processing keeps about the input's size there between its passes (on AWS, the function's ephemeral storage: 10 GiB at most)`);
+  }
+}
+
 export class SpillDirectory {
   readonly path: string;
   private readonly files: SpillFile[] = [];
@@ -55,7 +68,7 @@ export class SpillFile {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
           throw new Error(
-            `no space left for scratch data in ${this.path} after ${this.written + offset} bytes: feature processing needs local disk of about twice the snapshot's size (on AWS, the function's ephemeral storage)`,
+            `no space left for scratch data in ${this.path} after ${this.written + offset} bytes: feature processing needs local disk of about the snapshot's size, more for data of many short categories (on AWS, the function's ephemeral storage)`,
             { cause: err },
           );
         }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { categoricalEncoding, type CategoricalEncoding } from '../../../lambdas/core/features/feature-spec';
 import { CategoryCounter, PendingRowReader, writePlaceholder, type PendingColumn } from '../../../lambdas/core/features/pending-categories';
-import { SpillDirectory } from '../../../lambdas/core/io/spill-file';
+import { assertScratchSpace, SpillDirectory } from '../../../lambdas/core/io/spill-file';
 import { memorySink } from '../../helpers/sinks';
 
 let parent: string;
@@ -11,6 +11,11 @@ beforeEach(() => (parent = mkdtempSync(join(tmpdir(), 'scratch-test-'))));
 afterEach(() => rmSync(parent, { recursive: true, force: true }));
 
 describe('scratch files', () => {
+  test('GIVEN more input than free scratch disk THEN it fails at once, naming both sizes', () => {
+    expect(() => assertScratchSpace(1e6, parent)).not.toThrow();
+    expect(() => assertScratchSpace(1e18, parent)).toThrow(/^1000000000\.00 GB of input but only [\d.]+ GB free for scratch data in \/tmp\/scratch-test-/);
+  });
+
   test('GIVEN a finished run THEN remove() deletes every scratch file', async () => {
     const scratch = new SpillDirectory(parent);
     scratch.file('a').write(new Uint8Array([1, 2, 3]));
