@@ -66,7 +66,7 @@ export function categoryCode(encoding: CategoricalEncoding, category: string): n
   return isOther(encoding, category) ? encoding.otherCode : encoding.unseenCode;
 }
 
-/** The typed value of a binary problem's positive class (as validation types the target column). */
+/** The typed value of a binary problem's positive class, as validation types the target column: a row is positive (label 1) when its target equals it. */
 export function positiveValue(target: FeatureSpec['target']): Value {
   const positive = target.positiveClass!;
   switch (target.type) {
@@ -77,12 +77,6 @@ export function positiveValue(target: FeatureSpec['target']): Value {
     default:
       return positive;
   }
-}
-
-/** The label: 1/0 for the positive class of a binary problem, the number for regression. */
-export function encodeLabel(spec: Pick<FeatureSpec, 'problemType' | 'target'>, value: Value): string {
-  if (spec.problemType === 'regression') return String(value);
-  return value === positiveValue(spec.target) ? '1' : '0';
 }
 
 /** A serving-time input that does not fit the spec; names the feature. */

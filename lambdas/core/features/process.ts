@@ -3,7 +3,7 @@ import { CsvParser, type CsvRecord } from '../csv/csv-parser';
 import type { LineSink } from '../io/line-sink';
 import { SpillDirectory, SPILL_READ_CHUNK, type SpillFile } from '../io/spill-file';
 import { BaselineCounter, type Baseline } from './baseline';
-import { categoricalEncoding, positiveValue, type FeatureEncoding, type FeatureSpec } from './feature-spec';
+import { categoricalEncoding, positiveValue, type FeatureEncoding, type FeatureSpec, type Value } from './feature-spec';
 import { CategoryCounter, MAX_PENDING_COLUMNS, PendingRowReader, writePlaceholder, type PendingColumn } from './pending-categories';
 import { DEFAULT_SAMPLE_CAPACITY, QuantileSample } from './quantile-sample';
 import { isValidationRecord } from './split';
@@ -160,7 +160,7 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
   /** Each categorical feature's ordinal among the categorical ones (the placeholders' column). */
   const pendingColumn = Int32Array.from(types, (type, i) => (type === 'categorical' ? types.slice(0, i).filter((t) => t === 'categorical').length : -1));
   const numericFeatures = types.flatMap((type, i) => (type === 'numeric' ? [i] : []));
-  /** Each numeric feature's column in the sample (and in a spilled row of numbers), -1 for the others. */
+  /** Each numeric feature's column in the sample (and in the pass-2 reader's rows of numbers), -1 for the others. */
   const numericSlot = Int32Array.from(types, (_, i) => numericFeatures.indexOf(i));
   const sample = new QuantileSample(options.sampleCapacity ?? DEFAULT_SAMPLE_CAPACITY, 1, numericFeatures.length);
   if (categories.filter(Boolean).length > MAX_PENDING_COLUMNS) throw new DataValidationError(`more than ${MAX_PENDING_COLUMNS} categorical features are not supported`);
@@ -277,12 +277,10 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
   });
   const buffer = new Uint8Array(SPILL_READ_CHUNK);
   const reader = new PendingRowReader(types, pendingColumns);
-  await copyResolved(pending.train, pendingSinks.train, outputs.train, buffer, reader, (bytes, atEnd) => {
-    const resolved = reader.resolve(bytes, atEnd, true);
-    numericFeatures.forEach((feature, slot) => counter.numericColumn(feature, reader.values, slot, reader.numericWidth, reader.rows));
-    return resolved;
-  });
-  await copyResolved(pending.validation, pendingSinks.validation, outputs.validation, buffer, reader, (bytes, atEnd) => reader.resolve(bytes, atEnd, false));
+  await copyResolved(pending.train, pendingSinks.train, outputs.train, buffer, reader, () =>
+    numericFeatures.forEach((feature, slot) => counter.numericColumn(feature, reader.values, slot, reader.numericWidth, reader.rows)),
+  );
+  await copyResolved(pending.validation, pendingSinks.validation, outputs.validation, buffer, reader);
 
   return {
     spec,
@@ -291,18 +289,15 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
   };
 }
 
-/** Copies pass 1's rows from scratch to the output, resolved (codes filled in) by `reader` through `resolve`. */
-async function copyResolved(
-  file: SpillFile,
-  scratchSink: LineSink,
-  output: LineSink,
-  buffer: Uint8Array,
-  reader: PendingRowReader,
-  resolve: (bytes: Uint8Array, atEnd: boolean) => { readonly length: number; readonly consumed: number },
-): Promise<void> {
+/**
+ * Copies pass 1's rows from scratch to the output with the codes filled in by `reader`; with
+ * `onNumbers`, the reader also collects each block's numbers and `onNumbers` counts them.
+ */
+async function copyResolved(file: SpillFile, scratchSink: LineSink, output: LineSink, buffer: Uint8Array, reader: PendingRowReader, onNumbers?: () => void): Promise<void> {
   await scratchSink.flush();
   await file.readBack(buffer, async (bytes, atEnd) => {
-    const { length, consumed } = resolve(bytes, atEnd);
+    const { length, consumed } = reader.resolve(bytes, atEnd, onNumbers !== undefined);
+    onNumbers?.();
     output.appendBytes(reader.output, 0, length);
     await output.drain();
     return consumed;
@@ -321,7 +316,7 @@ function idFieldOf(plan: FilePlan, layout: Layout): number | undefined {
  * 1/0 for binary problems (`positive`: the positive class as validation types it), the target as
  * written for regression.
  */
-function writeLabel(sink: LineSink, positive: unknown, column: ColumnPlan, targetIndex: number, record: CsvRecord, row: TypedRow): number {
+function writeLabel(sink: LineSink, positive: Value | undefined, column: ColumnPlan, targetIndex: number, record: CsvRecord, row: TypedRow): number {
   const value = column.type === 'categorical' ? row.texts[targetIndex] : row.numbers[targetIndex];
   if (positive === undefined) {
     sink.appendBytes(record.bytes, record.trimmedStart(column.index), record.trimmedEnd(column.index));

@@ -28,4 +28,25 @@ describe('quantile sample (reservoir, Algorithm L once full)', () => {
     expect(edges(3)).toEqual(edges(3));
     expect(edges(4)).not.toEqual(edges(3));
   });
+
+  test('GIVEN rows of two columns, one with missing values THEN each column has its own edges and sample size', () => {
+    const sample = new QuantileSample(1_000, 3, 2);
+    for (let r = 0; r < 50_000; r++) {
+      const at = sample.offer();
+      if (at < 0) continue;
+      sample.values[at] = r;
+      sample.values[at + 1] = r % 2 === 0 ? Number.NaN : -r;
+    }
+    expect(sample.count).toBe(50_000);
+    expect(sample.exact).toBe(false);
+    const first = sample.sampled(0);
+    const second = sample.sampled(1);
+    expect(first.size).toBe(1_000);
+    // About half the kept rows have the second value; the bound applies to that many.
+    expect(second.size).toBeGreaterThan(400);
+    expect(second.size).toBeLessThan(600);
+    const eps = rankErrorBound(second.size);
+    sample.binEdges(4, 1).forEach((edge, i) => expect(Math.abs(-edge / 50_000 - (3 - i) / 4)).toBeLessThan(eps));
+    sample.binEdges(4, 0).forEach((edge, i) => expect(Math.abs(edge / 50_000 - (i + 1) / 4)).toBeLessThan(rankErrorBound(1_000)));
+  });
 });
