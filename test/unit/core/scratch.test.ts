@@ -16,6 +16,16 @@ describe('scratch files', () => {
     expect(() => assertScratchSpace(1e18, parent)).toThrow(/^1000000000\.00 GB of input but only [\d.]+ GB free for scratch data in \/tmp\/scratch-test-/);
   });
 
+  test('GIVEN a scratch write that fails THEN the line sink over it rejects with that error instead of waiting', async () => {
+    const scratch = new SpillDirectory(parent);
+    const file = scratch.file('rows');
+    const sink = file.sink();
+    file.close();
+    for (let i = 0; i < 10_000; i++) sink.write('0123456789'.repeat(4));
+    await expect(sink.drain()).rejects.toThrow(/rows is closed/);
+    scratch.remove();
+  });
+
   test('GIVEN a finished run THEN remove() deletes every scratch file', async () => {
     const scratch = new SpillDirectory(parent);
     scratch.file('a').write(new Uint8Array([1, 2, 3]));
