@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { deliverySchema, STAGE_NAME, stageSchema } from './stages';
-import { MAX_PENDING_COLUMNS } from '../../lambdas/core/features/pending-categories';
 
 /**
  * The one schema for the whole project config. Every object is strict: an unknown or misspelt
@@ -74,11 +73,6 @@ export const datasetSchema = z
     }
     if (ds.idColumn !== undefined && ds.idColumn === ds.targetColumn) {
       ctx.addIssue({ code: 'custom', path: ['idColumn'], message: 'the id column cannot be the target' });
-    }
-    // Feature processing's category placeholders name their column in 7 bits.
-    const categoricalFeatures = ds.columns.filter((c) => c.type === 'categorical' && c.name !== ds.targetColumn && c.name !== ds.idColumn);
-    if (categoricalFeatures.length > MAX_PENDING_COLUMNS) {
-      ctx.addIssue({ code: 'custom', path: ['columns'], message: `at most ${MAX_PENDING_COLUMNS} categorical feature columns are supported, found ${categoricalFeatures.length}` });
     }
   });
 

@@ -57,7 +57,6 @@ describe('config', () => {
     ['a misspelt nested key', makeConfigJson({ training: { hyperparameters: { num_round: 5 } } }), 'training.hyperparameters: unknown field "num_round"'],
     ['a wrong enum value', withColumns((c) => (c[0].type = 'text')), 'dataset.columns[0].type: Invalid option'],
     ['a duplicate column', withColumns((c) => (c[1].name = 'state')), 'dataset.columns[1].name: duplicate column "state"'],
-    ['more categorical features than placeholders can name', withColumns((c) => c.push(...Array.from({ length: 127 }, (_, i) => ({ name: `extra_${i}`, type: 'categorical' })))), 'dataset.columns: at most 128 categorical feature columns are supported, found 129'],
     ['min above max', withColumns((c) => Object.assign(c[1], { min: 10, max: 1 })), 'dataset.columns[1].max: max (1) is below min (10)'],
     ['min on a categorical column', withColumns((c) => (c[0].min = 1)), 'dataset.columns[0].min: min/max apply only to numeric columns'],
     ['a target that is not a column', makeConfigJson({ dataset: { targetColumn: 'nope' } }), 'dataset.targetColumn: "nope" is not one of the configured columns'],

@@ -1,21 +1,20 @@
 import type { LineSink } from '../io/line-sink';
 import { categoryCode, type CategoricalEncoding } from './feature-spec';
+import { CATEGORICAL, kindOf, NUMERIC, type ColumnType } from './validate';
 import { parseNumber, plainDecimalBytes } from './values';
 
 /**
  * Category codes are frequency ranks, known only once every training row has been counted, so
  * pass 1 writes each category as a placeholder and pass 2 swaps in the code. A placeholder is
- * MARKER and a 32-bit little-endian word: the top bit says whether a text follows, the next 7 bits
- * are the categorical column, the low 24 bits the category's id (a training category) or the
- * length of its UTF-8 text (categories never counted: validation-only values, and values past
- * the tracking limit). MARKER cannot occur in the rest of a pass-1 line, which holds only
- * labels, numbers, 1/0, commas and line ends, so pass 2 finds placeholders without parsing lines.
+ * MARKER and a 32-bit little-endian word: the top bit says whether a text follows, the low 31 bits
+ * are the category's id (a training category) or the length of its UTF-8 text (categories never
+ * counted: validation-only values, and values past the tracking limit). The column is not stored:
+ * pass 2 reads each row field by field and knows it. MARKER cannot start any other pass-1 field,
+ * which holds only a label, a number, 1/0 or nothing.
  */
-export const MARKER = 1;
+const MARKER = 1;
 const TEXT_BIT = 0x8000_0000;
-const LOW_24 = 0xff_ffff;
-/** Categorical columns a placeholder can name. */
-export const MAX_PENDING_COLUMNS = 128;
+const LOW_31 = 0x7fff_ffff;
 
 const encoder = new TextEncoder();
 
@@ -65,15 +64,14 @@ export class CategoryCounter {
   }
 }
 
-/** Writes the placeholder for a category of categorical column `column`: its id when it has one (id >= 0), else its text. */
-export function writePlaceholder(sink: LineSink, column: number, id: number, text: string): void {
+/** Writes the placeholder for a category: its id when it has one (id >= 0), else its text. */
+export function writePlaceholder(sink: LineSink, id: number, text: string): void {
   if (id >= 0) {
-    appendPlaceholder(sink, (column << 24) | id);
+    appendPlaceholder(sink, id);
     return;
   }
   const bytes = encoder.encode(text);
-  if (bytes.length > LOW_24) throw new Error(`a category of ${bytes.length} bytes is longer than the ${LOW_24} pass 1 can hold`);
-  appendPlaceholder(sink, (TEXT_BIT | (column << 24) | bytes.length) >>> 0);
+  appendPlaceholder(sink, (TEXT_BIT | bytes.length) >>> 0);
   sink.appendBytes(bytes, 0, bytes.length);
 }
 
@@ -96,20 +94,15 @@ export interface PendingColumn {
   readonly codes: readonly Uint8Array[];
 }
 
-const NUMERIC = 0;
-const BOOLEAN = 1;
-const CATEGORICAL = 2;
 const COMMA = 44;
 const LF = 10;
 
 /**
  * Pass 2's reader of pass-1 rows: walks each line field by field (the label, then one field per
- * feature), copies it to `output` with placeholders replaced by their codes (a code is never
- * longer than its placeholder: at most 4 digits, as topCategories <= 1000), and collects the
+ * feature), copies it to `output` with placeholders replaced by their codes, and collects the
  * numeric features' values (row-major in `values`, NaN when missing) for the baseline's exact bin
- * counts. The
- * values are read again from the numbers as written, with the reader validation used, so they are
- * the same values; keeping their text instead of float64 copies halves the scratch disk.
+ * counts. The values are read again from the numbers as written, with the reader validation used,
+ * so they are the same values; keeping their text instead of float64 copies halves the scratch disk.
  */
 export class PendingRowReader {
   /** The resolved rows of the last resolve() call: output[0, length). */
@@ -120,11 +113,12 @@ export class PendingRowReader {
   private readonly kinds: Uint8Array;
   readonly numericWidth: number;
 
+  /** `columns`: the categorical features' encodings, in feature order. */
   constructor(
-    types: readonly string[],
+    types: readonly ColumnType[],
     private readonly columns: readonly PendingColumn[],
   ) {
-    this.kinds = Uint8Array.from(types, (t) => (t === 'numeric' ? NUMERIC : t === 'boolean' ? BOOLEAN : CATEGORICAL));
+    this.kinds = Uint8Array.from(types, kindOf);
     this.numericWidth = types.filter((t) => t === 'numeric').length;
   }
 
@@ -161,6 +155,7 @@ export class PendingRowReader {
         if (b === COMMA) break;
       }
       let slot = rows * width;
+      let categorical = 0;
       for (let i = 0; i < kinds.length; i++) {
         const kind = kinds[i];
         if (kind === CATEGORICAL && from < n && bytes[from] === MARKER) {
@@ -170,18 +165,18 @@ export class PendingRowReader {
             break rows;
           }
           const word = (bytes[from + 1] | (bytes[from + 2] << 8) | (bytes[from + 3] << 16) | (bytes[from + 4] << 24)) >>> 0;
-          const { encoding, codes } = this.columns[(word >>> 24) & 0x7f];
+          const { encoding, codes } = this.columns[categorical];
           let next = from + 5;
           let code: Uint8Array;
           if (word & TEXT_BIT) {
-            next += word & LOW_24;
+            next += word & LOW_31;
             if (next > n) {
               from = rowFrom;
               to = rowTo;
               break rows;
             }
             code = encoder.encode(String(categoryCode(encoding, decoder.decode(bytes.subarray(from + 5, next)))));
-          } else code = codes[word & LOW_24];
+          } else code = codes[word];
           for (let k = 0; k < code.length; k++) output[to++] = code[k];
           from = next;
         }
@@ -203,6 +198,7 @@ export class PendingRowReader {
           break rows;
         }
         if (kind === NUMERIC && collect) values[slot++] = numberAt(output, start, end);
+        else if (kind === CATEGORICAL) categorical++;
       }
       rows++;
     }

@@ -4,7 +4,7 @@ import type { LineSink } from '../io/line-sink';
 import { SpillDirectory, SPILL_READ_CHUNK, type SpillFile } from '../io/spill-file';
 import { BaselineCounter, type Baseline } from './baseline';
 import { categoricalEncoding, positiveValue, type FeatureEncoding, type FeatureSpec, type Value } from './feature-spec';
-import { CategoryCounter, MAX_PENDING_COLUMNS, PendingRowReader, writePlaceholder, type PendingColumn } from './pending-categories';
+import { CategoryCounter, PendingRowReader, writePlaceholder, type PendingColumn } from './pending-categories';
 import { DEFAULT_SAMPLE_CAPACITY, QuantileSample } from './quantile-sample';
 import { isValidationRecord } from './split';
 import { planFile, TypedRow, validateRecord, type ColumnPlan, type ColumnType, type FilePlan, type RowIssue } from './validate';
@@ -157,13 +157,10 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
   const featureIndexes = layout.featureIndexes;
   const types = featureIndexes.map((ci) => columns[ci].type);
   const categories = types.map((type) => (type === 'categorical' ? new CategoryCounter() : undefined));
-  /** Each categorical feature's ordinal among the categorical ones (the placeholders' column). */
-  const pendingColumn = Int32Array.from(types, (type, i) => (type === 'categorical' ? types.slice(0, i).filter((t) => t === 'categorical').length : -1));
   const numericFeatures = types.flatMap((type, i) => (type === 'numeric' ? [i] : []));
   /** Each numeric feature's column in the sample (and in the pass-2 reader's rows of numbers), -1 for the others. */
   const numericSlot = Int32Array.from(types, (_, i) => numericFeatures.indexOf(i));
   const sample = new QuantileSample(options.sampleCapacity ?? DEFAULT_SAMPLE_CAPACITY, 1, numericFeatures.length);
-  if (categories.filter(Boolean).length > MAX_PENDING_COLUMNS) throw new DataValidationError(`more than ${MAX_PENDING_COLUMNS} categorical features are not supported`);
   const training = { rows: 0, labelSum: 0, missing: new Float64Array(types.length), trues: new Float64Array(types.length) };
   const rejectedByReason: Record<string, number> = {};
   const files: FileSummary[] = [];
@@ -209,7 +206,7 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
           else {
             const text = row.texts[ci];
             const counter = categories[i]!;
-            writePlaceholder(sink, pendingColumn[i], validation ? counter.idOf(text) : counter.count(text), text);
+            writePlaceholder(sink, validation ? counter.idOf(text) : counter.count(text), text);
           }
         }
         sink.endLine();

@@ -48,14 +48,19 @@ export interface ColumnRules {
   readonly max: Float64Array;
 }
 
-const NUMERIC = 0;
-const BOOLEAN = 1;
-const CATEGORICAL = 2;
+/** A column type as a small integer, for typed arrays in per-row loops. */
+export const NUMERIC = 0;
+export const BOOLEAN = 1;
+export const CATEGORICAL = 2;
+
+export function kindOf(type: ColumnType): number {
+  return type === 'numeric' ? NUMERIC : type === 'boolean' ? BOOLEAN : CATEGORICAL;
+}
 
 function rulesOf(columns: readonly ColumnPlan[]): ColumnRules {
   return {
     index: Int32Array.from(columns, (c) => c.index),
-    kind: Uint8Array.from(columns, (c) => (c.type === 'numeric' ? NUMERIC : c.type === 'boolean' ? BOOLEAN : CATEGORICAL)),
+    kind: Uint8Array.from(columns, (c) => kindOf(c.type)),
     required: Uint8Array.from(columns, (c) => (c.required ? 1 : 0)),
     min: Float64Array.from(columns, (c) => c.min ?? -Infinity),
     max: Float64Array.from(columns, (c) => c.max ?? Infinity),

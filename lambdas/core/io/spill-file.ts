@@ -5,12 +5,6 @@ import { Writable } from 'node:stream';
 import { writableSink, type LineSink } from './line-sink';
 
 /**
- * Scratch files written once and read back once, on local disk (on Lambda: its ephemeral storage).
- * Feature processing keeps pass 1's work here so that pass 2 neither downloads nor parses the
- * input again. Writes are synchronous: they land in the page cache, and a full disk surfaces at
- * once with a message that says what to do.
- */
-/**
  * Fails before any work when `directory` has less free space than `bytes` (scratch data is about
  * the input's size), instead of running out of disk late in a long run.
  */
@@ -23,6 +17,12 @@ export function assertScratchSpace(bytes: number, directory = tmpdir()): void {
   }
 }
 
+/**
+ * Scratch files written once and read back once, on local disk (on Lambda: its ephemeral storage).
+ * Feature processing keeps pass 1's work here so that pass 2 neither downloads nor parses the
+ * input again. Writes are synchronous: they land in the page cache, and a full disk surfaces at
+ * once with a message that says what to do.
+ */
 export class SpillDirectory {
   readonly path: string;
   private readonly files: SpillFile[] = [];
@@ -53,11 +53,6 @@ export class SpillFile {
 
   constructor(readonly path: string) {
     this.fd = openSync(path, 'w+');
-  }
-
-  /** Bytes written so far. */
-  get size(): number {
-    return this.written;
   }
 
   write(bytes: Uint8Array): void {

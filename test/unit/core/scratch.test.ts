@@ -79,9 +79,9 @@ describe('category placeholders', () => {
     ];
     for (const [city, score, plan, flag, count] of rows) {
       sink.appendAscii('1,');
-      if (city) writePlaceholder(sink, 0, counters[0].idOf(city), city);
+      if (city) writePlaceholder(sink, counters[0].idOf(city), city);
       sink.appendAscii(`,${score},`);
-      if (plan) writePlaceholder(sink, 1, counters[1].idOf(plan), plan);
+      if (plan) writePlaceholder(sink, counters[1].idOf(plan), plan);
       sink.appendAscii(`,${flag},${count}`);
       sink.endLine();
     }
