@@ -2,9 +2,9 @@
  * A value's bin among fixed ascending edges, by the rule of binIndex (bin i holds
  * edges[i-1] < v <= edges[i], open tails, NaN in the last bin), in about two comparisons: a
  * uniform grid over [first edge, last edge] remembers the bin at each cell's low end, and a short
- * walk from there settles the exact bin, so the grid's rounding never changes the answer. ~2x
- * faster than a binary search over 20 edges (`npm run bench:kernels`); it runs for every training value (the baseline) and
- * every live value (the drift check), so both bin alike.
+ * walk from there settles the exact bin, so the grid's rounding never changes the answer. At
+ * least ~2x faster than a binary search over 20 edges (`npm run bench:kernels`). It bins every
+ * training value (the baseline) and every live value (the drift check), so both bin alike.
  */
 export class BinFinder {
   private readonly cellBins: Int32Array;

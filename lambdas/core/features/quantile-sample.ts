@@ -110,7 +110,12 @@ export class QuantileSample {
 
   /** How column `column`'s edges were found. */
   sampled(column = 0): SampledColumn {
-    return { size: this.column(column).length, exact: this.exact };
+    let size = 0;
+    for (let at = column, end = this.size * this.width; at < end; at += this.width) {
+      const v = this.values[at];
+      if (v === v) size++;
+    }
+    return { size, exact: this.exact };
   }
 
   /**
@@ -122,7 +127,7 @@ export class QuantileSample {
     const values = this.column(column);
     const n = values.length;
     if (n === 0) return [];
-    // Only the ranks the edges read need to be in their values places.
+    // Only the ranks the edges read need to be in their sorted places.
     const ranks = [n - 1];
     for (let i = 1; i < bins; i++) {
       const lo = Math.floor(((n - 1) * i) / bins);
