@@ -1,7 +1,8 @@
 /**
  * Benchmark: feature processing end to end (parse, validate, transform, write) on resampled churn
  * data of 100 MB and 1 GB, for the streaming core and a straightforward baseline, each run in its
- * own process. Prints MB/s, peak RSS and the core/baseline ratio.
+ * own process. Prints MB/s, peak RSS, the core's scratch disk as a share of the input, and the
+ * core/baseline ratio.
  *
  *   npm run bench:features                 # 100 MB and 1 GB
  *   npm run bench:features -- 50 200       # other sizes, in MB
@@ -20,6 +21,7 @@ interface Run {
   rows: number;
   seconds: number;
   peakRssMb: number;
+  scratchBytes: number;
 }
 
 async function main(): Promise<void> {
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
   const sample = path.join(__dirname, '..', '..', 'data', 'mlc_churn.csv');
 
   console.log(`node ${process.version}, ${process.arch}; one process per run, single-threaded`);
-  console.log('size     impl      rows        seconds   MB/s    peak RSS MB');
+  console.log('size     impl      rows        seconds   MB/s    peak RSS MB  scratch/input');
   for (const mb of sizes) {
     const file = await generateCsv(sample, path.join(BENCH_DATA_DIR, `churn-${mb}mb.csv`), mb * 1_000_000);
     const results: Run[] = [];
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
       const run = JSON.parse(execFileSync(process.execPath, ['--max-old-space-size=8192', child, impl, file, outDir, DEFAULT_CONFIG_PATH], { encoding: 'utf8' })) as Run;
       results.push(run);
       const mbps = run.bytes / 1e6 / run.seconds;
-      console.log(`${String(mb).padEnd(5)}MB  ${impl.padEnd(9)} ${String(run.rows).padEnd(11)} ${run.seconds.toFixed(2).padEnd(9)} ${mbps.toFixed(1).padEnd(7)} ${run.peakRssMb.toFixed(0)}`);
+      console.log(`${String(mb).padEnd(5)}MB  ${impl.padEnd(9)} ${String(run.rows).padEnd(11)} ${run.seconds.toFixed(2).padEnd(9)} ${mbps.toFixed(1).padEnd(7)} ${run.peakRssMb.toFixed(0).padEnd(12)} ${impl === 'core' ? (run.scratchBytes / run.bytes).toFixed(2) : '-'}`);
     }
     if (results.length === 2) {
       const [core, baseline] = results;

@@ -14,6 +14,9 @@ import { writableSink } from '../../lambdas/core/io/line-sink';
 const [impl, file, outDir, configPath] = process.argv.slice(2);
 const config = loadConfig(configPath);
 
+/** Scratch disk the core used between its passes (the baseline keeps everything in memory). */
+let scratchBytes = 0;
+
 async function runCore(): Promise<number> {
   const sinks = {
     quarantine: writableSink(createWriteStream(`${outDir}/quarantine.jsonl`)),
@@ -26,6 +29,7 @@ async function runCore(): Promise<number> {
     maxBadRowShare: config.retraining.maxBadRowShare,
   });
   await Promise.all(Object.values(sinks).map((s) => s.close()));
+  scratchBytes = result.summary.scratchBytes;
   return result.summary.accepted;
 }
 
@@ -97,7 +101,7 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   const rows = impl === 'core' ? await runCore() : await runBaseline();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  process.stdout.write(JSON.stringify({ impl, bytes: statSync(file).size, rows, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.stdout.write(JSON.stringify({ impl, bytes: statSync(file).size, rows, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024, scratchBytes }));
 }
 
 main().catch((err) => {

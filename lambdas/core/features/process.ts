@@ -67,6 +67,8 @@ export interface ProcessSummary {
   readonly rejectedByReason: Readonly<Record<string, number>>;
   readonly train: number;
   readonly validation: number;
+  /** Local disk the run used between its passes (the encoded rows), for sizing the function's storage. */
+  readonly scratchBytes: number;
   readonly files: readonly FileSummary[];
 }
 
@@ -282,7 +284,7 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
   return {
     spec,
     baseline: counter.result(Array.from(numericSlot, (slot) => (slot >= 0 ? sample.sampled(slot) : undefined)), binary),
-    summary: { rowsRead, accepted: rowsRead - rejected, rejected, rejectedShare, rejectedByReason, train: split.train, validation: split.validation, files },
+    summary: { rowsRead, accepted: rowsRead - rejected, rejected, rejectedShare, rejectedByReason, train: split.train, validation: split.validation, scratchBytes: scratch.bytesWritten, files },
   };
 }
 

@@ -31,6 +31,11 @@ export class SpillDirectory {
     this.path = mkdtempSync(join(parent, 'mlops-spill-'));
   }
 
+  /** Bytes written to every file so far. */
+  get bytesWritten(): number {
+    return this.files.reduce((n, file) => n + file.bytesWritten, 0);
+  }
+
   file(name: string): SpillFile {
     const file = new SpillFile(join(this.path, name));
     this.files.push(file);
@@ -53,6 +58,10 @@ export class SpillFile {
 
   constructor(readonly path: string) {
     this.fd = openSync(path, 'w+');
+  }
+
+  get bytesWritten(): number {
+    return this.written;
   }
 
   write(bytes: Uint8Array): void {

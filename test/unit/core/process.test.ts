@@ -272,6 +272,12 @@ describe('processDataset: features', () => {
     expect(lastRow[3]).toBe(String(city.unseenCode));
   });
 
+  test('GIVEN rows with two categorical features THEN the scratch held the output plus 4 bytes per placeholder (a 5-byte placeholder for a 1-digit code), and the summary says so', async () => {
+    const { outputs, summary } = await runText([HEADER, ...goodRows(60)].join('\n'));
+    const outputBytes = [...outputs.train.output, ...outputs.validation.output].reduce((n, line) => n + line.length + 1, 0);
+    expect(summary.scratchBytes).toBe(outputBytes + 2 * 4 * summary.accepted);
+  });
+
   test('GIVEN a run that succeeds or fails THEN its scratch files are removed', async () => {
     const scratch = mkdtempSync(join(tmpdir(), 'process-scratch-'));
     try {
