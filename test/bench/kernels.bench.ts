@@ -3,14 +3,14 @@
  * process (best of five runs each, after a warm-up run):
  *   - sortFloat32 (radix) vs Float32Array.prototype.sort, at 20k, 200k and 800k values;
  *   - BinFinder vs binIndex (binary search), 12M values over 19 quantile edges;
- *   - selectRanks (the ~40 order statistics 20 bin edges read) vs a full Float64Array sort, 100k values.
+ *   - ValueHistogram (count 12M values, cut 20 bins, count them) vs the exact way: sort all the
+ *     values, read the quantiles, binary-search each value into its bin.
  *
  *   npm run bench:kernels
  */
-import { BinFinder } from '../../lambdas/core/features/bin-finder';
-import { binIndex } from '../../lambdas/core/features/quantile-sample';
+import { BinFinder, binIndex } from '../../lambdas/core/features/bin-finder';
 import { seededRandom } from '../../lambdas/core/random';
-import { selectRanks } from '../../lambdas/core/features/select-ranks';
+import { ValueHistogram } from '../../lambdas/core/features/value-histogram';
 import { sortFloat32 } from '../../lib/local/trainer/sort-float32';
 
 /** Best of `runs` timings (ms) of `work`, after one warm-up run. */
@@ -47,6 +47,13 @@ line(`BinFinder vs binIndex, ${count / 1e6}M values, 19 edges`, best(5, () => {
 }), best(5, () => {
   for (let i = 0; i < count; i++) counts[binIndex(edges, values[i])]++;
 }));
-const sample = values.subarray(0, 100_000);
-const ranks = Array.from({ length: 19 }, (_, i) => Math.floor(((sample.length - 1) * (i + 1)) / 20)).flatMap((r) => [r, r + 1]);
-line(`selectRanks vs native sort, 100k values, ${ranks.length} ranks`, best(5, () => selectRanks(sample.slice(), ranks)), best(5, () => sample.slice().sort()));
+line(`ValueHistogram vs sort + binIndex, ${count / 1e6}M values, 20 bins`, best(5, () => {
+  const histogram = new ValueHistogram();
+  for (let i = 0; i < count; i++) histogram.add(values[i]);
+  histogram.binCounts(histogram.binEdges(20));
+}), best(5, () => {
+  const all = values.slice().sort();
+  const cuts = Array.from({ length: 19 }, (_, i) => all[Math.ceil(((i + 1) * count) / 20) - 1]);
+  const bins = new Float64Array(20);
+  for (let i = 0; i < count; i++) bins[binIndex(cuts, values[i])]++;
+}));

@@ -1,6 +1,5 @@
-import { BinFinder } from './bin-finder';
 import type { FeatureEncoding } from './feature-spec';
-import { rankErrorBound, type SampledColumn } from './quantile-sample';
+import { BUCKET_RELATIVE_WIDTH, type ValueHistogram } from './value-histogram';
 
 /** A numeric feature's training distribution over fixed bins (the live window is counted into the same bins). */
 export interface NumericBaseline {
@@ -15,8 +14,11 @@ export interface NumericBaseline {
   readonly counts: readonly number[];
   readonly mean: number;
   readonly std: number;
-  /** How the edges were found: exact, or from a reservoir sample with its DKW rank error bound (p = 1e-6). */
-  readonly edgeMethod: { readonly kind: 'exact' | 'reservoir-sample'; readonly sampleSize: number; readonly rankErrorBound: number };
+  /**
+   * How the edges were found: bucket bounds of an exact histogram of every training value, each
+   * edge at most `relativeError` (relative) above the quantile it stands for.
+   */
+  readonly edgeMethod: { readonly kind: 'histogram'; readonly relativeError: number };
 }
 
 /** A categorical (or boolean) feature's training frequencies by category, plus other/unseen. */
@@ -44,25 +46,24 @@ export interface Baseline {
   readonly label: { readonly positiveShare?: number; readonly mean: number };
 }
 
-/** Counts training values exactly into fixed bins/categories in O(features x bins) memory. */
+/**
+ * The baseline from pass 1's exact counts: missing values, category/boolean codes, and each numeric
+ * feature's value histogram (its bins are cut and counted at the end), in O(features x bins) memory.
+ */
 export class BaselineCounter {
   private readonly counts: number[][];
   private readonly missingCounts: number[];
-  private readonly sums: number[];
-  private readonly squares: number[];
-  private readonly finders: BinFinder[];
   private rows = 0;
   private labelSum = 0;
 
+  /** `histograms`: each numeric feature's values (undefined for the others). */
   constructor(
     private readonly encodings: readonly FeatureEncoding[],
-    private readonly edges: readonly (readonly number[])[],
+    private readonly histograms: readonly (ValueHistogram | undefined)[],
+    private readonly numericBins: number,
   ) {
-    this.counts = encodings.map((e, i) => new Array<number>(e.type === 'numeric' ? edges[i].length + 1 : e.type === 'boolean' ? 2 : e.unseenCode + 1).fill(0));
+    this.counts = encodings.map((e) => new Array<number>(e.type === 'numeric' ? 0 : e.type === 'boolean' ? 2 : e.unseenCode + 1).fill(0));
     this.missingCounts = encodings.map(() => 0);
-    this.sums = encodings.map(() => 0);
-    this.squares = encodings.map(() => 0);
-    this.finders = edges.map((e) => new BinFinder(e));
   }
 
   /** Adds training rows, with the sum of their labels (1/0, or the regression target). */
@@ -75,50 +76,25 @@ export class BaselineCounter {
     this.missingCounts[feature] += count;
   }
 
-  /**
-   * Counts `count` values of one numeric feature, values[first], values[first + stride], ...
-   * (rows of numbers, one column per numeric feature) into its bins, mean and variance. NaN is
-   * missing and is counted with missing().
-   */
-  numericColumn(feature: number, values: Float64Array, first: number, stride: number, count: number): void {
-    const counts = this.counts[feature];
-    const finder = this.finders[feature];
-    let sum = this.sums[feature];
-    let squares = this.squares[feature];
-    for (let k = first, end = first + stride * count; k < end; k += stride) {
-      const value = values[k];
-      if (value !== value) continue;
-      counts[finder.bin(value)]++;
-      sum += value;
-      squares += value * value;
-    }
-    this.sums[feature] = sum;
-    this.squares[feature] = squares;
-  }
-
   /** A categorical or boolean feature's code. */
   code(feature: number, code: number, count = 1): void {
     this.counts[feature][code] += count;
   }
 
-  /** `sampled`: how each numeric feature's edges were found. */
-  result(sampled: readonly (SampledColumn | undefined)[], binary: boolean): Baseline {
+  result(binary: boolean): Baseline {
     const features = this.encodings.map((encoding, i): FeatureBaseline => {
-      const present = this.rows - this.missingCounts[i];
       const common = { name: encoding.name, count: this.rows, missing: this.missingCounts[i], missingShare: this.rows === 0 ? 0 : this.missingCounts[i] / this.rows };
       if (encoding.type === 'numeric') {
-        const mean = present === 0 ? 0 : this.sums[i] / present;
-        const variance = present < 2 ? 0 : Math.max(0, (this.squares[i] - present * mean * mean) / (present - 1));
-        const sample = sampled[i]!;
-        const sampleSize = sample.size;
+        const histogram = this.histograms[i]!;
+        const edges = histogram.binEdges(this.numericBins);
         return {
           ...common,
           type: 'numeric',
-          edges: this.edges[i],
-          counts: this.counts[i],
-          mean,
-          std: Math.sqrt(variance),
-          edgeMethod: sample.exact ? { kind: 'exact', sampleSize, rankErrorBound: 0 } : { kind: 'reservoir-sample', sampleSize, rankErrorBound: rankErrorBound(sampleSize) },
+          edges,
+          counts: histogram.binCounts(edges),
+          mean: histogram.mean,
+          std: histogram.std,
+          edgeMethod: { kind: 'histogram', relativeError: BUCKET_RELATIVE_WIDTH },
         };
       }
       if (encoding.type === 'boolean') {

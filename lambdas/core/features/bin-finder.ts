@@ -1,10 +1,26 @@
 /**
+ * The bin of a value for interior cut points `edges` (ascending): bin i holds
+ * edges[i-1] < v <= edges[i], with open tails (bin 0 is v <= edges[0], the last is v > the last edge).
+ * The reference rule; BinFinder gives the same answer faster.
+ */
+export function binIndex(edges: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (value <= edges[mid]) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
  * A value's bin among fixed ascending edges, by the rule of binIndex (bin i holds
  * edges[i-1] < v <= edges[i], open tails, NaN in the last bin), in about two comparisons: a
  * uniform grid over [first edge, last edge] remembers the bin at each cell's low end, and a short
  * walk from there settles the exact bin, so the grid's rounding never changes the answer. At
  * least ~2x faster than a binary search over 20 edges (`npm run bench:kernels`). It bins every
- * training value (the baseline) and every live value (the drift check), so both bin alike.
+ * live value of the drift check.
  */
 export class BinFinder {
   private readonly cellBins: Int32Array;

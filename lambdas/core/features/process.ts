@@ -1,24 +1,25 @@
 import type { MlopsConfig } from '../../../lib/config/resolve';
-import { CsvParser, type CsvRecord } from '../csv/csv-parser';
+import { CsvParser, DEFAULT_MAX_RECORD_LENGTH, type CsvRecord, type FastRecordHandler } from '../csv/csv-parser';
 import type { LineSink } from '../io/line-sink';
 import { SpillDirectory, SPILL_READ_CHUNK, type SpillFile } from '../io/spill-file';
 import { BaselineCounter, type Baseline } from './baseline';
-import { categoricalEncoding, positiveValue, type FeatureEncoding, type FeatureSpec, type Value } from './feature-spec';
-import { CategoryCounter, PendingRowReader, writePlaceholder, type PendingColumn } from './pending-categories';
-import { DEFAULT_SAMPLE_CAPACITY, QuantileSample } from './quantile-sample';
-import { isValidationRecord } from './split';
-import { planFile, TypedRow, validateRecord, type ColumnPlan, type ColumnType, type FilePlan, type RowIssue } from './validate';
+import { FastRowReader, type CategoryResolver } from './fast-row';
+import { categoricalEncoding, positiveValue, type FeatureEncoding, type FeatureSpec } from './feature-spec';
+import { CategoryCounter, CategoryIds, PlaceholderResolver, writePlaceholder } from './pending-categories';
+import { isValidationHash, splitHash } from './split';
+import { planFile, TypedRow, validateRecord, type ColumnType, type FilePlan, type RowIssue } from './validate';
+import { ValueHistogram } from './value-histogram';
 
 /**
  * Validation and feature engineering over any number of CSV files. The input is read once:
  *   1. parse + validate every row, quarantine the bad ones, write the accepted rows encoded to
  *      scratch files on local disk (categories as placeholders: their codes are frequency ranks,
- *      not known yet), and gather training statistics (category counts, a sample of rows for
- *      the numeric columns' quantiles);
+ *      not known yet), and gather training statistics (category counts, the numeric columns'
+ *      value histograms);
  *   2. fit the spec and the baseline's bin edges, then copy the scratch rows to the
- *      train/validation outputs with the codes filled in, counting the training rows' numbers
- *      exactly into the bins on the way.
- * Memory is O(columns x (categories + sample)), independent of the data size; scratch disk is
+ *      train/validation outputs with the codes filled in (the numeric features' bins are cut and
+ *      counted from exact histograms gathered in pass 1, so pass 2 reads no numbers).
+ * Memory is O(columns x (categories + histogram buckets)), independent of the data size; scratch disk is
  * about the size of the encoded output (0.82x the input for the sample data: summary.scratchBytes).
  */
 
@@ -33,12 +34,15 @@ export interface ProcessOptions {
   readonly dataset: MlopsConfig['dataset'];
   readonly features: MlopsConfig['features'];
   readonly maxBadRowShare: number;
-  /** @default DEFAULT_SAMPLE_CAPACITY */
-  readonly sampleCapacity?: number;
   /** @default the CSV parser's 1 MiB */
   readonly maxRecordLength?: number;
   /** Where the scratch files go (removed at the end, also on failure). @default the OS temporary directory */
   readonly scratchDirectory?: string;
+  /**
+   * false: every row takes the general path (parser records, validateRecord), the reference the
+   * fast path's outputs are tested against. @default true
+   */
+  readonly fastPath?: boolean;
 }
 
 export interface ProcessOutputs {
@@ -98,13 +102,18 @@ function layoutOf(dataset: MlopsConfig['dataset']): Layout {
   };
 }
 
-/** Streams one file through the parser, handing each data record (with its plan) to `onRow`. */
+/**
+ * Streams one file through the parser, handing each data record (with its plan) to `onRow`; once
+ * the header is read, `fastPath` may supply a handler that takes valid rows whole (they count as
+ * read and accepted, in `fastRows`).
+ */
 async function scanFile(
   source: DataSource,
   options: ProcessOptions,
   onRow: (plan: FilePlan, record: CsvRecord) => void,
+  fastPath: (plan: FilePlan) => FastRecordHandler | undefined,
   drain: () => Promise<void>,
-): Promise<{ plan: FilePlan; rowsRead: number; blankLines: number }> {
+): Promise<{ plan: FilePlan; rowsRead: number; fastRows: number; blankLines: number }> {
   let plan: FilePlan | undefined;
   let rowsRead = 0;
   let blankLines = 0;
@@ -115,6 +124,7 @@ async function scanFile(
       if (!plan) {
         if (record.isBlank()) throw new DataValidationError(`${source.name}: line ${record.line}: the header line is empty`);
         plan = planFile(record.texts(), options.dataset, source.name);
+        parser.fastRecord = fastPath(plan);
         return;
       }
       if (record.isBlank()) {
@@ -132,8 +142,9 @@ async function scanFile(
   parser.end();
   await drain();
   if (!plan) throw new DataValidationError(`${source.name}: the file is empty`);
+  rowsRead += parser.fastRecords;
   if (rowsRead === 0) throw new DataValidationError(`${source.name}: the file has a header but no data rows`);
-  return { plan, rowsRead, blankLines };
+  return { plan, rowsRead, fastRows: parser.fastRecords, blankLines };
 }
 
 export async function processDataset(sources: readonly DataSource[], outputs: ProcessOutputs, options: ProcessOptions): Promise<ProcessResult> {
@@ -158,11 +169,9 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
   // Pass 1: validate, quarantine, split, write encoded rows to scratch, gather statistics of the training rows.
   const featureIndexes = layout.featureIndexes;
   const types = featureIndexes.map((ci) => columns[ci].type);
-  const categories = types.map((type) => (type === 'categorical' ? new CategoryCounter() : undefined));
-  const numericFeatures = types.flatMap((type, i) => (type === 'numeric' ? [i] : []));
-  /** Each numeric feature's column in the sample (and in the pass-2 reader's rows of numbers), -1 for the others. */
-  const numericSlot = Int32Array.from(types, (_, i) => numericFeatures.indexOf(i));
-  const sample = new QuantileSample(options.sampleCapacity ?? DEFAULT_SAMPLE_CAPACITY, 1, numericFeatures.length);
+  const categoryIds = new CategoryIds();
+  const categories = types.map((type) => (type === 'categorical' ? new CategoryCounter(categoryIds) : undefined));
+  const histograms = types.map((type) => (type === 'numeric' ? new ValueHistogram() : undefined));
   const training = { rows: 0, labelSum: 0, missing: new Float64Array(types.length), trues: new Float64Array(types.length) };
   const rejectedByReason: Record<string, number> = {};
   const files: FileSummary[] = [];
@@ -174,6 +183,90 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
   const drainAll = async () => {
     await Promise.all([outputs.quarantine.drain(), pendingSinks.train.drain(), pendingSinks.validation.drain()]);
   };
+  const targetField = (plan: FilePlan) => plan.columns[layout.targetIndex].index;
+
+  /**
+   * Writes a valid row to its split's scratch file (by its split hash) and counts it in the training statistics.
+   * `fastValues`: the fast path's table entries per column (category ids, the label of a
+   * categorical target); without them, categories come from the texts in `row`.
+   */
+  const encodeAccepted = (plan: FilePlan, file: FileEncoding, record: CsvRecord, hash: number, fastValues: Int32Array | undefined): void => {
+    const validation = isValidationHash(hash, features.validationShare);
+    const sink = validation ? pendingSinks.validation : pendingSinks.train;
+    const t = layout.targetIndex;
+    let label: number;
+    if (positive === undefined) {
+      sink.appendBytes(record.bytes, record.trimmedStarts[targetField(plan)], record.trimmedEnds[targetField(plan)]);
+      label = row.numbers[t];
+    } else {
+      if (targetColumn.type === 'categorical') label = fastValues ? fastValues[t] : row.texts[t] === positive ? 1 : 0;
+      else label = row.numbers[t] === positive ? 1 : 0;
+      sink.appendByte(ZERO + label);
+    }
+    const { columns: featureColumns, runs } = file;
+    for (let i = 0; i < types.length; i++) {
+      sink.appendByte(COMMA);
+      if (runs[i] > i && writePlainRun(sink, featureColumns, record, i, runs[i])) {
+        i = runs[i];
+        continue;
+      }
+      const ci = featureIndexes[i];
+      if (row.missing[ci] === 1) continue;
+      const type = types[i];
+      if (type === 'numeric') sink.appendBytes(record.bytes, record.trimmedStarts[featureColumns[i]], record.trimmedEnds[featureColumns[i]]);
+      else if (type === 'boolean') sink.appendByte(ZERO + row.numbers[ci]);
+      else if (fastValues) {
+        const id = fastValues[ci];
+        if (!validation) categoryIds.counts[id]++;
+        writePlaceholder(sink, id, '', i);
+      } else {
+        const text = row.texts[ci];
+        const counter = categories[i]!;
+        writePlaceholder(sink, validation ? counter.idOf(text) : counter.count(text), text, i);
+      }
+    }
+    sink.endLine();
+    if (validation) {
+      split.validation++;
+      return;
+    }
+    split.train++;
+    training.rows++;
+    training.labelSum += label;
+    for (let i = 0; i < types.length; i++) {
+      const ci = featureIndexes[i];
+      if (row.missing[ci] === 1) {
+        training.missing[i]++;
+        continue;
+      }
+      const histogram = histograms[i];
+      if (histogram !== undefined) histogram.add(row.numbers[ci]);
+      else if (types[i] === 'boolean') training.trues[i] += row.numbers[ci];
+    }
+  };
+
+  /** The fast path for one file's rows (see FastRowReader), unless options.fastPath is false. */
+  const fastPath = (plan: FilePlan): FastRecordHandler | undefined => {
+    if (options.fastPath === false) return undefined;
+    const resolvers = plan.columns.map((column, ci): CategoryResolver | undefined => {
+      if (column.type !== 'categorical') return undefined;
+      const feature = featureIndexes.indexOf(ci);
+      // Only values counted by training rows have ids, and only valid values are counted.
+      if (feature >= 0) return (text) => categories[feature]!.idOf(text);
+      const allowed = (text: string) => column.allowed === undefined || column.allowed.has(text);
+      if (ci !== layout.targetIndex) return (text) => (allowed(text) ? 0 : -1);
+      return (text) => (positive === undefined || !allowed(text) ? -1 : text === positive ? 1 : 0);
+    });
+    const reader = new FastRowReader(plan, resolvers, row, options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH);
+    const file = fileEncodingOf(plan, layout, types);
+    const idField = idFieldOf(plan, layout);
+    return (bytes, start, length) => {
+      const next = reader.read(bytes, start, length);
+      if (next >= 0) encodeAccepted(plan, file, reader.record, idField === undefined ? reader.rowHash : splitHash(reader.record, idField), reader.categoryValues);
+      return next;
+    };
+  };
+
   for (const source of sources) {
     let accepted = 0;
     let rejected = 0;
@@ -188,50 +281,14 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
           return;
         }
         accepted++;
-        const validation = isValidationRecord(record, idFieldOf(plan, layout), features.validationShare);
-        const sink = validation ? pendingSinks.validation : pendingSinks.train;
-        const label = writeLabel(sink, positive, plan.columns[layout.targetIndex], layout.targetIndex, record, row);
         let file = fileEncodings.get(plan);
         if (!file) fileEncodings.set(plan, (file = fileEncodingOf(plan, layout, types)));
-        const { columns: featureColumns, runs } = file;
-        for (let i = 0; i < types.length; i++) {
-          sink.appendByte(COMMA);
-          if (runs[i] > i && writePlainRun(sink, featureColumns, record, i, runs[i])) {
-            i = runs[i];
-            continue;
-          }
-          const ci = featureIndexes[i];
-          if (row.missing[ci] === 1) continue;
-          const type = types[i];
-          if (type === 'numeric') sink.appendBytes(record.bytes, record.trimmedStarts[featureColumns[i]], record.trimmedEnds[featureColumns[i]]);
-          else if (type === 'boolean') sink.appendByte(ZERO + row.numbers[ci]);
-          else {
-            const text = row.texts[ci];
-            const counter = categories[i]!;
-            writePlaceholder(sink, validation ? counter.idOf(text) : counter.count(text), text);
-          }
-        }
-        sink.endLine();
-        if (validation) {
-          split.validation++;
-          return;
-        }
-        split.train++;
-        training.rows++;
-        training.labelSum += label;
-        const kept = sample.offer();
-        for (let i = 0; i < types.length; i++) {
-          const ci = featureIndexes[i];
-          const missing = row.missing[ci] === 1;
-          if (missing) training.missing[i]++;
-          const slot = numericSlot[i];
-          if (slot >= 0) {
-            if (kept >= 0) sample.values[kept + slot] = missing ? Number.NaN : row.numbers[ci];
-          } else if (!missing && types[i] === 'boolean') training.trues[i] += row.numbers[ci];
-        }
+        encodeAccepted(plan, file, record, splitHash(record, idFieldOf(plan, layout)), undefined);
       },
+      fastPath,
       drainAll,
     );
+    accepted += scan.fastRows;
     files.push({ name: source.name, rowsRead: scan.rowsRead, accepted, rejected, blankLines: scan.blankLines, unknownColumns: scan.plan.unknownColumns });
   }
 
@@ -258,12 +315,11 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
     return { name: column.name, type: column.type };
   });
   const spec: FeatureSpec = { version: 1, problemType: dataset.problemType, target, features: encodings };
-  const edges = Array.from(numericSlot, (slot) => (slot >= 0 ? sample.binEdges(features.numericBins, slot) : []));
 
-  // Pass 2: the baseline (numeric values counted exactly into the fixed bins), then the outputs.
-  const counter = new BaselineCounter(encodings, edges);
+  // Pass 2: the baseline from pass 1's counts, then the outputs with the codes filled in.
+  const counter = new BaselineCounter(encodings, histograms, features.numericBins);
   counter.addRows(training.rows, training.labelSum);
-  const pendingColumns: PendingColumn[] = [];
+  const codes: Uint8Array[] = [];
   encodings.forEach((encoding, i) => {
     counter.missing(i, training.missing[i]);
     if (encoding.type === 'boolean') {
@@ -271,33 +327,30 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
       counter.code(i, 0, training.rows - training.missing[i] - training.trues[i]);
     } else if (encoding.type === 'categorical') {
       categories[i]!.countsByCode(encoding).forEach((n, code) => counter.code(i, code, n));
-      pendingColumns.push({ encoding, codes: categories[i]!.codeBytes(encoding) });
+      categories[i]!.fillCodes(encoding, codes);
     }
   });
   const buffer = new Uint8Array(SPILL_READ_CHUNK);
-  const reader = new PendingRowReader(types, pendingColumns);
-  await copyResolved(pending.train, pendingSinks.train, outputs.train, buffer, reader, () =>
-    numericFeatures.forEach((feature, slot) => counter.numericColumn(feature, reader.values, slot, reader.numericWidth, reader.rows)),
+  const resolver = new PlaceholderResolver(
+    codes,
+    encodings.map((e) => (e.type === 'categorical' ? e : undefined)),
   );
-  await copyResolved(pending.validation, pendingSinks.validation, outputs.validation, buffer, reader);
+  await copyResolved(pending.train, pendingSinks.train, outputs.train, buffer, resolver);
+  await copyResolved(pending.validation, pendingSinks.validation, outputs.validation, buffer, resolver);
 
   return {
     spec,
-    baseline: counter.result(Array.from(numericSlot, (slot) => (slot >= 0 ? sample.sampled(slot) : undefined)), binary),
+    baseline: counter.result(binary),
     summary: { rowsRead, accepted: rowsRead - rejected, rejected, rejectedShare, rejectedByReason, train: split.train, validation: split.validation, scratchBytes: scratch.bytesWritten, files },
   };
 }
 
-/**
- * Copies pass 1's rows from scratch to the output with the codes filled in by `reader`; with
- * `onNumbers`, the reader also collects each block's numbers and `onNumbers` counts them.
- */
-async function copyResolved(file: SpillFile, scratchSink: LineSink, output: LineSink, buffer: Uint8Array, reader: PendingRowReader, onNumbers?: () => void): Promise<void> {
+/** Copies pass 1's rows from scratch to the output with the codes filled in by `resolver`. */
+async function copyResolved(file: SpillFile, scratchSink: LineSink, output: LineSink, buffer: Uint8Array, resolver: PlaceholderResolver): Promise<void> {
   await scratchSink.flush();
   await file.readBack(buffer, async (bytes, atEnd) => {
-    const { length, consumed } = reader.resolve(bytes, atEnd, onNumbers !== undefined);
-    onNumbers?.();
-    output.appendBytes(reader.output, 0, length);
+    const { length, consumed } = resolver.resolve(bytes, atEnd);
+    output.appendBytes(bytes, 0, length);
     await output.drain();
     return consumed;
   });
@@ -308,22 +361,6 @@ const ZERO = 48;
 
 function idFieldOf(plan: FilePlan, layout: Layout): number | undefined {
   return layout.idIndexInConfig === undefined ? undefined : plan.columns[layout.idIndexInConfig].index;
-}
-
-/**
- * Writes the label (first column) of a row that passed validation, and returns it as a number:
- * 1/0 for binary problems (`positive`: the positive class as validation types it), the target as
- * written for regression.
- */
-function writeLabel(sink: LineSink, positive: Value | undefined, column: ColumnPlan, targetIndex: number, record: CsvRecord, row: TypedRow): number {
-  const value = column.type === 'categorical' ? row.texts[targetIndex] : row.numbers[targetIndex];
-  if (positive === undefined) {
-    sink.appendBytes(record.bytes, record.trimmedStart(column.index), record.trimmedEnd(column.index));
-    return value as number;
-  }
-  const label = value === positive ? 1 : 0;
-  sink.appendByte(ZERO + label);
-  return label;
 }
 
 /** How one file's features are found: each feature's column in the file, and the numeric runs. */

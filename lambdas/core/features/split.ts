@@ -5,19 +5,23 @@ import type { CsvRecord } from '../csv/csv-parser';
  * so the same row lands in the same split on every run, whatever else the data holds.
  */
 
-/** 32-bit FNV-1a over bytes[start, end), continuing from `hash`: fast and stable across runs and platforms. */
-function fnv1aBytes(hash: number, bytes: Uint8Array, start: number, end: number): number {
-  for (let i = start; i < end; i++) {
-    hash ^= bytes[i];
-    hash = Math.imul(hash, 0x01000193);
-  }
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
+/** 32-bit FNV-1a over bytes[start, end): fast and stable across runs and platforms. */
+function fnv1aBytes(bytes: Uint8Array, start: number, end: number): number {
+  let hash = FNV_OFFSET;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], FNV_PRIME);
   return hash;
 }
 
-/** Whether a row is in validation, split by its id field when configured, else by the row's bytes as written. */
-export function isValidationRecord(record: CsvRecord, idIndex: number | undefined, validationShare: number): boolean {
-  let hash = 0x811c9dc5;
-  if (idIndex !== undefined) hash = fnv1aBytes(hash, record.bytes, record.trimmedStart(idIndex), record.trimmedEnd(idIndex));
-  else hash = fnv1aBytes(hash, record.bytes, record.begin, record.end);
+/** A row's split hash: of its id field when configured, else of the row's bytes as written. */
+export function splitHash(record: CsvRecord, idIndex: number | undefined): number {
+  if (idIndex !== undefined) return fnv1aBytes(record.bytes, record.trimmedStart(idIndex), record.trimmedEnd(idIndex));
+  return fnv1aBytes(record.bytes, record.begin, record.end);
+}
+
+/** Whether a row with split hash `hash` is in validation. */
+export function isValidationHash(hash: number, validationShare: number): boolean {
   return hash >>> 0 < validationShare * 0x1_0000_0000;
 }

@@ -53,7 +53,7 @@ export function parseBoolean(text: string): 0 | 1 | undefined {
   return undefined;
 }
 
-const POWERS_OF_TEN = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+export const POWERS_OF_TEN = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /**
  * Fast path for plain decimals ("-12.345"): at most 15 digits, so the digits form an exact integer
@@ -95,17 +95,22 @@ function parsePlainDecimal(text: string): number | undefined {
  * paths accept exactly the same values.
  */
 
-/** isMissing over bytes[start, end) (already trimmed). */
+/** isMissing over bytes[start, end) (already trimmed), byte by byte: it runs for every categorical value. */
 export function isMissingBytes(bytes: Uint8Array, start: number, end: number): boolean {
   const n = end - start;
   if (n === 0) return true;
   if (n < 2 || n > 4) return false;
   const b0 = bytes[start];
-  if (b0 !== 78 && b0 !== 110) return false; // every token but "" starts with N or n
-  let text = '';
-  for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]);
-  return isMissing(text);
+  const b1 = bytes[start + 1];
+  if (n === 2) return b0 === N && b1 === A; // NA
+  const b2 = bytes[start + 2];
+  if (n === 3) return (b0 === N && ((b1 === SLASH && b2 === A) || (b1 === LOWER_A && b2 === N))) || (b0 === LOWER_N && b1 === LOWER_A && b2 === LOWER_N); // N/A NaN nan
+  const b3 = bytes[start + 3];
+  return (b0 === LOWER_N && b1 === LOWER_U && b2 === LOWER_L && b3 === LOWER_L) || (b0 === N && b1 === U && b2 === L && b3 === L); // null NULL
 }
+
+const [N, A, U, L, SLASH] = [78, 65, 85, 76, 47];
+const [LOWER_N, LOWER_A, LOWER_U, LOWER_L] = [110, 97, 117, 108];
 
 /** parseNumber over bytes[start, end); `text` supplies the field's text for the general path. */
 export function parseNumberBytes(bytes: Uint8Array, start: number, end: number, text: () => string): number | undefined {

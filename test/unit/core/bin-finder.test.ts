@@ -1,6 +1,5 @@
 import { seededRandom } from '../../../lambdas/core/random';
-import { BinFinder } from '../../../lambdas/core/features/bin-finder';
-import { binIndex } from '../../../lambdas/core/features/quantile-sample';
+import { BinFinder, binIndex } from '../../../lambdas/core/features/bin-finder';
 
 describe('BinFinder', () => {
   const random = seededRandom(11);

@@ -1,6 +1,6 @@
 import reference from '../../fixtures/drift/reference.json';
 import { BaselineCounter, type Baseline } from '../../../lambdas/core/features/baseline';
-import { QuantileSample } from '../../../lambdas/core/features/quantile-sample';
+import { ValueHistogram } from '../../../lambdas/core/features/value-histogram';
 import { parseCaptureLine, CaptureFormatError } from '../../../lambdas/core/drift/capture';
 import { scanCapture } from '../../../lambdas/core/drift/capture-stream';
 import { chiSquareQuantile, jensenShannonDistance, ksStatistic, populationStabilityIndex, robustLInfinity, shares } from '../../../lambdas/core/drift/distances';
@@ -21,12 +21,11 @@ function normals(seed: number): () => number {
 function normalBaseline(m: number, seed = 1): Baseline {
   const next = normals(seed);
   const values = Array.from({ length: m }, next);
-  const sample = new QuantileSample();
-  values.forEach((v) => sample.add(v));
-  const counter = new BaselineCounter([{ name: 'x', type: 'numeric' }], [sample.binEdges(20)]);
+  const histogram = new ValueHistogram();
+  values.forEach((v) => histogram.add(v));
+  const counter = new BaselineCounter([{ name: 'x', type: 'numeric' }], [histogram], 20);
   counter.addRows(values.length, 0);
-  counter.numericColumn(0, Float64Array.from(values), 0, 1, values.length);
-  return counter.result([sample.sampled()], true);
+  return counter.result(true);
 }
 
 const rules: DriftRules = { minWindowRecords: 1000, jensenShannon: 0.1, psi: 0.2, driftedShare: 0.5 };
@@ -96,7 +95,7 @@ describe('DriftWindow bookkeeping', () => {
     rows: 100,
     label: { positiveShare: 0.2, mean: 0.2 },
     features: [
-      { name: 'age', type: 'numeric', count: 100, missing: 0, missingShare: 0, edges: [30, 50], counts: [30, 40, 30], mean: 40, std: 10, edgeMethod: { kind: 'exact', sampleSize: 100, rankErrorBound: 0 } },
+      { name: 'age', type: 'numeric', count: 100, missing: 0, missingShare: 0, edges: [30, 50], counts: [30, 40, 30], mean: 40, std: 10, edgeMethod: { kind: 'histogram', relativeError: 2 ** -10 } },
       { name: 'city', type: 'categorical', count: 100, missing: 10, missingShare: 0.1, categories: [{ value: 'paris', code: 0, count: 60 }, { value: 'rome', code: 1, count: 20 }], otherCount: 10 },
       { name: 'active', type: 'boolean', count: 100, missing: 0, missingShare: 0, categories: [{ value: '0', code: 0, count: 50 }, { value: '1', code: 1, count: 50 }], otherCount: 0 },
     ],

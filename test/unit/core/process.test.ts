@@ -217,7 +217,7 @@ describe('processDataset: features', () => {
     if (age.type !== 'numeric') return;
     expect(age.counts.reduce((a, b) => a + b, 0)).toBe(summary.train);
     expect(age.edges).toHaveLength(3);
-    expect(age.edgeMethod).toEqual({ kind: 'exact', sampleSize: summary.train, rankErrorBound: 0 });
+    expect(age.edgeMethod).toEqual({ kind: 'histogram', relativeError: 2 ** -10 });
     // Quartile bins of a near-uniform column hold about a quarter each.
     for (const count of age.counts) expect(count / summary.train).toBeGreaterThan(0.15);
     expect(baseline.label.positiveShare).toBeCloseTo(0.25, 1);

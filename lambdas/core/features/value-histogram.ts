@@ -1,0 +1,143 @@
+import { endianness } from 'node:os';
+
+/**
+ * A numeric column's distribution in bounded memory, counted exactly in one pass: every value
+ * lands in a bucket of relative width 2^-10 (1,024 buckets per power of two, found from the bits
+ * of the double), plus the sum and sum of squares for mean and std. Quantile bin edges are bucket
+ * bounds, so each bin's count is an exact sum of buckets and pass 2 needs no numbers at all.
+ *
+ * Error bound (a streaming sketch with relative accuracy, as in DDSketch): the edge for quantile
+ * q is the upper bound of the bucket holding the ceil(q * n)-th smallest value x, so x <= edge and
+ * edge - x < 2^-10 |edge| (0.1%); the share of values <= edge is exact and at least q. Integers up
+ * to 2,048 in magnitude get a bucket each, so their edges are the values themselves.
+ *
+ * Memory: 8 KB per power of two a column's values span (a few hundred KB for typical data; at
+ * most 32 MB for values spread over every exponent a double has).
+ *
+ * Buckets match the bins' rule (edges[i-1] < v <= edges[i]): positive buckets are (a_k, a_k+1],
+ * negative ones (-a_k+1, -a_k], where a_k are the doubles whose 42 low mantissa bits are zero;
+ * zero falls in the negative bucket (-a_1, 0].
+ */
+export const BUCKET_BITS = 10;
+/** Relative width of a bucket: the error bound of an edge. */
+export const BUCKET_RELATIVE_WIDTH = 2 ** -BUCKET_BITS;
+
+const BLOCK_SIZE = 1 << BUCKET_BITS;
+/** Buckets are grouped into blocks, one per binary exponent (2,048 of them), allocated on first use. */
+const BLOCKS = 1 << 11;
+/** The bucket number's bit that marks negative values (after the 21 bits of exponent and bucket). */
+const NEGATIVE = BLOCKS * BLOCK_SIZE;
+
+if (endianness() !== 'LE') throw new Error('value-histogram reads doubles as two 32-bit words, low word first (little-endian only)');
+const DOUBLE = new Float64Array(1);
+const WORDS = new Uint32Array(DOUBLE.buffer);
+
+export class ValueHistogram {
+  /** Values counted (NaN is missing and not counted). */
+  count = 0;
+  sum = 0;
+  squares = 0;
+  /** Per block (positive exponents, then negative), its place in `counts`, or -1 while empty. */
+  private readonly blockAt = new Int32Array(2 * BLOCKS).fill(-1);
+  private counts = new Float64Array(4 * BLOCK_SIZE);
+  private blocksUsed = 0;
+
+  add(value: number): void {
+    if (value !== value) return;
+    this.count++;
+    this.sum += value;
+    this.squares += value * value;
+    let bucket: number;
+    if (value > 0) {
+      DOUBLE[0] = value;
+      // The bits minus one: a value on a bucket bound closes the bucket below it.
+      bucket = (WORDS[0] === 0 ? WORDS[1] - 1 : WORDS[1]) >>> (20 - BUCKET_BITS);
+    } else {
+      DOUBLE[0] = 0 - value; // 0 - (-0) is +0: no sign bit
+      bucket = NEGATIVE | (WORDS[1] >>> (20 - BUCKET_BITS));
+    }
+    let at = this.blockAt[bucket >>> BUCKET_BITS];
+    if (at < 0) at = this.newBlock(bucket >>> BUCKET_BITS);
+    this.counts[at + (bucket & (BLOCK_SIZE - 1))]++;
+  }
+
+  private newBlock(block: number): number {
+    const at = this.blocksUsed++ * BLOCK_SIZE;
+    if (at + BLOCK_SIZE > this.counts.length) {
+      const grown = new Float64Array(this.counts.length * 2);
+      grown.set(this.counts);
+      this.counts = grown;
+    }
+    this.blockAt[block] = at;
+    return at;
+  }
+
+  get mean(): number {
+    return this.count === 0 ? 0 : this.sum / this.count;
+  }
+
+  /** Sample standard deviation. */
+  get std(): number {
+    const n = this.count;
+    if (n < 2) return 0;
+    const mean = this.sum / n;
+    return Math.sqrt(Math.max(0, (this.squares - n * mean * mean) / (n - 1)));
+  }
+
+  /**
+   * Cut points for `bins` equally populated bins: for i = 1..bins-1, the upper bound of the
+   * bucket holding the ceil(i * n / bins)-th smallest value. Duplicates are dropped (a column of
+   * few distinct values gets fewer bins), and so is an edge at the largest bucket's bound (it
+   * would leave the last bin always empty).
+   */
+  binEdges(bins: number): number[] {
+    const edges: number[] = [];
+    if (this.count === 0) return edges;
+    let next = 1;
+    let seen = 0;
+    let last = Number.NaN;
+    this.forEachBucket((upper, count) => {
+      seen += count;
+      last = upper;
+      while (next < bins && seen >= Math.ceil((next * this.count) / bins)) {
+        if (edges.length === 0 || upper > edges[edges.length - 1]) edges.push(upper);
+        next++;
+      }
+    });
+    while (edges.length > 0 && edges[edges.length - 1] >= last) edges.pop();
+    return edges;
+  }
+
+  /** Exact value counts per bin for `edges` found by binEdges (edges.length + 1 bins). */
+  binCounts(edges: readonly number[]): number[] {
+    const counts = new Array<number>(edges.length + 1).fill(0);
+    let bin = 0;
+    this.forEachBucket((upper, count) => {
+      while (bin < edges.length && upper > edges[bin]) bin++;
+      counts[bin] += count;
+    });
+    return counts;
+  }
+
+  /** Every non-empty bucket in increasing value order, with its upper bound. */
+  private forEachBucket(visit: (upper: number, count: number) => void): void {
+    const counts = this.counts;
+    for (let block = BLOCKS - 1; block >= 0; block--) {
+      const at = this.blockAt[BLOCKS + block];
+      if (at < 0) continue;
+      for (let i = BLOCK_SIZE - 1; i >= 0; i--) if (counts[at + i] > 0) visit(0 - boundOf(block * BLOCK_SIZE + i), counts[at + i]);
+    }
+    for (let block = 0; block < BLOCKS; block++) {
+      const at = this.blockAt[block];
+      if (at < 0) continue;
+      for (let i = 0; i < BLOCK_SIZE; i++) if (counts[at + i] > 0) visit(boundOf(block * BLOCK_SIZE + i + 1), counts[at + i]);
+    }
+  }
+}
+
+/** a_k: the double whose high bits are bucket k and whose other bits are zero. */
+function boundOf(bucket: number): number {
+  WORDS[0] = 0;
+  WORDS[1] = bucket << (20 - BUCKET_BITS);
+  return DOUBLE[0];
+}

@@ -1,0 +1,154 @@
+import type { MlopsConfig } from '../../../lib/config';
+import { FastRowReader } from '../../../lambdas/core/features/fast-row';
+import { processDataset } from '../../../lambdas/core/features/process';
+import { planFile, TypedRow } from '../../../lambdas/core/features/validate';
+import { seededRandom } from '../../../lambdas/core/random';
+import { makeConfig } from '../../helpers/config';
+import { memorySink, textSource } from '../../helpers/sinks';
+
+const withId: MlopsConfig = makeConfig({
+  dataset: {
+    name: 'subs',
+    targetColumn: 'label',
+    problemType: 'binary',
+    positiveClass: 'yes',
+    idColumn: 'id',
+    columns: [
+      { name: 'id', type: 'categorical', required: true },
+      { name: 'age', type: 'numeric', min: 0, max: 120 },
+      { name: 'plan', type: 'categorical', allowedValues: ['basic', 'pro', 'max'] },
+      { name: 'active', type: 'boolean' },
+      { name: 'city', type: 'categorical' },
+      { name: 'score', type: 'numeric' },
+      { name: 'visits', type: 'numeric', required: true },
+      { name: 'label', type: 'categorical', allowedValues: ['yes', 'no'] },
+    ],
+  },
+  features: { validationShare: 0.25, topCategories: 3, numericBins: 5 },
+});
+
+/** No id column (the split hashes the whole row) and a numeric target (regression). */
+const regression: MlopsConfig = makeConfig({
+  dataset: {
+    name: 'spend',
+    targetColumn: 'spend',
+    problemType: 'regression',
+    positiveClass: undefined,
+    columns: [
+      { name: 'spend', type: 'numeric', required: true },
+      { name: 'age', type: 'numeric', min: 0, max: 120 },
+      { name: 'plan', type: 'categorical' },
+      { name: 'active', type: 'boolean', required: true },
+      { name: 'city', type: 'categorical' },
+    ],
+  },
+  features: { validationShare: 0.3, topCategories: 2, numericBins: 4 },
+});
+
+describe('the fast path reads only rows that are plainly valid', () => {
+  const plan = planFile(['id', 'age', 'plan', 'active', 'city', 'score', 'visits', 'label'], withId.dataset, 'raw/x.csv');
+  const known = new Set(['c1', 'basic', 'paris', 'yes', 'no', 'NC']);
+  const reader = (limit: number) => new FastRowReader(plan, plan.columns.map((c) => (c.type === 'categorical' ? (text: string) => (known.has(text) ? 1 : -1) : undefined)), new TypedRow(8), limit);
+  const read = (line: string, limit = 100) => {
+    const bytes = new TextEncoder().encode(line);
+    return reader(limit).read(bytes, 0, bytes.length);
+  };
+
+  test.each([
+    ['c1,30,basic,yes,paris,1.5,3,no\n', 31],
+    ['"c1",30,"basic","yes","paris",-1.5,3,"no"\r\n', 43],
+    ['c1,30,basic,1,NC,,3,yes\rc1', 24], // a lone CR ends the line; an empty optional number is missing
+    ['c1,0,basic,false,paris,12345,0,no\n', 34],
+  ])('GIVEN %j THEN it takes the row, up to its line end', (line, next) => {
+    expect(read(line)).toBe(next);
+  });
+
+  test.each([
+    ['a new category', 'c1,30,basic,yes,rome,1.5,3,no\n'],
+    ['a missing token', 'c1,30,basic,yes,NA,1.5,3,no\n'],
+    ['a value to trim', 'c1,30,basic,yes, paris,1.5,3,no\n'],
+    ['a number to trim', 'c1, 30,basic,yes,paris,1.5,3,no\n'],
+    ['an exponent', 'c1,30,basic,yes,paris,1e3,3,no\n'],
+    ['a value out of range', 'c1,130,basic,yes,paris,1.5,3,no\n'],
+    ['an empty required number', 'c1,30,basic,yes,paris,1.5,,no\n'],
+    ['a boolean in capitals', 'c1,30,basic,YES,paris,1.5,3,no\n'],
+    ['doubled quotes', 'c1,30,basic,yes,"pa""ris",1.5,3,no\n'],
+    ['a line break in quotes', 'c1,30,basic,yes,"pa\nris",1.5,3,no\n'],
+    ['too few fields', 'c1,30,basic,yes,paris,1.5,3\n'],
+    ['too many fields', 'c1,30,basic,yes,paris,1.5,3,no,x\n'],
+    ['no line end yet', 'c1,30,basic,yes,paris,1.5,3,no'],
+    ['a CR that may be a CRLF', 'c1,30,basic,yes,paris,1.5,3,no\r'],
+    ['a blank line', '\n'],
+    ['a quote inside a field', 'c1,30,basic,yes,pa"ris,1.5,3,no\n'],
+  ])('GIVEN %s THEN it leaves the row to the general path', (_name, line) => {
+    expect(read(line)).toBe(-1);
+  });
+
+  test('GIVEN a line over the record length limit THEN it leaves it to the general path (which reports it)', () => {
+    expect(read('c1,30,basic,yes,paris,1.5,3,no\n', 31)).toBe(31);
+    expect(read('c1,30,basic,yes,paris,1.5,3,no\n', 30)).toBe(-1);
+  });
+});
+
+/** Rows of every kind, plain ones most often, drawn with a seeded generator. */
+function messyRows(n: number, seed: number, regressionRows: boolean): string[] {
+  const random = seededRandom(seed);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
+  const number = () => pick(['', '0', '7', '42.5', '-3', '+4', '1e2', ' 12 ', '"15"', 'NA', 'abc', '130', '99.999', '.5', '5.']);
+  const category = () => pick(['paris', 'paris', 'rome', 'oslo', '"paris"', ' rome', 'NA', 'null', '', 'zürich', '"a, b"', '"say ""hi"""', '"two\nlines"', `new${Math.floor(random() * 40)}`]);
+  const boolean = () => pick(['yes', 'no', '1', '0', 'true', 'false', 'YES', 'T', 'maybe', '']);
+  const plain = () =>
+    regressionRows
+      ? [pick(['10', '12.5', '0', '-4']), pick(['30', '41', '']), pick(['basic', 'pro']), pick(['yes', 'no', '1']), pick(['paris', 'rome', 'oslo'])]
+      : [`c${Math.floor(random() * 5000)}`, pick(['30', '41', '', '7.25']), pick(['basic', 'pro', 'max']), pick(['yes', 'no']), pick(['paris', 'rome']), pick(['', '1.5', '-2']), pick(['3', '0']), pick(['yes', 'no'])];
+  const messy = () =>
+    regressionRows
+      ? [number(), number(), category(), boolean(), category()]
+      : [pick(['c1', 'c2', '"c3"', '', `c${Math.floor(random() * 5000)}`]), number(), pick(['basic', 'pro', 'gold', '"max"', '']), boolean(), category(), number(), number(), pick(['yes', 'no', 'maybe', '"yes"', ''])];
+  return Array.from({ length: n }, () => {
+    const r = random();
+    if (r < 0.01) return '';
+    const fields = r < 0.75 ? plain() : messy();
+    if (random() < 0.02) fields.pop();
+    if (random() < 0.02) fields.push('extra');
+    return fields.join(',');
+  });
+}
+
+async function both(settings: MlopsConfig, text: string, chunkSize: number) {
+  const runWith = async (fastPath: boolean) => {
+    const outputs = { quarantine: memorySink(), train: memorySink(), validation: memorySink() };
+    const result = await processDataset([textSource('raw/a.csv', text, chunkSize), textSource('raw/b.csv', text.replace(/\n/g, '\r\n'), chunkSize + 3)], outputs, {
+      dataset: settings.dataset,
+      features: settings.features,
+      maxBadRowShare: 1,
+      fastPath,
+    });
+    return { result, train: outputs.train.output, validation: outputs.validation.output, quarantine: outputs.quarantine.output };
+  };
+  return { fast: await runWith(true), general: await runWith(false) };
+}
+
+describe('the fast path and the general path give the same outputs', () => {
+  test.each([
+    ['an id column and a categorical target', withId, 'id,age,plan,active,city,score,visits,label', 1],
+    ['columns in another order', withId, 'label,visits,score,city,active,plan,age,id', 2],
+    ['no id column and a numeric target', regression, 'spend,age,plan,active,city', 3],
+  ])('GIVEN messy data with %s THEN train, validation, quarantine, spec, baseline and summary are identical', async (_name, settings, header, seed) => {
+    const order = header.split(',');
+    const natural = settings.dataset.columns.map((c) => c.name);
+    const rows = messyRows(3000, seed, settings === regression).map((line) => {
+      if (line === '' || line.includes('"') || order.join() === natural.join()) return line;
+      // Reorder the fields to the header's order (rows with quotes or a wrong field count stay as they are).
+      const fields = line.split(',');
+      return fields.length === natural.length ? order.map((name) => fields[natural.indexOf(name)]).join(',') : line;
+    });
+    const text = `${header}\n${rows.join('\n')}\n`;
+    for (const chunkSize of [61, 4096]) {
+      const { fast, general } = await both(settings, text, chunkSize);
+      expect(fast.result.summary.rejected).toBeGreaterThan(100);
+      expect(fast.result.summary.accepted).toBeGreaterThan(2000);
+      expect(fast).toEqual(general);
+    }
+  });
+});
