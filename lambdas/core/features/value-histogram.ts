@@ -35,8 +35,10 @@ const WORDS = new Uint32Array(DOUBLE.buffer);
 export class ValueHistogram {
   /** Values counted (NaN is missing and not counted). */
   count = 0;
-  sum = 0;
-  squares = 0;
+  // -0 is a heap number, not a small integer: the fields hold doubles from the start, so adding
+  // the first fraction does not change the object's shape under code already optimized for it.
+  sum = -0;
+  squares = -0;
   /** Per block (positive exponents, then negative), its place in `counts`, or -1 while empty. */
   private readonly blockAt = new Int32Array(2 * BLOCKS).fill(-1);
   private counts = new Float64Array(4 * BLOCK_SIZE);

@@ -25,25 +25,106 @@ const FLUSH_AT = 256 * 1024;
 const LF = 10;
 
 export function writableSink(destination: Writable): LineSink {
-  let buffer = Buffer.allocUnsafe(FLUSH_AT * 2);
-  let length = 0;
-  let lines = 0;
-  const reserve = (bytes: number) => {
-    if (length + bytes <= buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, length + bytes));
-    buffer.copy(grown, 0, 0, length);
-    buffer = grown;
-  };
-  const flush = (): boolean => {
-    if (length === 0) return true;
-    // The destination keeps the chunk: hand it this buffer and start a new one.
-    const chunk = buffer.subarray(0, length);
-    buffer = Buffer.allocUnsafe(Math.max(FLUSH_AT * 2, buffer.length));
-    length = 0;
-    return destination.write(chunk);
-  };
-  const waitForDrain = () =>
-    new Promise<void>((resolve, reject) => {
+  return new WritableLineSink(destination);
+}
+
+/** Uninitialised memory (no zero fill) as a plain Uint8Array: a Buffer's methods sit on a slow-mode prototype. */
+function allocate(size: number): Uint8Array {
+  const bytes = Buffer.allocUnsafe(size);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, size);
+}
+
+/**
+ * A class, not an object of closures: every sink shares one set of methods, so the per-field
+ * appends of a row inline whichever sink the row goes to, and a plain Uint8Array buffer keeps
+ * its element and method loads inline too.
+ */
+class WritableLineSink implements LineSink {
+  private buffer = allocate(FLUSH_AT * 2);
+  private length = 0;
+  private written = 0;
+
+  constructor(private readonly destination: Writable) {}
+
+  get lines(): number {
+    return this.written;
+  }
+
+  appendBytes(source: Uint8Array, start: number, end: number): void {
+    this.reserve(end - start);
+    if (end - start > 32) {
+      this.buffer.set(source.subarray(start, end), this.length);
+      this.length += end - start;
+    } else {
+      // Fields are short: a loop beats allocating a subarray view per field.
+      const buffer = this.buffer;
+      let length = this.length;
+      for (let i = start; i < end; i++) buffer[length++] = source[i];
+      this.length = length;
+    }
+  }
+
+  appendAscii(text: string): void {
+    this.reserve(text.length);
+    const buffer = this.buffer;
+    let length = this.length;
+    for (let i = 0; i < text.length; i++) buffer[length++] = text.charCodeAt(i);
+    this.length = length;
+  }
+
+  appendByte(byte: number): void {
+    this.reserve(1);
+    this.buffer[this.length++] = byte;
+  }
+
+  endLine(): void {
+    this.appendByte(LF);
+    this.written++;
+  }
+
+  write(line: string): void {
+    const bytes = Buffer.byteLength(line);
+    this.reserve(bytes + 1);
+    this.length += encoder.encodeInto(line, this.buffer.subarray(this.length)).written;
+    this.endLine();
+  }
+
+  async drain(): Promise<void> {
+    if (this.length < FLUSH_AT) return;
+    if (!this.handOver()) await this.waitForDrain();
+  }
+
+  async flush(): Promise<void> {
+    if (!this.handOver()) await this.waitForDrain();
+  }
+
+  async close(): Promise<void> {
+    if (!this.handOver()) await this.waitForDrain();
+    await new Promise<void>((resolve, reject) => {
+      this.destination.once('error', reject);
+      this.destination.end(() => resolve());
+    });
+  }
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const grown = allocate(Math.max(this.buffer.length * 2, this.length + bytes));
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
+  }
+
+  /** Hands the buffered lines to the destination (which keeps the chunk: a new buffer starts). */
+  private handOver(): boolean {
+    if (this.length === 0) return true;
+    const chunk = this.buffer.subarray(0, this.length);
+    this.buffer = allocate(Math.max(FLUSH_AT * 2, this.buffer.length));
+    this.length = 0;
+    return this.destination.write(chunk);
+  }
+
+  private waitForDrain(): Promise<void> {
+    const destination = this.destination;
+    return new Promise<void>((resolve, reject) => {
       const onDrain = () => {
         destination.off('error', onError);
         resolve();
@@ -55,52 +136,7 @@ export function writableSink(destination: Writable): LineSink {
       destination.once('drain', onDrain);
       destination.once('error', onError);
     });
-  const sink: LineSink = {
-    get lines() {
-      return lines;
-    },
-    appendBytes(source, start, end) {
-      reserve(end - start);
-      if (end - start > 32) {
-        buffer.set(source.subarray(start, end), length);
-        length += end - start;
-      } else {
-        // Fields are short: a loop beats allocating a subarray view per field.
-        for (let i = start; i < end; i++) buffer[length++] = source[i];
-      }
-    },
-    appendAscii(text) {
-      reserve(text.length);
-      for (let i = 0; i < text.length; i++) buffer[length++] = text.charCodeAt(i);
-    },
-    appendByte(byte) {
-      reserve(1);
-      buffer[length++] = byte;
-    },
-    endLine() {
-      sink.appendByte(LF);
-      lines++;
-    },
-    write(line) {
-      const bytes = Buffer.byteLength(line);
-      reserve(bytes + 1);
-      length += buffer.write(line, length, 'utf8');
-      sink.endLine();
-    },
-    async drain() {
-      if (length < FLUSH_AT) return;
-      if (!flush()) await waitForDrain();
-    },
-    async flush() {
-      if (!flush()) await waitForDrain();
-    },
-    async close() {
-      if (!flush()) await waitForDrain();
-      await new Promise<void>((resolve, reject) => {
-        destination.once('error', reject);
-        destination.end(() => resolve());
-      });
-    },
-  };
-  return sink;
+  }
 }
+
+const encoder = new TextEncoder();
