@@ -1,3 +1,5 @@
+import { FNV_OFFSET, FNV_PRIME } from './split';
+
 /**
  * A map from short byte strings to integers, looked up straight from the input bytes (no string
  * per value): open addressing over a 32-bit FNV-1a hash, keys copied into one growing byte arena.
@@ -19,7 +21,11 @@ export class ByteTable {
 
   /** The value stored for bytes[start, end), or -1. */
   get(bytes: Uint8Array, start: number, end: number): number {
-    const hash = hashOf(bytes, start, end);
+    return this.getHashed(bytes, start, end, hashOf(bytes, start, end));
+  }
+
+  /** get() with the key's hash (hashOf) already known, e.g. found while scanning the bytes. */
+  getHashed(bytes: Uint8Array, start: number, end: number, hash: number): number {
     const mask = this.slots.length - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const entry = this.slots[slot];
@@ -82,8 +88,9 @@ export class ByteTable {
   }
 }
 
-function hashOf(bytes: Uint8Array, start: number, end: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+/** The keys' hash: 32-bit FNV-1a. */
+export function hashOf(bytes: Uint8Array, start: number, end: number): number {
+  let hash = FNV_OFFSET;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], FNV_PRIME);
   return hash;
 }

@@ -44,6 +44,13 @@ export class FastRowReader {
   private readonly numericFields: Uint8Array;
   /** Per field: the number read while scanning, NaN when none was. */
   private readonly parsed: Float64Array;
+  /** Per field that is not numeric: its hash (the byte tables' hashOf), found while scanning. */
+  private readonly fieldHashes: Int32Array;
+  /**
+   * Whether the row's numbers are written as they are: no numeric field is quoted (fast rows have
+   * nothing to trim and no missing tokens), so runs of adjacent numeric fields copy in one piece.
+   */
+  numbersPlain = true;
   private readonly tables: (ByteTable | undefined)[];
 
   /**
@@ -69,6 +76,7 @@ export class FastRowReader {
     this.numericFields = new Uint8Array(plan.fieldCount);
     for (const column of plan.columns) if (column.type === 'numeric') this.numericFields[column.index] = 1;
     this.parsed = new Float64Array(plan.fieldCount);
+    this.fieldHashes = new Int32Array(plan.fieldCount);
   }
 
   /**
@@ -78,8 +86,9 @@ export class FastRowReader {
   read(bytes: Uint8Array, start: number, length: number): number {
     const record = this.record;
     const { starts, ends } = record;
-    const { numericFields, parsed } = this;
+    const { numericFields, parsed, fieldHashes } = this;
     const last = this.plan.fieldCount - 1;
+    let numbersPlain = true;
     // The split hash of the row's bytes (FNV-1a, as splitHash computes it), the numbers and the
     // field bounds, all in one pass over the bytes.
     let hash = FNV_OFFSET;
@@ -88,9 +97,11 @@ export class FastRowReader {
       let c = 0;
       if (p < length && bytes[p] === QUOTE) {
         hash = Math.imul(hash ^ QUOTE, FNV_PRIME);
+        let fieldHash = FNV_OFFSET;
         let q = p + 1;
         while (q < length && QUOTED_SPECIAL[(c = bytes[q])] === 0) {
           hash = Math.imul(hash ^ c, FNV_PRIME);
+          fieldHash = Math.imul(fieldHash ^ c, FNV_PRIME);
           q++;
         }
         if (q >= length || c !== QUOTE) return -1;
@@ -98,6 +109,8 @@ export class FastRowReader {
         starts[field] = p + 1;
         ends[field] = q;
         parsed[field] = Number.NaN;
+        fieldHashes[field] = fieldHash;
+        numbersPlain = numbersPlain && numericFields[field] === 0;
         p = q + 1;
       } else if (numericFields[field] === 1) {
         // A plain decimal read as plainDecimalBytes reads it; whatever else stops it must be the field's end.
@@ -129,14 +142,17 @@ export class FastRowReader {
         } else parsed[field] = Number.NaN;
         p = q;
       } else {
+        let fieldHash = FNV_OFFSET;
         let q = p;
         while (q < length && SPECIAL[(c = bytes[q])] === 0) {
           hash = Math.imul(hash ^ c, FNV_PRIME);
+          fieldHash = Math.imul(fieldHash ^ c, FNV_PRIME);
           q++;
         }
         starts[field] = p;
         ends[field] = q;
         parsed[field] = Number.NaN;
+        fieldHashes[field] = fieldHash;
         p = q;
       }
       if (p >= length) return -1;
@@ -159,6 +175,7 @@ export class FastRowReader {
     record.bytes = bytes;
     record.begin = start;
     this.rowHash = hash;
+    this.numbersPlain = numbersPlain;
     return p;
   }
 
@@ -189,7 +206,7 @@ export class FastRowReader {
         // Empty, white space to trim, or a missing token (NA, N/A, NaN, nan, null, NULL).
         if (n === 0 || bytes[s] <= 32 || bytes[e - 1] <= 32 || isMissingBytes(bytes, s, e)) return false;
         const table = this.tables[i]!;
-        let value = table.get(bytes, s, e);
+        let value = table.getHashed(bytes, s, e, this.fieldHashes[index[i]]);
         if (value < 0) {
           value = this.resolvers[i]!(decoder.decode(bytes.subarray(s, e)));
           if (value < 0) return false;

@@ -188,9 +188,10 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
   /**
    * Writes a valid row to its split's scratch file (by its split hash) and counts it in the training statistics.
    * `fastValues`: the fast path's table entries per column (category ids, the label of a
-   * categorical target); without them, categories come from the texts in `row`.
+   * categorical target); without them, categories come from the texts in `row`. `numbersPlain`:
+   * the row's numeric fields are known to be written plainly (see FastRowReader.numbersPlain).
    */
-  const encodeAccepted = (plan: FilePlan, file: FileEncoding, record: CsvRecord, hash: number, fastValues: Int32Array | undefined): void => {
+  const encodeAccepted = (plan: FilePlan, file: FileEncoding, record: CsvRecord, hash: number, fastValues: Int32Array | undefined, numbersPlain: boolean): void => {
     const validation = isValidationHash(hash, features.validationShare);
     const sink = validation ? pendingSinks.validation : pendingSinks.train;
     const t = layout.targetIndex;
@@ -206,7 +207,8 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
     const { columns: featureColumns, runs } = file;
     for (let i = 0; i < types.length; i++) {
       sink.appendByte(COMMA);
-      if (runs[i] > i && writePlainRun(sink, featureColumns, record, i, runs[i])) {
+      if (runs[i] > i && (numbersPlain || isPlainRun(featureColumns, record, i, runs[i]))) {
+        sink.appendBytes(record.bytes, record.starts[featureColumns[i]], record.ends[featureColumns[runs[i]]]);
         i = runs[i];
         continue;
       }
@@ -262,7 +264,7 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
     const idField = idFieldOf(plan, layout);
     return (bytes, start, length) => {
       const next = reader.read(bytes, start, length);
-      if (next >= 0) encodeAccepted(plan, file, reader.record, idField === undefined ? reader.rowHash : splitHash(reader.record, idField), reader.categoryValues);
+      if (next >= 0) encodeAccepted(plan, file, reader.record, idField === undefined ? reader.rowHash : splitHash(reader.record, idField), reader.categoryValues, reader.numbersPlain);
       return next;
     };
   };
@@ -283,7 +285,7 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
         accepted++;
         let file = fileEncodings.get(plan);
         if (!file) fileEncodings.set(plan, (file = fileEncodingOf(plan, layout, types)));
-        encodeAccepted(plan, file, record, splitHash(record, idFieldOf(plan, layout)), undefined);
+        encodeAccepted(plan, file, record, splitHash(record, idFieldOf(plan, layout)), undefined, false);
       },
       fastPath,
       drainAll,
@@ -386,11 +388,11 @@ function fileEncodingOf(plan: FilePlan, layout: Layout, types: readonly ColumnTy
 }
 
 /**
- * Writes numeric features first..last with one copy of their input bytes, commas included, when
- * the row writes them plainly: unquoted, no surrounding blanks, no missing token (an empty field
- * copies as empty, which is its encoding). Returns false, writing nothing, when a field is not plain.
+ * Whether numeric features first..last can be written with one copy of their input bytes, commas
+ * included: each is unquoted, without surrounding blanks or a missing token (an empty field copies
+ * as empty, which is its encoding).
  */
-function writePlainRun(sink: LineSink, columns: Int32Array, record: CsvRecord, first: number, last: number): boolean {
+function isPlainRun(columns: Int32Array, record: CsvRecord, first: number, last: number): boolean {
   const { bytes, starts, ends, trimmedStarts, trimmedEnds } = record;
   for (let i = first; i <= last; i++) {
     const index = columns[i];
@@ -401,7 +403,6 @@ function writePlainRun(sink: LineSink, columns: Int32Array, record: CsvRecord, f
     // Exactly one byte (the comma) up to the next field: neither this one nor the next is quoted.
     if (i < last && starts[index + 1] !== end + 1) return false;
   }
-  sink.appendBytes(bytes, starts[columns[first]], ends[columns[last]]);
   return true;
 }
 
