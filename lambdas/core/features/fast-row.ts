@@ -1,6 +1,6 @@
 import { CsvRecord } from '../csv/csv-parser';
 import { ByteTable } from './byte-table';
-import { BOOLEAN, NUMERIC, type FilePlan, type TypedRow } from './validate';
+import { BOOLEAN, CATEGORICAL, NUMERIC, type FilePlan, type TypedRow } from './validate';
 import { FNV_OFFSET, FNV_PRIME } from './split';
 import { isMissingBytes, plainDecimalBytes, POWERS_OF_TEN } from './values';
 
@@ -33,6 +33,9 @@ for (const b of [QUOTE, LF, CR]) QUOTED_SPECIAL[b] = 1;
 
 const decoder = new TextDecoder();
 
+/** A field no configured column reads. */
+const IGNORED = 3;
+
 export class FastRowReader {
   /** The row read last, as the general path's records look (fields are already trimmed). */
   readonly record = new CsvRecord();
@@ -40,18 +43,20 @@ export class FastRowReader {
   readonly categoryValues: Int32Array;
   /** The row's split hash (splitHash of its bytes). */
   rowHash = 0;
-  /** Per field of the file: 1 when a numeric column reads it (parsed while scanning). */
-  private readonly numericFields: Uint8Array;
-  /** Per field: the number read while scanning, NaN when none was. */
-  private readonly parsed: Float64Array;
-  /** Per field that is not numeric: its hash (the byte tables' hashOf), found while scanning. */
-  private readonly fieldHashes: Int32Array;
   /**
    * Whether the row's numbers are written as they are: no numeric field is quoted (fast rows have
    * nothing to trim and no missing tokens), so runs of adjacent numeric fields copy in one piece.
    */
   numbersPlain = true;
+  /** Per field of the file: the kind of the column that reads it (IGNORED for none), that column, and its rules. */
+  private readonly fieldKinds: Uint8Array;
+  private readonly fieldColumns: Int32Array;
+  private readonly fieldRequired: Uint8Array;
+  private readonly fieldMin: Float64Array;
+  private readonly fieldMax: Float64Array;
+  /** Per field: the byte table of a categorical column. */
   private readonly tables: (ByteTable | undefined)[];
+  private readonly fieldResolvers: (CategoryResolver | undefined)[];
 
   /**
    * `resolvers`: per config column, how a categorical value first seen maps to its table entry
@@ -59,45 +64,67 @@ export class FastRowReader {
    */
   constructor(
     private readonly plan: FilePlan,
-    private readonly resolvers: readonly (CategoryResolver | undefined)[],
+    resolvers: readonly (CategoryResolver | undefined)[],
     private readonly row: TypedRow,
     private readonly maxRecordLength: number,
   ) {
     const record = this.record;
-    record.starts = new Int32Array(plan.fieldCount);
-    record.ends = new Int32Array(plan.fieldCount);
+    const fields = plan.fieldCount;
+    record.starts = new Int32Array(fields);
+    record.ends = new Int32Array(fields);
     // Fast rows have nothing to trim: the trimmed bounds are the bounds.
     record.trimmedStarts = record.starts;
     record.trimmedEnds = record.ends;
-    record.escaped = new Uint8Array(plan.fieldCount);
-    record.count = plan.fieldCount;
+    record.escaped = new Uint8Array(fields);
+    record.count = fields;
     this.categoryValues = new Int32Array(plan.columns.length);
-    this.tables = resolvers.map((r) => (r ? new ByteTable() : undefined));
-    this.numericFields = new Uint8Array(plan.fieldCount);
-    for (const column of plan.columns) if (column.type === 'numeric') this.numericFields[column.index] = 1;
-    this.parsed = new Float64Array(plan.fieldCount);
-    this.fieldHashes = new Int32Array(plan.fieldCount);
+    this.fieldKinds = new Uint8Array(fields).fill(IGNORED);
+    this.fieldColumns = new Int32Array(fields);
+    this.fieldRequired = new Uint8Array(fields);
+    this.fieldMin = new Float64Array(fields);
+    this.fieldMax = new Float64Array(fields);
+    this.tables = new Array<ByteTable | undefined>(fields).fill(undefined);
+    this.fieldResolvers = new Array<CategoryResolver | undefined>(fields).fill(undefined);
+    const { index, kind, required, min, max } = plan.rules;
+    for (let column = 0; column < index.length; column++) {
+      const field = index[column];
+      this.fieldKinds[field] = kind[column];
+      this.fieldColumns[field] = column;
+      this.fieldRequired[field] = required[column];
+      this.fieldMin[field] = min[column];
+      this.fieldMax[field] = max[column];
+      if (kind[column] === CATEGORICAL) {
+        this.tables[field] = new ByteTable();
+        this.fieldResolvers[field] = resolvers[column];
+      }
+    }
   }
 
   /**
    * Reads the row starting at bytes[start] (the input holds bytes[0, length)). Returns the
-   * position after its line end, or -1 when the row is not a fast one (nothing is kept then).
+   * position after its line end, or -1 when the row is not a fast one (what it wrote into the
+   * typed row is then meaningless).
    */
   read(bytes: Uint8Array, start: number, length: number): number {
     const record = this.record;
     const { starts, ends } = record;
-    const { numericFields, parsed, fieldHashes } = this;
+    const { fieldKinds, fieldColumns } = this;
+    const { numbers, missing } = this.row;
     const last = this.plan.fieldCount - 1;
     let numbersPlain = true;
-    // The split hash of the row's bytes (FNV-1a, as splitHash computes it), the numbers and the
-    // field bounds, all in one pass over the bytes.
+    // One pass over the bytes: field bounds, the split hash of the whole row (FNV-1a, as splitHash
+    // computes it), each value typed and checked as soon as its field ends.
     let hash = FNV_OFFSET;
     let p = start;
     for (let field = 0; ; field++) {
+      const kind = fieldKinds[field];
+      let fieldHash = FNV_OFFSET;
+      let value = Number.NaN;
       let c = 0;
+      let s: number;
+      let e: number;
       if (p < length && bytes[p] === QUOTE) {
         hash = Math.imul(hash ^ QUOTE, FNV_PRIME);
-        let fieldHash = FNV_OFFSET;
         let q = p + 1;
         while (q < length && QUOTED_SPECIAL[(c = bytes[q])] === 0) {
           hash = Math.imul(hash ^ c, FNV_PRIME);
@@ -106,13 +133,14 @@ export class FastRowReader {
         }
         if (q >= length || c !== QUOTE) return -1;
         hash = Math.imul(hash ^ QUOTE, FNV_PRIME);
-        starts[field] = p + 1;
-        ends[field] = q;
-        parsed[field] = Number.NaN;
-        fieldHashes[field] = fieldHash;
-        numbersPlain = numbersPlain && numericFields[field] === 0;
+        s = p + 1;
+        e = q;
         p = q + 1;
-      } else if (numericFields[field] === 1) {
+        if (kind === NUMERIC) {
+          numbersPlain = false;
+          value = plainDecimalBytes(bytes, s, e);
+        }
+      } else if (kind === NUMERIC) {
         // A plain decimal read as plainDecimalBytes reads it; whatever else stops it must be the field's end.
         let q = p;
         const negative = q < length && bytes[q] === MINUS;
@@ -133,27 +161,46 @@ export class FastRowReader {
           else break;
           hash = Math.imul(hash ^ c, FNV_PRIME);
         }
-        starts[field] = p;
-        ends[field] = q;
         if (digits > 0 && digits <= 15) {
           const scale = dot < 0 ? 0 : digits - dot;
-          const value = scale > 0 ? mantissa / POWERS_OF_TEN[scale] : mantissa;
-          parsed[field] = negative ? -value : value;
-        } else parsed[field] = Number.NaN;
+          value = scale > 0 ? mantissa / POWERS_OF_TEN[scale] : mantissa;
+          if (negative) value = -value;
+        }
+        s = p;
+        e = q;
         p = q;
       } else {
-        let fieldHash = FNV_OFFSET;
         let q = p;
         while (q < length && SPECIAL[(c = bytes[q])] === 0) {
           hash = Math.imul(hash ^ c, FNV_PRIME);
           fieldHash = Math.imul(fieldHash ^ c, FNV_PRIME);
           q++;
         }
-        starts[field] = p;
-        ends[field] = q;
-        parsed[field] = Number.NaN;
-        fieldHashes[field] = fieldHash;
+        s = p;
+        e = q;
         p = q;
+      }
+      starts[field] = s;
+      ends[field] = e;
+      if (kind === NUMERIC) {
+        const column = fieldColumns[field];
+        if (value >= this.fieldMin[field] && value <= this.fieldMax[field]) {
+          missing[column] = 0;
+          numbers[column] = value;
+        } else if (e === s && this.fieldRequired[field] === 0) missing[column] = 1;
+        else return -1;
+      } else if (kind === BOOLEAN) {
+        const b = booleanBytes(bytes, s, e);
+        if (b < 0) return -1;
+        const column = fieldColumns[field];
+        missing[column] = 0;
+        numbers[column] = b;
+      } else if (kind === CATEGORICAL) {
+        const entry = this.categoryEntry(bytes, s, e, field, fieldHash);
+        if (entry < 0) return -1;
+        const column = fieldColumns[field];
+        missing[column] = 0;
+        this.categoryValues[column] = entry;
       }
       if (p >= length) return -1;
       const b = bytes[p];
@@ -171,7 +218,7 @@ export class FastRowReader {
       } else return -1;
       break;
     }
-    if (p - start > this.maxRecordLength || !this.readValues(bytes)) return -1;
+    if (p - start > this.maxRecordLength) return -1;
     record.bytes = bytes;
     record.begin = start;
     this.rowHash = hash;
@@ -179,44 +226,17 @@ export class FastRowReader {
     return p;
   }
 
-  /** Types every configured column; false when one is not plainly valid. */
-  private readValues(bytes: Uint8Array): boolean {
-    const { index, kind, required, min, max } = this.plan.rules;
-    const { starts, ends } = this.record;
-    const { numbers, missing } = this.row;
-    for (let i = 0; i < index.length; i++) {
-      const s = starts[index[i]];
-      const e = ends[index[i]];
-      const k = kind[i];
-      if (k === NUMERIC) {
-        let n = this.parsed[index[i]];
-        if (n !== n) n = plainDecimalBytes(bytes, s, e); // quoted, or not a number (then NaN again)
-        if (n >= min[i] && n <= max[i]) {
-          missing[i] = 0;
-          numbers[i] = n;
-        } else if (e === s && required[i] === 0) missing[i] = 1;
-        else return false;
-      } else if (k === BOOLEAN) {
-        const b = booleanBytes(bytes, s, e);
-        if (b < 0) return false;
-        missing[i] = 0;
-        numbers[i] = b;
-      } else {
-        const n = e - s;
-        // Empty, white space to trim, or a missing token (NA, N/A, NaN, nan, null, NULL).
-        if (n === 0 || bytes[s] <= 32 || bytes[e - 1] <= 32 || isMissingBytes(bytes, s, e)) return false;
-        const table = this.tables[i]!;
-        let value = table.getHashed(bytes, s, e, this.fieldHashes[index[i]]);
-        if (value < 0) {
-          value = this.resolvers[i]!(decoder.decode(bytes.subarray(s, e)));
-          if (value < 0) return false;
-          table.set(bytes, s, e, value);
-        }
-        missing[i] = 0;
-        this.categoryValues[i] = value;
-      }
+  /** A categorical field's table entry (a known, plain value: nothing to trim, not a missing token), or -1. */
+  private categoryEntry(bytes: Uint8Array, s: number, e: number, field: number, hash: number): number {
+    const n = e - s;
+    if (n === 0 || bytes[s] <= 32 || bytes[e - 1] <= 32 || isMissingBytes(bytes, s, e)) return -1;
+    const table = this.tables[field]!;
+    let entry = table.getHashed(bytes, s, e, hash);
+    if (entry < 0) {
+      entry = this.fieldResolvers[field]!(decoder.decode(bytes.subarray(s, e)));
+      if (entry >= 0) table.set(bytes, s, e, entry);
     }
-    return true;
+    return entry;
   }
 }
 
