@@ -1,4 +1,3 @@
-import type { LineSink } from '../io/line-sink';
 import { categoryCode, type CategoricalEncoding } from './feature-spec';
 
 /**
@@ -79,30 +78,33 @@ export class CategoryCounter {
   }
 }
 
-const placeholder = new Uint8Array(TEXT_HEADER_BYTES);
-placeholder[0] = MARKER;
+/** The most bytes a placeholder takes beyond its value's bytes in the input. */
+export const PLACEHOLDER_OVERHEAD = TEXT_HEADER_BYTES;
 
-/** Writes the placeholder for feature `feature`'s category: its id when it has one (id >= 0), else its text. */
-export function writePlaceholder(sink: LineSink, id: number, text: string, feature: number): void {
+/**
+ * Writes the placeholder for feature `feature`'s category into out[at...]: its id when it has
+ * one (id >= 0), else its text (out must have room for the text's UTF-8 bytes plus
+ * PLACEHOLDER_OVERHEAD). Returns the position after it.
+ */
+export function writePlaceholder(out: Uint8Array, at: number, id: number, text: string, feature: number): number {
+  out[at] = MARKER;
   if (id >= 0) {
-    setWord(id);
-    sink.appendBytes(placeholder, 0, ID_BYTES);
-    return;
+    setWord(out, at, id);
+    return at + ID_BYTES;
   }
   if (feature > 0xffff) throw new Error(`feature index ${feature} does not fit a category placeholder (at most 65,536 features)`);
-  const bytes = encoder.encode(text);
-  setWord((TEXT_BIT | bytes.length) >>> 0);
-  placeholder[5] = feature & 0xff;
-  placeholder[6] = feature >>> 8;
-  sink.appendBytes(placeholder, 0, TEXT_HEADER_BYTES);
-  sink.appendBytes(bytes, 0, bytes.length);
+  const length = encoder.encodeInto(text, out.subarray(at + TEXT_HEADER_BYTES)).written;
+  setWord(out, at, (TEXT_BIT | length) >>> 0);
+  out[at + 5] = feature & 0xff;
+  out[at + 6] = feature >>> 8;
+  return at + TEXT_HEADER_BYTES + length;
 }
 
-function setWord(word: number): void {
-  placeholder[1] = word & 0xff;
-  placeholder[2] = (word >>> 8) & 0xff;
-  placeholder[3] = (word >>> 16) & 0xff;
-  placeholder[4] = word >>> 24;
+function setWord(out: Uint8Array, at: number, word: number): void {
+  out[at + 1] = word & 0xff;
+  out[at + 2] = (word >>> 8) & 0xff;
+  out[at + 3] = (word >>> 16) & 0xff;
+  out[at + 4] = word >>> 24;
 }
 
 /**

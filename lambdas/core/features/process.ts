@@ -5,7 +5,7 @@ import { SpillDirectory, SPILL_READ_CHUNK, type SpillFile } from '../io/spill-fi
 import { BaselineCounter, type Baseline } from './baseline';
 import { FastRowReader, type CategoryResolver } from './fast-row';
 import { categoricalEncoding, positiveValue, type FeatureEncoding, type FeatureSpec } from './feature-spec';
-import { CategoryCounter, CategoryIds, PlaceholderResolver, writePlaceholder } from './pending-categories';
+import { CategoryCounter, CategoryIds, PLACEHOLDER_OVERHEAD, PlaceholderResolver, writePlaceholder } from './pending-categories';
 import { isValidationHash, splitHash } from './split';
 import { planFile, TypedRow, validateRecord, type ColumnType, type FilePlan, type RowIssue } from './validate';
 import { ValueHistogram } from './value-histogram';
@@ -184,6 +184,8 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
     await Promise.all([outputs.quarantine.drain(), pendingSinks.train.drain(), pendingSinks.validation.drain()]);
   };
   const targetField = (plan: FilePlan) => plan.columns[layout.targetIndex].index;
+  /** What a row's encoding may take beyond its input bytes: the label's line end, a placeholder's overhead per category. */
+  const rowSlack = 2 + PLACEHOLDER_OVERHEAD * types.filter((type) => type === 'categorical').length;
 
   /**
    * Writes a valid row to its split's scratch file (by its split hash) and counts it in the training statistics.
@@ -194,40 +196,52 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
   const encodeAccepted = (plan: FilePlan, file: FileEncoding, record: CsvRecord, hash: number, fastValues: Int32Array | undefined, numbersPlain: boolean): void => {
     const validation = isValidationHash(hash, features.validationShare);
     const sink = validation ? pendingSinks.validation : pendingSinks.train;
+    const { bytes, trimmedStarts, trimmedEnds } = record;
+    // The row is written straight into the sink's buffer: its encoding is never longer than the
+    // record plus a placeholder's overhead per category (see rowSlack).
+    const out = sink.reserve(record.end - record.begin + rowSlack);
+    let at = sink.end;
     const t = layout.targetIndex;
     let label: number;
     if (positive === undefined) {
-      sink.appendBytes(record.bytes, record.trimmedStarts[targetField(plan)], record.trimmedEnds[targetField(plan)]);
+      const field = targetField(plan);
+      for (let k = trimmedStarts[field]; k < trimmedEnds[field]; k++) out[at++] = bytes[k];
       label = row.numbers[t];
     } else {
       if (targetColumn.type === 'categorical') label = fastValues ? fastValues[t] : row.texts[t] === positive ? 1 : 0;
       else label = row.numbers[t] === positive ? 1 : 0;
-      sink.appendByte(ZERO + label);
+      out[at++] = ZERO + label;
     }
     const { columns: featureColumns, runs } = file;
     for (let i = 0; i < types.length; i++) {
-      sink.appendByte(COMMA);
+      out[at++] = COMMA;
       if (runs[i] > i && (numbersPlain || isPlainRun(featureColumns, record, i, runs[i]))) {
-        sink.appendBytes(record.bytes, record.starts[featureColumns[i]], record.ends[featureColumns[runs[i]]]);
+        const from = record.starts[featureColumns[i]];
+        const to = record.ends[featureColumns[runs[i]]];
+        out.set(bytes.subarray(from, to), at);
+        at += to - from;
         i = runs[i];
         continue;
       }
       const ci = featureIndexes[i];
       if (row.missing[ci] === 1) continue;
       const type = types[i];
-      if (type === 'numeric') sink.appendBytes(record.bytes, record.trimmedStarts[featureColumns[i]], record.trimmedEnds[featureColumns[i]]);
-      else if (type === 'boolean') sink.appendByte(ZERO + row.numbers[ci]);
+      if (type === 'numeric') {
+        const field = featureColumns[i];
+        for (let k = trimmedStarts[field]; k < trimmedEnds[field]; k++) out[at++] = bytes[k];
+      } else if (type === 'boolean') out[at++] = ZERO + row.numbers[ci];
       else if (fastValues) {
         const id = fastValues[ci];
         if (!validation) categoryIds.counts[id]++;
-        writePlaceholder(sink, id, '', i);
+        at = writePlaceholder(out, at, id, '', i);
       } else {
         const text = row.texts[ci];
         const counter = categories[i]!;
-        writePlaceholder(sink, validation ? counter.idOf(text) : counter.count(text), text, i);
+        at = writePlaceholder(out, at, validation ? counter.idOf(text) : counter.count(text), text, i);
       }
     }
-    sink.endLine();
+    out[at++] = LF;
+    sink.endRow(at);
     if (validation) {
       split.validation++;
       return;
@@ -360,6 +374,7 @@ async function copyResolved(file: SpillFile, scratchSink: LineSink, output: Line
 
 const COMMA = 44;
 const ZERO = 48;
+const LF = 10;
 
 function idFieldOf(plan: FilePlan, layout: Layout): number | undefined {
   return layout.idIndexInConfig === undefined ? undefined : plan.columns[layout.idIndexInConfig].index;

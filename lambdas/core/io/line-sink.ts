@@ -11,6 +11,13 @@ export interface LineSink {
   appendAscii(text: string): void;
   appendByte(byte: number): void;
   endLine(): void;
+  /**
+   * For hot loops: makes room for `bytes` more bytes and returns the buffer; write them from
+   * `end` on, then call endRow() with the new end (one line).
+   */
+  reserve(bytes: number): Uint8Array;
+  readonly end: number;
+  endRow(end: number): void;
   /** Hands buffered lines to the destination once enough have gathered; resolves when it can take more. */
   drain(): Promise<void>;
   /** Hands every buffered line to the destination now. */
@@ -41,6 +48,7 @@ function allocate(size: number): Uint8Array {
  */
 class WritableLineSink implements LineSink {
   private buffer = allocate(FLUSH_AT * 2);
+  /** Bytes buffered: buffer[0, length). */
   private length = 0;
   private written = 0;
 
@@ -82,6 +90,15 @@ class WritableLineSink implements LineSink {
     this.written++;
   }
 
+  get end(): number {
+    return this.length;
+  }
+
+  endRow(end: number): void {
+    this.length = end;
+    this.written++;
+  }
+
   write(line: string): void {
     const bytes = Buffer.byteLength(line);
     this.reserve(bytes + 1);
@@ -106,11 +123,13 @@ class WritableLineSink implements LineSink {
     });
   }
 
-  private reserve(bytes: number): void {
-    if (this.length + bytes <= this.buffer.length) return;
-    const grown = allocate(Math.max(this.buffer.length * 2, this.length + bytes));
-    grown.set(this.buffer.subarray(0, this.length));
-    this.buffer = grown;
+  reserve(bytes: number): Uint8Array {
+    if (this.length + bytes > this.buffer.length) {
+      const grown = allocate(Math.max(this.buffer.length * 2, this.length + bytes));
+      grown.set(this.buffer.subarray(0, this.length));
+      this.buffer = grown;
+    }
+    return this.buffer;
   }
 
   /** Hands the buffered lines to the destination (which keeps the chunk: a new buffer starts). */

@@ -81,12 +81,18 @@ describe('category placeholders', () => {
       ['', '0', '', '0', '3'],
     ];
     for (const [city, score, plan, flag, count] of rows) {
-      sink.appendAscii('1,');
-      if (city) writePlaceholder(sink, counters[0].idOf(city), city, 0);
-      sink.appendAscii(`,${score},`);
-      if (plan) writePlaceholder(sink, counters[1].idOf(plan), plan, 2);
-      sink.appendAscii(`,${flag},${count}`);
-      sink.endLine();
+      // As pass 1 writes rows: straight into the sink's buffer.
+      const out = sink.reserve(256);
+      let at = sink.end;
+      const ascii = (text: string) => {
+        for (let k = 0; k < text.length; k++) out[at++] = text.charCodeAt(k);
+      };
+      ascii('1,');
+      if (city) at = writePlaceholder(out, at, counters[0].idOf(city), city, 0);
+      ascii(`,${score},`);
+      if (plan) at = writePlaceholder(out, at, counters[1].idOf(plan), plan, 2);
+      ascii(`,${flag},${count}\n`);
+      sink.endRow(at);
     }
     await sink.flush();
     const expected = ['1,0,2.5,0,1,7', '1,2,,1,0,-0.25', '1,3,1e2,0,,12', '1,1,+4,3,1,', '1,,0,,0,3'];
