@@ -7,7 +7,7 @@ import { FastRowReader, type CategoryResolver } from './fast-row';
 import { categoricalEncoding, positiveValue, type FeatureEncoding, type FeatureSpec } from './feature-spec';
 import { CategoryCounter, CategoryIds, PLACEHOLDER_OVERHEAD, PlaceholderResolver, writePlaceholder } from './pending-categories';
 import { isValidationHash, splitHash } from './split';
-import { planFile, TypedRow, validateRecord, type ColumnType, type FilePlan, type RowIssue } from './validate';
+import { BOOLEAN, kindOf, NUMERIC, planFile, TypedRow, validateRecord, type ColumnType, type FilePlan, type RowIssue } from './validate';
 import { ValueHistogram } from './value-histogram';
 
 /**
@@ -172,6 +172,11 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
   const categoryIds = new CategoryIds();
   const categories = types.map((type) => (type === 'categorical' ? new CategoryCounter(categoryIds) : undefined));
   const histograms = types.map((type) => (type === 'numeric' ? new ValueHistogram() : undefined));
+  // The per-row loops read typed arrays of small integers, not the config's strings.
+  const kinds = Uint8Array.from(types, kindOf);
+  const numericFeatures = Int32Array.from(types.flatMap((type, i) => (type === 'numeric' ? [i] : [])));
+  const numericHistograms = Array.from(numericFeatures, (i) => histograms[i]!);
+  const otherFeatures = Int32Array.from(types.flatMap((type, i) => (type === 'numeric' ? [] : [i])));
   const training = { rows: 0, labelSum: 0, missing: new Float64Array(types.length), trues: new Float64Array(types.length) };
   const rejectedByReason: Record<string, number> = {};
   const files: FileSummary[] = [];
@@ -225,11 +230,11 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
       }
       const ci = featureIndexes[i];
       if (row.missing[ci] === 1) continue;
-      const type = types[i];
-      if (type === 'numeric') {
+      const kind = kinds[i];
+      if (kind === NUMERIC) {
         const field = featureColumns[i];
         for (let k = trimmedStarts[field]; k < trimmedEnds[field]; k++) out[at++] = bytes[k];
-      } else if (type === 'boolean') out[at++] = ZERO + row.numbers[ci];
+      } else if (kind === BOOLEAN) out[at++] = ZERO + row.numbers[ci];
       else if (fastValues) {
         const id = fastValues[ci];
         if (!validation) categoryIds.counts[id]++;
@@ -249,15 +254,17 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
     split.train++;
     training.rows++;
     training.labelSum += label;
-    for (let i = 0; i < types.length; i++) {
+    const { numbers, missing } = row;
+    for (let k = 0; k < numericFeatures.length; k++) {
+      const ci = featureIndexes[numericFeatures[k]];
+      if (missing[ci] === 1) training.missing[numericFeatures[k]]++;
+      else numericHistograms[k].add(numbers[ci]);
+    }
+    for (let k = 0; k < otherFeatures.length; k++) {
+      const i = otherFeatures[k];
       const ci = featureIndexes[i];
-      if (row.missing[ci] === 1) {
-        training.missing[i]++;
-        continue;
-      }
-      const histogram = histograms[i];
-      if (histogram !== undefined) histogram.add(row.numbers[ci]);
-      else if (types[i] === 'boolean') training.trues[i] += row.numbers[ci];
+      if (missing[ci] === 1) training.missing[i]++;
+      else if (kinds[i] === BOOLEAN) training.trues[i] += numbers[ci];
     }
   };
 
