@@ -207,8 +207,8 @@ export class CsvParser {
     // Always a plain Uint8Array, never a Buffer subclass: one map and one set of methods keeps the
     // optimized parser (and every reader of record.bytes) from deoptimizing at each chunk.
     const view = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    let bytes = this.carry.length === 0 ? view : concat(this.carry, view);
     if (!this.started) {
+      let bytes = this.carry.length === 0 ? view : concat(this.carry, view);
       if (bytes.length < 3 && bytes.every((b, i) => b === [0xef, 0xbb, 0xbf][i])) {
         this.carry = bytes;
         return;
@@ -218,15 +218,31 @@ export class CsvParser {
         bytes = bytes.subarray(3);
         this.consumed += 3;
       }
-    }
-    // A record can only complete at a line end: without one in the new bytes, skip re-scanning
-    // (this keeps very long lines linear instead of quadratic).
-    if (this.carry.length > 0 && view.indexOf(LF) === -1 && view.indexOf(CR) === -1 && this.carry[this.carry.length - 1] !== CR) {
-      this.carry = bytes;
-      if (bytes.length > this.maxRecordLength) throw this.tooLong(this.line);
+      this.parse(bytes, false);
       return;
     }
-    this.parse(bytes, false);
+    if (this.carry.length === 0) {
+      this.parse(view, false);
+      return;
+    }
+    const lf = view.indexOf(LF);
+    // A record can only complete at a line end: without one in the new bytes, skip re-scanning
+    // (this keeps very long lines linear instead of quadratic).
+    if (lf === -1 && view.indexOf(CR) === -1 && this.carry[this.carry.length - 1] !== CR) {
+      this.carry = concat(this.carry, view);
+      if (this.carry.length > this.maxRecordLength) throw this.tooLong(this.line);
+      return;
+    }
+    if (lf === -1) {
+      this.parse(concat(this.carry, view), false);
+      return;
+    }
+    // Complete the carried record with the bytes up to the first line end, then parse the rest of
+    // the chunk where it is: appending the whole chunk to the carry would copy every byte again.
+    this.parse(concat(this.carry, view.subarray(0, lf + 1)), false);
+    const rest = view.subarray(lf + 1);
+    // parse() leaves an unfinished record (a quoted line break) in the carry: it goes on in `rest`.
+    this.parse(this.carry.length === 0 ? rest : concat(this.carry, rest), false);
   }
 
   /** Signals the end of input; a final record without a line end is emitted. */
