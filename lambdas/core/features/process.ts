@@ -15,12 +15,14 @@ import { ValueHistogram } from './value-histogram';
  *   1. parse + validate every row, quarantine the bad ones, write the accepted rows encoded to
  *      scratch files on local disk (categories as placeholders: their codes are frequency ranks,
  *      not known yet), and gather training statistics (category counts, the numeric columns'
- *      value histograms);
+ *      value histograms). Plain rows take the fast path (FastRowReader: one pass over the bytes);
+ *      the others the parser's records and validateRecord; both end in encodeAccepted;
  *   2. fit the spec and the baseline's bin edges, then copy the scratch rows to the
  *      train/validation outputs with the codes filled in (the numeric features' bins are cut and
  *      counted from exact histograms gathered in pass 1, so pass 2 reads no numbers).
- * Memory is O(columns x (categories + histogram buckets)), independent of the data size; scratch disk is
- * about the size of the encoded output (0.82x the input for the sample data: summary.scratchBytes).
+ * Memory is O(columns x (categories + histogram buckets)), independent of the data size; scratch
+ * disk is about the size of the encoded output (0.82x the input for the sample data:
+ * summary.scratchBytes).
  */
 
 export interface DataSource {
