@@ -32,35 +32,68 @@ if (endianness() !== 'LE') throw new Error('value-histogram reads doubles as two
 const DOUBLE = new Float64Array(1);
 const WORDS = new Uint32Array(DOUBLE.buffer);
 
+/** Values gathered before their buckets are found (see flush). */
+const BATCH = 1024;
+
 export class ValueHistogram {
-  /** Values counted (NaN is missing and not counted). */
-  count = 0;
+  private counted = 0;
   // -0 is a heap number, not a small integer: the fields hold doubles from the start, so adding
   // the first fraction does not change the object's shape under code already optimized for it.
-  sum = -0;
-  squares = -0;
+  private sum = -0;
+  private squares = -0;
   /** Per block (positive exponents, then negative), its place in `counts`, or -1 while empty. */
   private readonly blockAt = new Int32Array(2 * BLOCKS).fill(-1);
   private counts = new Float64Array(4 * BLOCK_SIZE);
   private blocksUsed = 0;
+  /** The batch, and the same memory as 32-bit words (low word first). */
+  private readonly batch = new Float64Array(BATCH);
+  private readonly batchWords = new Uint32Array(this.batch.buffer);
+  private batched = 0;
 
   add(value: number): void {
     if (value !== value) return;
-    this.count++;
-    this.sum += value;
-    this.squares += value * value;
-    let bucket: number;
-    if (value > 0) {
-      DOUBLE[0] = value;
-      // The bits minus one: a value on a bucket bound closes the bucket below it.
-      bucket = (WORDS[0] === 0 ? WORDS[1] - 1 : WORDS[1]) >>> (20 - BUCKET_BITS);
-    } else {
-      DOUBLE[0] = 0 - value; // 0 - (-0) is +0: no sign bit
-      bucket = NEGATIVE | (WORDS[1] >>> (20 - BUCKET_BITS));
+    this.batch[this.batched++] = value;
+    if (this.batched === BATCH) this.flush();
+  }
+
+  /** Values counted (NaN is missing and not counted). */
+  get count(): number {
+    this.flush();
+    return this.counted;
+  }
+
+  /**
+   * Counts the batch. Reading a double's bits right after storing it (one value at a time) stalls
+   * the CPU on every value, and the buckets of 14 columns' values in turn miss the cache; a batch
+   * of one column reads bits stored long before, from one column's blocks: ~half the time in the
+   * pipeline, though it executes a few more instructions.
+   */
+  private flush(): void {
+    const { batch, batchWords, blockAt } = this;
+    let sum = this.sum;
+    let squares = this.squares;
+    for (let i = 0; i < this.batched; i++) {
+      const value = batch[i];
+      sum += value;
+      squares += value * value;
+      let bucket: number;
+      if (value > 0) {
+        const low = batchWords[2 * i];
+        const high = batchWords[2 * i + 1];
+        // The bits minus one: a value on a bucket bound closes the bucket below it.
+        bucket = (low === 0 ? high - 1 : high) >>> (20 - BUCKET_BITS);
+      } else {
+        // The magnitude's bits (sign cleared, so -0 and 0 alike).
+        bucket = NEGATIVE | ((batchWords[2 * i + 1] & 0x7fff_ffff) >>> (20 - BUCKET_BITS));
+      }
+      let at = blockAt[bucket >>> BUCKET_BITS];
+      if (at < 0) at = this.newBlock(bucket >>> BUCKET_BITS);
+      this.counts[at + (bucket & (BLOCK_SIZE - 1))]++;
     }
-    let at = this.blockAt[bucket >>> BUCKET_BITS];
-    if (at < 0) at = this.newBlock(bucket >>> BUCKET_BITS);
-    this.counts[at + (bucket & (BLOCK_SIZE - 1))]++;
+    this.counted += this.batched;
+    this.sum = sum;
+    this.squares = squares;
+    this.batched = 0;
   }
 
   private newBlock(block: number): number {
@@ -75,7 +108,8 @@ export class ValueHistogram {
   }
 
   get mean(): number {
-    return this.count === 0 ? 0 : this.sum / this.count;
+    const n = this.count;
+    return n === 0 ? 0 : this.sum / n;
   }
 
   /** Sample standard deviation. */
@@ -94,14 +128,15 @@ export class ValueHistogram {
    */
   binEdges(bins: number): number[] {
     const edges: number[] = [];
-    if (this.count === 0) return edges;
+    const n = this.count;
+    if (n === 0) return edges;
     let next = 1;
     let seen = 0;
     let last = Number.NaN;
     this.forEachBucket((upper, count) => {
       seen += count;
       last = upper;
-      while (next < bins && seen >= Math.ceil((next * this.count) / bins)) {
+      while (next < bins && seen >= Math.ceil((next * n) / bins)) {
         if (edges.length === 0 || upper > edges[edges.length - 1]) edges.push(upper);
         next++;
       }
@@ -123,6 +158,7 @@ export class ValueHistogram {
 
   /** Every non-empty bucket in increasing value order, with its upper bound. */
   private forEachBucket(visit: (upper: number, count: number) => void): void {
+    this.flush();
     const counts = this.counts;
     for (let block = BLOCKS - 1; block >= 0; block--) {
       const at = this.blockAt[BLOCKS + block];
