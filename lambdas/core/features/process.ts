@@ -223,10 +223,10 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
     for (let i = 0; i < types.length; i++) {
       out[at++] = COMMA;
       if (runs[i] > i && (numbersPlain || isPlainRun(featureColumns, record, i, runs[i]))) {
-        const from = record.starts[featureColumns[i]];
+        // A loop, not set(subarray()): a view per row over the input's memory cost ~3x the copy
+        // itself in the pipeline (user time, four alternating rounds).
         const to = record.ends[featureColumns[runs[i]]];
-        out.set(bytes.subarray(from, to), at);
-        at += to - from;
+        for (let k = record.starts[featureColumns[i]]; k < to; k++) out[at++] = bytes[k];
         i = runs[i];
         continue;
       }
