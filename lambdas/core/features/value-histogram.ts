@@ -43,7 +43,7 @@ export class ValueHistogram {
   private squares = -0;
   /** Per block (positive exponents, then negative), its place in `counts`, or -1 while empty. */
   private readonly blockAt = new Int32Array(2 * BLOCKS).fill(-1);
-  private counts = new Float64Array(4 * BLOCK_SIZE);
+  private counts = new Uint32Array(4 * BLOCK_SIZE);
   private blocksUsed = 0;
   /** The batch, and the same memory as 32-bit words (low word first). */
   private readonly batch = new Float64Array(BATCH);
@@ -91,6 +91,9 @@ export class ValueHistogram {
       this.counts[at + (bucket & (BLOCK_SIZE - 1))]++;
     }
     this.counted += this.batched;
+    // 32-bit bucket counters: far beyond any snapshot the function takes (10 GiB of scratch), but
+    // fail loudly rather than wrap.
+    if (this.counted > 0xffff_ffff) throw new Error(`more than ${0xffff_ffff} values in one numeric column: beyond the baseline histogram's 32-bit counters`);
     this.sum = sum;
     this.squares = squares;
     this.batched = 0;
@@ -99,7 +102,7 @@ export class ValueHistogram {
   private newBlock(block: number): number {
     const at = this.blocksUsed++ * BLOCK_SIZE;
     if (at + BLOCK_SIZE > this.counts.length) {
-      const grown = new Float64Array(this.counts.length * 2);
+      const grown = new Uint32Array(this.counts.length * 2);
       grown.set(this.counts);
       this.counts = grown;
     }
