@@ -5,8 +5,8 @@ import { FNV_OFFSET, FNV_PRIME } from './split';
 import { isMissingBytes, plainDecimalBytes, POWERS_OF_TEN } from './values';
 
 /**
- * The common row in one pass over its bytes: a line of exactly the file's fields, each unquoted or quoted without
- * doubled quotes or line breaks, every value plain (a decimal in range, 1/0/yes/no/true/false, a
+ * The common row in one pass over its bytes: a line of exactly the file's fields, each unquoted
+ * or quoted without doubled quotes or line breaks, every value plain (a decimal in range, 1/0/yes/no/true/false, a
  * category already seen), nothing to trim, nothing missing except an empty optional number. Such a
  * row is valid, and this reads it straight from the input bytes: field bounds, typed values, and
  * categories through per-column byte tables instead of strings. Anything else (a row to reject, a
