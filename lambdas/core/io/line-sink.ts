@@ -2,18 +2,17 @@ import type { Writable } from 'node:stream';
 
 /**
  * A line-oriented output with backpressure. Lines are assembled in a byte buffer (whole lines
- * with write(), or piece by piece with the append methods and endLine()) and handed to the
- * destination in large chunks; await drain() between input chunks.
+ * with write(), rows written in place through reserve()/endRow(), or ready-made blocks of lines
+ * with appendBytes()) and handed to the destination in large chunks; await drain() between input
+ * chunks.
  */
 export interface LineSink {
   write(line: string): void;
+  /** Appends bytes that hold whole lines (their line ends included). */
   appendBytes(source: Uint8Array, start: number, end: number): void;
-  appendAscii(text: string): void;
-  appendByte(byte: number): void;
-  endLine(): void;
   /**
    * For hot loops: makes room for `bytes` more bytes and returns the buffer; write them from
-   * `end` on, then call endRow() with the new end (one line).
+   * `end` on, then call endRow() with the new end.
    */
   reserve(bytes: number): Uint8Array;
   readonly end: number;
@@ -24,8 +23,6 @@ export interface LineSink {
   flush(): Promise<void>;
   /** Flushes everything and ends the destination. */
   close(): Promise<void>;
-  /** Lines written so far. */
-  readonly lines: number;
 }
 
 const FLUSH_AT = 256 * 1024;
@@ -42,52 +39,21 @@ function allocate(size: number): Uint8Array {
 }
 
 /**
- * A class, not an object of closures: every sink shares one set of methods, so the per-field
- * appends of a row inline whichever sink the row goes to, and a plain Uint8Array buffer keeps
- * its element and method loads inline too.
+ * A class, not an object of closures: every sink shares one set of methods, so a row's writes
+ * inline whichever sink the row goes to, and a plain Uint8Array buffer keeps its element and
+ * method loads inline too.
  */
 class WritableLineSink implements LineSink {
   private buffer = allocate(FLUSH_AT * 2);
   /** Bytes buffered: buffer[0, length). */
   private length = 0;
-  private written = 0;
 
   constructor(private readonly destination: Writable) {}
 
-  get lines(): number {
-    return this.written;
-  }
-
   appendBytes(source: Uint8Array, start: number, end: number): void {
     this.reserve(end - start);
-    if (end - start > 32) {
-      this.buffer.set(source.subarray(start, end), this.length);
-      this.length += end - start;
-    } else {
-      // Fields are short: a loop beats allocating a subarray view per field.
-      const buffer = this.buffer;
-      let length = this.length;
-      for (let i = start; i < end; i++) buffer[length++] = source[i];
-      this.length = length;
-    }
-  }
-
-  appendAscii(text: string): void {
-    this.reserve(text.length);
-    const buffer = this.buffer;
-    let length = this.length;
-    for (let i = 0; i < text.length; i++) buffer[length++] = text.charCodeAt(i);
-    this.length = length;
-  }
-
-  appendByte(byte: number): void {
-    this.reserve(1);
-    this.buffer[this.length++] = byte;
-  }
-
-  endLine(): void {
-    this.appendByte(LF);
-    this.written++;
+    this.buffer.set(source.subarray(start, end), this.length);
+    this.length += end - start;
   }
 
   get end(): number {
@@ -96,14 +62,13 @@ class WritableLineSink implements LineSink {
 
   endRow(end: number): void {
     this.length = end;
-    this.written++;
   }
 
   write(line: string): void {
-    const bytes = Buffer.byteLength(line);
-    this.reserve(bytes + 1);
-    this.length += encoder.encodeInto(line, this.buffer.subarray(this.length)).written;
-    this.endLine();
+    const buffer = this.reserve(Buffer.byteLength(line) + 1);
+    const end = this.length + encoder.encodeInto(line, buffer.subarray(this.length)).written;
+    buffer[end] = LF;
+    this.length = end + 1;
   }
 
   async drain(): Promise<void> {
