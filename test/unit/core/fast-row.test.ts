@@ -5,27 +5,10 @@ import { planFile, TypedRow } from '../../../lambdas/core/features/validate';
 import { seededRandom } from '../../../lambdas/core/random';
 import { makeConfig } from '../../helpers/config';
 import { memorySink, textSource } from '../../helpers/sinks';
+import { subscriptionsConfig } from '../../helpers/subscriptions';
 
-const withId: MlopsConfig = makeConfig({
-  dataset: {
-    name: 'subs',
-    targetColumn: 'label',
-    problemType: 'binary',
-    positiveClass: 'yes',
-    idColumn: 'id',
-    columns: [
-      { name: 'id', type: 'categorical', required: true },
-      { name: 'age', type: 'numeric', min: 0, max: 120 },
-      { name: 'plan', type: 'categorical', allowedValues: ['basic', 'pro', 'max'] },
-      { name: 'active', type: 'boolean' },
-      { name: 'city', type: 'categorical' },
-      { name: 'score', type: 'numeric' },
-      { name: 'visits', type: 'numeric', required: true },
-      { name: 'label', type: 'categorical', allowedValues: ['yes', 'no'] },
-    ],
-  },
-  features: { validationShare: 0.25, topCategories: 3, numericBins: 5 },
-});
+/** An id column, a categorical target, and a required number (an empty one is a rejected row). */
+const withId = subscriptionsConfig({ validationShare: 0.25, topCategories: 3, numericBins: 5 }, [{ name: 'visits', type: 'numeric', required: true }]);
 
 /** No id column (the split hashes the whole row) and a numeric target (regression). */
 const regression: MlopsConfig = makeConfig({

@@ -6,29 +6,11 @@ import { encodeRawFeatures } from '../../../lambdas/core/features/feature-spec';
 import { MAX_TRACKED_CATEGORIES } from '../../../lambdas/core/features/pending-categories';
 import { DataValidationError, processDataset, type DataSource } from '../../../lambdas/core/features/process';
 import { HeaderError } from '../../../lambdas/core/features/validate';
-import { makeConfig } from '../../helpers/config';
 import { memorySink, textSource } from '../../helpers/sinks';
+import { subscriptionsConfig } from '../../helpers/subscriptions';
 
 /** A small data set with every column type and rule. */
-const config: MlopsConfig = makeConfig({
-  dataset: {
-    name: 'subs',
-    targetColumn: 'label',
-    problemType: 'binary',
-    positiveClass: 'yes',
-    idColumn: 'id',
-    columns: [
-      { name: 'id', type: 'categorical', required: true },
-      { name: 'age', type: 'numeric', min: 0, max: 120 },
-      { name: 'plan', type: 'categorical', allowedValues: ['basic', 'pro', 'max'] },
-      { name: 'active', type: 'boolean' },
-      { name: 'city', type: 'categorical' },
-      { name: 'score', type: 'numeric' },
-      { name: 'label', type: 'categorical', allowedValues: ['yes', 'no'] },
-    ],
-  },
-  features: { validationShare: 0.25, topCategories: 2, numericBins: 4 },
-});
+const config: MlopsConfig = subscriptionsConfig({ validationShare: 0.25, topCategories: 2, numericBins: 4 });
 
 const HEADER = 'id,age,plan,active,city,score,label';
 const CITIES = ['paris', 'paris', 'paris', 'rome', 'rome', 'oslo'];
