@@ -187,6 +187,11 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
   const pending = { train: scratch.file('train.csv'), validation: scratch.file('validation.csv') };
   const pendingSinks = { train: pending.train.sink(), validation: pending.validation.sink() };
   const fileEncodings = new Map<FilePlan, FileEncoding>();
+  const fileEncodingFor = (plan: FilePlan): FileEncoding => {
+    let file = fileEncodings.get(plan);
+    if (!file) fileEncodings.set(plan, (file = fileEncodingOf(plan, layout, types)));
+    return file;
+  };
   const drainAll = async () => {
     await Promise.all([outputs.quarantine.drain(), pendingSinks.train.drain(), pendingSinks.validation.drain()]);
   };
@@ -243,8 +248,8 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
         at = writePlaceholder(out, at, id, '', i);
       } else {
         const text = row.texts[ci];
-        const counter = categories[i]!;
-        at = writePlaceholder(out, at, validation ? counter.idOf(text) : counter.count(text), text, i);
+        const category = categories[i]!;
+        at = writePlaceholder(out, at, validation ? category.idOf(text) : category.count(text), text, i);
       }
     }
     out[at++] = LF;
@@ -283,7 +288,7 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
       return (text) => (positive === undefined || !allowed(text) ? -1 : text === positive ? 1 : 0);
     });
     const reader = new FastRowReader(plan, resolvers, row, options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH);
-    const file = fileEncodingOf(plan, layout, types);
+    const file = fileEncodingFor(plan);
     const idField = idFieldOf(plan, layout);
     return (bytes, start, length) => {
       const next = reader.read(bytes, start, length);
@@ -306,9 +311,7 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
           return;
         }
         accepted++;
-        let file = fileEncodings.get(plan);
-        if (!file) fileEncodings.set(plan, (file = fileEncodingOf(plan, layout, types)));
-        encodeAccepted(plan, file, record, splitHash(record, idFieldOf(plan, layout)), undefined, false);
+        encodeAccepted(plan, fileEncodingFor(plan), record, splitHash(record, idFieldOf(plan, layout)), undefined, false);
       },
       fastPath,
       drainAll,
