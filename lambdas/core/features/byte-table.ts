@@ -19,12 +19,7 @@ export class ByteTable {
     this.slots = new Int32Array(256).fill(-1);
   }
 
-  /** The value stored for bytes[start, end), or -1. */
-  get(bytes: Uint8Array, start: number, end: number): number {
-    return this.getHashed(bytes, start, end, hashOf(bytes, start, end));
-  }
-
-  /** get() with the key's hash (hashOf) already known, e.g. found while scanning the bytes. */
+  /** The value stored for bytes[start, end), whose hashOf is `hash` (found while scanning the bytes), or -1. */
   getHashed(bytes: Uint8Array, start: number, end: number, hash: number): number {
     const mask = this.slots.length - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {

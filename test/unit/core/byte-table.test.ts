@@ -2,6 +2,10 @@ import { ByteTable, hashOf } from '../../../lambdas/core/features/byte-table';
 
 const encoder = new TextEncoder();
 
+function get(table: ByteTable, bytes: Uint8Array, start = 0, end = bytes.length): number {
+  return table.getHashed(bytes, start, end, hashOf(bytes, start, end));
+}
+
 describe('ByteTable', () => {
   test('GIVEN many keys (the table grows and rehashes) THEN every key finds its own value and unknown keys find -1', () => {
     const table = new ByteTable();
@@ -13,12 +17,11 @@ describe('ByteTable', () => {
     keys.forEach((key, i) => {
       // Looked up inside a larger buffer, as the fast path does with a field of a row.
       const bytes = encoder.encode(`,"${key}",`);
-      expect(table.get(bytes, 2, bytes.length - 2)).toBe(i);
-      expect(table.getHashed(bytes, 2, bytes.length - 2, hashOf(bytes, 2, bytes.length - 2))).toBe(i);
+      expect(get(table, bytes, 2, bytes.length - 2)).toBe(i);
     });
     for (const unknown of ['key-5000', 'key-1-xx', '', 'KEY-1-x']) {
       const bytes = encoder.encode(unknown);
-      expect(table.get(bytes, 0, bytes.length)).toBe(-1);
+      expect(get(table, bytes)).toBe(-1);
     }
   });
 
@@ -31,13 +34,13 @@ describe('ByteTable', () => {
     });
     keys.forEach((key, i) => {
       const bytes = encoder.encode(key);
-      expect(table.get(bytes, 0, bytes.length)).toBe(i * 10);
+      expect(get(table, bytes)).toBe(i * 10);
     });
   });
 
   test('GIVEN a full table THEN further keys are not kept (callers take their slow way) and the kept ones still answer', () => {
     const table = new ByteTable(3);
     ['a', 'b', 'c', 'd'].forEach((key, i) => table.set(encoder.encode(key), 0, 1, i));
-    expect(['a', 'b', 'c', 'd'].map((key) => table.get(encoder.encode(key), 0, 1))).toEqual([0, 1, 2, -1]);
+    expect(['a', 'b', 'c', 'd'].map((key) => get(table, encoder.encode(key)))).toEqual([0, 1, 2, -1]);
   });
 });
