@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '**/*.js', '!eslint.config.mjs'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'lambdas/core/generated/', '**/*.js', '!eslint.config.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -11,5 +11,10 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
       'no-console': 'off',
     },
+  },
+  {
+    // AssemblyScript: == compares values (there are no implicit conversions to guard against).
+    files: ['wasm/**/*.ts'],
+    rules: { eqeqeq: 'off' },
   },
 );

@@ -202,7 +202,7 @@ export class CsvParser {
     this.maxRecordLength = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
   }
 
-  /** Feeds the next chunk of bytes. */
+  /** Feeds the next chunk of bytes. The parser keeps no view of them: the caller may reuse the chunk's memory afterwards. */
   write(chunk: Uint8Array): void {
     // Always a plain Uint8Array, never a Buffer subclass: one map and one set of methods keeps the
     // optimized parser (and every reader of record.bytes) from deoptimizing at each chunk.
@@ -210,7 +210,7 @@ export class CsvParser {
     if (!this.started) {
       let bytes = this.carry.length === 0 ? view : concat(this.carry, view);
       if (bytes.length < 3 && bytes.every((b, i) => b === [0xef, 0xbb, 0xbf][i])) {
-        this.carry = bytes;
+        this.carry = bytes.slice(); // a copy: the caller may reuse its buffer (see write's contract)
         return;
       }
       this.started = true;

@@ -1,253 +1,381 @@
-import { CsvRecord } from '../csv/csv-parser';
-import { ByteTable } from './byte-table';
-import { BOOLEAN, CATEGORICAL, NUMERIC, type FilePlan, type TypedRow } from './validate';
-import { FNV_OFFSET, FNV_PRIME } from './split';
-import { isMissingBytes, plainDecimalBytes, POWERS_OF_TEN } from './values';
+import { WASM_BASE64 } from '../generated/fast-row.wasm';
+import type { LineSink } from '../io/line-sink';
+import type { SpillFile } from '../io/spill-file';
+import { TypedRow, type FilePlan } from './validate';
 
 /**
  * The common row in one pass over its bytes: a line of exactly the file's fields, each unquoted
- * or quoted without doubled quotes or line breaks, every value plain (a decimal in range, 1/0/yes/no/true/false, a
- * category already seen), nothing to trim, nothing missing except an empty optional number. Such a
- * row is valid, and this reads it straight from the input bytes: field bounds, typed values, and
- * categories through per-column byte tables instead of strings. Anything else (a row to reject, a
- * new category, a missing token, white space, a line cut by the chunk's end) makes read() return -1
- * and the row takes the general path (parser + validateRecord), which decides. Both paths give the
- * same outputs: a test runs the same data through each.
+ * or quoted without doubled quotes or line breaks, every value plain (a decimal in range,
+ * 1/0/yes/no/true/false, a category already seen), nothing to trim, nothing missing except an
+ * empty optional number. Such a row is valid, and the kernel (wasm/fast-row.ts, compiled to
+ * WebAssembly) reads it straight from the input bytes (field bounds, typed values, categories
+ * through a byte table instead of strings), picks its split and writes its encoding to that
+ * split's scratch sink. Anything else (a row to reject, a missing token, white space, a line cut
+ * by the chunk's end) makes read() return -1 and the row takes the general path (parser +
+ * validateRecord + encodeAccepted), which decides. Both paths give the same outputs: a test runs
+ * the same data through each.
+ *
+ * The kernel works in its own memory: input chunks are copied into its input window
+ * (RowKernel.input) and parsed there; the typed row, the category values and the scratch sinks'
+ * buffers are views of that memory too, so the general path's rows land in the same buffers, in
+ * order. The memory has a fixed size and never grows (growing would detach every view).
  */
 
 /** What a categorical column's table holds for a value, found once through the value's text; -1: not for the fast path. */
 export type CategoryResolver = (text: string) => number;
 
-const QUOTE = 34;
-const COMMA = 44;
-const LF = 10;
-const CR = 13;
-const MINUS = 45;
-const DOT = 46;
-const ZERO = 48;
+/** How the kernel writes rows, for the whole run (see wasm/fast-row.ts configureEncoding). */
+export interface KernelEncoding {
+  /** Config columns. */
+  readonly columns: number;
+  /** Per feature, in output order: its config column and kind (validate.ts NUMERIC, BOOLEAN, CATEGORICAL). */
+  readonly featureColumns: Int32Array;
+  readonly featureKinds: Uint8Array;
+  readonly label:
+    | { readonly kind: 'copy'; readonly column: number }
+    | { readonly kind: 'entry'; readonly column: number }
+    | { readonly kind: 'equals'; readonly column: number; readonly positive: number };
+  readonly validationShare: number;
+  /** The most bytes a row's encoding takes beyond the record's own bytes. */
+  readonly rowSlack: number;
+  readonly maxRecordLength: number;
+}
 
-const SPECIAL = new Uint8Array(256);
-for (const b of [QUOTE, COMMA, LF, CR]) SPECIAL[b] = 1;
-const QUOTED_SPECIAL = new Uint8Array(256);
-for (const b of [QUOTE, LF, CR]) QUOTED_SPECIAL[b] = 1;
+/** One file's layout for the kernel: each feature's field, the numeric runs (process.ts FileEncoding), the label's and the id's field. */
+export interface FileLayout {
+  readonly featureFields: Int32Array;
+  readonly runs: Int32Array;
+  readonly labelField: number;
+  readonly idField: number | undefined;
+}
+
+interface KernelExports {
+  configure(...layout: number[]): void;
+  configureEncoding(...layout: number[]): void;
+  readRow(base: number, start: number, length: number): number;
+  addCategory(base: number, value: number): number;
+}
+
+/** readRow's answers besides a position. */
+const NOT_FAST = -1;
+const UNKNOWN_CATEGORY = -2;
+const OUTPUT_FULL = -3;
+/** A field no configured column reads (the column kinds are validate.ts's NUMERIC, BOOLEAN, CATEGORICAL). */
+const IGNORED = 3;
+const LABEL_MODES = { copy: 0, entry: 1, equals: 2 } as const;
+
+/** Files with more fields take the general path. */
+const MAX_FIELDS = 4096;
+/** The category table: distinct values of all columns of a file (beyond them, rows with new values take the general path). */
+const MAX_CATEGORIES = 1 << 17;
+const TABLE_SLOTS = 2 * MAX_CATEGORIES;
+const CATEGORY_ENTRY_BYTES = 20;
+const CATEGORY_TEXT_BYTES = 4 << 20;
+/** The input window: chunks are copied in, in pieces of at most this many bytes. */
+const INPUT_BYTES = 1 << 20;
+/** Each scratch sink's buffer holds at least this much (and at least one record of the longest allowed). */
+const MIN_REGION_BYTES = 2 << 20;
+const PAGE_BYTES = 65536;
+
+/** The info block's words (wasm/fast-row.ts INFO_*). */
+const INFO_FIELD = 0;
+const INFO_START = 1;
+const INFO_STOP = 2;
+const INFO_SPLIT = 4;
 
 const decoder = new TextDecoder();
 
-/** A field no configured column reads. */
-const IGNORED = 3;
+/** The part of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
+interface WebAssemblyApi {
+  Memory: new (size: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer };
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: object };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+let compiled: object | undefined;
 
-export class FastRowReader {
-  /** The row read last, as the general path's records look (fields are already trimmed). */
-  readonly record = new CsvRecord();
-  /** Per config column: its categorical value's table entry (see the resolvers). */
-  readonly categoryValues: Int32Array;
-  /** The row's split hash (splitHash of its bytes). */
-  rowHash = 0;
-  /**
-   * Whether the row's numbers are written as they are: no numeric field is quoted (fast rows have
-   * nothing to trim and no missing tokens), so runs of adjacent numeric fields copy in one piece.
-   */
-  numbersPlain = true;
-  /** Per field of the file: the kind of the column that reads it (IGNORED for none), that column, and its rules. */
-  private readonly fieldKinds: Uint8Array;
-  private readonly fieldColumns: Int32Array;
-  private readonly fieldRequired: Uint8Array;
-  private readonly fieldMin: Float64Array;
-  private readonly fieldMax: Float64Array;
-  /** Per field: the byte table of a categorical column. */
-  private readonly tables: (ByteTable | undefined)[];
-  private readonly fieldResolvers: (CategoryResolver | undefined)[];
+/**
+ * Hands out 8-byte aligned regions of the kernel's memory; page 0 is left to the compiler's own
+ * data. Each region starts 64 bytes further into a 4 KiB page than the one before: per-field
+ * arrays whose element addresses differ by a multiple of 4 KiB make the CPU take a load for a
+ * reload of the store just made to the other (4K aliasing), which cost 13% of the kernel's time.
+ */
+class Layout {
+  size = PAGE_BYTES;
+  private regions = 0;
 
-  /**
-   * `resolvers`: per config column, how a categorical value first seen maps to its table entry
-   * (undefined for the other column types).
-   */
-  constructor(
-    private readonly plan: FilePlan,
-    resolvers: readonly (CategoryResolver | undefined)[],
-    private readonly row: TypedRow,
-    private readonly maxRecordLength: number,
-  ) {
-    const record = this.record;
-    const fields = plan.fieldCount;
-    record.starts = new Int32Array(fields);
-    record.ends = new Int32Array(fields);
-    // Fast rows have nothing to trim: the trimmed bounds are the bounds.
-    record.trimmedStarts = record.starts;
-    record.trimmedEnds = record.ends;
-    record.escaped = new Uint8Array(fields);
-    record.count = fields;
-    this.categoryValues = new Int32Array(plan.columns.length);
-    this.fieldKinds = new Uint8Array(fields).fill(IGNORED);
-    this.fieldColumns = new Int32Array(fields);
-    this.fieldRequired = new Uint8Array(fields);
-    this.fieldMin = new Float64Array(fields);
-    this.fieldMax = new Float64Array(fields);
-    this.tables = new Array<ByteTable | undefined>(fields).fill(undefined);
-    this.fieldResolvers = new Array<CategoryResolver | undefined>(fields).fill(undefined);
-    const { index, kind, required, min, max } = plan.rules;
-    for (let column = 0; column < index.length; column++) {
-      const field = index[column];
-      this.fieldKinds[field] = kind[column];
-      this.fieldColumns[field] = column;
-      this.fieldRequired[field] = required[column];
-      this.fieldMin[field] = min[column];
-      this.fieldMax[field] = max[column];
-      if (kind[column] === CATEGORICAL) {
-        this.tables[field] = new ByteTable();
-        this.fieldResolvers[field] = resolvers[column];
-      }
-    }
-  }
-
-  /**
-   * Reads the row starting at bytes[start] (the input holds bytes[0, length)). Returns the
-   * position after its line end, or -1 when the row is not a fast one (what it wrote into the
-   * typed row is then meaningless).
-   */
-  read(bytes: Uint8Array, start: number, length: number): number {
-    const record = this.record;
-    const { starts, ends } = record;
-    const { fieldKinds, fieldColumns } = this;
-    const { numbers, missing } = this.row;
-    const last = this.plan.fieldCount - 1;
-    let numbersPlain = true;
-    // One pass over the bytes: field bounds, the split hash of the whole row (FNV-1a, as splitHash
-    // computes it), each value typed and checked as soon as its field ends.
-    let hash = FNV_OFFSET;
-    let p = start;
-    for (let field = 0; ; field++) {
-      const kind = fieldKinds[field];
-      let fieldHash = FNV_OFFSET;
-      let value = Number.NaN;
-      let c = 0;
-      let s: number;
-      let e: number;
-      if (p < length && bytes[p] === QUOTE) {
-        hash = Math.imul(hash ^ QUOTE, FNV_PRIME);
-        let q = p + 1;
-        while (q < length && QUOTED_SPECIAL[(c = bytes[q])] === 0) {
-          hash = Math.imul(hash ^ c, FNV_PRIME);
-          fieldHash = Math.imul(fieldHash ^ c, FNV_PRIME);
-          q++;
-        }
-        if (q >= length || c !== QUOTE) return -1;
-        hash = Math.imul(hash ^ QUOTE, FNV_PRIME);
-        s = p + 1;
-        e = q;
-        p = q + 1;
-        if (kind === NUMERIC) {
-          numbersPlain = false;
-          value = plainDecimalBytes(bytes, s, e);
-        }
-      } else if (kind === NUMERIC) {
-        // A plain decimal read as plainDecimalBytes reads it; whatever else stops it must be the field's end.
-        let q = p;
-        const negative = q < length && bytes[q] === MINUS;
-        if (negative) {
-          hash = Math.imul(hash ^ MINUS, FNV_PRIME);
-          q++;
-        }
-        let mantissa = 0;
-        let digits = 0;
-        let dot = -1;
-        for (; q < length; q++) {
-          c = bytes[q];
-          const digit = c - ZERO;
-          if (digit >= 0 && digit <= 9) {
-            mantissa = mantissa * 10 + digit;
-            digits++;
-          } else if (c === DOT && dot < 0) dot = digits;
-          else break;
-          hash = Math.imul(hash ^ c, FNV_PRIME);
-        }
-        if (digits > 0 && digits <= 15) {
-          const scale = dot < 0 ? 0 : digits - dot;
-          value = scale > 0 ? mantissa / POWERS_OF_TEN[scale] : mantissa;
-          if (negative) value = -value;
-        }
-        s = p;
-        e = q;
-        p = q;
-      } else {
-        let q = p;
-        while (q < length && SPECIAL[(c = bytes[q])] === 0) {
-          hash = Math.imul(hash ^ c, FNV_PRIME);
-          fieldHash = Math.imul(fieldHash ^ c, FNV_PRIME);
-          q++;
-        }
-        s = p;
-        e = q;
-        p = q;
-      }
-      starts[field] = s;
-      ends[field] = e;
-      if (kind === NUMERIC) {
-        const column = fieldColumns[field];
-        if (value >= this.fieldMin[field] && value <= this.fieldMax[field]) {
-          missing[column] = 0;
-          numbers[column] = value;
-        } else if (e === s && this.fieldRequired[field] === 0) missing[column] = 1;
-        else return -1;
-      } else if (kind === BOOLEAN) {
-        const b = booleanBytes(bytes, s, e);
-        if (b < 0) return -1;
-        const column = fieldColumns[field];
-        missing[column] = 0;
-        numbers[column] = b;
-      } else if (kind === CATEGORICAL) {
-        const entry = this.categoryEntry(bytes, s, e, field, fieldHash);
-        if (entry < 0) return -1;
-        const column = fieldColumns[field];
-        missing[column] = 0;
-        this.categoryValues[column] = entry;
-      }
-      if (p >= length) return -1;
-      const b = bytes[p];
-      if (field < last) {
-        if (b !== COMMA) return -1;
-        hash = Math.imul(hash ^ COMMA, FNV_PRIME);
-        p++;
-        continue;
-      }
-      record.end = p;
-      if (b === LF) p++;
-      else if (b === CR) {
-        if (p + 1 >= length) return -1; // CR or CRLF: the next chunk tells
-        p += bytes[p + 1] === LF ? 2 : 1;
-      } else return -1;
-      break;
-    }
-    if (p - start > this.maxRecordLength) return -1;
-    record.bytes = bytes;
-    record.begin = start;
-    this.rowHash = hash;
-    this.numbersPlain = numbersPlain;
-    return p;
-  }
-
-  /** A categorical field's table entry (a known, plain value: nothing to trim, not a missing token), or -1. */
-  private categoryEntry(bytes: Uint8Array, s: number, e: number, field: number, hash: number): number {
-    const n = e - s;
-    if (n === 0 || bytes[s] <= 32 || bytes[e - 1] <= 32 || isMissingBytes(bytes, s, e)) return -1;
-    const table = this.tables[field]!;
-    let entry = table.getHashed(bytes, s, e, hash);
-    if (entry < 0) {
-      entry = this.fieldResolvers[field]!(decoder.decode(bytes.subarray(s, e)));
-      if (entry >= 0) table.set(bytes, s, e, entry);
-    }
-    return entry;
+  take(bytes: number): number {
+    const at = this.size;
+    this.regions++;
+    this.size += Math.ceil(bytes / 4096) * 4096 + ((this.regions * 64) % 4096);
+    return at;
   }
 }
 
-/** 1/0 for the usual boolean spellings in lower case, -1 for anything else (the general path decides). */
-function booleanBytes(bytes: Uint8Array, s: number, e: number): number {
-  const n = e - s;
-  const b0 = bytes[s];
-  if (n === 1) return b0 === 49 ? 1 : b0 === 48 ? 0 : -1;
-  if (n === 2) return b0 === 110 && bytes[s + 1] === 111 ? 0 : -1; // no
-  if (n === 3) return b0 === 121 && bytes[s + 1] === 101 && bytes[s + 2] === 115 ? 1 : -1; // yes
-  if (n === 4) return b0 === 116 && bytes[s + 1] === 114 && bytes[s + 2] === 117 && bytes[s + 3] === 101 ? 1 : -1; // true
-  if (n === 5) return b0 === 102 && bytes[s + 1] === 97 && bytes[s + 2] === 108 && bytes[s + 3] === 115 && bytes[s + 4] === 101 ? 0 : -1; // false
-  return -1;
+/**
+ * One WebAssembly instance of the row kernel and its memory, for one processing run (files are
+ * read one after another: each file's reader reconfigures it).
+ */
+export class RowKernel {
+  /** Where the run copies its input for the kernel (see scanFile). */
+  readonly input: Uint8Array;
+  /** The typed row both paths write (validateRecord and the kernel). */
+  readonly row: TypedRow;
+  /** Per config column: the fast row's categorical table entry (see the resolvers). */
+  readonly categoryValues: Int32Array;
+  /** The scratch files' sinks: the kernel's rows and the general path's go through the same buffers. */
+  readonly sinks: { readonly train: ScratchSink; readonly validation: ScratchSink };
+  private readonly memory: { readonly buffer: ArrayBuffer };
+  private readonly kernel: KernelExports;
+  private readonly at: Record<'kinds' | 'columns' | 'required' | 'min' | 'max' | 'starts' | 'ends' | 'numbers' | 'missing' | 'categoryValues' | 'info' | 'slots' | 'entries' | 'texts' | 'input', number>;
+  private readonly encodingAt: Record<'fields' | 'kinds' | 'columns' | 'runs' | 'regions' | 'cursors' | 'train' | 'validation', number>;
+
+  constructor(
+    private readonly encoding: KernelEncoding,
+    scratch: { readonly train: SpillFile; readonly validation: SpillFile },
+  ) {
+    const { columns } = encoding;
+    const features = encoding.featureColumns.length;
+    const regionBytes = Math.max(MIN_REGION_BYTES, encoding.maxRecordLength + encoding.rowSlack);
+    const layout = new Layout();
+    this.at = {
+      kinds: layout.take(MAX_FIELDS),
+      columns: layout.take(4 * MAX_FIELDS),
+      required: layout.take(MAX_FIELDS),
+      min: layout.take(8 * MAX_FIELDS),
+      max: layout.take(8 * MAX_FIELDS),
+      starts: layout.take(4 * MAX_FIELDS),
+      ends: layout.take(4 * MAX_FIELDS),
+      numbers: layout.take(8 * columns),
+      missing: layout.take(columns),
+      categoryValues: layout.take(4 * columns),
+      info: layout.take(32),
+      slots: layout.take(4 * TABLE_SLOTS),
+      entries: layout.take(CATEGORY_ENTRY_BYTES * MAX_CATEGORIES),
+      texts: layout.take(CATEGORY_TEXT_BYTES),
+      input: layout.take(INPUT_BYTES),
+    };
+    this.encodingAt = {
+      fields: layout.take(4 * features),
+      kinds: layout.take(features),
+      columns: layout.take(4 * features),
+      runs: layout.take(4 * features),
+      regions: layout.take(8),
+      cursors: layout.take(8),
+      train: layout.take(regionBytes),
+      validation: layout.take(regionBytes),
+    };
+    const pages = Math.ceil(layout.size / PAGE_BYTES);
+    this.memory = new wasm.Memory({ initial: pages, maximum: pages });
+    compiled ??= new wasm.Module(Buffer.from(WASM_BASE64, 'base64'));
+    this.kernel = new wasm.Instance(compiled, { env: { memory: this.memory } }).exports as KernelExports;
+
+    const buffer = this.memory.buffer;
+    this.input = new Uint8Array(buffer, this.at.input, INPUT_BYTES);
+    this.row = new TypedRow(columns, new Float64Array(buffer, this.at.numbers, columns), new Uint8Array(buffer, this.at.missing, columns));
+    this.categoryValues = new Int32Array(buffer, this.at.categoryValues, columns);
+    const e = this.encodingAt;
+    new Uint8Array(buffer, e.kinds, features).set(encoding.featureKinds);
+    new Int32Array(buffer, e.columns, features).set(encoding.featureColumns);
+    new Int32Array(buffer, e.regions, 2).set([e.train, e.validation]);
+    const cursors = new Int32Array(buffer, e.cursors, 2);
+    this.sinks = {
+      train: new ScratchSink(new Uint8Array(buffer, e.train, regionBytes), cursors, 0, scratch.train),
+      validation: new ScratchSink(new Uint8Array(buffer, e.validation, regionBytes), cursors, 1, scratch.validation),
+    };
+  }
+
+  /**
+   * Configures the kernel for one file and returns its reader (undefined for a file wider than
+   * the kernel takes). `resolvers`: per config column, how a categorical value first seen maps to
+   * its table entry (undefined for the other column types).
+   */
+  reader(plan: FilePlan, file: FileLayout, resolvers: readonly (CategoryResolver | undefined)[]): FastRowReader | undefined {
+    const fields = plan.fieldCount;
+    if (fields > MAX_FIELDS) return undefined;
+    const buffer = this.memory.buffer;
+    const { at, encoding } = this;
+    const kinds = new Uint8Array(buffer, at.kinds, fields).fill(IGNORED);
+    const fieldColumns = new Int32Array(buffer, at.columns, fields);
+    const required = new Uint8Array(buffer, at.required, fields);
+    const min = new Float64Array(buffer, at.min, fields);
+    const max = new Float64Array(buffer, at.max, fields);
+    const fieldResolvers = new Array<CategoryResolver | undefined>(fields).fill(undefined);
+    const { rules } = plan;
+    for (let column = 0; column < rules.index.length; column++) {
+      const field = rules.index[column];
+      kinds[field] = rules.kind[column];
+      fieldColumns[field] = column;
+      required[field] = rules.required[column];
+      min[field] = rules.min[column];
+      max[field] = rules.max[column];
+      fieldResolvers[field] = resolvers[column];
+    }
+    this.kernel.configure(
+      fields,
+      encoding.maxRecordLength,
+      at.kinds,
+      at.columns,
+      at.required,
+      at.min,
+      at.max,
+      at.starts,
+      at.ends,
+      at.numbers,
+      at.missing,
+      at.categoryValues,
+      at.info,
+      at.slots,
+      TABLE_SLOTS,
+      at.entries,
+      MAX_CATEGORIES,
+      at.texts,
+      CATEGORY_TEXT_BYTES,
+    );
+    const e = this.encodingAt;
+    const features = encoding.featureColumns.length;
+    new Int32Array(buffer, e.fields, features).set(file.featureFields);
+    new Int32Array(buffer, e.runs, features).set(file.runs);
+    const label = encoding.label;
+    this.kernel.configureEncoding(
+      LABEL_MODES[label.kind],
+      file.labelField,
+      label.column,
+      label.kind === 'equals' ? label.positive : 0,
+      file.idField ?? -1,
+      encoding.validationShare,
+      features,
+      e.fields,
+      e.kinds,
+      e.columns,
+      e.runs,
+      encoding.rowSlack,
+      e.regions,
+      this.sinks.train.capacity,
+      e.cursors,
+    );
+    return new FastRowReader(this.kernel, buffer, new Int32Array(buffer, at.info, 8), fieldResolvers, this.sinks);
+  }
+}
+
+/** One file's fast rows: read() writes the row to its scratch sink and fills the kernel's typed row and category values. */
+export class FastRowReader {
+  /** Whether the row read last went to validation. */
+  validation = false;
+  /** The exports' functions, loaded once (a property of the exports object is a slow, generic load). */
+  private readonly readRow: KernelExports['readRow'];
+  private readonly addCategory: KernelExports['addCategory'];
+  /** The input seen last and whether it lies in the kernel's memory (reading `buffer` calls into the runtime). */
+  private bytes: Uint8Array | undefined;
+  private inKernel = false;
+
+  constructor(
+    kernel: KernelExports,
+    private readonly buffer: ArrayBufferLike,
+    private readonly info: Int32Array,
+    private readonly fieldResolvers: readonly (CategoryResolver | undefined)[],
+    private readonly sinks: { readonly train: ScratchSink; readonly validation: ScratchSink },
+  ) {
+    this.readRow = kernel.readRow;
+    this.addCategory = kernel.addCategory;
+  }
+
+  /**
+   * Reads the row starting at bytes[start] (the input holds bytes[0, length), which must lie in
+   * the kernel's input window for the fast path). Returns the position after its line end, or -1
+   * when the row is not a fast one (what it wrote into the typed row is then meaningless).
+   */
+  read(bytes: Uint8Array, start: number, length: number): number {
+    if (bytes !== this.bytes) {
+      this.bytes = bytes;
+      this.inKernel = bytes.buffer === this.buffer;
+    }
+    if (!this.inKernel) return NOT_FAST; // e.g. a record completed across two chunks
+    const base = bytes.byteOffset;
+    for (;;) {
+      const next = this.readRow(base, start, length);
+      if (next >= 0) {
+        this.validation = this.info[INFO_SPLIT] === 1;
+        return next;
+      }
+      if (next === OUTPUT_FULL) {
+        this.sinks.train.handOver();
+        this.sinks.validation.handOver();
+        continue;
+      }
+      if (next !== UNKNOWN_CATEGORY) return NOT_FAST;
+      // A categorical value not in the table yet: resolve it once through its text, then read again.
+      const text = decoder.decode(bytes.subarray(this.info[INFO_START], this.info[INFO_STOP]));
+      const entry = this.fieldResolvers[this.info[INFO_FIELD]]!(text);
+      if (entry < 0 || !this.addCategory(base, entry)) return NOT_FAST;
+    }
+  }
+}
+
+/** Lines are handed to the file once this much is buffered. */
+const HAND_OVER_AT = 512 * 1024;
+const encoder = new TextEncoder();
+
+/**
+ * A line sink over a fixed buffer in the kernel's memory, written to a scratch file synchronously.
+ * The kernel appends its rows to the same buffer: the length is shared (cursors[index]).
+ */
+export class ScratchSink implements LineSink {
+  readonly capacity: number;
+
+  constructor(
+    private readonly buffer: Uint8Array,
+    private readonly cursors: Int32Array,
+    private readonly index: number,
+    private readonly file: SpillFile,
+  ) {
+    this.capacity = buffer.length;
+  }
+
+  get end(): number {
+    return this.cursors[this.index];
+  }
+
+  endRow(end: number): void {
+    this.cursors[this.index] = end;
+  }
+
+  reserve(bytes: number): Uint8Array {
+    if (this.end + bytes > this.capacity) {
+      this.handOver();
+      if (bytes > this.capacity) throw new Error(`a row of ${bytes} bytes does not fit the scratch buffer (${this.capacity} bytes)`);
+    }
+    return this.buffer;
+  }
+
+  appendBytes(source: Uint8Array, start: number, end: number): void {
+    this.reserve(end - start).set(source.subarray(start, end), this.end);
+    this.endRow(this.end + end - start);
+  }
+
+  write(line: string): void {
+    const buffer = this.reserve(Buffer.byteLength(line) + 1);
+    const end = this.end + encoder.encodeInto(line, buffer.subarray(this.end)).written;
+    buffer[end] = 10;
+    this.endRow(end + 1);
+  }
+
+  async drain(): Promise<void> {
+    if (this.end >= HAND_OVER_AT) this.handOver();
+  }
+
+  async flush(): Promise<void> {
+    this.handOver();
+  }
+
+  async close(): Promise<void> {
+    this.handOver();
+  }
+
+  /** Writes the buffered lines to the file (synchronously: SpillFile writes land in the page cache). */
+  handOver(): void {
+    if (this.end === 0) return;
+    this.file.write(this.buffer.subarray(0, this.end));
+    this.endRow(0);
+  }
 }

@@ -3,7 +3,7 @@ import { CsvParser, DEFAULT_MAX_RECORD_LENGTH, type CsvRecord, type FastRecordHa
 import type { LineSink } from '../io/line-sink';
 import { SpillDirectory, SPILL_READ_CHUNK, type SpillFile } from '../io/spill-file';
 import { BaselineCounter, type Baseline } from './baseline';
-import { FastRowReader, type CategoryResolver } from './fast-row';
+import { RowKernel, type CategoryResolver, type KernelEncoding } from './fast-row';
 import { categoricalEncoding, positiveValue, type FeatureEncoding, type FeatureSpec } from './feature-spec';
 import { CategoryCounter, CategoryIds, PLACEHOLDER_OVERHEAD, PlaceholderResolver, writePlaceholder } from './pending-categories';
 import { isValidationHash, splitHash } from './split';
@@ -107,7 +107,8 @@ function layoutOf(dataset: MlopsConfig['dataset']): Layout {
 /**
  * Streams one file through the parser, handing each data record (with its plan) to `onRow`; once
  * the header is read, `fastPath` may supply a handler that takes valid rows whole (they count as
- * read and accepted, in `fastRows`).
+ * read and accepted, in `fastRows`). With a `window`, each chunk is parsed from there (the fast
+ * path's input window, see RowKernel).
  */
 async function scanFile(
   source: DataSource,
@@ -115,6 +116,7 @@ async function scanFile(
   onRow: (plan: FilePlan, record: CsvRecord) => void,
   fastPath: (plan: FilePlan) => FastRecordHandler | undefined,
   drain: () => Promise<void>,
+  window: Uint8Array | undefined,
 ): Promise<{ plan: FilePlan; rowsRead: number; fastRows: number; blankLines: number }> {
   let plan: FilePlan | undefined;
   let rowsRead = 0;
@@ -138,7 +140,15 @@ async function scanFile(
     },
   });
   for await (const chunk of source.chunks()) {
-    parser.write(chunk);
+    if (window === undefined) parser.write(chunk);
+    else {
+      // The fast path reads only its own memory: the chunk goes through its input window.
+      for (let at = 0; at < chunk.length; at += window.length) {
+        const piece = Math.min(window.length, chunk.length - at);
+        window.set(at === 0 && piece === chunk.length ? chunk : chunk.subarray(at, at + piece));
+        parser.write(window.subarray(0, piece));
+      }
+    }
     await drain();
   }
   parser.end();
@@ -179,13 +189,19 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
   const numericFeatures = Int32Array.from(types.flatMap((type, i) => (type === 'numeric' ? [i] : [])));
   const numericHistograms = Array.from(numericFeatures, (i) => histograms[i]!);
   const otherFeatures = Int32Array.from(types.flatMap((type, i) => (type === 'numeric' ? [] : [i])));
+  /** The categorical features' config columns (the fast path counts their ids). */
+  const categoricalFeatures = Int32Array.from(types.flatMap((type, i) => (type === 'categorical' ? [featureIndexes[i]] : [])));
   const training = { rows: 0, labelSum: 0, missing: new Float64Array(types.length), trues: new Float64Array(types.length) };
   const rejectedByReason: Record<string, number> = {};
   const files: FileSummary[] = [];
   const split = { train: 0, validation: 0 };
-  const row = new TypedRow(columns.length);
   const pending = { train: scratch.file('train.csv'), validation: scratch.file('validation.csv') };
-  const pendingSinks = { train: pending.train.sink(), validation: pending.validation.sink() };
+  /** What a row's encoding may take beyond its input bytes: the label's line end, a placeholder's overhead per category. */
+  const rowSlack = 2 + PLACEHOLDER_OVERHEAD * types.filter((type) => type === 'categorical').length;
+  const maxRecordLength = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
+  const kernel = options.fastPath === false ? undefined : new RowKernel(kernelEncoding(), pending);
+  const row = kernel?.row ?? new TypedRow(columns.length);
+  const pendingSinks = kernel?.sinks ?? { train: pending.train.sink(), validation: pending.validation.sink() };
   const fileEncodings = new Map<FilePlan, FileEncoding>();
   const fileEncodingFor = (plan: FilePlan): FileEncoding => {
     let file = fileEncodings.get(plan);
@@ -196,68 +212,23 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
     await Promise.all([outputs.quarantine.drain(), pendingSinks.train.drain(), pendingSinks.validation.drain()]);
   };
   const targetField = (plan: FilePlan) => plan.columns[layout.targetIndex].index;
-  /** What a row's encoding may take beyond its input bytes: the label's line end, a placeholder's overhead per category. */
-  const rowSlack = 2 + PLACEHOLDER_OVERHEAD * types.filter((type) => type === 'categorical').length;
 
-  /**
-   * Writes a valid row to its split's scratch file (by its split hash) and counts it in the training statistics.
-   * `fastValues`: the fast path's table entries per column (category ids, the label of a
-   * categorical target); without them, categories come from the texts in `row`. `numbersPlain`:
-   * the row's numeric fields are known to be written plainly (see FastRowReader.numbersPlain).
-   */
-  const encodeAccepted = (plan: FilePlan, file: FileEncoding, record: CsvRecord, hash: number, fastValues: Int32Array | undefined, numbersPlain: boolean): void => {
-    const validation = isValidationHash(hash, features.validationShare);
-    const sink = validation ? pendingSinks.validation : pendingSinks.train;
-    const { bytes, trimmedStarts, trimmedEnds } = record;
-    // The row is written straight into the sink's buffer: its encoding is never longer than the
-    // record plus a placeholder's overhead per category (see rowSlack).
-    const out = sink.reserve(record.end - record.begin + rowSlack);
-    let at = sink.end;
+  /** The kernel's encoding of rows: the same as encodeAccepted's. */
+  function kernelEncoding(): KernelEncoding {
     const t = layout.targetIndex;
-    let label: number;
-    if (positive === undefined) {
-      const field = targetField(plan);
-      for (let k = trimmedStarts[field]; k < trimmedEnds[field]; k++) out[at++] = bytes[k];
-      label = row.numbers[t];
-    } else {
-      if (targetColumn.type === 'categorical') label = fastValues ? fastValues[t] : row.texts[t] === positive ? 1 : 0;
-      else label = row.numbers[t] === positive ? 1 : 0;
-      out[at++] = ZERO + label;
-    }
-    const { columns: featureColumns, runs } = file;
-    for (let i = 0; i < types.length; i++) {
-      out[at++] = COMMA;
-      if (runs[i] > i && (numbersPlain || isPlainRun(featureColumns, record, i, runs[i]))) {
-        // A loop, not set(subarray()): a view per row over the input's memory cost ~3x the copy
-        // itself in the pipeline (user time, four alternating rounds).
-        const to = record.ends[featureColumns[runs[i]]];
-        for (let k = record.starts[featureColumns[i]]; k < to; k++) out[at++] = bytes[k];
-        i = runs[i];
-        continue;
-      }
-      const ci = featureIndexes[i];
-      if (row.missing[ci] === 1) continue;
-      const kind = kinds[i];
-      if (kind === NUMERIC) {
-        const field = featureColumns[i];
-        for (let k = trimmedStarts[field]; k < trimmedEnds[field]; k++) out[at++] = bytes[k];
-      } else if (kind === BOOLEAN) out[at++] = ZERO + row.numbers[ci];
-      else if (fastValues) {
-        const id = fastValues[ci];
-        if (!validation) categoryIds.counts[id]++;
-        at = writePlaceholder(out, at, id, '', i);
-      } else {
-        const text = row.texts[ci];
-        const category = categories[i]!;
-        at = writePlaceholder(out, at, validation ? category.idOf(text) : category.count(text), text, i);
-      }
-    }
-    out[at++] = LF;
-    sink.endRow(at);
-    if (validation) {
-      split.validation++;
-      return;
-    }
+    return {
+      columns: columns.length,
+      featureColumns: Int32Array.from(featureIndexes),
+      featureKinds: kinds,
+      label: positive === undefined ? { kind: 'copy', column: t } : targetColumn.type === 'categorical' ? { kind: 'entry', column: t } : { kind: 'equals', column: t, positive: typeof positive === 'number' ? positive : Number.NaN },
+      validationShare: features.validationShare,
+      rowSlack,
+      maxRecordLength,
+    };
+  }
+
+  /** Counts a training row (its typed values in `row`) in the training statistics; category counts are the caller's. */
+  const countTraining = (label: number): void => {
     split.train++;
     training.rows++;
     training.labelSum += label;
@@ -275,9 +246,60 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
     }
   };
 
+  /**
+   * Writes a valid row of the general path (the kernel writes the fast path's) to its split's
+   * scratch file by its split hash, and counts it in the training statistics.
+   */
+  const encodeAccepted = (plan: FilePlan, file: FileEncoding, record: CsvRecord, hash: number): void => {
+    const validation = isValidationHash(hash, features.validationShare);
+    const sink = validation ? pendingSinks.validation : pendingSinks.train;
+    const { bytes, trimmedStarts, trimmedEnds } = record;
+    // The row is written straight into the sink's buffer: its encoding is never longer than the
+    // record plus a placeholder's overhead per category (see rowSlack).
+    const out = sink.reserve(record.end - record.begin + rowSlack);
+    let at = sink.end;
+    const t = layout.targetIndex;
+    let label: number;
+    if (positive === undefined) {
+      const field = targetField(plan);
+      for (let k = trimmedStarts[field]; k < trimmedEnds[field]; k++) out[at++] = bytes[k];
+      label = row.numbers[t];
+    } else {
+      if (targetColumn.type === 'categorical') label = row.texts[t] === positive ? 1 : 0;
+      else label = row.numbers[t] === positive ? 1 : 0;
+      out[at++] = ZERO + label;
+    }
+    const { columns: featureColumns, runs } = file;
+    for (let i = 0; i < types.length; i++) {
+      out[at++] = COMMA;
+      if (runs[i] > i && isPlainRun(featureColumns, record, i, runs[i])) {
+        const to = record.ends[featureColumns[runs[i]]];
+        for (let k = record.starts[featureColumns[i]]; k < to; k++) out[at++] = bytes[k];
+        i = runs[i];
+        continue;
+      }
+      const ci = featureIndexes[i];
+      if (row.missing[ci] === 1) continue;
+      const kind = kinds[i];
+      if (kind === NUMERIC) {
+        const field = featureColumns[i];
+        for (let k = trimmedStarts[field]; k < trimmedEnds[field]; k++) out[at++] = bytes[k];
+      } else if (kind === BOOLEAN) out[at++] = ZERO + row.numbers[ci];
+      else {
+        const text = row.texts[ci];
+        const category = categories[i]!;
+        at = writePlaceholder(out, at, validation ? category.idOf(text) : category.count(text), text, i);
+      }
+    }
+    out[at++] = LF;
+    sink.endRow(at);
+    if (validation) split.validation++;
+    else countTraining(label);
+  };
+
   /** The fast path for one file's rows (see FastRowReader), unless options.fastPath is false. */
   const fastPath = (plan: FilePlan): FastRecordHandler | undefined => {
-    if (options.fastPath === false) return undefined;
+    if (kernel === undefined) return undefined;
     const resolvers = plan.columns.map((column, ci): CategoryResolver | undefined => {
       if (column.type !== 'categorical') return undefined;
       const feature = featureIndexes.indexOf(ci);
@@ -287,12 +309,21 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
       if (ci !== layout.targetIndex) return (text) => (allowed(text) ? 0 : -1);
       return (text) => (positive === undefined || !allowed(text) ? -1 : text === positive ? 1 : 0);
     });
-    const reader = new FastRowReader(plan, resolvers, row, options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH);
     const file = fileEncodingFor(plan);
     const idField = idFieldOf(plan, layout);
+    const reader = kernel.reader(plan, { featureFields: file.columns, runs: file.runs, labelField: targetField(plan), idField }, resolvers);
+    if (reader === undefined) return undefined;
+    const values = kernel.categoryValues;
+    const t = layout.targetIndex;
     return (bytes, start, length) => {
       const next = reader.read(bytes, start, length);
-      if (next >= 0) encodeAccepted(plan, file, reader.record, idField === undefined ? reader.rowHash : splitHash(reader.record, idField), reader.categoryValues, reader.numbersPlain);
+      if (next < 0) return next;
+      if (reader.validation) {
+        split.validation++;
+        return next;
+      }
+      for (let k = 0; k < categoricalFeatures.length; k++) categoryIds.counts[values[categoricalFeatures[k]]]++;
+      countTraining(positive === undefined ? row.numbers[t] : targetColumn.type === 'categorical' ? values[t] : row.numbers[t] === positive ? 1 : 0);
       return next;
     };
   };
@@ -311,10 +342,11 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
           return;
         }
         accepted++;
-        encodeAccepted(plan, fileEncodingFor(plan), record, splitHash(record, idFieldOf(plan, layout)), undefined, false);
+        encodeAccepted(plan, fileEncodingFor(plan), record, splitHash(record, idFieldOf(plan, layout)));
       },
       fastPath,
       drainAll,
+      kernel?.input,
     );
     accepted += scan.fastRows;
     files.push({ name: source.name, rowsRead: scan.rowsRead, accepted, rejected, blankLines: scan.blankLines, unknownColumns: scan.plan.unknownColumns });

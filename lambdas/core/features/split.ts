@@ -9,7 +9,7 @@ export const FNV_OFFSET = 0x811c9dc5;
 export const FNV_PRIME = 0x01000193;
 
 /** 32-bit FNV-1a over bytes[start, end): fast and stable across runs and platforms. */
-function fnv1aBytes(bytes: Uint8Array, start: number, end: number): number {
+export function fnv1aBytes(bytes: Uint8Array, start: number, end: number): number {
   let hash = FNV_OFFSET;
   for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], FNV_PRIME);
   return hash;

@@ -104,10 +104,11 @@ export class TypedRow {
   readonly texts: string[];
   readonly missing: Uint8Array;
 
-  constructor(columns: number) {
-    this.numbers = new Float64Array(columns);
+  /** `numbers` and `missing` may be given (e.g. views of the fast path's memory). */
+  constructor(columns: number, numbers = new Float64Array(columns), missing = new Uint8Array(columns)) {
+    this.numbers = numbers;
     this.texts = new Array<string>(columns).fill('');
-    this.missing = new Uint8Array(columns);
+    this.missing = missing;
   }
 }
 

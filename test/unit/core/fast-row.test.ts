@@ -1,7 +1,10 @@
 import type { MlopsConfig } from '../../../lib/config';
-import { FastRowReader } from '../../../lambdas/core/features/fast-row';
+import { readFileSync } from 'node:fs';
+import { RowKernel } from '../../../lambdas/core/features/fast-row';
+import { SpillDirectory } from '../../../lambdas/core/io/spill-file';
 import { processDataset } from '../../../lambdas/core/features/process';
-import { planFile, TypedRow } from '../../../lambdas/core/features/validate';
+import { BOOLEAN, CATEGORICAL, NUMERIC, planFile } from '../../../lambdas/core/features/validate';
+import { fnv1aBytes, isValidationHash } from '../../../lambdas/core/features/split';
 import { seededRandom } from '../../../lambdas/core/random';
 import { makeConfig } from '../../helpers/config';
 import { memorySink, textSource } from '../../helpers/sinks';
@@ -28,14 +31,47 @@ const regression: MlopsConfig = makeConfig({
   features: { validationShare: 0.3, topCategories: 2, numericBins: 4 },
 });
 
-describe('the fast path reads only rows that are plainly valid', () => {
+describe('the kernel takes only rows that are plainly valid, and writes them as encodeAccepted does', () => {
+  // Config columns: id, age, plan, active, city, score, visits, label; the features are the six between.
   const plan = planFile(['id', 'age', 'plan', 'active', 'city', 'score', 'visits', 'label'], withId.dataset, 'raw/x.csv');
-  const known = new Set(['c1', 'basic', 'paris', 'yes', 'no', 'NC']);
-  const reader = (limit: number) => new FastRowReader(plan, plan.columns.map((c) => (c.type === 'categorical' ? (text: string) => (known.has(text) ? 1 : -1) : undefined)), new TypedRow(8), limit);
-  const read = (line: string, limit = 100) => {
-    const bytes = new TextEncoder().encode(line);
-    return reader(limit).read(bytes, 0, bytes.length);
+  const file = { featureFields: Int32Array.of(1, 2, 3, 4, 5, 6), runs: Int32Array.of(0, 1, 2, 3, 5, 5), labelField: 7, idField: 0 };
+  const scratch = new SpillDirectory();
+  const files = { train: scratch.file('train.csv'), validation: scratch.file('validation.csv') };
+  afterAll(() => scratch.remove());
+  const kernelWith = (validationShare: number, maxRecordLength = 100) =>
+    new RowKernel(
+      {
+        columns: 8,
+        featureColumns: Int32Array.of(1, 2, 3, 4, 5, 6),
+        featureKinds: Uint8Array.of(NUMERIC, CATEGORICAL, BOOLEAN, CATEGORICAL, NUMERIC, NUMERIC),
+        label: { kind: 'entry', column: 7 },
+        validationShare,
+        rowSlack: 2 + 7 * 2,
+        maxRecordLength,
+      },
+      files,
+    );
+  const ids = ['basic', 'paris', 'NC', 'pro'];
+  let resolved: string[] = [];
+  const resolvers = plan.columns.map((c) => {
+    if (c.type !== 'categorical') return undefined;
+    const entry = c.name === 'label' ? (text: string) => (text === 'yes' ? 1 : text === 'no' ? 0 : -1) : c.name === 'id' ? (text: string) => (text.startsWith('c') ? 0 : -1) : (text: string) => ids.indexOf(text);
+    return (text: string) => {
+      resolved.push(text);
+      return entry(text);
+    };
+  });
+  /** Reads `text` from the kernel's input window, as the pipeline does. */
+  const readAll = (kernel: RowKernel, text: string) => {
+    const bytes = new TextEncoder().encode(text);
+    kernel.input.set(bytes);
+    const reader = kernel.reader(plan, file, resolvers)!;
+    const window = kernel.input.subarray(0, bytes.length);
+    const ends: number[] = [];
+    for (let at = 0; at < bytes.length && ends[ends.length - 1] !== -1; ) ends.push((at = reader.read(window, at, bytes.length)));
+    return { ends, reader };
   };
+  const read = (line: string, limit = 100) => readAll(kernelWith(0, limit), line).ends[0];
 
   test.each([
     ['c1,30,basic,yes,paris,1.5,3,no\n', 31],
@@ -47,7 +83,7 @@ describe('the fast path reads only rows that are plainly valid', () => {
   });
 
   test.each([
-    ['a new category', 'c1,30,basic,yes,rome,1.5,3,no\n'],
+    ['a category its resolver does not take', 'c1,30,basic,yes,rome,1.5,3,no\n'],
     ['a missing token', 'c1,30,basic,yes,NA,1.5,3,no\n'],
     ['a value to trim', 'c1,30,basic,yes, paris,1.5,3,no\n'],
     ['a number to trim', 'c1, 30,basic,yes,paris,1.5,3,no\n'],
@@ -63,6 +99,7 @@ describe('the fast path reads only rows that are plainly valid', () => {
     ['a CR that may be a CRLF', 'c1,30,basic,yes,paris,1.5,3,no\r'],
     ['a blank line', '\n'],
     ['a quote inside a field', 'c1,30,basic,yes,pa"ris,1.5,3,no\n'],
+    ['a number of 16 digits', 'c1,30,basic,yes,paris,1234567890123456,3,no\n'],
   ])('GIVEN %s THEN it leaves the row to the general path', (_name, line) => {
     expect(read(line)).toBe(-1);
   });
@@ -70,6 +107,45 @@ describe('the fast path reads only rows that are plainly valid', () => {
   test('GIVEN a line over the record length limit THEN it leaves it to the general path (which reports it)', () => {
     expect(read('c1,30,basic,yes,paris,1.5,3,no\n', 31)).toBe(31);
     expect(read('c1,30,basic,yes,paris,1.5,3,no\n', 30)).toBe(-1);
+  });
+
+  test('GIVEN rows THEN it writes label, features and category placeholders to the scratch file, and the typed values to the row', async () => {
+    const kernel = kernelWith(0);
+    const { ends } = readAll(kernel, 'c1,30,basic,yes,paris,-1.5,3,no\nc2,,pro,0,"NC","7",0.25,yes\n');
+    expect(ends).toEqual([32, 60]);
+    const placeholder = (id: number) => `\x01${String.fromCharCode(id)}\x00\x00\x00`;
+    await kernel.sinks.train.flush();
+    expect(readFileSync(files.train.path, 'latin1')).toBe(`0,30,${placeholder(0)},1,${placeholder(1)},-1.5,3\n1,,${placeholder(3)},0,${placeholder(2)},7,0.25\n`);
+    const { row, categoryValues } = kernel;
+    expect(plan.columns.map((c, ci) => (row.missing[ci] ? 'missing' : c.type === 'categorical' ? categoryValues[ci] : row.numbers[ci]))).toEqual([0, 'missing', 3, 0, 2, 7, 0.25, 1]);
+  });
+
+  test('GIVEN an id column THEN the split is that of the id\'s hash', () => {
+    const lines = Array.from({ length: 200 }, (_, i) => `c${i},30,basic,yes,paris,1.5,3,no\n`);
+    const kernel = kernelWith(0.5);
+    const bytes = new TextEncoder().encode(lines.join(''));
+    kernel.input.set(bytes);
+    const reader = kernel.reader(plan, file, resolvers)!;
+    const window = kernel.input.subarray(0, bytes.length);
+    let at = 0;
+    const splits = lines.map((_line, i) => {
+      at = reader.read(window, at, bytes.length);
+      const id = new TextEncoder().encode(`c${i}`);
+      return [reader.validation, isValidationHash(fnv1aBytes(id, 0, id.length), 0.5)];
+    });
+    expect(splits.filter(([kernelSplit, expected]) => kernelSplit !== expected)).toEqual([]);
+    expect(splits.filter(([validation]) => validation).length).toBeGreaterThan(50);
+  });
+
+  test('GIVEN a category first seen THEN it is resolved through its text once, then found in the table', () => {
+    resolved = [];
+    readAll(kernelWith(0), 'c1,30,basic,yes,paris,1.5,3,no\nc1,31,basic,no,paris,2,3,no\n');
+    expect(resolved).toEqual(['c1', 'basic', 'paris', 'no']);
+  });
+
+  test('GIVEN bytes outside the kernel\'s input window THEN it leaves the row to the general path', () => {
+    const bytes = new TextEncoder().encode('c1,30,basic,yes,paris,1.5,3,no\n');
+    expect(kernelWith(0).reader(plan, file, resolvers)!.read(bytes, 0, bytes.length)).toBe(-1);
   });
 });
 
