@@ -88,6 +88,19 @@ const INFO_START = 4;
 const INFO_STOP = 8;
 const INFO_FIELD_HASH = 12;
 const INFO_SPLIT = 16;
+const INFO_BATCH_FULL = 20;
+
+// Training statistics (see configureStatistics).
+let statistics: usize = 0; // f64: rows, label sum, then per feature its missing count, then per feature its true count
+let numericSlots: usize = 0; // i32 per feature: its numeric slot k, or -1
+let moments: usize = 0; // f64 per slot: sum, sum of squares
+let batches: usize = 0; // u32 per slot: BATCH bucket numbers
+let fills: usize = 0; // i32 per slot: bucket numbers in its batch
+const BATCH = 1024;
+
+/** The value histogram's buckets (lambdas/core/features/value-histogram.ts, which counts them). */
+const BUCKET_BITS = 10;
+const NEGATIVE: u32 = 1 << 21;
 
 /** An entry: the key's hash, field, place in the arena and length, and its value. */
 const ENTRY_HASH = 0;
@@ -178,6 +191,66 @@ export function configureEncoding(
   regions = regionsAt;
   regionBytes = bytesPerRegion;
   cursors = cursorsAt;
+}
+
+/**
+ * Where the training rows' statistics go: counts and sums in `statisticsAt`; each numeric
+ * feature's values as bucket numbers in a batch of BATCH (the host counts a full batch into its
+ * histogram) and their sum and sum of squares, added in row order by this code alone for both
+ * paths (a float sum depends on its order).
+ */
+export function configureStatistics(statisticsAt: usize, slotsAt: usize, momentsAt: usize, batchesAt: usize, fillsAt: usize): void {
+  statistics = statisticsAt;
+  numericSlots = slotsAt;
+  moments = momentsAt;
+  batches = batchesAt;
+  fills = fillsAt;
+}
+
+/**
+ * Counts a training row whose typed values are in the typed row (numbers, missing). Returns 1
+ * when a numeric feature's batch is full: the host counts it before the next row.
+ */
+export function countTraining(label: f64): i32 {
+  store<f64>(statistics, load<f64>(statistics) + 1);
+  store<f64>(statistics + 8, load<f64>(statistics + 8) + label);
+  const missingCounts = statistics + 16;
+  const trueCounts = missingCounts + (<usize>featureCount << 3);
+  let full = 0;
+  for (let i = 0; i < featureCount; i++) {
+    const column = <usize>load<i32>(featureColumns + (<usize>i << 2));
+    if (load<u8>(missing + column) == 1) {
+      store<f64>(missingCounts + (<usize>i << 3), load<f64>(missingCounts + (<usize>i << 3)) + 1);
+      continue;
+    }
+    const kind = <u32>load<u8>(featureKinds + i);
+    if (kind == NUMERIC) {
+      const value = load<f64>(numbers + (column << 3));
+      if (value != value) continue;
+      const slot = <usize>load<i32>(numericSlots + (<usize>i << 2));
+      const sum = moments + (slot << 4);
+      store<f64>(sum, load<f64>(sum) + value);
+      store<f64>(sum + 8, load<f64>(sum + 8) + value * value);
+      const fill = load<i32>(fills + (slot << 2));
+      store<u32>(batches + ((slot * BATCH + <usize>fill) << 2), bucketOf(value));
+      store<i32>(fills + (slot << 2), fill + 1);
+      if (fill + 1 == BATCH) full = 1;
+    } else if (kind == BOOLEAN) {
+      store<f64>(trueCounts + (<usize>i << 3), load<f64>(trueCounts + (<usize>i << 3)) + load<f64>(numbers + (column << 3)));
+    }
+  }
+  return full;
+}
+
+/**
+ * The histogram bucket of a value (ValueHistogram's bucketOf): its bits above the lowest 42,
+ * positive buckets (a, b], negative ones [-b, -a) (sign bit NEGATIVE), zero in the negative (-a_1, 0].
+ */
+export function bucketOf(value: f64): u32 {
+  const bits = reinterpret<u64>(value);
+  const high = <u32>(bits >> 32);
+  if (value > 0) return (<u32>bits == 0 ? high - 1 : high) >>> (20 - BUCKET_BITS);
+  return NEGATIVE | ((high & 0x7fffffff) >>> (20 - BUCKET_BITS));
 }
 
 /** Forgets every category (a new file's table starts empty). */
@@ -335,17 +408,23 @@ export function readRow(base: usize, start: i32, length: i32): i32 {
   const written = encode(base, <usize>load<u32>(regions + (split << 2)) + <usize>cursor, numbersPlain);
   store<i32>(cursors + (split << 2), cursor + <i32>written);
   store<i32>(info + INFO_SPLIT, <i32>split);
+  store<i32>(info + INFO_BATCH_FULL, split == 0 ? countTraining(labelValue()) : 0);
   return <i32>(p - base);
+}
+
+/** The label of the row just read, as a number (1/0 for a binary problem). */
+function labelValue(): f64 {
+  if (labelMode == LABEL_ENTRY) return <f64>load<i32>(categoryValues + (<usize>labelColumn << 2));
+  const value = load<f64>(numbers + (<usize>labelColumn << 3));
+  if (labelMode == LABEL_COPY) return value;
+  return value == positive ? 1 : 0;
 }
 
 /** Writes the row just read (its fields at base + starts/ends) at `out`; returns the bytes written. */
 function encode(base: usize, out: usize, numbersPlain: i32): usize {
   let at = out;
   if (labelMode == LABEL_COPY) at = copy(at, base + <usize>load<i32>(starts + (<usize>labelField << 2)), base + <usize>load<i32>(ends + (<usize>labelField << 2)));
-  else {
-    const label = labelMode == LABEL_ENTRY ? load<i32>(categoryValues + (<usize>labelColumn << 2)) : load<f64>(numbers + (<usize>labelColumn << 3)) == positive ? 1 : 0;
-    store<u8>(at++, <u8>(ZERO + label));
-  }
+  else store<u8>(at++, <u8>(ZERO + <u32>labelValue()));
   for (let i = 0; i < featureCount; i++) {
     store<u8>(at++, <u8>COMMA);
     const run = load<i32>(featureRuns + (<usize>i << 2));

@@ -1,7 +1,7 @@
 import { WASM_BASE64 } from '../generated/fast-row.wasm';
-import type { LineSink } from '../io/line-sink';
-import type { SpillFile } from '../io/spill-file';
-import { TypedRow, type FilePlan } from './validate';
+import type { ScratchSink, SpillFile } from '../io/spill-file';
+import { NUMERIC, TypedRow, type FilePlan } from './validate';
+import type { ValueHistogram } from './value-histogram';
 
 /**
  * The common row in one pass over its bytes: a line of exactly the file's fields, each unquoted
@@ -52,6 +52,9 @@ export interface FileLayout {
 interface KernelExports {
   configure(...layout: number[]): void;
   configureEncoding(...layout: number[]): void;
+  configureStatistics(...layout: number[]): void;
+  countTraining(label: number): number;
+  bucketOf(value: number): number;
   readRow(base: number, start: number, length: number): number;
   addCategory(base: number, value: number): number;
 }
@@ -82,6 +85,9 @@ const INFO_FIELD = 0;
 const INFO_START = 1;
 const INFO_STOP = 2;
 const INFO_SPLIT = 4;
+const INFO_BATCH_FULL = 5;
+/** Bucket numbers per numeric feature before the host counts them (wasm/fast-row.ts BATCH). */
+const BATCH = 1024;
 
 const decoder = new TextDecoder();
 
@@ -125,14 +131,23 @@ export class RowKernel {
   readonly categoryValues: Int32Array;
   /** The scratch files' sinks: the kernel's rows and the general path's go through the same buffers. */
   readonly sinks: { readonly train: ScratchSink; readonly validation: ScratchSink };
+  /** Training rows counted: rows, label sum, then per feature its missing values, then per feature its trues (booleans). */
+  private readonly statistics: Float64Array;
+  /** Per numeric feature (slot): its histogram, its batch of bucket numbers, how full it is, and its sum and sum of squares. */
+  private readonly slotHistograms: ValueHistogram[];
+  private readonly batches: Uint32Array[];
+  private readonly fills: Int32Array;
+  private readonly moments: Float64Array;
   private readonly memory: { readonly buffer: ArrayBuffer };
   private readonly kernel: KernelExports;
   private readonly at: Record<'kinds' | 'columns' | 'required' | 'min' | 'max' | 'starts' | 'ends' | 'numbers' | 'missing' | 'categoryValues' | 'info' | 'slots' | 'entries' | 'texts' | 'input', number>;
   private readonly encodingAt: Record<'fields' | 'kinds' | 'columns' | 'runs' | 'regions' | 'cursors' | 'train' | 'validation', number>;
 
+  /** `histograms`: per feature, the histogram of a numeric one (the kernel counts the training rows' values into it). */
   constructor(
     private readonly encoding: KernelEncoding,
     scratch: { readonly train: SpillFile; readonly validation: SpillFile },
+    histograms: readonly (ValueHistogram | undefined)[],
   ) {
     const { columns } = encoding;
     const features = encoding.featureColumns.length;
@@ -165,6 +180,16 @@ export class RowKernel {
       train: layout.take(regionBytes),
       validation: layout.take(regionBytes),
     };
+    const slots = Int32Array.from(encoding.featureKinds, (kind) => (kind === NUMERIC ? 0 : -1));
+    let numeric = 0;
+    slots.forEach((slot, i) => slot === 0 && (slots[i] = numeric++));
+    const statisticsAt = {
+      counts: layout.take(8 * (2 + 2 * features)),
+      slots: layout.take(4 * features),
+      moments: layout.take(16 * numeric),
+      batches: layout.take(4 * BATCH * numeric),
+      fills: layout.take(4 * numeric),
+    };
     const pages = Math.ceil(layout.size / PAGE_BYTES);
     this.memory = new wasm.Memory({ initial: pages, maximum: pages });
     compiled ??= new wasm.Module(Buffer.from(WASM_BASE64, 'base64'));
@@ -178,11 +203,104 @@ export class RowKernel {
     new Uint8Array(buffer, e.kinds, features).set(encoding.featureKinds);
     new Int32Array(buffer, e.columns, features).set(encoding.featureColumns);
     new Int32Array(buffer, e.regions, 2).set([e.train, e.validation]);
+    new Int32Array(buffer, statisticsAt.slots, features).set(slots);
+    this.statistics = new Float64Array(buffer, statisticsAt.counts, 2 + 2 * features);
+    // Sums start at -0, as ValueHistogram's do (so that a sum of nothing but -0 stays -0).
+    this.moments = new Float64Array(buffer, statisticsAt.moments, 2 * numeric).fill(-0);
+    this.fills = new Int32Array(buffer, statisticsAt.fills, numeric);
+    this.batches = Array.from({ length: numeric }, (_, k) => new Uint32Array(buffer, statisticsAt.batches + 4 * BATCH * k, BATCH));
+    this.slotHistograms = histograms.filter((histogram, i) => slots[i] >= 0 && histogram !== undefined) as ValueHistogram[];
+    if (this.slotHistograms.length !== numeric) throw new Error(`RowKernel: ${numeric} numeric features but ${this.slotHistograms.length} histograms`);
     const cursors = new Int32Array(buffer, e.cursors, 2);
     this.sinks = {
-      train: new ScratchSink(new Uint8Array(buffer, e.train, regionBytes), cursors, 0, scratch.train),
-      validation: new ScratchSink(new Uint8Array(buffer, e.validation, regionBytes), cursors, 1, scratch.validation),
+      train: scratch.train.sink(new Uint8Array(buffer, e.train, regionBytes), cursors, 0),
+      validation: scratch.validation.sink(new Uint8Array(buffer, e.validation, regionBytes), cursors, 1),
     };
+    this.kernel.configureStatistics(statisticsAt.counts, statisticsAt.slots, statisticsAt.moments, statisticsAt.batches, statisticsAt.fills);
+    this.configureKernel(0, 0, -1);
+  }
+
+  /**
+   * Counts a training row of the general path (its typed values in `row`; the kernel counts its
+   * own rows as it reads them). Both paths' rows go through the kernel's one implementation, in
+   * row order, so sums come out the same whichever path a row took.
+   */
+  countTraining(label: number): void {
+    if (this.kernel.countTraining(label) === 1) this.countBatches(false);
+  }
+
+  /** Counts the full batches (all of them with `all`) into the histograms. */
+  countBatches(all: boolean): void {
+    const fills = this.fills;
+    for (let k = 0; k < fills.length; k++) {
+      if (fills[k] === BATCH || (all && fills[k] > 0)) {
+        this.slotHistograms[k].countBuckets(this.batches[k], fills[k]);
+        fills[k] = 0;
+      }
+    }
+  }
+
+  /** The training rows' statistics once every row is read (the histograms are complete too). */
+  finishTraining(): { readonly rows: number; readonly labelSum: number; readonly missing: Float64Array; readonly trues: Float64Array } {
+    this.countBatches(true);
+    this.slotHistograms.forEach((histogram, k) => histogram.addMoments(this.moments[2 * k], this.moments[2 * k + 1]));
+    const features = this.encoding.featureColumns.length;
+    const statistics = this.statistics;
+    return { rows: statistics[0], labelSum: statistics[1], missing: statistics.slice(2, 2 + features), trues: statistics.slice(2 + features, 2 + 2 * features) };
+  }
+
+  /**
+   * Points the kernel at its memory, for a file of `fields` fields (none before the first file:
+   * the general path's rows still need the encoding and statistics), whose label and id are in
+   * the given fields (-1: no id).
+   */
+  private configureKernel(fields: number, labelField: number, idField: number): void {
+    const { at, encoding } = this;
+    this.kernel.configure(
+      fields,
+      encoding.maxRecordLength,
+      at.kinds,
+      at.columns,
+      at.required,
+      at.min,
+      at.max,
+      at.starts,
+      at.ends,
+      at.numbers,
+      at.missing,
+      at.categoryValues,
+      at.info,
+      at.slots,
+      TABLE_SLOTS,
+      at.entries,
+      MAX_CATEGORIES,
+      at.texts,
+      CATEGORY_TEXT_BYTES,
+    );
+    const e = this.encodingAt;
+    const label = encoding.label;
+    this.kernel.configureEncoding(
+      LABEL_MODES[label.kind],
+      labelField,
+      label.column,
+      label.kind === 'equals' ? label.positive : 0,
+      idField,
+      encoding.validationShare,
+      encoding.featureColumns.length,
+      e.fields,
+      e.kinds,
+      e.columns,
+      e.runs,
+      encoding.rowSlack,
+      e.regions,
+      this.sinks.train.capacity,
+      e.cursors,
+    );
+  }
+
+  /** The kernel's histogram bucket for a value (ValueHistogram must agree: a test compares them). */
+  bucketOf(value: number): number {
+    return this.kernel.bucketOf(value) >>> 0;
   }
 
   /**
@@ -211,54 +329,18 @@ export class RowKernel {
       max[field] = rules.max[column];
       fieldResolvers[field] = resolvers[column];
     }
-    this.kernel.configure(
-      fields,
-      encoding.maxRecordLength,
-      at.kinds,
-      at.columns,
-      at.required,
-      at.min,
-      at.max,
-      at.starts,
-      at.ends,
-      at.numbers,
-      at.missing,
-      at.categoryValues,
-      at.info,
-      at.slots,
-      TABLE_SLOTS,
-      at.entries,
-      MAX_CATEGORIES,
-      at.texts,
-      CATEGORY_TEXT_BYTES,
-    );
-    const e = this.encodingAt;
+    this.configureKernel(fields, file.labelField, file.idField ?? -1);
     const features = encoding.featureColumns.length;
-    new Int32Array(buffer, e.fields, features).set(file.featureFields);
-    new Int32Array(buffer, e.runs, features).set(file.runs);
-    const label = encoding.label;
-    this.kernel.configureEncoding(
-      LABEL_MODES[label.kind],
-      file.labelField,
-      label.column,
-      label.kind === 'equals' ? label.positive : 0,
-      file.idField ?? -1,
-      encoding.validationShare,
-      features,
-      e.fields,
-      e.kinds,
-      e.columns,
-      e.runs,
-      encoding.rowSlack,
-      e.regions,
-      this.sinks.train.capacity,
-      e.cursors,
-    );
-    return new FastRowReader(this.kernel, buffer, new Int32Array(buffer, at.info, 8), fieldResolvers, this.sinks);
+    new Int32Array(buffer, this.encodingAt.fields, features).set(file.featureFields);
+    new Int32Array(buffer, this.encodingAt.runs, features).set(file.runs);
+    return new FastRowReader(this.kernel, buffer, new Int32Array(buffer, at.info, 8), fieldResolvers, this.sinks, () => this.countBatches(false));
   }
 }
 
-/** One file's fast rows: read() writes the row to its scratch sink and fills the kernel's typed row and category values. */
+/**
+ * One file's fast rows: read() writes the row to its scratch sink, counts a training row in the
+ * training statistics (category counts aside) and fills the kernel's typed row and category values.
+ */
 export class FastRowReader {
   /** Whether the row read last went to validation. */
   validation = false;
@@ -275,6 +357,8 @@ export class FastRowReader {
     private readonly info: Int32Array,
     private readonly fieldResolvers: readonly (CategoryResolver | undefined)[],
     private readonly sinks: { readonly train: ScratchSink; readonly validation: ScratchSink },
+    /** Counts the full batches of bucket numbers (the kernel has just filled one). */
+    private readonly countBatches: () => void,
   ) {
     this.readRow = kernel.readRow;
     this.addCategory = kernel.addCategory;
@@ -296,6 +380,7 @@ export class FastRowReader {
       const next = this.readRow(base, start, length);
       if (next >= 0) {
         this.validation = this.info[INFO_SPLIT] === 1;
+        if (this.info[INFO_BATCH_FULL] === 1) this.countBatches();
         return next;
       }
       if (next === OUTPUT_FULL) {
@@ -309,73 +394,5 @@ export class FastRowReader {
       const entry = this.fieldResolvers[this.info[INFO_FIELD]]!(text);
       if (entry < 0 || !this.addCategory(base, entry)) return NOT_FAST;
     }
-  }
-}
-
-/** Lines are handed to the file once this much is buffered. */
-const HAND_OVER_AT = 512 * 1024;
-const encoder = new TextEncoder();
-
-/**
- * A line sink over a fixed buffer in the kernel's memory, written to a scratch file synchronously.
- * The kernel appends its rows to the same buffer: the length is shared (cursors[index]).
- */
-export class ScratchSink implements LineSink {
-  readonly capacity: number;
-
-  constructor(
-    private readonly buffer: Uint8Array,
-    private readonly cursors: Int32Array,
-    private readonly index: number,
-    private readonly file: SpillFile,
-  ) {
-    this.capacity = buffer.length;
-  }
-
-  get end(): number {
-    return this.cursors[this.index];
-  }
-
-  endRow(end: number): void {
-    this.cursors[this.index] = end;
-  }
-
-  reserve(bytes: number): Uint8Array {
-    if (this.end + bytes > this.capacity) {
-      this.handOver();
-      if (bytes > this.capacity) throw new Error(`a row of ${bytes} bytes does not fit the scratch buffer (${this.capacity} bytes)`);
-    }
-    return this.buffer;
-  }
-
-  appendBytes(source: Uint8Array, start: number, end: number): void {
-    this.reserve(end - start).set(source.subarray(start, end), this.end);
-    this.endRow(this.end + end - start);
-  }
-
-  write(line: string): void {
-    const buffer = this.reserve(Buffer.byteLength(line) + 1);
-    const end = this.end + encoder.encodeInto(line, buffer.subarray(this.end)).written;
-    buffer[end] = 10;
-    this.endRow(end + 1);
-  }
-
-  async drain(): Promise<void> {
-    if (this.end >= HAND_OVER_AT) this.handOver();
-  }
-
-  async flush(): Promise<void> {
-    this.handOver();
-  }
-
-  async close(): Promise<void> {
-    this.handOver();
-  }
-
-  /** Writes the buffered lines to the file (synchronously: SpillFile writes land in the page cache). */
-  handOver(): void {
-    if (this.end === 0) return;
-    this.file.write(this.buffer.subarray(0, this.end));
-    this.endRow(0);
   }
 }

@@ -7,7 +7,7 @@ import { RowKernel, type CategoryResolver, type KernelEncoding } from './fast-ro
 import { categoricalEncoding, positiveValue, type FeatureEncoding, type FeatureSpec } from './feature-spec';
 import { CategoryCounter, CategoryIds, PLACEHOLDER_OVERHEAD, PlaceholderResolver, writePlaceholder } from './pending-categories';
 import { isValidationHash, splitHash } from './split';
-import { BOOLEAN, kindOf, NUMERIC, planFile, TypedRow, validateRecord, type ColumnType, type FilePlan, type RowIssue } from './validate';
+import { BOOLEAN, kindOf, NUMERIC, planFile, validateRecord, type ColumnType, type FilePlan, type RowIssue } from './validate';
 import { ValueHistogram } from './value-histogram';
 
 /**
@@ -15,8 +15,9 @@ import { ValueHistogram } from './value-histogram';
  *   1. parse + validate every row, quarantine the bad ones, write the accepted rows encoded to
  *      scratch files on local disk (categories as placeholders: their codes are frequency ranks,
  *      not known yet), and gather training statistics (category counts, the numeric columns'
- *      value histograms). Plain rows take the fast path (FastRowReader: one pass over the bytes);
- *      the others the parser's records and validateRecord; both end in encodeAccepted;
+ *      value histograms). Plain rows take the fast path (RowKernel, in WebAssembly: one pass over
+ *      the bytes, then the row's encoding); the others the parser's records, validateRecord and
+ *      encodeAccepted. The kernel counts both paths' training rows (one implementation, row order);
  *   2. fit the spec and the baseline's bin edges, then copy the scratch rows to the
  *      train/validation outputs with the codes filled in (the numeric features' bins are cut and
  *      counted from exact histograms gathered in pass 1, so pass 2 reads no numbers).
@@ -186,12 +187,8 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
   const histograms = types.map((type) => (type === 'numeric' ? new ValueHistogram() : undefined));
   // The per-row loops read typed arrays of small integers, not the config's strings.
   const kinds = Uint8Array.from(types, kindOf);
-  const numericFeatures = Int32Array.from(types.flatMap((type, i) => (type === 'numeric' ? [i] : [])));
-  const numericHistograms = Array.from(numericFeatures, (i) => histograms[i]!);
-  const otherFeatures = Int32Array.from(types.flatMap((type, i) => (type === 'numeric' ? [] : [i])));
   /** The categorical features' config columns (the fast path counts their ids). */
   const categoricalFeatures = Int32Array.from(types.flatMap((type, i) => (type === 'categorical' ? [featureIndexes[i]] : [])));
-  const training = { rows: 0, labelSum: 0, missing: new Float64Array(types.length), trues: new Float64Array(types.length) };
   const rejectedByReason: Record<string, number> = {};
   const files: FileSummary[] = [];
   const split = { train: 0, validation: 0 };
@@ -199,9 +196,10 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
   /** What a row's encoding may take beyond its input bytes: the label's line end, a placeholder's overhead per category. */
   const rowSlack = 2 + PLACEHOLDER_OVERHEAD * types.filter((type) => type === 'categorical').length;
   const maxRecordLength = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
-  const kernel = options.fastPath === false ? undefined : new RowKernel(kernelEncoding(), pending);
-  const row = kernel?.row ?? new TypedRow(columns.length);
-  const pendingSinks = kernel?.sinks ?? { train: pending.train.sink(), validation: pending.validation.sink() };
+  // The kernel also keeps the training statistics and the scratch buffers for the general path's rows.
+  const kernel = new RowKernel(kernelEncoding(), pending, histograms);
+  const row = kernel.row;
+  const pendingSinks = kernel.sinks;
   const fileEncodings = new Map<FilePlan, FileEncoding>();
   const fileEncodingFor = (plan: FilePlan): FileEncoding => {
     let file = fileEncodings.get(plan);
@@ -226,25 +224,6 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
       maxRecordLength,
     };
   }
-
-  /** Counts a training row (its typed values in `row`) in the training statistics; category counts are the caller's. */
-  const countTraining = (label: number): void => {
-    split.train++;
-    training.rows++;
-    training.labelSum += label;
-    const { numbers, missing } = row;
-    for (let k = 0; k < numericFeatures.length; k++) {
-      const ci = featureIndexes[numericFeatures[k]];
-      if (missing[ci] === 1) training.missing[numericFeatures[k]]++;
-      else numericHistograms[k].add(numbers[ci]);
-    }
-    for (let k = 0; k < otherFeatures.length; k++) {
-      const i = otherFeatures[k];
-      const ci = featureIndexes[i];
-      if (missing[ci] === 1) training.missing[i]++;
-      else if (kinds[i] === BOOLEAN) training.trues[i] += numbers[ci];
-    }
-  };
 
   /**
    * Writes a valid row of the general path (the kernel writes the fast path's) to its split's
@@ -294,12 +273,15 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
     out[at++] = LF;
     sink.endRow(at);
     if (validation) split.validation++;
-    else countTraining(label);
+    else {
+      split.train++;
+      kernel.countTraining(label);
+    }
   };
 
-  /** The fast path for one file's rows (see FastRowReader), unless options.fastPath is false. */
+  /** The fast path for one file's rows (see RowKernel), unless options.fastPath is false. */
   const fastPath = (plan: FilePlan): FastRecordHandler | undefined => {
-    if (kernel === undefined) return undefined;
+    if (options.fastPath === false) return undefined;
     const resolvers = plan.columns.map((column, ci): CategoryResolver | undefined => {
       if (column.type !== 'categorical') return undefined;
       const feature = featureIndexes.indexOf(ci);
@@ -314,16 +296,14 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
     const reader = kernel.reader(plan, { featureFields: file.columns, runs: file.runs, labelField: targetField(plan), idField }, resolvers);
     if (reader === undefined) return undefined;
     const values = kernel.categoryValues;
-    const t = layout.targetIndex;
     return (bytes, start, length) => {
       const next = reader.read(bytes, start, length);
       if (next < 0) return next;
-      if (reader.validation) {
-        split.validation++;
-        return next;
+      if (reader.validation) split.validation++;
+      else {
+        split.train++;
+        for (let k = 0; k < categoricalFeatures.length; k++) categoryIds.counts[values[categoricalFeatures[k]]]++;
       }
-      for (let k = 0; k < categoricalFeatures.length; k++) categoryIds.counts[values[categoricalFeatures[k]]]++;
-      countTraining(positive === undefined ? row.numbers[t] : targetColumn.type === 'categorical' ? values[t] : row.numbers[t] === positive ? 1 : 0);
       return next;
     };
   };
@@ -346,12 +326,13 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
       },
       fastPath,
       drainAll,
-      kernel?.input,
+      options.fastPath === false ? undefined : kernel.input,
     );
     accepted += scan.fastRows;
     files.push({ name: source.name, rowsRead: scan.rowsRead, accepted, rejected, blankLines: scan.blankLines, unknownColumns: scan.plan.unknownColumns });
   }
 
+  const training = kernel.finishTraining();
   const rowsRead = files.reduce((n, f) => n + f.rowsRead, 0);
   const rejected = files.reduce((n, f) => n + f.rejected, 0);
   const rejectedShare = rejected / rowsRead;

@@ -90,13 +90,38 @@ export class ValueHistogram {
       if (at < 0) at = this.newBlock(bucket >>> BUCKET_BITS);
       this.counts[at + (bucket & (BLOCK_SIZE - 1))]++;
     }
-    this.counted += this.batched;
-    // 32-bit bucket counters: far beyond any snapshot the function takes (10 GiB of scratch), but
-    // fail loudly rather than wrap.
-    if (this.counted > 0xffff_ffff) throw new Error(`more than ${0xffff_ffff} values in one numeric column: beyond the baseline histogram's 32-bit counters`);
+    this.addCounted(this.batched);
     this.sum = sum;
     this.squares = squares;
     this.batched = 0;
+  }
+
+  /**
+   * Counts `n` values already turned into bucket numbers elsewhere (the fast path's kernel, whose
+   * bucketOf equals flush's); their sum and sum of squares come through addMoments.
+   */
+  countBuckets(buckets: Uint32Array, n: number): void {
+    const blockAt = this.blockAt;
+    for (let i = 0; i < n; i++) {
+      const bucket = buckets[i];
+      let at = blockAt[bucket >>> BUCKET_BITS];
+      if (at < 0) at = this.newBlock(bucket >>> BUCKET_BITS);
+      this.counts[at + (bucket & (BLOCK_SIZE - 1))]++;
+    }
+    this.addCounted(n);
+  }
+
+  /** Adds the sum and sum of squares of values counted through countBuckets. */
+  addMoments(sum: number, squares: number): void {
+    this.sum += sum;
+    this.squares += squares;
+  }
+
+  private addCounted(n: number): void {
+    this.counted += n;
+    // 32-bit bucket counters: far beyond any snapshot the function takes (10 GiB of scratch), but
+    // fail loudly rather than wrap.
+    if (this.counted > 0xffff_ffff) throw new Error(`more than ${0xffff_ffff} values in one numeric column: beyond the baseline histogram's 32-bit counters`);
   }
 
   private newBlock(block: number): number {

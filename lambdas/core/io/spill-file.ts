@@ -1,8 +1,7 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { writableSink, type LineSink } from './line-sink';
+import type { LineSink } from './line-sink';
 
 /**
  * Fails before any work when `directory` has less free space than `bytes` (scratch data is about
@@ -82,20 +81,12 @@ export class SpillFile {
     this.written += bytes.length;
   }
 
-  /** A line sink that writes here (for text built with the same code as the real outputs). */
-  sink(): LineSink {
-    return writableSink(
-      new Writable({
-        write: (chunk: Buffer, _encoding, done) => {
-          try {
-            this.write(chunk);
-            done();
-          } catch (err) {
-            done(err as Error);
-          }
-        },
-      }),
-    );
+  /**
+   * A line sink that assembles lines in `buffer` and writes them here. The buffer and its length
+   * (cursors[index]) may be shared with code that appends rows itself (the fast path's kernel).
+   */
+  sink(buffer = new Uint8Array(2 * HAND_OVER_AT), cursors = new Int32Array(1), index = 0): ScratchSink {
+    return new ScratchSink(buffer, cursors, index, this);
   }
 
   /**
@@ -134,5 +125,73 @@ export class SpillFile {
   private descriptor(): number {
     if (this.fd === undefined) throw new Error(`${this.path} is closed`);
     return this.fd;
+  }
+}
+
+/** Lines are handed to the file once this much is buffered. */
+const HAND_OVER_AT = 512 * 1024;
+const encoder = new TextEncoder();
+
+/**
+ * A line sink over a fixed buffer, written to a scratch file synchronously (the writes land in the
+ * page cache). The length is cursors[index], so that other code may append to the buffer too.
+ */
+export class ScratchSink implements LineSink {
+  readonly capacity: number;
+
+  constructor(
+    private readonly buffer: Uint8Array,
+    private readonly cursors: Int32Array,
+    private readonly index: number,
+    private readonly file: SpillFile,
+  ) {
+    this.capacity = buffer.length;
+  }
+
+  get end(): number {
+    return this.cursors[this.index];
+  }
+
+  endRow(end: number): void {
+    this.cursors[this.index] = end;
+  }
+
+  reserve(bytes: number): Uint8Array {
+    if (this.end + bytes > this.capacity) {
+      this.handOver();
+      if (bytes > this.capacity) throw new Error(`a row of ${bytes} bytes does not fit the scratch buffer (${this.capacity} bytes)`);
+    }
+    return this.buffer;
+  }
+
+  appendBytes(source: Uint8Array, start: number, end: number): void {
+    this.reserve(end - start).set(source.subarray(start, end), this.end);
+    this.endRow(this.end + end - start);
+  }
+
+  write(line: string): void {
+    const buffer = this.reserve(Buffer.byteLength(line) + 1);
+    const end = this.end + encoder.encodeInto(line, buffer.subarray(this.end)).written;
+    buffer[end] = 10;
+    this.endRow(end + 1);
+  }
+
+  async drain(): Promise<void> {
+    if (this.end >= HAND_OVER_AT) this.handOver();
+  }
+
+  async flush(): Promise<void> {
+    this.handOver();
+  }
+
+  async close(): Promise<void> {
+    this.handOver();
+  }
+
+  /** Writes the buffered lines to the file (synchronously: SpillFile writes land in the page cache). */
+  handOver(): void {
+    if (this.end === 0) return;
+    this.file.write(this.buffer.subarray(0, this.end));
+    this.endRow(0);
   }
 }

@@ -2,6 +2,7 @@ import type { MlopsConfig } from '../../../lib/config';
 import { readFileSync } from 'node:fs';
 import { RowKernel } from '../../../lambdas/core/features/fast-row';
 import { SpillDirectory } from '../../../lambdas/core/io/spill-file';
+import { ValueHistogram } from '../../../lambdas/core/features/value-histogram';
 import { processDataset } from '../../../lambdas/core/features/process';
 import { BOOLEAN, CATEGORICAL, NUMERIC, planFile } from '../../../lambdas/core/features/validate';
 import { fnv1aBytes, isValidationHash } from '../../../lambdas/core/features/split';
@@ -50,6 +51,7 @@ describe('the kernel takes only rows that are plainly valid, and writes them as 
         maxRecordLength,
       },
       files,
+      [new ValueHistogram(), undefined, undefined, undefined, new ValueHistogram(), new ValueHistogram()],
     );
   const ids = ['basic', 'paris', 'NC', 'pro'];
   let resolved: string[] = [];

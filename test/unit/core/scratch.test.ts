@@ -16,13 +16,17 @@ describe('scratch files', () => {
     expect(() => assertScratchSpace(1e18, parent)).toThrow(/^1000000000\.00 GB of input but only [\d.]+ GB free for scratch data in \/tmp\/scratch-test-/);
   });
 
-  test('GIVEN a scratch write that fails THEN the line sink over it rejects with that error instead of waiting', async () => {
+  test('GIVEN a scratch write that fails THEN the line sink over it fails with that error', async () => {
     const scratch = new SpillDirectory(parent);
     const file = scratch.file('rows');
     const sink = file.sink();
     file.close();
-    for (let i = 0; i < 10_000; i++) sink.write('0123456789'.repeat(4));
+    for (let i = 0; i < 15_000; i++) sink.write('0123456789'.repeat(4));
     await expect(sink.drain()).rejects.toThrow(/rows is closed/);
+    // A full buffer hands its lines over at once, while the row is written.
+    expect(() => {
+      for (let i = 0; i < 30_000; i++) sink.write('0123456789'.repeat(4));
+    }).toThrow(/rows is closed/);
     scratch.remove();
   });
 

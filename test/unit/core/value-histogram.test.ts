@@ -1,6 +1,9 @@
 import { binIndex } from '../../../lambdas/core/features/bin-finder';
 import { seededRandom } from '../../../lambdas/core/random';
+import { RowKernel } from '../../../lambdas/core/features/fast-row';
+import { NUMERIC } from '../../../lambdas/core/features/validate';
 import { BUCKET_RELATIVE_WIDTH, ValueHistogram } from '../../../lambdas/core/features/value-histogram';
+import { SpillDirectory } from '../../../lambdas/core/io/spill-file';
 
 function histogramOf(values: readonly number[]): ValueHistogram {
   const histogram = new ValueHistogram();
@@ -69,5 +72,24 @@ describe('ValueHistogram', () => {
     const edges = expectWithinBound(values, 10);
     expect(edges[0]).toBe(0);
     expect(histogramOf(values).binCounts(edges).reduce((a, b) => a + b, 0)).toBe(1000);
+  });
+
+  test('GIVEN the fast path kernel THEN it puts every value in the bucket add() puts it in', () => {
+    const scratch = new SpillDirectory();
+    try {
+      const encoding = { columns: 2, featureColumns: Int32Array.of(0), featureKinds: Uint8Array.of(NUMERIC), label: { kind: 'copy', column: 1 } as const, validationShare: 0.2, rowSlack: 2, maxRecordLength: 100 };
+      const kernel = new RowKernel(encoding, { train: scratch.file('t'), validation: scratch.file('v') }, [new ValueHistogram()]);
+      const random = seededRandom(3);
+      const tricky = [0, -0, 1, -1, 2 ** -1074, -(2 ** -1074), Number.MAX_VALUE, -Number.MAX_VALUE, 1.5, 2048, 2049, 1 + 2 ** -52, 1 - 2 ** -53];
+      const values = [...tricky, ...tricky.map((v) => v * 3), ...Array.from({ length: 2000 }, () => (random() - 0.5) * 10 ** Math.floor(random() * 40 - 20))];
+      const byKernel = new ValueHistogram();
+      byKernel.countBuckets(Uint32Array.from(values, (v) => kernel.bucketOf(v)), values.length);
+      const byAdd = histogramOf(values);
+      // As many bins as values: every non-empty bucket bound becomes an edge.
+      expect(byKernel.binEdges(values.length)).toEqual(byAdd.binEdges(values.length));
+      expect(byKernel.binCounts(byAdd.binEdges(values.length))).toEqual(byAdd.binCounts(byAdd.binEdges(values.length)));
+    } finally {
+      scratch.remove();
+    }
   });
 });
