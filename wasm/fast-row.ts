@@ -110,6 +110,11 @@ const ENTRY_LENGTH = 12;
 const ENTRY_VALUE = 16;
 const ENTRY_BYTES = 20;
 
+/**
+ * Where everything is, for a file of `fields` fields: its per-field rules (kind, config column,
+ * required, min, max), the row read (field bounds, then per config column its number, missing
+ * flag and category entry), the info block and the category table (emptied here).
+ */
 export function configure(
   fields: i32,
   recordLimit: i32,
