@@ -21,9 +21,9 @@ import { ValueHistogram } from './value-histogram';
  *   2. fit the spec and the baseline's bin edges, then copy the scratch rows to the
  *      train/validation outputs with the codes filled in (the numeric features' bins are cut and
  *      counted from exact histograms gathered in pass 1, so pass 2 reads no numbers).
- * Memory is O(columns x (categories + histogram buckets)), independent of the data size; scratch
- * disk is about the size of the encoded output (0.82x the input for the sample data:
- * summary.scratchBytes).
+ * Memory is O(columns x (categories + histogram buckets)) plus the kernel's fixed memory (~13 MB
+ * reserved), independent of the data size; scratch disk is about the size of the encoded output
+ * (0.82x the input for the sample data: summary.scratchBytes).
  */
 
 export interface DataSource {
