@@ -5,8 +5,8 @@ import type { CsvRecord } from '../csv/csv-parser';
  * so the same row lands in the same split on every run, whatever else the data holds.
  */
 
-export const FNV_OFFSET = 0x811c9dc5;
-export const FNV_PRIME = 0x01000193;
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
 
 /** 32-bit FNV-1a over bytes[start, end): fast and stable across runs and platforms. */
 export function fnv1aBytes(bytes: Uint8Array, start: number, end: number): number {

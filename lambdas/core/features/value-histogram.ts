@@ -11,8 +11,8 @@ import { endianness } from 'node:os';
  * edge - x < 2^-10 |edge| (0.1%); the share of values <= edge is exact and at least q. Integers up
  * to 2,048 in magnitude get a bucket each, so their edges are the values themselves.
  *
- * Memory: 8 KB per power of two a column's values span (a few hundred KB for typical data; at
- * most 32 MB for values spread over every exponent a double has).
+ * Memory: 4 KB per power of two (and sign) a column's values span (tens of KB for typical data;
+ * at most 16 MB for values spread over every exponent a double has).
  *
  * Buckets match the bins' rule (edges[i-1] < v <= edges[i]): positive buckets are (a_k, a_k+1],
  * negative ones (-a_k+1, -a_k], where a_k are the doubles whose 42 low mantissa bits are zero;
@@ -65,8 +65,9 @@ export class ValueHistogram {
   /**
    * Counts the batch. Reading a double's bits right after storing it (one value at a time) stalls
    * the CPU on every value, and the buckets of 14 columns' values in turn miss the cache; a batch
-   * of one column reads bits stored long before, from one column's blocks: ~half the time in the
-   * pipeline, though it executes a few more instructions.
+   * of one column reads bits stored long before, from one column's blocks: ~half the time, though
+   * it executes a few more instructions (measured when feature processing still counted through
+   * add(); its kernel now hands over bucket numbers, see countBuckets).
    */
   private flush(): void {
     const { batch, batchWords, blockAt } = this;

@@ -53,7 +53,7 @@ export function parseBoolean(text: string): 0 | 1 | undefined {
   return undefined;
 }
 
-export const POWERS_OF_TEN = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+const POWERS_OF_TEN = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /**
  * Fast path for plain decimals ("-12.345"): at most 15 digits, so the digits form an exact integer
@@ -95,7 +95,7 @@ function parsePlainDecimal(text: string): number | undefined {
  * paths accept exactly the same values.
  */
 
-/** isMissing over bytes[start, end) (already trimmed), byte by byte: it runs for every categorical value. */
+/** isMissing over bytes[start, end) (already trimmed), byte by byte: it runs for every field the general path checks. */
 export function isMissingBytes(bytes: Uint8Array, start: number, end: number): boolean {
   const n = end - start;
   if (n === 0) return true;
