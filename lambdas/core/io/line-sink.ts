@@ -32,6 +32,22 @@ export function writableSink(destination: Writable): LineSink {
   return new WritableLineSink(destination);
 }
 
+const encoder = new TextEncoder();
+
+/** LineSink.write for any sink, through its reserve/end/endRow. */
+export function writeLine(sink: LineSink, line: string): void {
+  const buffer = sink.reserve(Buffer.byteLength(line) + 1);
+  const end = sink.end + encoder.encodeInto(line, buffer.subarray(sink.end)).written;
+  buffer[end] = LF;
+  sink.endRow(end + 1);
+}
+
+/** LineSink.appendBytes for any sink, through its reserve/end/endRow. */
+export function appendBytes(sink: LineSink, source: Uint8Array, start: number, end: number): void {
+  sink.reserve(end - start).set(source.subarray(start, end), sink.end);
+  sink.endRow(sink.end + end - start);
+}
+
 /** Uninitialised memory (no zero fill) as a plain Uint8Array: a Buffer's methods sit on a slow-mode prototype. */
 function allocate(size: number): Uint8Array {
   const bytes = Buffer.allocUnsafe(size);
@@ -51,9 +67,7 @@ class WritableLineSink implements LineSink {
   constructor(private readonly destination: Writable) {}
 
   appendBytes(source: Uint8Array, start: number, end: number): void {
-    this.reserve(end - start);
-    this.buffer.set(source.subarray(start, end), this.length);
-    this.length += end - start;
+    appendBytes(this, source, start, end);
   }
 
   get end(): number {
@@ -65,10 +79,7 @@ class WritableLineSink implements LineSink {
   }
 
   write(line: string): void {
-    const buffer = this.reserve(Buffer.byteLength(line) + 1);
-    const end = this.length + encoder.encodeInto(line, buffer.subarray(this.length)).written;
-    buffer[end] = LF;
-    this.length = end + 1;
+    writeLine(this, line);
   }
 
   async drain(): Promise<void> {
@@ -122,5 +133,3 @@ class WritableLineSink implements LineSink {
     });
   }
 }
-
-const encoder = new TextEncoder();

@@ -1,7 +1,7 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LineSink } from './line-sink';
+import { appendBytes, writeLine, type LineSink } from './line-sink';
 
 /**
  * Fails before any work when `directory` has less free space than `bytes` (scratch data is about
@@ -130,7 +130,6 @@ export class SpillFile {
 
 /** Lines are handed to the file once this much is buffered. */
 const HAND_OVER_AT = 512 * 1024;
-const encoder = new TextEncoder();
 
 /**
  * A line sink over a fixed buffer, written to a scratch file synchronously (the writes land in the
@@ -165,15 +164,11 @@ export class ScratchSink implements LineSink {
   }
 
   appendBytes(source: Uint8Array, start: number, end: number): void {
-    this.reserve(end - start).set(source.subarray(start, end), this.end);
-    this.endRow(this.end + end - start);
+    appendBytes(this, source, start, end);
   }
 
   write(line: string): void {
-    const buffer = this.reserve(Buffer.byteLength(line) + 1);
-    const end = this.end + encoder.encodeInto(line, buffer.subarray(this.end)).written;
-    buffer[end] = 10;
-    this.endRow(end + 1);
+    writeLine(this, line);
   }
 
   async drain(): Promise<void> {
