@@ -91,8 +91,3 @@ export function decide(candidateMetrics: readonly Metric[], production: Producti
   }
   return { ...base, promote: true, reason: `${rules.metric} ${show(candidate)} beats production ${show(production.value)} by ${show(improvement)}` };
 }
-
-/** Key under which a model package records a metric (CustomerMetadataProperties). */
-export function metricPropertyKey(metric: string): string {
-  return `metric:${metric}`;
-}

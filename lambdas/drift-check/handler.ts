@@ -4,15 +4,15 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { scanCapture } from '../core/drift/capture-stream';
-import { batches, DriftMetricNames, driftMetrics, type MetricDatum } from '../core/drift/drift-metrics';
+import { DriftMetricNames, METRICS_NAMESPACE } from '../contracts/metrics';
+import { batches, driftMetrics, type MetricDatum } from '../core/drift/drift-metrics';
 import { DriftWindow, type DriftSummary } from '../core/drift/drift-window';
 import { renderDriftReport } from '../core/drift/report-html';
 import type { Baseline } from '../core/features/baseline';
 import type { FeatureSpec } from '../core/features/feature-spec';
-import { DRIFT_PREFIX } from '../core/layout';
+import { DRIFT_PREFIX } from '../contracts/layout';
 import { requireEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
-import { METRICS_NAMESPACE } from '../shared/metrics';
 import { putJson, readJsonAt } from '../shared/s3';
 
 const s3 = new S3Client({});

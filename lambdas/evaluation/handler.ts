@@ -1,6 +1,7 @@
 import { DescribeModelPackageCommand, DescribeTrainingJobCommand, ListModelPackagesCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { z } from 'zod';
-import { decide, metricPropertyKey, type GateDecision, type ProductionModel } from '../core/evaluation';
+import { metricPropertyKey } from '../contracts/deployment';
+import { decide, type GateDecision, type ProductionModel } from '../core/evaluation';
 import { createLogger } from '../shared/logger';
 
 const sagemaker = new SageMakerClient({});

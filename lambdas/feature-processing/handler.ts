@@ -1,9 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { datasetSchema, featuresSchema } from '../../lib/config/schema';
+import { datasetSchema, featuresSchema } from '../contracts/config/schema';
 import { DataValidationError, processDataset, type ProcessSummary } from '../core/features/process';
 import { assertScratchSpace } from '../core/io/spill-file';
-import { FEATURES_PREFIX, QUARANTINE_PREFIX } from '../core/layout';
+import { featurePaths } from '../contracts/layout';
 import type { SnapshotManifest } from '../core/snapshot';
 import { emitMetrics } from '../shared/metrics';
 import { putJson, readJson, readJsonIfExists, s3LineSink, snapshotSource } from '../shared/s3';
@@ -30,21 +30,6 @@ export interface FeatureProcessingResult {
   readonly baselineUri: string;
   readonly quarantineUri: string;
   readonly summary: Omit<ProcessSummary, 'files'> & { readonly fileCount: number };
-}
-
-/** Run-level output paths; `_SUCCESS` is written last, so its presence means the rest is complete. */
-export function featurePaths(runId: string) {
-  const base = `${FEATURES_PREFIX}${runId}/`;
-  return {
-    base,
-    train: `${base}train/part-00000.csv`,
-    validation: `${base}validation/part-00000.csv`,
-    spec: `${base}feature-spec.json`,
-    baseline: `${base}baseline.json`,
-    summary: `${base}summary.json`,
-    success: `${base}_SUCCESS`,
-    quarantine: `${QUARANTINE_PREFIX}${runId}/rejected.jsonl`,
-  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { manifestKey } from '../core/layout';
+import { manifestKey } from '../contracts/layout';
 import { MalformedEventError, parseTriggerEvent } from '../core/trigger-event';
 import { buildManifest, driftRunId, isDataObject, type SnapshotObject } from '../core/snapshot';
 import { requireEnv } from '../shared/env';

@@ -1,5 +1,4 @@
-/** Namespace of every metric the project publishes. */
-export const METRICS_NAMESPACE = 'ServerlessMlops';
+import { METRICS_NAMESPACE } from '../contracts/metrics';
 
 /**
  * Writes metrics as one CloudWatch Embedded Metric Format log line: Lambda's log pipeline turns

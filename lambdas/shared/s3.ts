@@ -2,7 +2,7 @@ import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@a
 import { Upload } from '@aws-sdk/lib-storage';
 import { PassThrough, type Readable } from 'node:stream';
 import type { DataSource } from '../core/features/process';
-import { parseS3Uri } from '../core/layout';
+import { parseS3Uri } from '../contracts/layout';
 import { writableSink, type LineSink } from '../core/io/line-sink';
 import type { SnapshotObject } from '../core/snapshot';
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { configSchema } from './schema';
+import { configSchema } from '../../lambdas/contracts/config/schema';
 
 type Def = { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType>; options?: z.ZodType[]; element?: z.ZodType; valueType?: z.ZodType; in?: z.ZodType };
 

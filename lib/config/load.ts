@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
-import { resolveConfig, type MlopsConfig } from './resolve';
-import { configSchema } from './schema';
+import { resolveConfig, type MlopsConfig } from '../../lambdas/contracts/config/resolve';
+import { configSchema } from '../../lambdas/contracts/config/schema';
 
 /** The config that describes the shipped sample data set. */
 export const DEFAULT_CONFIG_PATH = path.join(__dirname, '..', '..', 'config', 'churn.json');

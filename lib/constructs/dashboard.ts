@@ -2,11 +2,11 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { DriftMetricNames } from '../../lambdas/core/drift/drift-metrics';
+import { ENDPOINT_VARIANT } from '../../lambdas/contracts/deployment';
+import { DriftMetricNames } from '../../lambdas/contracts/metrics';
 import type { MlopsConfig } from '../config';
 import type { DriftMonitor } from './drift-monitor';
 import type { Notifications } from './notifications';
-import { ENDPOINT_VARIANT } from './pipeline-deployment';
 
 export interface MonitoringDashboardProps {
   readonly config: MlopsConfig;

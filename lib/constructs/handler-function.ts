@@ -6,12 +6,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { HANDLER_METADATA_KEY } from '../../lambdas/contracts/deployment';
 
 /** Every handler runs on this runtime; the local runtime runs the same sources on Node >= 20. */
 export const HANDLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
-/** Template metadata naming the folder under lambdas/ a function's code comes from. */
-export const HANDLER_METADATA_KEY = 'serverless-mlops:handler';
 
 export interface HandlerFunctionProps {
   /** The folder under lambdas/ holding handler.ts, e.g. "retraining-trigger". */

@@ -4,10 +4,11 @@ import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { CAPTURE_PREFIX } from '../../lambdas/core/layout';
+import { CAPTURE_PREFIX } from '../../lambdas/contracts/layout';
 import type { MlopsConfig } from '../config';
 import type { DataLake } from './data-lake';
-import { PipelineStates } from './pipeline-states';
+import { ENDPOINT_VARIANT } from '../../lambdas/contracts/deployment';
+import { PipelineStates } from '../../lambdas/contracts/states';
 
 export interface DeploymentChainProps {
   readonly config: MlopsConfig;
@@ -26,7 +27,6 @@ export interface DeploymentChainProps {
 }
 
 const POLL_INTERVAL = Duration.seconds(30);
-export const ENDPOINT_VARIANT = 'AllTraffic';
 
 /** SageMaker API throttling and capacity limits are retried with backoff; everything else fails the run. */
 export function retrySageMakerLimits(state: tasks.CallAwsService): tasks.CallAwsService {

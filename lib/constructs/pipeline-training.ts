@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { MODELS_PREFIX } from '../../lambdas/core/layout';
+import { MODELS_PREFIX } from '../../lambdas/contracts/layout';
 import type { MlopsConfig } from '../config';
 import type { DataLake } from './data-lake';
 

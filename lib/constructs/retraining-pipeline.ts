@@ -9,20 +9,20 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { metricPropertyKey } from '../../lambdas/core/evaluation';
-import { FEATURES_PREFIX, QUARANTINE_PREFIX } from '../../lambdas/core/layout';
+import { ENDPOINT_VARIANT, metricPropertyKey } from '../../lambdas/contracts/deployment';
+import { FEATURES_PREFIX, QUARANTINE_PREFIX } from '../../lambdas/contracts/layout';
 import type { MlopsConfig } from '../config';
 import type { DataLake } from './data-lake';
 import { HandlerFunction } from './handler-function';
 import { acknowledgeObjectPrefix, findingArn } from './nag';
 import type { Notifications } from './notifications';
-import { deploymentChain, ENDPOINT_VARIANT, retrySageMakerLimits } from './pipeline-deployment';
-import { PipelineStates } from './pipeline-states';
+import { deploymentChain, retrySageMakerLimits } from './pipeline-deployment';
+import { PipelineStates } from '../../lambdas/contracts/states';
 import { grantTraining, trainingState } from './pipeline-training';
 import { SageMakerExecutionRole } from './sagemaker-execution-role';
 import { xgboostImage } from './xgboost-image';
 
-export { PipelineStates } from './pipeline-states';
+export { PipelineStates } from '../../lambdas/contracts/states';
 
 export interface RetrainingPipelineProps {
   readonly dataLake: DataLake;

@@ -9,7 +9,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { FEATURES_PREFIX } from '../../lambdas/core/layout';
+import { FEATURES_PREFIX } from '../../lambdas/contracts/layout';
 import { HandlerFunction } from './handler-function';
 import { acknowledgeObjectPrefix } from './nag';
 

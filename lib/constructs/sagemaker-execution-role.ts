@@ -1,7 +1,7 @@
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { CAPTURE_PREFIX, FEATURES_PREFIX, MODELS_PREFIX } from '../../lambdas/core/layout';
+import { CAPTURE_PREFIX, FEATURES_PREFIX, MODELS_PREFIX } from '../../lambdas/contracts/layout';
 import type { DataLake } from './data-lake';
 import { acknowledgeObjectPrefix, findingArn } from './nag';
 

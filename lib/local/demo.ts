@@ -4,7 +4,7 @@ import type { DriftSummary } from '../../lambdas/core/drift/drift-window';
 import type { ProcessSummary } from '../../lambdas/core/features/process';
 import type { FeatureSpec } from '../../lambdas/core/features/feature-spec';
 import type { DriftCheckResult } from '../../lambdas/drift-check/handler';
-import { featurePaths } from '../../lambdas/feature-processing/handler';
+import { featurePaths } from '../../lambdas/contracts/layout';
 import { readJsonAt, readJsonIfExists, readTextAt } from '../../lambdas/shared/s3';
 import type { MlopsConfig } from '../config';
 import type { CfnTemplate } from './cfn-template';

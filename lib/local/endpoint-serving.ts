@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { CreateEndpointConfigCommandInput, CreateModelCommandInput } from '@aws-sdk/client-sagemaker';
 import { XgboostModel, type XgboostJsonModel } from '../../lambdas/core/model/xgboost-model';
-import { parseS3Uri } from '../../lambdas/core/layout';
+import { parseS3Uri } from '../../lambdas/contracts/layout';
 import { readBytes } from '../../lambdas/shared/s3';
 import type { LocalEndpoints } from './local-endpoint';
 import { untarGz } from './tar';

@@ -1,4 +1,4 @@
-import { PipelineStates } from '../constructs/pipeline-states';
+import { PipelineStates } from '../../lambdas/contracts/states';
 import type { LocalNotifier } from './local-notifier';
 import type { LocalSageMaker } from './local-sagemaker';
 import type { LocalParameterStore } from './local-ssm';

@@ -9,7 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import type { Construct } from 'constructs';
 import type { MlopsConfig } from '../config';
-import type { Delivery } from '../config/stages';
+import type { Delivery } from '../../lambdas/contracts/config/stages';
 import { findingArn } from '../constructs/nag';
 import { MlopsOutputs, MlopsStack, stackNameFor } from './mlops-stack';
 

@@ -1,6 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { DRIFT_PREFIX } from '../../lambdas/core/layout';
+import { DRIFT_PREFIX } from '../../lambdas/contracts/layout';
 import type { MlopsConfig } from '../config';
 import { MonitoringDashboard } from '../constructs/dashboard';
 import { DataLake } from '../constructs/data-lake';

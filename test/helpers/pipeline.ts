@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
-import { manifestKey } from '../../lambdas/core/layout';
+import { manifestKey } from '../../lambdas/contracts/layout';
 import { buildManifest } from '../../lambdas/core/snapshot';
 import type { MlopsConfig } from '../../lib/config';
 import { LocalNotifier } from '../../lib/local/local-notifier';

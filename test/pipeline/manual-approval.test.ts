@@ -1,4 +1,4 @@
-import { PipelineStates as S } from '../../lib/constructs/pipeline-states';
+import { PipelineStates as S } from '../../lambdas/contracts/states';
 import { makeConfig } from '../helpers/config';
 import { PipelineHarness, SAMPLE, scriptedTrainer, useHarness } from '../helpers/pipeline';
 

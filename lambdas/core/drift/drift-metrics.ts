@@ -1,3 +1,4 @@
+import { DriftMetricNames } from '../../contracts/metrics';
 import type { DriftSummary } from './drift-window';
 
 /** The shape CloudWatch PutMetricData takes for one datum. */
@@ -10,19 +11,6 @@ export interface MetricDatum {
 
 /** CloudWatch takes at most 1000 data a request (and 1 MB; 1000 of these are far below it). */
 export const MAX_METRICS_PER_REQUEST = 1000;
-
-export const DriftMetricNames = {
-  DRIFTED_FEATURE_SHARE: 'DriftedFeatureShare',
-  DATASET_DRIFT: 'DatasetDrift',
-  RECORDS_ANALYSED: 'RecordsAnalysed',
-  CORRUPTED_RECORDS: 'CorruptedRecords',
-  INSUFFICIENT_DATA: 'InsufficientData',
-  NO_DEPLOYED_MODEL: 'NoDeployedModel',
-  BASELINE_MISSING_FEATURES: 'BaselineMissingFeatures',
-  FEATURE_JS: 'FeatureJensenShannon',
-  FEATURE_PSI: 'FeaturePSI',
-  FEATURE_DRIFTED: 'FeatureDrifted',
-} as const;
 
 /**
  * Summary metrics (dimension EndpointName) and per-feature metrics (EndpointName, Feature): JS

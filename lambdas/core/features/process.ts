@@ -1,4 +1,4 @@
-import type { MlopsConfig } from '../../../lib/config/resolve';
+import type { MlopsConfig } from '../../contracts/config/resolve';
 import { CsvParser, DEFAULT_MAX_RECORD_LENGTH, type CsvRecord, type FastRecordHandler } from '../csv/csv-parser';
 import type { LineSink } from '../io/line-sink';
 import { SpillDirectory, SPILL_READ_CHUNK, type SpillFile } from '../io/spill-file';

@@ -1,4 +1,4 @@
-import type { MlopsConfig } from '../../../lib/config/resolve';
+import type { MlopsConfig } from '../../contracts/config/resolve';
 import type { CsvRecord } from '../csv/csv-parser';
 import { booleanField, isMissingField, numberField, plainDecimalBytes } from './values';
 

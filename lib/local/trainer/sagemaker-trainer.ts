@@ -1,6 +1,6 @@
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
-import { parseS3Uri } from '../../../lambdas/core/layout';
+import { parseS3Uri } from '../../../lambdas/contracts/layout';
 import { readText } from '../../../lambdas/shared/s3';
 import type { Trainer } from '../local-sagemaker';
 import { tarGz } from '../tar';

@@ -4,7 +4,7 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCom
 import type { FeatureProcessingEvent, FeatureProcessingResult } from '../../../lambdas/feature-processing/handler';
 import type { Baseline } from '../../../lambdas/core/features/baseline';
 import type { FeatureSpec } from '../../../lambdas/core/features/feature-spec';
-import { manifestKey } from '../../../lambdas/core/layout';
+import { manifestKey } from '../../../lambdas/contracts/layout';
 import { buildManifest, type SnapshotObject } from '../../../lambdas/core/snapshot';
 import { startLocalS3, type LocalS3 } from '../../../lib/local/local-s3';
 import { makeConfig } from '../../helpers/config';

@@ -19,3 +19,18 @@ export function parseS3Uri(uri: string): { bucket: string; key: string } {
 export function manifestKey(runId: string): string {
   return `${FEATURES_PREFIX}${runId}/manifest.json`;
 }
+
+/** Run-level output paths; `_SUCCESS` is written last, so its presence means the rest is complete. */
+export function featurePaths(runId: string) {
+  const base = `${FEATURES_PREFIX}${runId}/`;
+  return {
+    base,
+    train: `${base}train/part-00000.csv`,
+    validation: `${base}validation/part-00000.csv`,
+    spec: `${base}feature-spec.json`,
+    baseline: `${base}baseline.json`,
+    summary: `${base}summary.json`,
+    success: `${base}_SUCCESS`,
+    quarantine: `${QUARANTINE_PREFIX}${runId}/rejected.jsonl`,
+  };
+}
