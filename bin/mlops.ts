@@ -5,12 +5,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type MlopsConfig } from '../lib/config';
-import type { CfnTemplate } from '../lib/local/cfn-template';
-import { startControlServer } from '../lib/local/control-server';
-import { runDemo } from '../lib/local/demo';
-import { routeLambdaLogs } from '../lib/local/lambda-logs';
-import { LocalMlops } from '../lib/local/local-mlops';
-import { readSynthesizedTemplate, synthesizeTemplate } from '../lib/local/synth';
+import { LocalMlops, readSynthesizedTemplate, routeLambdaLogs, runDemo, startControlServer, synthesizeTemplate, type CfnTemplate } from '../lib/local';
 import { stackNameFor } from '../lib/stacks/mlops-stack';
 
 const USAGE = `mlops: the serverless-mlops lifecycle on this machine, no AWS account needed

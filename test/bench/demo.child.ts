@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../../lib/config';
-import { runDemo } from '../../lib/local/demo';
-import { routeLambdaLogs } from '../../lib/local/lambda-logs';
+import { runDemo } from '../../lib/local/cli/demo';
+import { routeLambdaLogs } from '../../lib/local/runtime/lambda-logs';
 
 async function main(): Promise<void> {
   const directory = mkdtempSync(path.join(tmpdir(), 'mlops-bench-demo-'));

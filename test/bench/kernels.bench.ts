@@ -9,7 +9,7 @@
  *   npm run bench:kernels
  */
 import { BinFinder, binIndex } from '../../lambdas/core/features/bin-finder';
-import { seededRandom } from '../../lambdas/core/random';
+import { seededRandom } from '../../lib/local/trainer/random';
 import { ValueHistogram } from '../../lambdas/core/features/value-histogram';
 import { sortFloat32 } from '../../lib/local/trainer/sort-float32';
 

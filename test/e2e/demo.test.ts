@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { parseCaptureLine } from '../../lambdas/core/drift/capture';
 import { loadConfig } from '../../lib/config';
-import { runDemo, type DemoResult } from '../../lib/local/demo';
-import type { LocalMlops } from '../../lib/local/local-mlops';
+import { runDemo, type DemoResult } from '../../lib/local/cli/demo';
+import type { LocalMlops } from '../../lib/local/runtime/local-mlops';
 
 /** `npm run demo` end to end on the shipped sample: every stage's real outcome, read back from the local services. */
 const config = loadConfig();

@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../../lib/config';
-import { startControlServer } from '../../lib/local/control-server';
-import { LocalMlops } from '../../lib/local/local-mlops';
-import type { RunningServer } from '../../lib/local/json-rpc-server';
-import { synthesizeTemplate } from '../../lib/local/synth';
+import { startControlServer } from '../../lib/local/cli/control-server';
+import { LocalMlops } from '../../lib/local/runtime/local-mlops';
+import type { RunningServer } from '../../lib/local/services/json-rpc-server';
+import { synthesizeTemplate } from '../../lib/local/template/synth';
 
 /** The long-lived local environment (`mlops up`): failures, idempotency and the control API. */
 const config = loadConfig();

@@ -1,8 +1,8 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { parseCaptureLine } from '../../lambdas/core/drift/capture';
-import { serveOnLocalEndpoints } from '../../lib/local/endpoint-serving';
-import { LocalEndpoints } from '../../lib/local/local-endpoint';
+import { serveOnLocalEndpoints } from '../../lib/local/services/sagemaker/endpoint-serving';
+import { LocalEndpoints } from '../../lib/local/services/sagemaker/endpoint';
 import { binaryAuc } from '../../lib/local/trainer/metrics';
 import { localXgboostTrainer } from '../../lib/local/trainer/sagemaker-trainer';
 import { makeConfig } from '../helpers/config';

@@ -1,5 +1,5 @@
 import { PipelineStates as S } from '../../lambdas/contracts/states';
-import { taskStates } from '../../lib/local/state-machine-runner';
+import { taskStates } from '../../lib/local/services/stepfunctions/state-machine-runner';
 import { makeConfig } from '../helpers/config';
 import { PipelineHarness, SAMPLE, scriptedTrainer, useHarness } from '../helpers/pipeline';
 

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../../lambdas/core/random';
+import { seededRandom } from './random';
 import { binaryAuc, logLoss, rmse } from './metrics';
 import { sortFloat32 } from './sort-float32';
 

@@ -2,8 +2,8 @@ import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/
 import type { CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
 import { parseS3Uri } from '../../../lambdas/contracts/layout';
 import { readText } from '../../../lambdas/shared/s3';
-import type { Trainer } from '../local-sagemaker';
-import { tarGz } from '../tar';
+import type { Trainer } from '../services/sagemaker/sagemaker';
+import { tarGz } from './tar';
 import { parseTrainingCsv } from './training-data';
 import { train, type TrainingParams } from './gbt-trainer';
 import { stringifyXgboostJson, toXgboostJson } from './xgboost-json';

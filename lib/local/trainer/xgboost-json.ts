@@ -1,4 +1,4 @@
-import type { XgboostJsonModel } from '../../../lambdas/core/model/xgboost-model';
+import type { XgboostJsonModel } from './xgboost-model';
 import type { TrainedModel } from './gbt-trainer';
 
 /**

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { PipelineStates } from '../../../lib/constructs/retraining-pipeline';
-import { renderStateMachine } from '../../../lib/local/state-machine-runner';
+import { renderStateMachine } from '../../../lib/local/services/stepfunctions/state-machine-runner';
 import { synthMlopsStack } from '../../helpers/app';
 import { makeConfig } from '../../helpers/config';
 

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../../lambdas/core/random';
+import { seededRandom } from '../../../lib/local/trainer/random';
 import { BinFinder, binIndex } from '../../../lambdas/core/features/bin-finder';
 
 describe('BinFinder', () => {

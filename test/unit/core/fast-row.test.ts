@@ -6,7 +6,7 @@ import { ValueHistogram } from '../../../lambdas/core/features/value-histogram';
 import { processDataset } from '../../../lambdas/core/features/process';
 import { BOOLEAN, CATEGORICAL, NUMERIC, planFile } from '../../../lambdas/core/features/validate';
 import { fnv1aBytes, isValidationHash } from '../../../lambdas/core/features/split';
-import { seededRandom } from '../../../lambdas/core/random';
+import { seededRandom } from '../../../lib/local/trainer/random';
 import { makeConfig } from '../../helpers/config';
 import { memorySink, textSource } from '../../helpers/sinks';
 import { subscriptionsConfig } from '../../helpers/subscriptions';

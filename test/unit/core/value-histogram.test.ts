@@ -1,5 +1,5 @@
 import { binIndex } from '../../../lambdas/core/features/bin-finder';
-import { seededRandom } from '../../../lambdas/core/random';
+import { seededRandom } from '../../../lib/local/trainer/random';
 import { RowKernel } from '../../../lambdas/core/features/fast-row';
 import { NUMERIC } from '../../../lambdas/core/features/validate';
 import { BUCKET_RELATIVE_WIDTH, ValueHistogram } from '../../../lambdas/core/features/value-histogram';

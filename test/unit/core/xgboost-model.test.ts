@@ -1,7 +1,7 @@
 import binaryModel from '../../fixtures/xgboost/binary-model.json';
 import cases from '../../fixtures/xgboost/cases.json';
 import regressionModel from '../../fixtures/xgboost/regression-model.json';
-import { ModelFormatError, XgboostModel, type XgboostJsonModel } from '../../../lambdas/core/model/xgboost-model';
+import { ModelFormatError, XgboostModel, type XgboostJsonModel } from '../../../lib/local/trainer/xgboost-model';
 
 const rows = cases.rows.map((row) => row.map((v) => (v === null ? Number.NaN : v)));
 

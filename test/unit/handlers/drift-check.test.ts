@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { captureObjectKey, formatCaptureRecord } from '../../../lambdas/core/drift/capture';
 import { encodeRawFeatures, type FeatureSpec } from '../../../lambdas/core/features/feature-spec';
 import { processDataset } from '../../../lambdas/core/features/process';
-import { startLocalS3, type LocalS3 } from '../../../lib/local/local-s3';
+import { startLocalS3, type LocalS3 } from '../../../lib/local/services/s3';
 import { makeConfig } from '../../helpers/config';
 import { memorySink, textSource } from '../../helpers/sinks';
 

@@ -6,7 +6,7 @@ import type { Baseline } from '../../../lambdas/core/features/baseline';
 import type { FeatureSpec } from '../../../lambdas/core/features/feature-spec';
 import { manifestKey } from '../../../lambdas/contracts/layout';
 import { buildManifest, type SnapshotObject } from '../../../lambdas/core/snapshot';
-import { startLocalS3, type LocalS3 } from '../../../lib/local/local-s3';
+import { startLocalS3, type LocalS3 } from '../../../lib/local/services/s3';
 import { makeConfig } from '../../helpers/config';
 
 const BUCKET = 'data';

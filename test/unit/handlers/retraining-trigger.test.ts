@@ -1,7 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { startLocalS3, type LocalS3 } from '../../../lib/local/local-s3';
+import { startLocalS3, type LocalS3 } from '../../../lib/local/services/s3';
 import type { SnapshotManifest } from '../../../lambdas/core/snapshot';
 import { objectCreatedEvent, sqsEvent } from '../../helpers/events';
 

@@ -1,6 +1,6 @@
-import { matchesEventPattern, UnsupportedPatternError } from '../../../lib/local/event-pattern';
-import { s3ObjectCreatedEvent } from '../../../lib/local/local-events';
-import { eventRulesOf } from '../../../lib/local/template-wiring';
+import { matchesEventPattern, UnsupportedPatternError } from '../../../lib/local/template/event-pattern';
+import { s3ObjectCreatedEvent } from '../../../lib/local/services/eventbridge';
+import { eventRulesOf } from '../../../lib/local/template/template-wiring';
 import { synthMlopsStack } from '../../helpers/app';
 
 const uploadRule = (() => {

@@ -1,5 +1,5 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { alarmsOf, LocalCloudWatch, type AlarmDefinition } from '../../../lib/local/local-cloudwatch';
+import { alarmsOf, LocalCloudWatch, type AlarmDefinition } from '../../../lib/local/services/cloudwatch';
 import { synthMlopsStack } from '../../helpers/app';
 
 const HOUR = 3_600_000;

@@ -5,9 +5,9 @@ import binaryModel from '../../fixtures/xgboost/binary-model.json';
 import regressionModel from '../../fixtures/xgboost/regression-model.json';
 import cases from '../../fixtures/xgboost/cases.json';
 import { parseCaptureLine } from '../../../lambdas/core/drift/capture';
-import { XgboostModel, type XgboostJsonModel } from '../../../lambdas/core/model/xgboost-model';
-import { LocalEndpoints } from '../../../lib/local/local-endpoint';
-import { startLocalS3, type LocalS3 } from '../../../lib/local/local-s3';
+import { XgboostModel, type XgboostJsonModel } from '../../../lib/local/trainer/xgboost-model';
+import { LocalEndpoints } from '../../../lib/local/services/sagemaker/endpoint';
+import { startLocalS3, type LocalS3 } from '../../../lib/local/services/s3';
 
 const binary = new XgboostModel(binaryModel as unknown as XgboostJsonModel);
 const regression = new XgboostModel(regressionModel as unknown as XgboostJsonModel);

@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { LocalQueue } from '../../../lib/local/local-queue';
+import { LocalQueue } from '../../../lib/local/services/sqs';
 
 function queue(consumer: (event: SQSEvent) => Promise<SQSBatchResponse | void>, maxReceiveCount?: number) {
   return new LocalQueue({ queueArn: 'arn:aws:sqs:us-east-1:000000000000:q', batchSize: 10, batchingWindowMs: 30, visibilityTimeoutMs: 10, maxReceiveCount, reportsBatchItemFailures: true, consumer });

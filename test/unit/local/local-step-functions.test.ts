@@ -1,4 +1,4 @@
-import { LocalStepFunctions } from '../../../lib/local/local-step-functions';
+import { LocalStepFunctions } from '../../../lib/local/services/stepfunctions/step-functions';
 
 const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:m';
 const definition = { StartAt: 'Work', States: { Work: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', End: true } } };

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { tarGz, untarGz } from '../../../lib/local/tar';
+import { tarGz, untarGz } from '../../../lib/local/trainer/tar';
 import { paramsFromHyperparameters } from '../../../lib/local/trainer/sagemaker-trainer';
 
 describe('model.tar.gz', () => {

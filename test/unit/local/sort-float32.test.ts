@@ -1,4 +1,4 @@
-import { seededRandom } from '../../../lambdas/core/random';
+import { seededRandom } from '../../../lib/local/trainer/random';
 import { sortFloat32 } from '../../../lib/local/trainer/sort-float32';
 
 describe('sortFloat32', () => {

@@ -3,12 +3,12 @@ import * as path from 'node:path';
 import trainerModel from '../../fixtures/xgboost/trainer-model.json';
 import xgboostPredictions from '../../fixtures/xgboost/trainer-xgboost-predictions.json';
 import trainerRows from '../../fixtures/xgboost/trainer-rows.json';
-import { XgboostModel, type XgboostJsonModel } from '../../../lambdas/core/model/xgboost-model';
+import { XgboostModel, type XgboostJsonModel } from '../../../lib/local/trainer/xgboost-model';
 import { loadConfig } from '../../../lib/config';
 import { featuresOf } from '../../../lib/local/trainer/training-data';
 import { train, type Dataset, type TrainedModel } from '../../../lib/local/trainer/gbt-trainer';
 import { binaryAuc, rmse } from '../../../lib/local/trainer/metrics';
-import { seededRandom } from '../../../lambdas/core/random';
+import { seededRandom } from '../../../lib/local/trainer/random';
 import { trainingParams } from '../../../lib/local/trainer/params';
 import { stringifyXgboostJson, toXgboostJson, xgboostFloat } from '../../../lib/local/trainer/xgboost-json';
 

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
-import type { FeatureSpec } from '../../lambdas/core/features/feature-spec';
-import { readJsonAt } from '../../lambdas/shared/s3';
-import { listenOnLoopback, readBody, type RunningServer } from './json-rpc-server';
-import type { LocalMlops } from './local-mlops';
+import type { FeatureSpec } from '../../../lambdas/core/features/feature-spec';
+import { readJsonAt } from '../../../lambdas/shared/s3';
+import { listenOnLoopback, readBody, type RunningServer } from '../services/json-rpc-server';
+import type { LocalMlops } from '../runtime/local-mlops';
 import { rawFeatureRows, sendTraffic } from './traffic';
 
 /** Raw CSV rows (with a header) encoded with the deployed model's spec and sent to the endpoint. */

@@ -3,24 +3,24 @@ import * as path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { SQSEvent } from 'aws-lambda';
-import type { DriftCheckResult } from '../../lambdas/drift-check/handler';
-import { LOCAL_ACCOUNT, resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from './cfn-template';
-import { serveOnLocalEndpoints } from './endpoint-serving';
-import { alarmStateChangeEvent, LocalEventBus, s3ObjectCreatedEvent } from './local-events';
-import { alarmsOf, LocalCloudWatch, type AlarmTransition } from './local-cloudwatch';
-import { LocalEndpoints } from './local-endpoint';
-import { LocalNotifier, type Notification } from './local-notifier';
-import { LocalQueue } from './local-queue';
-import { LOCAL_REGION, LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from './local-s3';
-import { LocalSageMaker, type Trainer } from './local-sagemaker';
-import { startSageMakerServer } from './local-sagemaker-server';
-import { LocalParameterStore } from './local-ssm';
-import { LocalStepFunctions, type ExecutionRecord } from './local-step-functions';
-import type { RunningServer } from './json-rpc-server';
+import type { DriftCheckResult } from '../../../lambdas/drift-check/handler';
+import { LOCAL_ACCOUNT, resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from '../template/cfn-template';
+import { serveOnLocalEndpoints } from '../services/sagemaker/endpoint-serving';
+import { alarmStateChangeEvent, LocalEventBus, s3ObjectCreatedEvent } from '../services/eventbridge';
+import { alarmsOf, LocalCloudWatch, type AlarmTransition } from '../services/cloudwatch';
+import { LocalEndpoints } from '../services/sagemaker/endpoint';
+import { LocalNotifier, type Notification } from '../services/sns';
+import { LocalQueue } from '../services/sqs';
+import { LOCAL_REGION, LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../services/s3';
+import { LocalSageMaker, type Trainer } from '../services/sagemaker/sagemaker';
+import { startSageMakerServer } from '../services/sagemaker/api-server';
+import { LocalParameterStore } from '../services/ssm';
+import { LocalStepFunctions, type ExecutionRecord } from '../services/stepfunctions/step-functions';
+import type { RunningServer } from '../services/json-rpc-server';
 import { pipelineTaskHandlers } from './pipeline-tasks';
-import { renderStateMachine, type TaskHandler } from './state-machine-runner';
-import { eventRulesOf, functionsOf, queueSourcesOf, type FunctionWiring } from './template-wiring';
-import { localXgboostTrainer } from './trainer/sagemaker-trainer';
+import { renderStateMachine, type TaskHandler } from '../services/stepfunctions/state-machine-runner';
+import { eventRulesOf, functionsOf, queueSourcesOf, type FunctionWiring } from '../template/template-wiring';
+import { localXgboostTrainer } from '../trainer/sagemaker-trainer';
 
 export interface LocalMlopsOptions {
   /** The synthesized stack template. */
@@ -177,7 +177,7 @@ export class LocalMlops {
 
     // The handlers' SDK clients are created when their modules load: after the environment is set.
     for (const fn of this.functions) {
-      const module = (await import(path.join(__dirname, '..', '..', 'lambdas', fn.handlerName, 'handler'))) as { handler: Handler };
+      const module = (await import(path.join(__dirname, '..', '..', '..', 'lambdas', fn.handlerName, 'handler'))) as { handler: Handler };
       this.handlers.set(fn.handlerName, this.asLambda(fn, module.handler));
     }
     Object.assign(

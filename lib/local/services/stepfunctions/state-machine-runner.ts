@@ -1,6 +1,6 @@
 import './polyfills';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from './cfn-template';
+import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from '../../template/cfn-template';
 
 /** A local implementation of one Task state: receives the input after Parameters, returns the raw service result. */
 export type TaskHandler = (input: unknown) => Promise<unknown>;

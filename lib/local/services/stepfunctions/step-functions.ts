@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ServiceError, startJsonRpcServer, type RunningServer } from './json-rpc-server';
+import { ServiceError, startJsonRpcServer, type RunningServer } from '../json-rpc-server';
 import { runStateMachine, type AslDefinition, type LocalExecution, type TaskHandler } from './state-machine-runner';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';

@@ -1,4 +1,4 @@
-import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from './cfn-template';
+import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from '../template/cfn-template';
 import { ServiceError, startJsonRpcServer, type RunningServer } from './json-rpc-server';
 
 /** The local stand-in for SSM Parameter Store (where the pipeline publishes its deployed model). */

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import type { MlopsConfig } from '../config';
-import { MlopsStack, stackNameFor } from '../stacks/mlops-stack';
+import type { MlopsConfig } from '../../config';
+import { MlopsStack, stackNameFor } from '../../stacks/mlops-stack';
 import type { CfnTemplate } from './cfn-template';
 
-const ROOT = path.join(__dirname, '..', '..');
+const ROOT = path.join(__dirname, '..', '..', '..');
 
 /**
  * Synthesizes the stack in process with the context of cdk.json, as `cdk synth` does. Lambda

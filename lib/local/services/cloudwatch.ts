@@ -1,5 +1,5 @@
 import { ServiceError, startJsonRpcServer, type RunningServer } from './json-rpc-server';
-import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from './cfn-template';
+import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from '../template/cfn-template';
 
 /**
  * The local stand-in for CloudWatch metrics and alarms: a loopback server that accepts the SDK's

@@ -1,5 +1,5 @@
-import { startJsonRpcServer, type RunningServer } from './json-rpc-server';
-import type { LocalSageMaker } from './local-sagemaker';
+import { startJsonRpcServer, type RunningServer } from '../json-rpc-server';
+import type { LocalSageMaker } from './sagemaker';
 
 /**
  * Serves the operations SDK clients (the evaluation handler) call over HTTP (`X-Amz-Target:

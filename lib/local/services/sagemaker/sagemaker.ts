@@ -11,8 +11,8 @@ import type {
   UpdateEndpointCommandInput,
 } from '@aws-sdk/client-sagemaker';
 import { z } from 'zod';
-import { LOCAL_ACCOUNT } from './cfn-template';
-import { ServiceError as SageMakerError } from './json-rpc-server';
+import { LOCAL_ACCOUNT } from '../../template/cfn-template';
+import { ServiceError as SageMakerError } from '../json-rpc-server';
 
 /**
  * The local stand-in for the SageMaker control plane: training jobs (run by a real trainer the

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { LOCAL_ACCOUNT } from './cfn-template';
-import { matchesEventPattern } from './event-pattern';
-import type { AlarmTransition } from './local-cloudwatch';
-import { LOCAL_REGION, type S3NotificationRecord } from './local-s3';
-import type { RuleWiring } from './template-wiring';
+import { LOCAL_ACCOUNT } from '../template/cfn-template';
+import { matchesEventPattern } from '../template/event-pattern';
+import type { AlarmTransition } from './cloudwatch';
+import { LOCAL_REGION, type S3NotificationRecord } from './s3';
+import type { RuleWiring } from '../template/template-wiring';
 
 /** An EventBridge event, as rules see it and as targets receive it. */
 export interface BusEvent {

@@ -1,8 +1,8 @@
-import { PipelineStates } from '../../lambdas/contracts/states';
-import type { LocalNotifier } from './local-notifier';
-import type { LocalSageMaker } from './local-sagemaker';
-import type { LocalParameterStore } from './local-ssm';
-import type { TaskHandler } from './state-machine-runner';
+import { PipelineStates } from '../../../lambdas/contracts/states';
+import type { LocalNotifier } from '../services/sns';
+import type { LocalSageMaker } from '../services/sagemaker/sagemaker';
+import type { LocalParameterStore } from '../services/ssm';
+import type { TaskHandler } from '../services/stepfunctions/state-machine-runner';
 
 /**
  * Step Functions names AWS SDK integration errors "<Service>.<Error>"; the local service throws

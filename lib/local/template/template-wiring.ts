@@ -1,4 +1,4 @@
-import { HANDLER_METADATA_KEY } from '../../lambdas/contracts/deployment';
+import { HANDLER_METADATA_KEY } from '../../../lambdas/contracts/deployment';
 import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from './cfn-template';
 
 /**

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { captureObjectKey, formatCaptureRecord } from '../../lambdas/core/drift/capture';
-import type { XgboostModel } from '../../lambdas/core/model/xgboost-model';
-import { listenOnLoopback, type RunningServer } from './json-rpc-server';
+import { captureObjectKey, formatCaptureRecord } from '../../../../lambdas/core/drift/capture';
+import type { XgboostModel } from '../../trainer/xgboost-model';
+import { listenOnLoopback, type RunningServer } from '../json-rpc-server';
 
 /**
  * The local stand-in for SageMaker Runtime: `POST /endpoints/{name}/invocations` with text/csv

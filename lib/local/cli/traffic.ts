@@ -1,7 +1,7 @@
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { CsvParser } from '../../lambdas/core/csv/csv-parser';
-import { encodeRawFeatures, type FeatureSpec } from '../../lambdas/core/features/feature-spec';
-import { seededRandom } from '../../lambdas/core/random';
+import { CsvParser } from '../../../lambdas/core/csv/csv-parser';
+import { encodeRawFeatures, type FeatureSpec } from '../../../lambdas/core/features/feature-spec';
+import { seededRandom } from '../trainer/random';
 
 /** Raw records of a CSV with a header, as field arrays in the spec's feature order, and their targets. */
 export function rawFeatureRows(csv: Uint8Array, spec: FeatureSpec, source: string): { rows: string[][]; labels: string[] } {

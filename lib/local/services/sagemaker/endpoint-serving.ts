@@ -1,11 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { CreateEndpointConfigCommandInput, CreateModelCommandInput } from '@aws-sdk/client-sagemaker';
-import { XgboostModel, type XgboostJsonModel } from '../../lambdas/core/model/xgboost-model';
-import { parseS3Uri } from '../../lambdas/contracts/layout';
-import { readBytes } from '../../lambdas/shared/s3';
-import type { LocalEndpoints } from './local-endpoint';
-import { untarGz } from './tar';
-import { MODEL_FILE } from './trainer/sagemaker-trainer';
+import { XgboostModel, type XgboostJsonModel } from '../../trainer/xgboost-model';
+import { parseS3Uri } from '../../../../lambdas/contracts/layout';
+import { readBytes } from '../../../../lambdas/shared/s3';
+import type { LocalEndpoints } from './endpoint';
+import { untarGz } from '../../trainer/tar';
+import { MODEL_FILE } from '../../trainer/sagemaker-trainer';
 
 /**
  * What the local SageMaker calls when an endpoint starts serving a config: load the variant's
