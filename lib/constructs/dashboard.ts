@@ -1,18 +1,22 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ENDPOINT_VARIANT } from '../../lambdas/contracts/deployment';
 import { DriftMetricNames } from '../../lambdas/contracts/metrics';
-import type { MlopsConfig } from '../config';
 import type { DriftMonitor } from './drift-monitor';
 import type { Notifications } from './notifications';
+import type { RetrainingPipeline } from './retraining-pipeline';
 
 export interface MonitoringDashboardProps {
-  readonly config: MlopsConfig;
-  readonly stateMachine: sfn.IStateMachine;
+  /** The heading's name, e.g. the data set's. */
+  readonly title: string;
+  /** Its runs and its endpoint's health are shown. */
+  readonly pipeline: RetrainingPipeline;
   readonly driftMonitor: DriftMonitor;
+  /** Every alarm created through it is shown. */
   readonly notifications: Notifications;
+  /** Features whose drift distance is graphed. */
+  readonly featureNames: readonly string[];
+  /** Where the latest drift report is, shown in the heading. */
   readonly latestReportUri: string;
 }
 
@@ -22,16 +26,14 @@ export class MonitoringDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringDashboardProps) {
     super(scope, id);
-    const { config, stateMachine, driftMonitor } = props;
-    const endpointName = config.deployment.endpointName;
-    const endpointMetric = (metricName: string, statistic: string) =>
-      new cloudwatch.Metric({ namespace: 'AWS/SageMaker', metricName, dimensionsMap: { EndpointName: endpointName, VariantName: ENDPOINT_VARIANT }, statistic, period: Duration.minutes(5) });
-    const features = config.dataset.columns.filter((c) => c.name !== config.dataset.targetColumn && c.name !== config.dataset.idColumn).map((c) => c.name);
+    const { pipeline, driftMonitor } = props;
+    const stateMachine = pipeline.stateMachine;
+    const endpointName = pipeline.endpointName;
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(7) });
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
-        markdown: `# ${config.dataset.name}: retraining, endpoint \`${endpointName}\`, drift\nLatest drift report: \`${props.latestReportUri}\`. Alarm responses: README "Alarms".`,
+        markdown: `# ${props.title}: retraining, endpoint \`${endpointName}\`, drift\nLatest drift report: \`${props.latestReportUri}\`. Alarm responses: README "Alarms".`,
         width: 24,
         height: 2,
       }),
@@ -45,21 +47,21 @@ export class MonitoringDashboard extends Construct {
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...props.notifications.alarms], width: 12 }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Endpoint invocations and errors', left: [endpointMetric('Invocations', 'Sum')], right: [endpointMetric('Invocation4XXErrors', 'Sum'), endpointMetric('Invocation5XXErrors', 'Sum')], width: 12 }),
-      new cloudwatch.GraphWidget({ title: 'Model latency (µs)', left: [endpointMetric('ModelLatency', 'p50'), endpointMetric('ModelLatency', 'p99')], width: 12 }),
+      new cloudwatch.GraphWidget({ title: 'Endpoint invocations and errors', left: [pipeline.metricEndpointInvocations()], right: [pipeline.metricInvocation4XXErrors(), pipeline.metricInvocation5XXErrors()], width: 12 }),
+      new cloudwatch.GraphWidget({ title: 'Model latency (µs)', left: [pipeline.metricModelLatency({ statistic: 'p50' }), pipeline.metricModelLatency()], width: 12 }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Drifted feature share',
         left: [driftMonitor.metricDriftedFeatureShare()],
-        leftAnnotations: [{ value: config.monitoring.thresholds.driftedShare, label: 'alarm threshold' }],
+        leftAnnotations: [{ value: driftMonitor.driftedShareThreshold, label: 'alarm threshold' }],
         leftYAxis: { min: 0, max: 1 },
         width: 12,
       }),
       new cloudwatch.GraphWidget({
         title: 'Jensen-Shannon distance per feature',
-        left: features.map((f) => driftMonitor.metricFeature(DriftMetricNames.FEATURE_JS, f, { label: f })),
-        leftAnnotations: [{ value: config.monitoring.thresholds.jensenShannon, label: 'threshold' }],
+        left: props.featureNames.map((f) => driftMonitor.metricFeature(DriftMetricNames.FEATURE_JS, f, { label: f })),
+        leftAnnotations: [{ value: driftMonitor.jensenShannonThreshold, label: 'threshold' }],
         width: 12,
       }),
     );

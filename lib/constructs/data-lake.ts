@@ -3,6 +3,22 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { CAPTURE_PREFIX, DRIFT_PREFIX, FEATURES_PREFIX, MODELS_PREFIX, QUARANTINE_PREFIX } from '../../lambdas/contracts/layout';
+
+/** Options of a grant on the objects under one prefix. */
+interface PrefixGrant {
+  readonly bucket: s3.IBucket;
+  readonly prefix: string;
+  readonly actions: readonly string[];
+  /** Also s3:ListBucket, limited to the prefix (without it a missing key reads as AccessDenied). */
+  readonly list?: boolean;
+}
+
+const READ = ['s3:GetObject'];
+/** Writes include multipart uploads, which the SDK's Upload uses for large objects. */
+const WRITE = ['s3:PutObject', 's3:AbortMultipartUpload'];
+/** What a principal needs of the key to read and write objects it encrypts. */
+const KEY_USE = ['kms:Decrypt', 'kms:GenerateDataKey'];
 
 export interface DataLakeProps {
   /**
@@ -118,5 +134,71 @@ export class DataLake extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
+  }
+
+  /**
+   * Lets a principal read uploads under the raw prefix, pinned versions included, and list them.
+   * @param rawPrefix the prefix uploads land under (ends in "/")
+   */
+  grantReadRaw(grantee: iam.IGrantable, rawPrefix: string): iam.Grant {
+    return this.grantPrefix(grantee, { bucket: this.dataBucket, prefix: rawPrefix, actions: ['s3:GetObject', 's3:GetObjectVersion'] });
+  }
+
+  /** Lets a principal list the raw prefix (to take a snapshot of it). */
+  grantListRaw(grantee: iam.IGrantable, rawPrefix: string): iam.Grant {
+    return this.grantList(grantee, this.dataBucket, rawPrefix);
+  }
+
+  /** Lets a principal read the runs' features, specs, baselines and manifests, and list them. */
+  grantReadFeatures(grantee: iam.IGrantable): iam.Grant {
+    return this.grantPrefix(grantee, { bucket: this.dataBucket, prefix: FEATURES_PREFIX, actions: READ, list: true });
+  }
+
+  /**
+   * Lets a principal write under features/ (manifests, encoded rows, spec, baseline).
+   * @param options.multipart also abort multipart uploads (large objects); @default true
+   */
+  grantWriteFeatures(grantee: iam.IGrantable, options: { readonly multipart?: boolean } = {}): iam.Grant {
+    return this.grantPrefix(grantee, { bucket: this.dataBucket, prefix: FEATURES_PREFIX, actions: options.multipart === false ? ['s3:PutObject'] : WRITE });
+  }
+
+  /** Lets a principal write rejected rows under quarantine/. */
+  grantWriteQuarantine(grantee: iam.IGrantable): iam.Grant {
+    return this.grantPrefix(grantee, { bucket: this.dataBucket, prefix: QUARANTINE_PREFIX, actions: WRITE });
+  }
+
+  /** Lets a principal write drift reports under drift/. */
+  grantWriteDriftReports(grantee: iam.IGrantable): iam.Grant {
+    return this.grantPrefix(grantee, { bucket: this.dataBucket, prefix: DRIFT_PREFIX, actions: ['s3:PutObject'] });
+  }
+
+  /** Lets a principal read and write model artifacts (and checkpoints) under models/, and list them. */
+  grantReadWriteModels(grantee: iam.IGrantable): iam.Grant {
+    return this.grantPrefix(grantee, { bucket: this.modelsBucket, prefix: MODELS_PREFIX, actions: [...READ, ...WRITE], list: true });
+  }
+
+  /** Lets a principal write captured requests and responses under capture/. */
+  grantWriteCapture(grantee: iam.IGrantable): iam.Grant {
+    return this.grantPrefix(grantee, { bucket: this.captureBucket, prefix: CAPTURE_PREFIX, actions: ['s3:PutObject'] });
+  }
+
+  /** Lets a principal read and list captured traffic under capture/. */
+  grantReadCapture(grantee: iam.IGrantable): iam.Grant {
+    return this.grantPrefix(grantee, { bucket: this.captureBucket, prefix: CAPTURE_PREFIX, actions: READ, list: true });
+  }
+
+  /** Lets a principal encrypt and decrypt with the key (every grant above includes this). */
+  grantKeyUse(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: KEY_USE, resourceArns: [this.key.keyArn] });
+  }
+
+  private grantPrefix(grantee: iam.IGrantable, options: PrefixGrant): iam.Grant {
+    const objects = iam.Grant.addToPrincipal({ grantee, actions: [...options.actions], resourceArns: [options.bucket.arnForObjects(`${options.prefix}*`)] });
+    const listed = options.list ? objects.combine(this.grantList(grantee, options.bucket, options.prefix)) : objects;
+    return listed.combine(this.grantKeyUse(grantee));
+  }
+
+  private grantList(grantee: iam.IGrantable, bucket: s3.IBucket, prefix: string): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } } });
   }
 }

@@ -46,6 +46,10 @@ export class DriftMonitor extends Construct {
   readonly featureAlarms: cloudwatch.Alarm[] = [];
   readonly retrainRule?: events.Rule;
   readonly window: Duration;
+  /** The drifted feature share at which the data set drift alarm fires. */
+  readonly driftedShareThreshold: number;
+  /** The Jensen-Shannon distance above which a feature counts as drifted. */
+  readonly jensenShannonThreshold: number;
   private readonly endpointName: string;
 
   constructor(scope: Construct, id: string, props: DriftMonitorProps) {
@@ -55,6 +59,8 @@ export class DriftMonitor extends Construct {
     const endpointName = config.deployment.endpointName;
     this.endpointName = endpointName;
     this.window = Duration.minutes(windowMinutes(monitoring.schedule));
+    this.driftedShareThreshold = monitoring.thresholds.driftedShare;
+    this.jensenShannonThreshold = monitoring.thresholds.jensenShannon;
 
     this.handler = new HandlerFunction(this, 'DriftCheck', {
       handlerName: 'drift-check',
@@ -150,13 +156,9 @@ export class DriftMonitor extends Construct {
     const { role } = this.handler;
     const { dataLake } = props;
     role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [props.deployedModelParameter.parameterArn] }));
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [dataLake.dataBucket.arnForObjects(`${FEATURES_PREFIX}*`)] }));
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [dataLake.dataBucket.arnForObjects(`${DRIFT_PREFIX}*`)] }));
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [dataLake.captureBucket.arnForObjects(`${CAPTURE_PREFIX}*`)] }));
-    role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [dataLake.captureBucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${CAPTURE_PREFIX}*`] } } }),
-    );
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [dataLake.key.keyArn] }));
+    dataLake.grantReadFeatures(role);
+    dataLake.grantWriteDriftReports(role);
+    dataLake.grantReadCapture(role);
     role.addToPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } } }));
     acknowledgeObjectPrefix(role, dataLake.dataBucket, FEATURES_PREFIX, 'Reads the deployed run\'s baseline and feature spec, named at run time.');
     acknowledgeObjectPrefix(role, dataLake.dataBucket, DRIFT_PREFIX, 'Writes drift/<endpoint>/<window>/report.*, named at run time.');

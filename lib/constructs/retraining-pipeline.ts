@@ -9,10 +9,11 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ENDPOINT_VARIANT, metricPropertyKey } from '../../lambdas/contracts/deployment';
+import { metricPropertyKey } from '../../lambdas/contracts/deployment';
 import { FEATURES_PREFIX, QUARANTINE_PREFIX } from '../../lambdas/contracts/layout';
 import type { MlopsConfig } from '../config';
 import type { DataLake } from './data-lake';
+import { EndpointMetricFactory } from './endpoint-metrics';
 import { HandlerFunction } from './handler-function';
 import { acknowledgeObjectPrefix, findingArn } from './nag';
 import type { Notifications } from './notifications';
@@ -56,10 +57,13 @@ export class RetrainingPipeline extends Construct {
   readonly evaluation: HandlerFunction;
   readonly sagemakerRole: iam.Role;
   readonly modelPackageGroupName: string;
+  /** The endpoint the pipeline deploys to. */
+  readonly endpointName: string;
   /** SSM parameter (JSON) naming the deployed model package, its feature spec and baseline. */
   readonly deployedModelParameter: ssm.StringParameter;
   readonly endpointErrorsAlarm: cloudwatch.Alarm;
   readonly endpointLatencyAlarm: cloudwatch.Alarm;
+  private readonly endpointMetrics: EndpointMetricFactory;
 
   constructor(scope: Construct, id: string, props: RetrainingPipelineProps) {
     super(scope, id);
@@ -68,6 +72,7 @@ export class RetrainingPipeline extends Construct {
     const dataset = config.dataset.name;
     const namePrefix = `${dataset}-`;
     const endpointName = config.deployment.endpointName;
+    this.endpointName = endpointName;
     const image = xgboostImage(this, config.training.xgboostVersion);
 
     this.sagemakerRole = new SageMakerExecutionRole(this, 'SageMakerRole', { dataLake, imageRepositoryArn: image.repositoryArn }).role;
@@ -106,11 +111,12 @@ export class RetrainingPipeline extends Construct {
     });
     this.grantEvaluation(namePrefix);
 
-    const alarmDimensions = { EndpointName: endpointName, VariantName: ENDPOINT_VARIANT };
+    this.endpointMetrics = new EndpointMetricFactory(endpointName);
+    const everyMinute = { period: Duration.minutes(1) };
     this.endpointErrorsAlarm = notifications.addAlarm('EndpointErrors', {
       alarmName: `${stack.stackName}-${endpointName}-5xx`,
       alarmDescription: 'The endpoint returns 5XX errors. Also rolls a blue/green deployment back. See README "Alarms".',
-      metric: new cloudwatch.Metric({ namespace: 'AWS/SageMaker', metricName: 'Invocation5XXErrors', dimensionsMap: alarmDimensions, statistic: 'Sum', period: Duration.minutes(1) }),
+      metric: this.metricInvocation5XXErrors(everyMinute),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 2,
@@ -121,7 +127,7 @@ export class RetrainingPipeline extends Construct {
       alarmName: `${stack.stackName}-${endpointName}-latency-p99`,
       alarmDescription: `Model latency p99 above ${config.monitoring.latencyP99Ms} ms. Also rolls a blue/green deployment back. See README "Alarms".`,
       // ModelLatency is reported in microseconds.
-      metric: new cloudwatch.Metric({ namespace: 'AWS/SageMaker', metricName: 'ModelLatency', dimensionsMap: alarmDimensions, statistic: 'p99', period: Duration.minutes(1) }),
+      metric: this.metricModelLatency(everyMinute),
       threshold: config.monitoring.latencyP99Ms * 1000,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,
@@ -350,6 +356,36 @@ export class RetrainingPipeline extends Construct {
     this.acknowledgeStateMachineFindings(namePrefix);
   }
 
+  /** Requests the endpoint served. @default Sum over 5 minutes */
+  metricEndpointInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.endpointMetrics.metricInvocations(props);
+  }
+
+  /** Requests the endpoint refused as bad input. @default Sum over 5 minutes */
+  metricInvocation4XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.endpointMetrics.metricInvocation4XXErrors(props);
+  }
+
+  /** Requests the endpoint's model failed. @default Sum over 5 minutes */
+  metricInvocation5XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.endpointMetrics.metricInvocation5XXErrors(props);
+  }
+
+  /** The endpoint model's latency in microseconds. @default p99 over 5 minutes */
+  metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.endpointMetrics.metricModelLatency(props);
+  }
+
+  /** Retraining runs that failed. @default Sum over 5 minutes */
+  metricRunsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum', ...props });
+  }
+
+  /** Retraining runs that hit the state machine's timeout. @default Sum over 5 minutes */
+  metricRunsTimedOut(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum', ...props });
+  }
+
   private acknowledgeStateMachineFindings(namePrefix: string): void {
     const role = this.stateMachine.role;
     const acknowledge = (finding: string, reason: string) => Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
@@ -367,12 +403,11 @@ export class RetrainingPipeline extends Construct {
   private grantFeatureProcessing(dataLake: DataLake, rawPrefix: string): void {
     const { role } = this.featureProcessing;
     const bucket = dataLake.dataBucket;
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [bucket.arnForObjects(`${rawPrefix}*`)] }));
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], resources: [bucket.arnForObjects(`${FEATURES_PREFIX}*`)] }));
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [bucket.arnForObjects(`${QUARANTINE_PREFIX}*`)] }));
-    // Without ListBucket a missing completion marker reads as AccessDenied instead of NoSuchKey.
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${FEATURES_PREFIX}*`] } } }));
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [dataLake.key.keyArn] }));
+    dataLake.grantReadRaw(role, rawPrefix);
+    // Reads its own completion marker (a retry returns the stored result).
+    dataLake.grantReadFeatures(role);
+    dataLake.grantWriteFeatures(role);
+    dataLake.grantWriteQuarantine(role);
     acknowledgeObjectPrefix(role, bucket, rawPrefix, 'Object keys of a snapshot are only known at run time; reads are limited to the raw prefix.');
     acknowledgeObjectPrefix(role, bucket, FEATURES_PREFIX, 'Each run writes under features/<run>/, named at run time.');
     acknowledgeObjectPrefix(role, bucket, QUARANTINE_PREFIX, 'Each run writes its rejected rows under quarantine/<run>/, named at run time.');

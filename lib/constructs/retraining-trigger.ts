@@ -3,13 +3,12 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FEATURES_PREFIX } from '../../lambdas/contracts/layout';
+import type { DataLake } from './data-lake';
 import { HandlerFunction } from './handler-function';
 import { acknowledgeObjectPrefix } from './nag';
 
@@ -17,10 +16,8 @@ import { acknowledgeObjectPrefix } from './nag';
 export const OBJECT_CREATED_REASONS = ['PutObject', 'POST Object', 'CopyObject', 'CompleteMultipartUpload'];
 
 export interface RetrainingTriggerProps {
-  /** The data bucket; it must send events to EventBridge. */
-  readonly dataBucket: s3.IBucket;
-  /** Encrypts the queues and the function's environment; EventBridge must be allowed to use it. */
-  readonly key: kms.IKey;
+  /** Its data bucket (which must send events to EventBridge) holds the uploads; its key encrypts the queues and the function's environment. */
+  readonly dataLake: DataLake;
   /** The retraining pipeline started for each new data snapshot. */
   readonly stateMachine: sfn.IStateMachine;
   /**
@@ -65,6 +62,7 @@ export class RetrainingTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: RetrainingTriggerProps) {
     super(scope, id);
+    const { dataBucket, key } = props.dataLake;
     const rawPrefix = props.rawPrefix ?? 'raw/';
     const debounce = props.debounce ?? Duration.seconds(60);
     const retryInterval = props.retryInterval ?? Duration.minutes(10);
@@ -77,13 +75,13 @@ export class RetrainingTrigger extends Construct {
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.key,
+      encryptionMasterKey: key,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.key,
+      encryptionMasterKey: key,
       enforceSSL: true,
       visibilityTimeout: retryInterval,
       retentionPeriod: Duration.days(14),
@@ -96,7 +94,7 @@ export class RetrainingTrigger extends Construct {
         source: ['aws.s3'],
         detailType: ['Object Created'],
         detail: {
-          bucket: { name: [props.dataBucket.bucketName] },
+          bucket: { name: [dataBucket.bucketName] },
           object: { key: [{ prefix: rawPrefix }], size: [{ numeric: ['>', 0] }] },
           reason: OBJECT_CREATED_REASONS,
         },
@@ -107,12 +105,12 @@ export class RetrainingTrigger extends Construct {
     this.handler = new HandlerFunction(this, 'Handler', {
       handlerName: 'retraining-trigger',
       description: 'Starts one retraining run per data snapshot',
-      key: props.key,
+      key,
       timeout: HANDLER_TIMEOUT,
       // One batch at a time: two concurrent batches could otherwise start two runs.
       reservedConcurrentExecutions: 1,
       environment: {
-        DATA_BUCKET: props.dataBucket.bucketName,
+        DATA_BUCKET: dataBucket.bucketName,
         RAW_PREFIX: rawPrefix,
         STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
         RETRAIN_COOLDOWN_HOURS: String((props.retrainCooldown ?? Duration.hours(24)).toHours()),
@@ -127,19 +125,18 @@ export class RetrainingTrigger extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-    this.grantSnapshotAccess(props.dataBucket, props.key, rawPrefix);
+    this.grantSnapshotAccess(props.dataLake, rawPrefix);
     props.stateMachine.grantStartExecution(this.handler.role);
     this.handler.role.addToPolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [props.stateMachine.stateMachineArn] }));
   }
 
-  private grantSnapshotAccess(bucket: s3.IBucket, key: kms.IKey, rawPrefix: string): void {
+  private grantSnapshotAccess(dataLake: DataLake, rawPrefix: string): void {
     const role = this.handler.role;
-    role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${rawPrefix}*`] } } }),
-    );
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [bucket.arnForObjects(`${rawPrefix}*`)] }));
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${FEATURES_PREFIX}*`)] }));
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] }));
+    const bucket = dataLake.dataBucket;
+    dataLake.grantListRaw(role, rawPrefix);
+    dataLake.grantReadRaw(role, rawPrefix);
+    // The manifest only: a small object, never a multipart upload.
+    dataLake.grantWriteFeatures(role, { multipart: false });
     acknowledgeObjectPrefix(role, bucket, rawPrefix, 'Uploaded object keys are only known at run time; reads are limited to the raw prefix.');
     acknowledgeObjectPrefix(role, bucket, FEATURES_PREFIX, 'Manifest keys are derived from the snapshot at run time; writes are limited to the features prefix.');
   }

@@ -27,12 +27,11 @@ export class SageMakerExecutionRole extends Construct {
       description: `SageMaker training and hosting for ${stack.stackName}`,
     });
     const add = (actions: string[], resources: string[], conditions?: Record<string, unknown>) => this.role.addToPolicy(new iam.PolicyStatement({ actions, resources, conditions }));
-    add(['s3:GetObject'], [dataLake.dataBucket.arnForObjects(`${FEATURES_PREFIX}*`)]);
-    add(['s3:ListBucket'], [dataLake.dataBucket.bucketArn], { StringLike: { 's3:prefix': [`${FEATURES_PREFIX}*`] } });
-    add(['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], [dataLake.modelsBucket.arnForObjects(`${MODELS_PREFIX}*`)]);
-    add(['s3:ListBucket'], [dataLake.modelsBucket.bucketArn], { StringLike: { 's3:prefix': [`${MODELS_PREFIX}*`] } });
-    add(['s3:PutObject'], [dataLake.captureBucket.arnForObjects(`${CAPTURE_PREFIX}*`)]);
-    add(['kms:Decrypt', 'kms:GenerateDataKey', 'kms:CreateGrant', 'kms:DescribeKey'], [dataLake.key.keyArn]);
+    dataLake.grantReadFeatures(this.role);
+    dataLake.grantReadWriteModels(this.role);
+    dataLake.grantWriteCapture(this.role);
+    // Encrypted volumes and outputs: SageMaker creates grants on the key as this role.
+    add(['kms:CreateGrant', 'kms:DescribeKey'], [dataLake.key.keyArn]);
     add(['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], [props.imageRepositoryArn]);
     add(['ecr:GetAuthorizationToken'], ['*']);
     add(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })]);

@@ -55,8 +55,7 @@ export class MlopsStack extends Stack {
     });
 
     this.trigger = new RetrainingTrigger(this, 'RetrainingTrigger', {
-      dataBucket: this.dataLake.dataBucket,
-      key: this.dataLake.key,
+      dataLake: this.dataLake,
       stateMachine: this.pipeline.stateMachine,
       rawPrefix: config.retraining.rawPrefix,
       debounce: Duration.seconds(config.retraining.debounceSeconds),
@@ -71,10 +70,8 @@ export class MlopsStack extends Stack {
       deployedModelParameter: this.pipeline.deployedModelParameter,
       retrainingQueue: this.trigger.queue,
     });
-    const pipelineRuns = this.pipeline.stateMachine;
-    const fiveMinuteSum = { period: Duration.minutes(5), statistic: 'Sum' };
-    this.notifications.addOccurrenceAlarm('PipelineRunsFailed', pipelineRuns.metricFailed(fiveMinuteSum), 'A retraining run failed (its own notification has the reason). See README "Alarms".');
-    this.notifications.addOccurrenceAlarm('PipelineRunsTimedOut', pipelineRuns.metricTimedOut(fiveMinuteSum), 'A retraining run hit the state machine timeout. See README "Alarms".');
+    this.notifications.addOccurrenceAlarm('PipelineRunsFailed', this.pipeline.metricRunsFailed(), 'A retraining run failed (its own notification has the reason). See README "Alarms".');
+    this.notifications.addOccurrenceAlarm('PipelineRunsTimedOut', this.pipeline.metricRunsTimedOut(), 'A retraining run hit the state machine timeout. See README "Alarms".');
     this.notifications.addOccurrenceAlarm(
       'UploadEventsDeadLettered',
       this.trigger.metricDeadLetters(),
@@ -91,8 +88,9 @@ export class MlopsStack extends Stack {
     this.outputs = Object.fromEntries(Object.entries(outputs).map(([name, value]) => [name, new CfnOutput(this, name, { value })]));
     // Last, so it shows every alarm.
     this.dashboard = new MonitoringDashboard(this, 'Dashboard', {
-      config,
-      stateMachine: this.pipeline.stateMachine,
+      title: config.dataset.name,
+      pipeline: this.pipeline,
+      featureNames: config.dataset.columns.filter((c) => c.name !== config.dataset.targetColumn && c.name !== config.dataset.idColumn).map((c) => c.name),
       driftMonitor: this.driftMonitor,
       notifications: this.notifications,
       latestReportUri: `s3://${this.dataLake.dataBucket.bucketName}/${DRIFT_PREFIX}${config.deployment.endpointName}/latest/report.html`,

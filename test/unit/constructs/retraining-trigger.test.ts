@@ -10,7 +10,7 @@ function buildTrigger(props: Partial<RetrainingTriggerProps> = {}) {
   const lake = new DataLake(stack, 'Lake');
   // The trigger only needs something to start: a state machine built here, as the pipeline will be.
   const stateMachine = new sfn.StateMachine(stack, 'Pipeline', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Succeed(stack, 'Done')) });
-  const trigger = new RetrainingTrigger(stack, 'Trigger', { dataBucket: lake.dataBucket, key: lake.key, stateMachine, ...props });
+  const trigger = new RetrainingTrigger(stack, 'Trigger', { dataLake: lake, stateMachine, ...props });
   const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
   return { stack, lake, trigger, template: Template.fromStack(stack), id, stateMachineId: id(stateMachine) };
 }
