@@ -8,14 +8,18 @@ import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { CAPTURE_PREFIX, DRIFT_PREFIX, FEATURES_PREFIX } from '../../lambdas/contracts/layout';
 import { DriftMetricNames, METRICS_NAMESPACE } from '../../lambdas/contracts/metrics';
-import type { MlopsConfig } from '../config';
+import type { MonitoringConfig } from '../../lambdas/contracts/config/resolve';
 import type { DataLake } from './data-lake';
 import { HandlerFunction } from './handler-function';
 import { acknowledgeObjectPrefix } from './nag';
 import type { Notifications } from './notifications';
+import { checkProp, InvalidPropError } from './props';
 
 export interface DriftMonitorProps {
-  readonly config: MlopsConfig;
+  /** The endpoint whose captured traffic is checked. */
+  readonly endpointName: string;
+  /** Schedule, window size, thresholds, alarms and drift-driven retraining. */
+  readonly monitoring: MonitoringConfig;
   readonly dataLake: DataLake;
   readonly notifications: Notifications;
   /** Where the pipeline publishes the deployed model (baseline and spec locations). */
@@ -54,9 +58,8 @@ export class DriftMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: DriftMonitorProps) {
     super(scope, id);
-    const { config, dataLake, notifications } = props;
-    const monitoring = config.monitoring;
-    const endpointName = config.deployment.endpointName;
+    const { monitoring, dataLake, notifications, endpointName } = props;
+    checkProp(this, monitoring.datapointsToAlarm <= monitoring.evaluationPeriods, 'monitoring.datapointsToAlarm', `must be at most monitoring.evaluationPeriods (${monitoring.evaluationPeriods}), got ${monitoring.datapointsToAlarm}`);
     this.endpointName = endpointName;
     this.window = Duration.minutes(windowMinutes(monitoring.schedule));
     this.driftedShareThreshold = monitoring.thresholds.driftedShare;
@@ -113,7 +116,8 @@ export class DriftMonitor extends Construct {
     notifications.addOccurrenceAlarm('DriftCheckErrors', this.handler.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), 'The drift check Lambda failed. See README "Alarms".');
 
     if (monitoring.retrainOnDrift.enabled) {
-      if (!props.retrainingQueue) throw new Error(`${this.node.path}: monitoring.retrainOnDrift is enabled but no retraining queue was given`);
+      const queue = props.retrainingQueue;
+      if (!queue) throw new InvalidPropError(`${this.node.path}: retrainingQueue is required when monitoring.retrainOnDrift is enabled`);
       // The trigger retrains the current snapshot at most once per cooldown period (execution names).
       this.retrainRule = new events.Rule(this, 'RetrainOnDrift', {
         description: `Data set drift on ${endpointName} retrains the model (once per ${monitoring.retrainOnDrift.cooldownHours} h)`,
@@ -123,7 +127,7 @@ export class DriftMonitor extends Construct {
           resources: [this.datasetDriftAlarm.alarmArn],
           detail: { state: { value: ['ALARM'] } },
         },
-        targets: [new targets.SqsQueue(props.retrainingQueue)],
+        targets: [new targets.SqsQueue(queue)],
       });
     }
   }

@@ -21,3 +21,8 @@ export function findingArn(scope: IConstruct, service: string, resource: string)
   const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
   return `arn:<AWS::Partition>:${service}:${region}:${account}:${resource}`;
 }
+
+/** A cdk-nag finding's resource part for SageMaker resources named "<name>" of this account and region. */
+export function sagemakerFinding(scope: IConstruct, resource: string, name: string): string {
+  return `Resource::${findingArn(scope, 'sagemaker', `${resource}/${name}`)}`;
+}

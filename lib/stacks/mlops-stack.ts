@@ -49,8 +49,16 @@ export class MlopsStack extends Stack {
 
     this.pipeline = new RetrainingPipeline(this, 'RetrainingPipeline', {
       dataLake: this.dataLake,
-      config,
       notifications: this.notifications,
+      dataset: config.dataset,
+      features: config.features,
+      training: config.training,
+      evaluation: config.evaluation,
+      deployment: config.deployment,
+      rawPrefix: config.retraining.rawPrefix,
+      maxBadRowShare: config.retraining.maxBadRowShare,
+      latencyP99Ms: config.monitoring.latencyP99Ms,
+      samplingPercent: config.monitoring.samplingPercent,
       logRemovalPolicy: removalPolicy,
     });
 
@@ -64,7 +72,8 @@ export class MlopsStack extends Stack {
       retrainCooldown: Duration.hours(config.monitoring.retrainOnDrift.cooldownHours),
     });
     this.driftMonitor = new DriftMonitor(this, 'DriftMonitor', {
-      config,
+      endpointName: config.deployment.endpointName,
+      monitoring: config.monitoring,
       dataLake: this.dataLake,
       notifications: this.notifications,
       deployedModelParameter: this.pipeline.deployedModelParameter,

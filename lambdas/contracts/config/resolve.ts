@@ -39,3 +39,12 @@ export function resolveConfig(parsed: ParsedConfig): MlopsConfig {
     },
   };
 }
+
+/** The config's sections, each what one construct or handler takes. */
+export type DatasetConfig = MlopsConfig['dataset'];
+export type FeaturesConfig = MlopsConfig['features'];
+export type RetrainingConfig = MlopsConfig['retraining'];
+export type TrainingConfig = MlopsConfig['training'];
+export type EvaluationConfig = MlopsConfig['evaluation'];
+export type DeploymentConfig = MlopsConfig['deployment'];
+export type MonitoringConfig = MlopsConfig['monitoring'];

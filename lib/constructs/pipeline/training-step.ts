@@ -2,12 +2,12 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { MODELS_PREFIX } from '../../lambdas/contracts/layout';
-import type { MlopsConfig } from '../config';
-import type { DataLake } from './data-lake';
+import { MODELS_PREFIX } from '../../../lambdas/contracts/layout';
+import type { TrainingConfig } from '../../../lambdas/contracts/config/resolve';
+import type { DataLake } from '../data-lake';
 
 export interface TrainingStateProps {
-  readonly config: MlopsConfig;
+  readonly training: TrainingConfig;
   readonly dataLake: DataLake;
   readonly imageUri: string;
   readonly sagemakerRole: iam.IRole;
@@ -16,8 +16,8 @@ export interface TrainingStateProps {
 }
 
 /** XGBoost hyperparameters as SageMaker wants them: strings, XGBoost's own names. */
-export function xgboostHyperparameters(config: MlopsConfig): Record<string, string> {
-  const hp = config.training.hyperparameters;
+export function xgboostHyperparameters(training: TrainingConfig): Record<string, string> {
+  const hp = training.hyperparameters;
   return {
     objective: hp.objective,
     num_round: String(hp.numRound),
@@ -37,8 +37,7 @@ export function xgboostHyperparameters(config: MlopsConfig): Record<string, stri
  * Input: `$.names.id` (job name), `$.features.trainPrefix` / `validationPrefix`.
  */
 export function trainingState(scope: Construct, id: string, props: TrainingStateProps): sfn.CustomState {
-  const { config, dataLake } = props;
-  const training = config.training;
+  const { training, dataLake } = props;
   const channel = (name: string, prefixPath: string) => ({
     ChannelName: name,
     ContentType: 'text/csv',
@@ -56,7 +55,7 @@ export function trainingState(scope: Construct, id: string, props: TrainingState
         'TrainingJobName.$': '$.names.id',
         RoleArn: props.sagemakerRole.roleArn,
         AlgorithmSpecification: { TrainingImage: props.imageUri, TrainingInputMode: 'File' },
-        HyperParameters: xgboostHyperparameters(config),
+        HyperParameters: xgboostHyperparameters(training),
         InputDataConfig: [channel('train', '$.features.trainPrefix'), channel('validation', '$.features.validationPrefix')],
         OutputDataConfig: { S3OutputPath: models, KmsKeyId: dataLake.key.keyArn },
         ResourceConfig: { InstanceType: training.instanceType, InstanceCount: training.instanceCount, VolumeSizeInGB: training.volumeSizeGb, VolumeKmsKeyId: dataLake.key.keyArn },

@@ -4,14 +4,19 @@ import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { CAPTURE_PREFIX } from '../../lambdas/contracts/layout';
-import type { MlopsConfig } from '../config';
-import type { DataLake } from './data-lake';
-import { ENDPOINT_VARIANT } from '../../lambdas/contracts/deployment';
-import { PipelineStates } from '../../lambdas/contracts/states';
+import { CAPTURE_PREFIX } from '../../../lambdas/contracts/layout';
+import type { DeploymentConfig, TrainingConfig } from '../../../lambdas/contracts/config/resolve';
+import { ENDPOINT_VARIANT } from '../../../lambdas/contracts/deployment';
+import type { DataLake } from '../data-lake';
+import { endpointPolling } from './endpoint-polling';
+import { PipelineStates } from '../../../lambdas/contracts/states';
 
 export interface DeploymentChainProps {
-  readonly config: MlopsConfig;
+  readonly deployment: DeploymentConfig;
+  /** Subnets and security groups of the model's containers. @default - no VPC */
+  readonly vpc?: TrainingConfig['vpc'];
+  /** Share of requests captured for drift checks (1-100). */
+  readonly samplingPercent: number;
   readonly dataLake: DataLake;
   readonly sagemakerRole: iam.IRole;
   /** Names of the endpoint alarms that roll a blue/green update back. */
@@ -26,7 +31,6 @@ export interface DeploymentChainProps {
   readonly onDeployed: sfn.IChainable;
 }
 
-const POLL_INTERVAL = Duration.seconds(30);
 
 /** SageMaker API throttling and capacity limits are retried with backoff; everything else fails the run. */
 export function retrySageMakerLimits(state: tasks.CallAwsService): tasks.CallAwsService {
@@ -40,21 +44,13 @@ export function retrySageMakerLimits(state: tasks.CallAwsService): tasks.CallAws
   return state;
 }
 
-function failWith(scope: Construct, id: string, error: string, cause: string, next: sfn.IChainable): sfn.Chain {
-  return new sfn.Pass(scope, id, {
-    parameters: { Error: error, 'Cause.$': cause },
-    resultPath: '$.failure',
-  }).next(next);
-}
-
 /**
  * CreateModel → CreateEndpointConfig (data capture) → create the endpoint, or update it blue/green
  * with auto-rollback on the endpoint alarms → poll DescribeEndpoint until InService (bounded) →
  * detect a rollback → publish the deployed model's pointers. Input: `$.deploy` and `$.names.id`.
  */
 export function deploymentChain(scope: Construct, props: DeploymentChainProps): sfn.IChainable {
-  const { config, dataLake } = props;
-  const deployment = config.deployment;
+  const { deployment, dataLake } = props;
   const endpointName = deployment.endpointName;
   const stack = Stack.of(scope);
   const arn = (resource: string, name: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName: name });
@@ -74,7 +70,7 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
       ExecutionRoleArn: props.sagemakerRole.roleArn,
       PrimaryContainer: { Image: sfn.JsonPath.stringAt('$.deploy.image'), ModelDataUrl: sfn.JsonPath.stringAt('$.deploy.modelDataUrl') },
       EnableNetworkIsolation: true,
-      ...(config.training.vpc ? { VpcConfig: { Subnets: config.training.vpc.subnetIds, SecurityGroupIds: config.training.vpc.securityGroupIds } } : {}),
+      ...(props.vpc ? { VpcConfig: { Subnets: props.vpc.subnetIds, SecurityGroupIds: props.vpc.securityGroupIds } } : {}),
     },
     [arn('model', `${props.namePrefix}*`)],
     ),
@@ -91,7 +87,7 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
       ProductionVariants: [variant],
       DataCaptureConfig: {
         EnableCapture: true,
-        InitialSamplingPercentage: config.monitoring.samplingPercent,
+        InitialSamplingPercentage: props.samplingPercent,
         DestinationS3Uri: `s3://${dataLake.captureBucket.bucketName}/${CAPTURE_PREFIX.slice(0, -1)}`,
         KmsKeyId: dataLake.key.keyArn,
         CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
@@ -141,63 +137,14 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
 );
 findEndpoint.addCatch(createEndpoint, { errors: ['States.ALL'], resultPath: '$.endpointLookup' });
 
-const maxPolls = Math.ceil((deployment.maxWaitMinutes * 60) / POLL_INTERVAL.toSeconds());
-const startPolling = new sfn.Pass(scope, PipelineStates.START_POLLING, { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.poll' });
-const wait = new sfn.Wait(scope, PipelineStates.WAIT_FOR_ENDPOINT, { time: sfn.WaitTime.duration(POLL_INTERVAL) });
-const describe = catchFailure(
-  // The whole description: FailureReason is only present when the endpoint failed.
-  sagemakerCall(PipelineStates.DESCRIBE_ENDPOINT, 'describeEndpoint', { EndpointName: endpointName }, [endpointArn], { resultPath: '$.endpoint' }),
-);
-const countPoll = new sfn.Pass(scope, PipelineStates.COUNT_POLL, { parameters: { 'count.$': 'States.MathAdd($.poll.count, 1)' }, resultPath: '$.poll' });
-
-const publish = catchFailure(
-  new tasks.CallAwsService(scope, PipelineStates.PUBLISH_DEPLOYED_MODEL, {
-    service: 'ssm',
-    action: 'putParameter',
-    parameters: {
-      Name: props.deployedModelParameter.parameterName,
-      Type: 'String',
-      Overwrite: true,
-      Value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.deployed')),
-    },
-    iamResources: [props.deployedModelParameter.parameterArn],
-    resultPath: sfn.JsonPath.DISCARD,
-  }),
-);
-const describeDeployment = new sfn.Pass(scope, PipelineStates.DESCRIBE_DEPLOYMENT, {
-  parameters: {
-    endpointName,
-    variantName: ENDPOINT_VARIANT,
-    'endpointConfigName.$': '$.names.id',
-    'modelPackageArn.$': '$.deploy.modelPackageArn',
-    'featureSpecUri.$': '$.deploy.featureSpecUri',
-    'baselineUri.$': '$.deploy.baselineUri',
-    'runId.$': '$.runId',
-    'runStartedAt.$': '$$.Execution.StartTime',
-  },
-  resultPath: '$.deployed',
+const startPolling = endpointPolling(scope, {
+  endpointName,
+  maxWaitMinutes: deployment.maxWaitMinutes,
+  guard: (state) => catchFailure(state),
+  deployedModelParameter: props.deployedModelParameter,
+  onFailure: props.onFailure,
+  onDeployed: props.onDeployed,
 });
-
-const status = new sfn.Choice(scope, PipelineStates.ENDPOINT_STATUS)
-  .when(
-    sfn.Condition.and(sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'InService'), sfn.Condition.stringEqualsJsonPath('$.endpoint.EndpointConfigName', '$.names.id')),
-    describeDeployment.next(publish).next(props.onDeployed),
-  )
-  .when(
-    sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'InService'),
-    failWith(scope, PipelineStates.ROLLED_BACK, 'DeploymentRolledBack', "States.Format('Endpoint {} rolled back to {}: the new model tripped a rollback alarm or failed to deploy; the previous model keeps serving', $.names.id, $.endpoint.EndpointConfigName)", props.onFailure),
-  )
-  .when(
-    sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'Failed'),
-    failWith(scope, PipelineStates.ENDPOINT_FAILED, 'EndpointFailed', "States.Format('Endpoint failed: {}', $.endpoint.FailureReason)", props.onFailure),
-  )
-  .when(
-    sfn.Condition.numberGreaterThanEquals('$.poll.count', maxPolls),
-    failWith(scope, PipelineStates.DEPLOYMENT_TIMED_OUT, 'DeploymentTimedOut', `States.Format('Endpoint still {} after ${deployment.maxWaitMinutes} minutes (deployment.maxWaitMinutes)', $.endpoint.EndpointStatus)`, props.onFailure),
-  )
-  .otherwise(wait);
-
-startPolling.next(wait).next(describe).next(countPoll).next(status);
 updateEndpoint.next(startPolling);
 createEndpoint.next(startPolling);
 return createModel.next(createEndpointConfig).next(findEndpoint).next(updateEndpoint);
