@@ -78,7 +78,13 @@ async function up(config: MlopsConfig, values: Record<string, string | boolean |
     await local.stop();
     throw err;
   });
-  const env: EnvironmentFile = { control: server.endpoint, s3: local.clientEnv.AWS_ENDPOINT_URL_S3, dataBucket: local.functionSetting('DATA_BUCKET'), rawPrefix: config.retraining.rawPrefix, clientEnv: local.clientEnv };
+  const env: EnvironmentFile = {
+    control: server.endpoint,
+    s3: local.clientEnv.AWS_ENDPOINT_URL_S3,
+    dataBucket: local.functionSetting('DATA_BUCKET'),
+    rawPrefix: config.retraining.rawPrefix,
+    clientEnv: local.clientEnv,
+  };
   const environmentFile = path.join(dir, ENVIRONMENT_FILE);
   writeFileSync(environmentFile, JSON.stringify(env, null, 2));
   console.log(`Local environment up; state in ${dir} (Ctrl-C stops it).
@@ -140,7 +146,13 @@ async function main(): Promise<void> {
       try {
         console.log(`serverless-mlops demo: the "${config.dataset.name}" lifecycle on this machine (state and logs in ${dir})`);
         const sample = readFileSync(path.join(__dirname, '..', 'data', 'mlc_churn.csv'));
-        await runDemo({ config, sample, directory: dir, print: (line) => console.log(line), template: values['cdk-out'] ? templateFor(config, values['cdk-out']) : undefined });
+        await runDemo({
+          config,
+          sample,
+          directory: dir,
+          print: (line) => console.log(line),
+          template: values['cdk-out'] ? templateFor(config, values['cdk-out']) : undefined,
+        });
       } finally {
         restore();
       }
@@ -153,7 +165,12 @@ async function main(): Promise<void> {
       if (!file) throw new Error('mlops upload: which file? e.g. `mlops upload data/mlc_churn.csv`');
       const env = environment();
       const key = values.key ?? `${env.rawPrefix}${path.basename(file)}`;
-      const s3 = new S3Client({ endpoint: env.s3, region: env.clientEnv.AWS_REGION, forcePathStyle: true, credentials: { accessKeyId: env.clientEnv.AWS_ACCESS_KEY_ID, secretAccessKey: env.clientEnv.AWS_SECRET_ACCESS_KEY } });
+      const s3 = new S3Client({
+        endpoint: env.s3,
+        region: env.clientEnv.AWS_REGION,
+        forcePathStyle: true,
+        credentials: { accessKeyId: env.clientEnv.AWS_ACCESS_KEY_ID, secretAccessKey: env.clientEnv.AWS_SECRET_ACCESS_KEY },
+      });
       await s3.send(new PutObjectCommand({ Bucket: env.dataBucket, Key: key, Body: readFileSync(file) }));
       s3.destroy();
       console.log(`uploaded s3://${env.dataBucket}/${key}; waiting for the retraining it starts...`);

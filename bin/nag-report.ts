@@ -51,7 +51,7 @@ function main(): void {
   }
   const report = path.join(outdir, 'validation-report.json');
   const violations = existsSync(report)
-    ? (JSON.parse(readFileSync(report, 'utf8')) as { pluginReports?: { violations?: Violation[] }[] }).pluginReports ?? []
+    ? ((JSON.parse(readFileSync(report, 'utf8')) as { pluginReports?: { violations?: Violation[] }[] }).pluginReports ?? [])
     : [];
   let violated = 0;
   for (const plugin of violations) {

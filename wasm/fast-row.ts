@@ -220,19 +220,19 @@ export function countTraining(label: f64): i32 {
   store<f64>(statistics, load<f64>(statistics) + 1);
   store<f64>(statistics + 8, load<f64>(statistics + 8) + label);
   const missingCounts = statistics + 16;
-  const trueCounts = missingCounts + (<usize>featureCount << 3);
+  const trueCounts = missingCounts + ((<usize>featureCount) << 3);
   let full = 0;
   for (let i = 0; i < featureCount; i++) {
-    const column = <usize>load<i32>(featureColumns + (<usize>i << 2));
+    const column = <usize>load<i32>(featureColumns + ((<usize>i) << 2));
     if (load<u8>(missing + column) == 1) {
-      store<f64>(missingCounts + (<usize>i << 3), load<f64>(missingCounts + (<usize>i << 3)) + 1);
+      store<f64>(missingCounts + ((<usize>i) << 3), load<f64>(missingCounts + ((<usize>i) << 3)) + 1);
       continue;
     }
     const kind = <u32>load<u8>(featureKinds + i);
     if (kind == NUMERIC) {
       const value = load<f64>(numbers + (column << 3));
       if (value != value) continue;
-      const slot = <usize>load<i32>(numericSlots + (<usize>i << 2));
+      const slot = <usize>load<i32>(numericSlots + ((<usize>i) << 2));
       const sum = moments + (slot << 4);
       store<f64>(sum, load<f64>(sum) + value);
       store<f64>(sum + 8, load<f64>(sum + 8) + value * value);
@@ -241,7 +241,7 @@ export function countTraining(label: f64): i32 {
       store<i32>(fills + (slot << 2), fill + 1);
       if (fill + 1 == BATCH) full = 1;
     } else if (kind == BOOLEAN) {
-      store<f64>(trueCounts + (<usize>i << 3), load<f64>(trueCounts + (<usize>i << 3)) + load<f64>(numbers + (column << 3)));
+      store<f64>(trueCounts + ((<usize>i) << 3), load<f64>(trueCounts + ((<usize>i) << 3)) + load<f64>(numbers + (column << 3)));
     }
   }
   return full;
@@ -360,11 +360,11 @@ export function readRow(base: usize, start: i32, length: i32): i32 {
       e = q;
       p = q;
     }
-    store<i32>(starts + (<usize>field << 2), <i32>(s - base));
-    store<i32>(ends + (<usize>field << 2), <i32>(e - base));
+    store<i32>(starts + ((<usize>field) << 2), <i32>(s - base));
+    store<i32>(ends + ((<usize>field) << 2), <i32>(e - base));
     if (kind == NUMERIC) {
-      const column = <usize>load<i32>(fieldColumns + (<usize>field << 2));
-      if (value >= load<f64>(fieldMin + (<usize>field << 3)) && value <= load<f64>(fieldMax + (<usize>field << 3))) {
+      const column = <usize>load<i32>(fieldColumns + ((<usize>field) << 2));
+      if (value >= load<f64>(fieldMin + ((<usize>field) << 3)) && value <= load<f64>(fieldMax + ((<usize>field) << 3))) {
         store<u8>(missing + column, 0);
         store<f64>(numbers + (column << 3), value);
       } else if (e == s && load<u8>(fieldRequired + field) == 0) store<u8>(missing + column, 1);
@@ -372,7 +372,7 @@ export function readRow(base: usize, start: i32, length: i32): i32 {
     } else if (kind == BOOLEAN) {
       const b = booleanValue(s, e);
       if (b < 0) return NOT_FAST;
-      const column = <usize>load<i32>(fieldColumns + (<usize>field << 2));
+      const column = <usize>load<i32>(fieldColumns + ((<usize>field) << 2));
       store<u8>(missing + column, 0);
       store<f64>(numbers + (column << 3), <f64>b);
     } else if (kind == CATEGORICAL) {
@@ -385,7 +385,7 @@ export function readRow(base: usize, start: i32, length: i32): i32 {
         return UNKNOWN_CATEGORY;
       }
       if (entry < 0) return NOT_FAST;
-      const column = <usize>load<i32>(fieldColumns + (<usize>field << 2));
+      const column = <usize>load<i32>(fieldColumns + ((<usize>field) << 2));
       store<u8>(missing + column, 0);
       store<i32>(categoryValues + (column << 2), entry);
     }
@@ -406,7 +406,7 @@ export function readRow(base: usize, start: i32, length: i32): i32 {
   }
   const recordLength = <i32>(recordEnd - base) - start;
   if (<i32>(p - base) - start > maxRecordLength) return NOT_FAST;
-  if (idField >= 0) hash = fnv(base + <usize>load<i32>(starts + (<usize>idField << 2)), base + <usize>load<i32>(ends + (<usize>idField << 2)));
+  if (idField >= 0) hash = fnv(base + <usize>load<i32>(starts + ((<usize>idField) << 2)), base + <usize>load<i32>(ends + ((<usize>idField) << 2)));
   const split: usize = <f64>hash < validationLimit ? 1 : 0;
   const cursor = load<i32>(cursors + (split << 2));
   if (cursor + recordLength + rowSlack + COPY_OVERSHOOT > regionBytes) return OUTPUT_FULL;
@@ -419,8 +419,8 @@ export function readRow(base: usize, start: i32, length: i32): i32 {
 
 /** The label of the row just read, as a number (1/0 for a binary problem). */
 function labelValue(): f64 {
-  if (labelMode == LABEL_ENTRY) return <f64>load<i32>(categoryValues + (<usize>labelColumn << 2));
-  const value = load<f64>(numbers + (<usize>labelColumn << 3));
+  if (labelMode == LABEL_ENTRY) return <f64>load<i32>(categoryValues + ((<usize>labelColumn) << 2));
+  const value = load<f64>(numbers + ((<usize>labelColumn) << 3));
   if (labelMode == LABEL_COPY) return value;
   return value == positive ? 1 : 0;
 }
@@ -428,18 +428,19 @@ function labelValue(): f64 {
 /** Writes the row just read (its fields at base + starts/ends) at `out`; returns the bytes written. */
 function encode(base: usize, out: usize, numbersPlain: i32): usize {
   let at = out;
-  if (labelMode == LABEL_COPY) at = copy(at, base + <usize>load<i32>(starts + (<usize>labelField << 2)), base + <usize>load<i32>(ends + (<usize>labelField << 2)));
+  if (labelMode == LABEL_COPY)
+    at = copy(at, base + <usize>load<i32>(starts + ((<usize>labelField) << 2)), base + <usize>load<i32>(ends + ((<usize>labelField) << 2)));
   else store<u8>(at++, <u8>(ZERO + <u32>labelValue()));
   for (let i = 0; i < featureCount; i++) {
     store<u8>(at++, <u8>COMMA);
-    const run = load<i32>(featureRuns + (<usize>i << 2));
+    const run = load<i32>(featureRuns + ((<usize>i) << 2));
     if (run > i && (numbersPlain != 0 || isPlainRun(i, run))) {
       // Adjacent numeric fields, written as they are: one copy, commas included.
       at = copy(at, base + fieldStart(i), base + fieldEnd(run));
       i = run;
       continue;
     }
-    const column = <usize>load<i32>(featureColumns + (<usize>i << 2));
+    const column = <usize>load<i32>(featureColumns + ((<usize>i) << 2));
     if (load<u8>(missing + column) == 1) continue;
     const kind = <u32>load<u8>(featureKinds + i);
     if (kind == NUMERIC) at = copy(at, base + fieldStart(i), base + fieldEnd(i));
@@ -461,11 +462,11 @@ function isPlainRun(first: i32, last: i32): bool {
 }
 
 function fieldStart(feature: i32): usize {
-  return <usize>load<i32>(starts + (<usize>load<i32>(featureFields + (<usize>feature << 2)) << 2));
+  return <usize>load<i32>(starts + ((<usize>load<i32>(featureFields + ((<usize>feature) << 2))) << 2));
 }
 
 function fieldEnd(feature: i32): usize {
-  return <usize>load<i32>(ends + (<usize>load<i32>(featureFields + (<usize>feature << 2)) << 2));
+  return <usize>load<i32>(ends + ((<usize>load<i32>(featureFields + ((<usize>feature) << 2))) << 2));
 }
 
 /**
@@ -482,7 +483,7 @@ function copy(to: usize, from: usize, stop: usize): usize {
 /** split.ts fnv1aBytes over memory[from, stop). */
 function fnv(from: usize, stop: usize): u32 {
   let hash: u32 = FNV_OFFSET;
-  for (let i = from; i < stop; i++) hash = (hash ^ <u32>load<u8>(i)) * FNV_PRIME;
+  for (let i = from; i < stop; i++) hash = (hash ^ (<u32>load<u8>(i))) * FNV_PRIME;
   return hash;
 }
 
@@ -504,8 +505,8 @@ export function addCategory(base: usize, value: i32): bool {
   memory.copy(arena + <usize>arenaUsed, s, <usize>length);
   arenaUsed += length;
   let slot = hash & slotMask;
-  while (load<i32>(slots + (<usize>slot << 2)) != -1) slot = (slot + 1) & slotMask;
-  store<i32>(slots + (<usize>slot << 2), entryCount);
+  while (load<i32>(slots + ((<usize>slot) << 2)) != -1) slot = (slot + 1) & slotMask;
+  store<i32>(slots + ((<usize>slot) << 2), entryCount);
   entryCount++;
   return true;
 }
@@ -516,7 +517,7 @@ function categoryEntry(s: usize, e: usize, field: i32, fieldHash: u32): i32 {
   if (n == 0 || <u32>load<u8>(s) <= 32 || <u32>load<u8>(e - 1) <= 32 || isMissingToken(s, n)) return NOT_FAST;
   const hash = keyHash(fieldHash, field);
   for (let slot = hash & slotMask; ; slot = (slot + 1) & slotMask) {
-    const index = load<i32>(slots + (<usize>slot << 2));
+    const index = load<i32>(slots + ((<usize>slot) << 2));
     if (index == -1) return UNKNOWN_CATEGORY;
     const entry = entries + <usize>index * ENTRY_BYTES;
     if (

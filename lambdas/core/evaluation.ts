@@ -46,7 +46,9 @@ export class MissingMetricError extends Error {
 export function findMetric(metrics: readonly Metric[], name: string): number {
   const found = metrics.filter((m) => m.name === name);
   if (found.length === 0) {
-    throw new MissingMetricError(`the training job reported no "${name}" metric (it reported: ${metrics.map((m) => m.name).join(', ') || 'none'}); check evaluation.metric and training.hyperparameters.evalMetric`);
+    throw new MissingMetricError(
+      `the training job reported no "${name}" metric (it reported: ${metrics.map((m) => m.name).join(', ') || 'none'}); check evaluation.metric and training.hyperparameters.evalMetric`,
+    );
   }
   // A metric reported more than once (e.g. per epoch): the last value is the final one.
   const value = found[found.length - 1].value;
@@ -75,7 +77,11 @@ export function decide(candidateMetrics: readonly Metric[], production: Producti
     return { ...base, promote: true, reason: `no model in production; ${rules.metric} ${show(candidate)} passes the minimum` };
   }
   if (production.value === undefined) {
-    return { ...base, promote: true, reason: `the production model ${production.modelPackageArn} has no recorded ${rules.metric}; promoting ${show(candidate)}` };
+    return {
+      ...base,
+      promote: true,
+      reason: `the production model ${production.modelPackageArn} has no recorded ${rules.metric}; promoting ${show(candidate)}`,
+    };
   }
   const improvement = better(candidate, production.value);
   if (improvement <= 0) {

@@ -48,6 +48,8 @@ export function buildManifest(bucket: string, prefix: string, objects: readonly 
   const sorted = [...objects]
     .map(({ key, versionId, etag, size }) => ({ key, versionId, etag, size }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const hash = createHash('sha256').update(JSON.stringify({ bucket, objects: sorted })).digest('hex');
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ bucket, objects: sorted }))
+    .digest('hex');
   return { bucket, prefix, hash, runId: (runId ?? runIdForHash)(hash), objects: sorted };
 }

@@ -39,7 +39,9 @@ export function parseTriggerEvent(body: string): TriggerEvent {
     return { kind: 'drift', alarmName };
   }
   if (source !== 'aws.s3' || detailType !== 'Object Created') {
-    throw new MalformedEventError(`expected source "aws.s3" and detail-type "Object Created" (or a CloudWatch alarm state change), got ${JSON.stringify(source)} / ${JSON.stringify(detailType)}`);
+    throw new MalformedEventError(
+      `expected source "aws.s3" and detail-type "Object Created" (or a CloudWatch alarm state change), got ${JSON.stringify(source)} / ${JSON.stringify(detailType)}`,
+    );
   }
   const bucket = field(event, ['detail', 'bucket', 'name']);
   const key = field(event, ['detail', 'object', 'key']);

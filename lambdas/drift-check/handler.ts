@@ -46,7 +46,10 @@ export interface DriftCheckResult {
   readonly windowEnd: string;
   readonly reportUri?: string;
   readonly htmlReportUri?: string;
-  readonly summary?: Pick<DriftSummary, 'rows' | 'records' | 'corruptedRecords' | 'insufficientData' | 'driftedShare' | 'datasetDrift' | 'driftedFeatures' | 'judgedFeatures'>;
+  readonly summary?: Pick<
+    DriftSummary,
+    'rows' | 'records' | 'corruptedRecords' | 'insufficientData' | 'driftedShare' | 'datasetDrift' | 'driftedFeatures' | 'judgedFeatures'
+  >;
 }
 
 async function publish(metrics: MetricDatum[]): Promise<void> {
@@ -109,7 +112,8 @@ export async function handler(event: unknown = {}): Promise<DriftCheckResult> {
       file: key,
       from: windowStart.getTime(),
       to: windowEnd.getTime(),
-      transformRows: missingFromBaseline.length === 0 ? undefined : (rows) => rows.map((row) => (row.length === spec.features.length ? kept.map((i) => row[i]) : row)),
+      transformRows:
+        missingFromBaseline.length === 0 ? undefined : (rows) => rows.map((row) => (row.length === spec.features.length ? kept.map((i) => row[i]) : row)),
     });
   }
   const summary = drift.summarize(rules);

@@ -22,7 +22,13 @@ export type EvaluationEvent = z.input<typeof evaluationEventSchema>;
 /** The latest Approved package of the group is the model in production. */
 async function productionModel(group: string, metric: string): Promise<ProductionModel | undefined> {
   const listed = await sagemaker.send(
-    new ListModelPackagesCommand({ ModelPackageGroupName: group, ModelApprovalStatus: 'Approved', SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 1 }),
+    new ListModelPackagesCommand({
+      ModelPackageGroupName: group,
+      ModelApprovalStatus: 'Approved',
+      SortBy: 'CreationTime',
+      SortOrder: 'Descending',
+      MaxResults: 1,
+    }),
   );
   const latest = listed.ModelPackageSummaryList?.[0];
   if (!latest?.ModelPackageArn) return undefined;
@@ -34,7 +40,8 @@ async function productionModel(group: string, metric: string): Promise<Productio
 /** Compares the new training job with the model in production and decides whether to promote it. */
 export async function handler(rawEvent: unknown): Promise<GateDecision> {
   const parsed = evaluationEventSchema.safeParse(rawEvent);
-  if (!parsed.success) throw new Error(`invalid evaluation input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`invalid evaluation input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   const { trainingJobName, modelPackageGroupName, rules } = parsed.data;
 
   const job = await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: trainingJobName }));

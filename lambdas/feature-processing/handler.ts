@@ -97,7 +97,10 @@ export async function handler(rawEvent: unknown): Promise<FeatureProcessingResul
   };
   await putJson(s3, bucket, paths.success, output);
 
-  emitMetrics({ Dataset: config.dataset.name }, { RowsRead: counts.rowsRead, RowsAccepted: counts.accepted, RowsRejected: counts.rejected, TrainRows: counts.train, ValidationRows: counts.validation });
+  emitMetrics(
+    { Dataset: config.dataset.name },
+    { RowsRead: counts.rowsRead, RowsAccepted: counts.accepted, RowsRejected: counts.rejected, TrainRows: counts.train, ValidationRows: counts.validation },
+  );
   logger.info('feature processing complete', { runId, durationMs: Date.now() - started, ...counts, unknownColumns: files.flatMap((f) => f.unknownColumns) });
   return output;
 }

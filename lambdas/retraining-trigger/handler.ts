@@ -96,10 +96,21 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const input: RetrainingInput = { runId: manifest.runId, manifest: { bucket, key, hash: manifest.hash, objectCount: objects.length } };
   try {
     const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: manifest.runId, input: JSON.stringify(input) }));
-    logger.info('started retraining', { runId: manifest.runId, reason: driftOnly ? 'drift alarm' : 'new data', executionArn: started.executionArn, objects: objects.length, events: valid.length });
+    logger.info('started retraining', {
+      runId: manifest.runId,
+      reason: driftOnly ? 'drift alarm' : 'new data',
+      executionArn: started.executionArn,
+      objects: objects.length,
+      events: valid.length,
+    });
   } catch (err) {
     if (!(err instanceof ExecutionAlreadyExists)) throw err;
-    logger.info(driftOnly ? 'this snapshot was already retrained for drift in this cooldown period: nothing to do' : 'this data snapshot already had its run: nothing to do', { runId: manifest.runId });
+    logger.info(
+      driftOnly
+        ? 'this snapshot was already retrained for drift in this cooldown period: nothing to do'
+        : 'this data snapshot already had its run: nothing to do',
+      { runId: manifest.runId },
+    );
   }
   return { batchItemFailures: malformed };
 }

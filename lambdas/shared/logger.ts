@@ -8,7 +8,9 @@ export interface Logger {
 }
 
 export function createLogger(service: string, write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Logger {
-  const log = (level: Level) => (message: string, fields: Record<string, unknown> = {}) =>
-    write(JSON.stringify({ timestamp: new Date().toISOString(), level, service, message, ...fields }));
+  const log =
+    (level: Level) =>
+    (message: string, fields: Record<string, unknown> = {}) =>
+      write(JSON.stringify({ timestamp: new Date().toISOString(), level, service, message, ...fields }));
   return { info: log('INFO'), warn: log('WARN'), error: log('ERROR') };
 }

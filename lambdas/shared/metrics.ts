@@ -13,7 +13,9 @@ export function emitMetrics(
     JSON.stringify({
       _aws: {
         Timestamp: Date.now(),
-        CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [Object.keys(dimensions)], Metrics: Object.keys(metrics).map((Name) => ({ Name, Unit: 'Count' })) }],
+        CloudWatchMetrics: [
+          { Namespace: METRICS_NAMESPACE, Dimensions: [Object.keys(dimensions)], Metrics: Object.keys(metrics).map((Name) => ({ Name, Unit: 'Count' })) },
+        ],
       },
       ...dimensions,
       ...metrics,

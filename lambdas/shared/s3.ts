@@ -65,7 +65,9 @@ export function snapshotSource(s3: S3Client, bucket: string, object: SnapshotObj
       // Checked here too: S3 enforces IfMatch, but not every S3-compatible server does.
       if (object.etag && response.ETag !== object.etag) {
         (response.Body as Readable).destroy();
-        throw new Error(`s3://${bucket}/${object.key} changed since the snapshot was taken (ETag ${response.ETag}, expected ${object.etag}): PreconditionFailed`);
+        throw new Error(
+          `s3://${bucket}/${object.key} changed since the snapshot was taken (ETag ${response.ETag}, expected ${object.etag}): PreconditionFailed`,
+        );
       }
       yield* response.Body as Readable;
     },
@@ -84,7 +86,12 @@ export interface S3LineSink {
 
 export function s3LineSink(s3: S3Client, bucket: string, key: string, contentType: string): S3LineSink {
   const body = new PassThrough({ highWaterMark: 1024 * 1024 });
-  const upload = new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType }, queueSize: 2, partSize: 8 * 1024 * 1024 });
+  const upload = new Upload({
+    client: s3,
+    params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType },
+    queueSize: 2,
+    partSize: 8 * 1024 * 1024,
+  });
   const done = upload.done();
   // Surface upload failures through complete(); avoid an unhandled rejection meanwhile.
   done.catch(() => undefined);

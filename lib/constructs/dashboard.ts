@@ -47,8 +47,17 @@ export class MonitoringDashboard extends Construct {
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...props.notifications.alarms], width: 12 }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Endpoint invocations and errors', left: [pipeline.metricEndpointInvocations()], right: [pipeline.metricInvocation4XXErrors(), pipeline.metricInvocation5XXErrors()], width: 12 }),
-      new cloudwatch.GraphWidget({ title: 'Model latency (µs)', left: [pipeline.metricModelLatency({ statistic: 'p50' }), pipeline.metricModelLatency()], width: 12 }),
+      new cloudwatch.GraphWidget({
+        title: 'Endpoint invocations and errors',
+        left: [pipeline.metricEndpointInvocations()],
+        right: [pipeline.metricInvocation4XXErrors(), pipeline.metricInvocation5XXErrors()],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Model latency (µs)',
+        left: [pipeline.metricModelLatency({ statistic: 'p50' }), pipeline.metricModelLatency()],
+        width: 12,
+      }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({

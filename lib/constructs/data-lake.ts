@@ -66,7 +66,11 @@ export class DataLake extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const captureRetentionDays = props.captureRetentionDays ?? 30;
     const noncurrentDays = props.noncurrentVersionRetentionDays ?? 365;
-    for (const [name, days] of Object.entries({ captureRetentionDays, noncurrentVersionRetentionDays: noncurrentDays, accessLogRetentionDays: props.accessLogRetentionDays ?? 365 })) {
+    for (const [name, days] of Object.entries({
+      captureRetentionDays,
+      noncurrentVersionRetentionDays: noncurrentDays,
+      accessLogRetentionDays: props.accessLogRetentionDays ?? 365,
+    })) {
       if (!Number.isInteger(days) || days < 1) throw new Error(`${this.node.path}: ${name} must be a whole number of days >= 1, got ${days}`);
     }
 
@@ -199,6 +203,11 @@ export class DataLake extends Construct {
   }
 
   private grantList(grantee: iam.IGrantable, bucket: s3.IBucket, prefix: string): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } } });
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+    });
   }
 }

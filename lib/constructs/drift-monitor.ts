@@ -59,7 +59,12 @@ export class DriftMonitor extends Construct {
   constructor(scope: Construct, id: string, props: DriftMonitorProps) {
     super(scope, id);
     const { monitoring, dataLake, notifications, endpointName } = props;
-    checkProp(this, monitoring.datapointsToAlarm <= monitoring.evaluationPeriods, 'monitoring.datapointsToAlarm', `must be at most monitoring.evaluationPeriods (${monitoring.evaluationPeriods}), got ${monitoring.datapointsToAlarm}`);
+    checkProp(
+      this,
+      monitoring.datapointsToAlarm <= monitoring.evaluationPeriods,
+      'monitoring.datapointsToAlarm',
+      `must be at most monitoring.evaluationPeriods (${monitoring.evaluationPeriods}), got ${monitoring.datapointsToAlarm}`,
+    );
     this.endpointName = endpointName;
     this.window = Duration.minutes(windowMinutes(monitoring.schedule));
     this.driftedShareThreshold = monitoring.thresholds.driftedShare;
@@ -113,7 +118,11 @@ export class DriftMonitor extends Construct {
         }),
       );
     }
-    notifications.addOccurrenceAlarm('DriftCheckErrors', this.handler.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), 'The drift check Lambda failed. See README "Alarms".');
+    notifications.addOccurrenceAlarm(
+      'DriftCheckErrors',
+      this.handler.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'The drift check Lambda failed. See README "Alarms".',
+    );
 
     if (monitoring.retrainOnDrift.enabled) {
       const queue = props.retrainingQueue;
@@ -163,10 +172,19 @@ export class DriftMonitor extends Construct {
     dataLake.grantReadFeatures(role);
     dataLake.grantWriteDriftReports(role);
     dataLake.grantReadCapture(role);
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } } }));
-    acknowledgeObjectPrefix(role, dataLake.dataBucket, FEATURES_PREFIX, 'Reads the deployed run\'s baseline and feature spec, named at run time.');
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+      }),
+    );
+    acknowledgeObjectPrefix(role, dataLake.dataBucket, FEATURES_PREFIX, "Reads the deployed run's baseline and feature spec, named at run time.");
     acknowledgeObjectPrefix(role, dataLake.dataBucket, DRIFT_PREFIX, 'Writes drift/<endpoint>/<window>/report.*, named at run time.');
     acknowledgeObjectPrefix(role, dataLake.captureBucket, CAPTURE_PREFIX, 'Reads capture/<endpoint>/<variant>/<date>/..., named by SageMaker at run time.');
-    Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:PutMetricData has no resource-level permissions; a condition limits it to the project\'s namespace.' });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: "cloudwatch:PutMetricData has no resource-level permissions; a condition limits it to the project's namespace.",
+    });
   }
 }

@@ -11,7 +11,6 @@ import { HANDLER_METADATA_KEY } from '../../lambdas/contracts/deployment';
 /** Every handler runs on this runtime; the local runtime runs the same sources on Node >= 20. */
 export const HANDLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
-
 export interface HandlerFunctionProps {
   /** The folder under lambdas/ holding handler.ts, e.g. "retraining-trigger". */
   readonly handlerName: string;
@@ -50,9 +49,7 @@ export class HandlerFunction extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.handlerName} handler of ${Stack.of(this).stackName}`,
     });
-    this.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${this.logGroup.logGroupArn}`] }),
-    );
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${this.logGroup.logGroupArn}`] }));
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: path.join(__dirname, '..', '..', 'lambdas', props.handlerName, 'handler.ts'),
       handler: 'handler',

@@ -100,9 +100,19 @@ export class RetrainingPipeline extends Construct {
     checkPrefix(this, rawPrefix, 'rawPrefix');
     checkProp(this, maxBadRowShare >= 0 && maxBadRowShare <= 1, 'maxBadRowShare', `must be between 0 and 1, got ${maxBadRowShare}`);
     checkProp(this, Number.isInteger(latencyP99Ms) && latencyP99Ms >= 1, 'latencyP99Ms', `must be a whole number of milliseconds >= 1, got ${latencyP99Ms}`);
-    checkProp(this, Number.isInteger(samplingPercent) && samplingPercent >= 1 && samplingPercent <= 100, 'samplingPercent', `must be a whole number from 1 to 100, got ${samplingPercent}`);
+    checkProp(
+      this,
+      Number.isInteger(samplingPercent) && samplingPercent >= 1 && samplingPercent <= 100,
+      'samplingPercent',
+      `must be a whole number from 1 to 100, got ${samplingPercent}`,
+    );
     // SageMaker names are "<dataset>-<uuid>" (36 characters) and may be at most 63 long.
-    checkProp(this, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/.test(props.dataset.name) && props.dataset.name.length <= 26, 'dataset.name', `must be at most 26 letters, digits and inner hyphens (SageMaker names), got "${props.dataset.name}"`);
+    checkProp(
+      this,
+      /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/.test(props.dataset.name) && props.dataset.name.length <= 26,
+      'dataset.name',
+      `must be at most 26 letters, digits and inner hyphens (SageMaker names), got "${props.dataset.name}"`,
+    );
 
     const stack = Stack.of(this);
     const dataset = props.dataset.name;
@@ -126,7 +136,13 @@ export class RetrainingPipeline extends Construct {
 
     const featuresProps = { dataLake, dataset: props.dataset, features: props.features, rawPrefix, maxBadRowShare, logRemovalPolicy: props.logRemovalPolicy };
     this.featureProcessing = featureProcessingFunction(this, featuresProps);
-    const gateProps = { evaluation: props.evaluation, modelPackageGroupName: this.modelPackageGroupName, namePrefix, key: dataLake.key, logRemovalPolicy: props.logRemovalPolicy };
+    const gateProps = {
+      evaluation: props.evaluation,
+      modelPackageGroupName: this.modelPackageGroupName,
+      namePrefix,
+      key: dataLake.key,
+      logRemovalPolicy: props.logRemovalPolicy,
+    };
     this.evaluation = evaluationFunction(this, gateProps);
 
     this.endpointMetrics = new EndpointMetricFactory(endpointName);
@@ -166,7 +182,12 @@ export class RetrainingPipeline extends Construct {
       new sfn.Pass(this, stateId, { parameters: { 'id.$': `States.Format('${namePrefix}{}', States.UUID())` }, resultPath: '$.names' });
     const trainingProps = { training: props.training, dataLake, imageUri: image.uri, sagemakerRole: this.sagemakerRole, jobNamePrefix: namePrefix };
     const train = catchAll(trainingState(this, PipelineStates.TRAIN, trainingProps));
-    train.addRetry({ errors: ['SageMaker.ThrottlingException', 'SageMaker.ResourceLimitExceededException'], interval: Duration.seconds(30), maxAttempts: 4, backoffRate: 2 });
+    train.addRetry({
+      errors: ['SageMaker.ThrottlingException', 'SageMaker.ResourceLimitExceededException'],
+      interval: Duration.seconds(30),
+      maxAttempts: 4,
+      backoffRate: 2,
+    });
 
     // 3. The gate.
     const evaluate = catchAll(evaluateState(this, this.evaluation, gateProps));
@@ -179,7 +200,9 @@ export class RetrainingPipeline extends Construct {
 
     // 4. Registry.
     const approved = props.deployment.approval === 'auto';
-    const register = catchAll(registerState(this, { modelPackageGroupName: this.modelPackageGroupName, imageUri: image.uri, metric: props.evaluation.metric, autoApprove: approved }));
+    const register = catchAll(
+      registerState(this, { modelPackageGroupName: this.modelPackageGroupName, imageUri: image.uri, metric: props.evaluation.metric, autoApprove: approved }),
+    );
 
     // 5-6. Deployment.
     const deployed = notify(PipelineStates.NOTIFY_DEPLOYED, `[${dataset}] run {}: new model deployed`, {
@@ -228,14 +251,23 @@ export class RetrainingPipeline extends Construct {
 
     const definition = new sfn.Choice(this, PipelineStates.ROUTE_RUN)
       .when(sfn.Condition.isPresent('$.approvedModelPackageArn'), describeApproved.next(nameRun(PipelineStates.NAME_DEPLOYMENT)).next(deploy))
-      .otherwise(processFeatures.next(nameRun(PipelineStates.NAME_RUN)).next(train).next(evaluate).next(gateChoice(this, register.next(afterRegister), rejected)));
+      .otherwise(
+        processFeatures
+          .next(nameRun(PipelineStates.NAME_RUN))
+          .next(train)
+          .next(evaluate)
+          .next(gateChoice(this, register.next(afterRegister), rejected)),
+      );
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout: props.timeout ?? Duration.hours(24),
       tracingEnabled: true,
       logs: {
-        destination: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN }),
+        destination: new logs.LogGroup(this, 'Logs', {
+          retention: logs.RetentionDays.THREE_MONTHS,
+          removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+        }),
         level: sfn.LogLevel.ALL,
       },
     });
@@ -244,7 +276,11 @@ export class RetrainingPipeline extends Construct {
     // CreateEndpointConfig with a customer-managed key: SageMaker creates grants as the caller.
     this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:CreateGrant', 'kms:DescribeKey'], resources: [dataLake.key.keyArn] }));
     this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.sagemakerRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } }),
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.sagemakerRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+      }),
     );
     if (!approved) approvalRule(this, this.stateMachine, this.modelPackageGroupName);
     this.acknowledgeStateMachineFindings(namePrefix);
@@ -285,11 +321,17 @@ export class RetrainingPipeline extends Construct {
     const acknowledge = (finding: string, reason: string) => Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
     acknowledge('Resource::*', 'X-Ray trace segments and CloudWatch Logs delivery (logs:CreateLogDelivery and friends) have no resource-level permissions.');
     for (const fn of [this.featureProcessing.function, this.evaluation.function]) {
-      acknowledge(`Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as never)}.Arn>:*`, "Invoking any version or alias of the pipeline's own functions (CDK grants the function ARN and ARN:*).");
+      acknowledge(
+        `Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as never)}.Arn>:*`,
+        "Invoking any version or alias of the pipeline's own functions (CDK grants the function ARN and ARN:*).",
+      );
     }
     acknowledge(sagemakerFinding(this, 'training-job', `${namePrefix}*`), 'Each run names its training job "<dataset>-<uuid>" at run time.');
     acknowledge(sagemakerFinding(this, 'model', `${namePrefix}*`), 'Each run names its model "<dataset>-<uuid>" at run time.');
     acknowledge(sagemakerFinding(this, 'endpoint-config', `${namePrefix}*`), 'Each run names its endpoint config "<dataset>-<uuid>" at run time.');
-    acknowledge(sagemakerFinding(this, 'model-package', `${this.modelPackageGroupName}/*`), "Package versions of the project's own group are numbered by SageMaker at run time.");
+    acknowledge(
+      sagemakerFinding(this, 'model-package', `${this.modelPackageGroupName}/*`),
+      "Package versions of the project's own group are numbered by SageMaker at run time.",
+    );
   }
 }

@@ -67,8 +67,10 @@ export class RetrainingTrigger extends Construct {
     const debounce = props.debounce ?? Duration.seconds(60);
     const retryInterval = props.retryInterval ?? Duration.minutes(10);
     const maxDeliveryAttempts = props.maxDeliveryAttempts ?? 36;
-    if (!rawPrefix.endsWith('/') || rawPrefix.startsWith('/')) throw new Error(`${this.node.path}: rawPrefix must end with "/" and not start with it, got "${rawPrefix}"`);
-    if (debounce.toSeconds() > 300) throw new Error(`${this.node.path}: debounce must be at most 300 seconds (the SQS batching window limit), got ${debounce.toSeconds()}`);
+    if (!rawPrefix.endsWith('/') || rawPrefix.startsWith('/'))
+      throw new Error(`${this.node.path}: rawPrefix must end with "/" and not start with it, got "${rawPrefix}"`);
+    if (debounce.toSeconds() > 300)
+      throw new Error(`${this.node.path}: debounce must be at most 300 seconds (the SQS batching window limit), got ${debounce.toSeconds()}`);
     if (retryInterval.toSeconds() < HANDLER_TIMEOUT.toSeconds()) {
       throw new Error(`${this.node.path}: retryInterval must be at least the handler timeout (${HANDLER_TIMEOUT.toSeconds()} s)`);
     }
@@ -138,7 +140,12 @@ export class RetrainingTrigger extends Construct {
     // The manifest only: a small object, never a multipart upload.
     dataLake.grantWriteFeatures(role, { multipart: false });
     acknowledgeObjectPrefix(role, bucket, rawPrefix, 'Uploaded object keys are only known at run time; reads are limited to the raw prefix.');
-    acknowledgeObjectPrefix(role, bucket, FEATURES_PREFIX, 'Manifest keys are derived from the snapshot at run time; writes are limited to the features prefix.');
+    acknowledgeObjectPrefix(
+      role,
+      bucket,
+      FEATURES_PREFIX,
+      'Manifest keys are derived from the snapshot at run time; writes are limited to the features prefix.',
+    );
   }
 
   /** Upload events that could not be processed and wait in the dead-letter queue. */

@@ -26,7 +26,8 @@ export class SageMakerExecutionRole extends Construct {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
       description: `SageMaker training and hosting for ${stack.stackName}`,
     });
-    const add = (actions: string[], resources: string[], conditions?: Record<string, unknown>) => this.role.addToPolicy(new iam.PolicyStatement({ actions, resources, conditions }));
+    const add = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      this.role.addToPolicy(new iam.PolicyStatement({ actions, resources, conditions }));
     dataLake.grantReadFeatures(this.role);
     dataLake.grantReadWriteModels(this.role);
     dataLake.grantWriteCapture(this.role);
@@ -34,15 +35,24 @@ export class SageMakerExecutionRole extends Construct {
     add(['kms:CreateGrant', 'kms:DescribeKey'], [dataLake.key.keyArn]);
     add(['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], [props.imageRepositoryArn]);
     add(['ecr:GetAuthorizationToken'], ['*']);
-    add(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })]);
+    add(
+      ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+      [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+    );
     add(['cloudwatch:PutMetricData'], ['*'], { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } });
 
-    acknowledgeObjectPrefix(this.role, dataLake.dataBucket, FEATURES_PREFIX, 'Training reads the run\'s features, named at run time.');
+    acknowledgeObjectPrefix(this.role, dataLake.dataBucket, FEATURES_PREFIX, "Training reads the run's features, named at run time.");
     acknowledgeObjectPrefix(this.role, dataLake.modelsBucket, MODELS_PREFIX, 'Training writes models/<job>/output, named at run time; hosting reads it.');
-    acknowledgeObjectPrefix(this.role, dataLake.captureBucket, CAPTURE_PREFIX, 'Data capture writes capture/<endpoint>/<variant>/<date>/..., named at run time.');
+    acknowledgeObjectPrefix(
+      this.role,
+      dataLake.captureBucket,
+      CAPTURE_PREFIX,
+      'Data capture writes capture/<endpoint>/<variant>/<date>/..., named at run time.',
+    );
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken has no resource-level permissions; cloudwatch:PutMetricData has none either and is limited by a condition to the /aws/sagemaker/* namespaces.',
+      reason:
+        'ecr:GetAuthorizationToken has no resource-level permissions; cloudwatch:PutMetricData has none either and is limited by a condition to the /aws/sagemaker/* namespaces.',
     });
     Validations.of(this.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${findingArn(this, 'logs', 'log-group:/aws/sagemaker/*')}]`,

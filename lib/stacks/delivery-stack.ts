@@ -69,7 +69,13 @@ export class DeliveryStack extends Stack {
       stages[name] = stage;
       const outputs = stage.stack.outputs;
       this.pipeline.addStage(stage, {
-        pre: config.stage!.requiresApproval ? [new pipelines.ManualApprovalStep(`Approve-${name}`, { comment: `Deploy ${config.dataset.name} to ${name} (${config.stage!.account}/${config.stage!.region})?` })] : [],
+        pre: config.stage!.requiresApproval
+          ? [
+              new pipelines.ManualApprovalStep(`Approve-${name}`, {
+                comment: `Deploy ${config.dataset.name} to ${name} (${config.stage!.account}/${config.stage!.region})?`,
+              }),
+            ]
+          : [],
         post: [
           new pipelines.ShellStep(`Check-${name}`, {
             input: source,
@@ -94,7 +100,9 @@ export class DeliveryStack extends Stack {
       description: 'A delivery pipeline execution failed',
       eventPattern: { detail: { state: ['FAILED'] } },
       target: new targets.SnsTopic(this.failureTopic, {
-        message: events.RuleTargetInput.fromText(`Pipeline ${events.EventField.fromPath('$.detail.pipeline')} execution ${events.EventField.fromPath('$.detail.execution-id')} failed.`),
+        message: events.RuleTargetInput.fromText(
+          `Pipeline ${events.EventField.fromPath('$.detail.pipeline')} execution ${events.EventField.fromPath('$.detail.execution-id')} failed.`,
+        ),
       }),
     });
   }
@@ -108,19 +116,38 @@ function acknowledgePipelineFindings(pipeline: pipelines.CodePipeline): void {
   const acknowledge = (id: string, reason: string) => Validations.of(pipeline).acknowledge({ id: `AwsSolutions-${id}`, reason });
   const stack = Stack.of(pipeline);
   const artifacts = pipeline.pipeline.artifactBucket;
-  acknowledge('S1', 'The pipeline artifact bucket (created by CDK Pipelines) only holds build artifacts, is KMS-encrypted and reachable only by the pipeline roles; its access is recorded by CloudTrail.');
-  acknowledge(`IAM5[Resource::<${stack.getLogicalId(artifacts.node.defaultChild as never)}.Arn>/*]`, 'Artifacts are named per execution at run time; access is limited to the one artifact bucket.');
+  acknowledge(
+    'S1',
+    'The pipeline artifact bucket (created by CDK Pipelines) only holds build artifacts, is KMS-encrypted and reachable only by the pipeline roles; its access is recorded by CloudTrail.',
+  );
+  acknowledge(
+    `IAM5[Resource::<${stack.getLogicalId(artifacts.node.defaultChild as never)}.Arn>/*]`,
+    'Artifacts are named per execution at run time; access is limited to the one artifact bucket.',
+  );
   for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*']) {
-    acknowledge(`IAM5[Action::${action}]`, 'CDK\'s read/write grant on the pipeline artifact bucket only (the statement names that bucket).');
+    acknowledge(`IAM5[Action::${action}]`, "CDK's read/write grant on the pipeline artifact bucket only (the statement names that bucket).");
   }
-  for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) acknowledge(`IAM5[Action::${action}]`, 'CDK\'s grant on the artifact key only (the statement names that key).');
+  for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*'])
+    acknowledge(`IAM5[Action::${action}]`, "CDK's grant on the artifact key only (the statement names that key).");
   for (const project of pipeline.node.findAll().filter((c): c is codebuild.CfnProject => c instanceof codebuild.CfnProject)) {
     const id = stack.getLogicalId(project);
-    acknowledge(`IAM5[Resource::${findingArn(pipeline, 'logs', `log-group:/aws/codebuild/<${id}>:*`)}]`, 'CodeBuild writes one log stream per build of this project, named at run time.');
-    acknowledge(`IAM5[Resource::${findingArn(pipeline, 'codebuild', `report-group/<${id}>-*`)}]`, 'CodeBuild report groups of this project are named per build at run time.');
+    acknowledge(
+      `IAM5[Resource::${findingArn(pipeline, 'logs', `log-group:/aws/codebuild/<${id}>:*`)}]`,
+      'CodeBuild writes one log stream per build of this project, named at run time.',
+    );
+    acknowledge(
+      `IAM5[Resource::${findingArn(pipeline, 'codebuild', `report-group/<${id}>-*`)}]`,
+      'CodeBuild report groups of this project are named per build at run time.',
+    );
   }
-  acknowledge(`IAM5[Resource::${findingArn(pipeline, 'logs', 'log-group:/aws/codebuild/*')}]`, 'The asset-publishing role serves the CodeBuild projects CDK Pipelines creates per asset; their names are generated.');
-  acknowledge(`IAM5[Resource::${findingArn(pipeline, 'codebuild', 'report-group/*')}]`, 'The asset-publishing role serves the CodeBuild projects CDK Pipelines creates per asset; their names are generated.');
+  acknowledge(
+    `IAM5[Resource::${findingArn(pipeline, 'logs', 'log-group:/aws/codebuild/*')}]`,
+    'The asset-publishing role serves the CodeBuild projects CDK Pipelines creates per asset; their names are generated.',
+  );
+  acknowledge(
+    `IAM5[Resource::${findingArn(pipeline, 'codebuild', 'report-group/*')}]`,
+    'The asset-publishing role serves the CodeBuild projects CDK Pipelines creates per asset; their names are generated.',
+  );
   // Both are on CDK Pipelines' own roles: the self-mutation project's and the asset publishers'.
   const selfMutation = pipeline.node.findChild('UpdatePipeline').node.findChild('SelfMutation');
   const filePublishing = pipeline.node.findChild('Assets').node.findChild('FileRole');
@@ -128,6 +155,12 @@ function acknowledgePipelineFindings(pipeline: pipelines.CodePipeline): void {
     id: `AwsSolutions-IAM5[Resource::arn:*:iam::${stack.account}:role/*]`,
     reason: 'Self-mutation assumes only the CDK bootstrap roles: a condition requires the aws-cdk:bootstrap-role tag (deploy, file- and image-publishing).',
   });
-  Validations.of(selfMutation).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'cloudformation:DescribeStacks and s3:ListBucket, which CDK Pipelines\' self-mutation needs on any stack and bucket of the pipeline account.' });
-  Validations.of(filePublishing).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'codebuild Start/Stop/BatchGetBuilds for the asset-publishing projects CDK Pipelines generates.' });
+  Validations.of(selfMutation).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: "cloudformation:DescribeStacks and s3:ListBucket, which CDK Pipelines' self-mutation needs on any stack and bucket of the pipeline account.",
+  });
+  Validations.of(filePublishing).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'codebuild Start/Stop/BatchGetBuilds for the asset-publishing projects CDK Pipelines generates.',
+  });
 }

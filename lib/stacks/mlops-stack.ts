@@ -79,8 +79,16 @@ export class MlopsStack extends Stack {
       deployedModelParameter: this.pipeline.deployedModelParameter,
       retrainingQueue: this.trigger.queue,
     });
-    this.notifications.addOccurrenceAlarm('PipelineRunsFailed', this.pipeline.metricRunsFailed(), 'A retraining run failed (its own notification has the reason). See README "Alarms".');
-    this.notifications.addOccurrenceAlarm('PipelineRunsTimedOut', this.pipeline.metricRunsTimedOut(), 'A retraining run hit the state machine timeout. See README "Alarms".');
+    this.notifications.addOccurrenceAlarm(
+      'PipelineRunsFailed',
+      this.pipeline.metricRunsFailed(),
+      'A retraining run failed (its own notification has the reason). See README "Alarms".',
+    );
+    this.notifications.addOccurrenceAlarm(
+      'PipelineRunsTimedOut',
+      this.pipeline.metricRunsTimedOut(),
+      'A retraining run hit the state machine timeout. See README "Alarms".',
+    );
     this.notifications.addOccurrenceAlarm(
       'UploadEventsDeadLettered',
       this.trigger.metricDeadLetters(),

@@ -26,14 +26,20 @@ function main(): void {
     if (child.status !== 0) throw new Error(`demo run ${i + 1} failed:\n${child.stderr}`);
     const result = JSON.parse(child.stdout.trim().split('\n').pop()!) as ChildResult;
     results.push({ ...result, processMs: Date.now() - started });
-    console.log(`run ${i + 1}: ${(result.wallTimeMs / 1000).toFixed(2)} s demo, ${((Date.now() - started) / 1000).toFixed(2)} s process (outcomes ${result.runs.join(', ')})`);
+    console.log(
+      `run ${i + 1}: ${(result.wallTimeMs / 1000).toFixed(2)} s demo, ${((Date.now() - started) / 1000).toFixed(2)} s process (outcomes ${result.runs.join(', ')})`,
+    );
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   console.log(`\nnode ${process.version}; ${runs} runs, each in a fresh process`);
   console.log(`${'step'.padEnd(62)}median s`);
-  results[0].timings.forEach((step, i) => console.log(`${step.title.slice(0, 60).padEnd(62)}${(median(results.map((r) => r.timings[i].ms)) / 1000).toFixed(2)}`));
+  results[0].timings.forEach((step, i) =>
+    console.log(`${step.title.slice(0, 60).padEnd(62)}${(median(results.map((r) => r.timings[i].ms)) / 1000).toFixed(2)}`),
+  );
   const wall = median(results.map((r) => r.processMs));
-  console.log(`\nprocess wall time (module loading included): median ${(wall / 1000).toFixed(2)} s; goal < 60 s: ${((wall / GOAL_MS) * 100).toFixed(0)} % of the budget (${(GOAL_MS / wall).toFixed(1)}x headroom)`);
+  console.log(
+    `\nprocess wall time (module loading included): median ${(wall / 1000).toFixed(2)} s; goal < 60 s: ${((wall / GOAL_MS) * 100).toFixed(0)} % of the budget (${(GOAL_MS / wall).toFixed(1)}x headroom)`,
+  );
 }
 
 main();

@@ -9,7 +9,12 @@ import { routeLambdaLogs } from '../../lib/local/runtime/lambda-logs';
 async function main(): Promise<void> {
   const directory = mkdtempSync(path.join(tmpdir(), 'mlops-bench-demo-'));
   const restore = routeLambdaLogs(path.join(directory, 'lambda.log'));
-  const result = await runDemo({ config: loadConfig(), sample: readFileSync(path.join(__dirname, '..', '..', 'data', 'mlc_churn.csv')), directory, print: () => undefined }).finally(restore);
+  const result = await runDemo({
+    config: loadConfig(),
+    sample: readFileSync(path.join(__dirname, '..', '..', 'data', 'mlc_churn.csv')),
+    directory,
+    print: () => undefined,
+  }).finally(restore);
   process.stdout.write(`${JSON.stringify({ wallTimeMs: result.wallTimeMs, timings: result.timings, runs: result.runs.map((r) => r.outcome) })}\n`);
 }
 

@@ -21,16 +21,39 @@ import { Writable } from 'node:stream';
 const discard = () => writableSink(new Writable({ write: (_c, _e, done) => done() }));
 
 async function main(): Promise<void> {
-  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => n > 0);
   mkdirSync(BENCH_DATA_DIR, { recursive: true });
   const sampleFile = path.join(__dirname, '..', '..', 'data', 'mlc_churn.csv');
   const config = loadConfig();
   const sample = readFileSync(sampleFile);
-  const { spec, baseline } = await processDataset([{ name: 'sample', chunks: async function* () { yield sample; } }], { quarantine: discard(), train: discard(), validation: discard() }, { dataset: config.dataset, features: config.features, maxBadRowShare: 0.05 });
+  const { spec, baseline } = await processDataset(
+    [
+      {
+        name: 'sample',
+        chunks: async function* () {
+          yield sample;
+        },
+      },
+    ],
+    { quarantine: discard(), train: discard(), validation: discard() },
+    { dataset: config.dataset, features: config.features, maxBadRowShare: 0.05 },
+  );
   const baselineFile = path.join(BENCH_DATA_DIR, 'drift-baseline.json');
   writeFileSync(baselineFile, JSON.stringify(baseline));
-  const [header, ...lines] = sample.toString('utf8').trimEnd().split('\n').map((l) => l.split(',').map((f) => f.replace(/^"|"$/g, '')));
-  const encoded = lines.map((fields) => encodeRawFeatures(spec, spec.features.map((f) => fields[header.indexOf(f.name)])).join(','));
+  const [header, ...lines] = sample
+    .toString('utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.split(',').map((f) => f.replace(/^"|"$/g, '')));
+  const encoded = lines.map((fields) =>
+    encodeRawFeatures(
+      spec,
+      spec.features.map((f) => fields[header.indexOf(f.name)]),
+    ).join(','),
+  );
 
   const child = path.join(BENCH_DATA_DIR, 'drift.child.js');
   buildSync({ entryPoints: [path.join(__dirname, 'drift.child.ts')], bundle: true, platform: 'node', target: 'node20', outfile: child, logLevel: 'error' });
@@ -53,11 +76,22 @@ async function main(): Promise<void> {
       await once(out, 'finish');
     }
     // Best of three runs: this is a shared, noisy VM, and the fastest run is the least disturbed one.
-    const runs = [0, 1, 2].map(() => JSON.parse(execFileSync(process.execPath, [child, file, baselineFile], { encoding: 'utf8' })) as { records: number; seconds: number; peakRssMb: number });
+    const runs = [0, 1, 2].map(
+      () =>
+        JSON.parse(execFileSync(process.execPath, [child, file, baselineFile], { encoding: 'utf8' })) as {
+          records: number;
+          seconds: number;
+          peakRssMb: number;
+        },
+    );
     const run = runs.reduce((best, r) => (r.seconds < best.seconds ? r : best));
     run.peakRssMb = Math.max(...runs.map((r) => r.peakRssMb));
     const mb = statSync(file).size / 1e6;
-    console.log(`${String(run.records).padEnd(11)} ${mb.toFixed(0).padEnd(8)} ${run.seconds.toFixed(2).padEnd(9)} ${Math.round(run.records / run.seconds).toString().padEnd(12)} ${run.peakRssMb.toFixed(0)}`);
+    console.log(
+      `${String(run.records).padEnd(11)} ${mb.toFixed(0).padEnd(8)} ${run.seconds.toFixed(2).padEnd(9)} ${Math.round(run.records / run.seconds)
+        .toString()
+        .padEnd(12)} ${run.peakRssMb.toFixed(0)}`,
+    );
   }
 }
 

@@ -13,7 +13,15 @@ async function main(): Promise<void> {
   await scanCapture(createReadStream(file, { highWaterMark: 1 << 20 }), window, { file });
   const summary = window.summarize({ minWindowRecords: 1000, jensenShannon: 0.1, psi: 0.2, driftedShare: 0.5 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  process.stdout.write(JSON.stringify({ records: summary.records, rows: summary.rows, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024, datasetDrift: summary.datasetDrift }));
+  process.stdout.write(
+    JSON.stringify({
+      records: summary.records,
+      rows: summary.rows,
+      seconds,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      datasetDrift: summary.datasetDrift,
+    }),
+  );
 }
 
 main().catch((err) => {

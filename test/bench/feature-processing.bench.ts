@@ -28,14 +28,24 @@ interface Run {
 }
 
 async function main(): Promise<void> {
-  const sizesMb = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const sizesMb = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => n > 0);
   const sizes = sizesMb.length > 0 ? sizesMb : [100, 1000];
   const skipBaselineAbove = Number(process.env.BENCH_SKIP_BASELINE_ABOVE_MB ?? Infinity);
   const coreRuns = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
   mkdirSync(BENCH_DATA_DIR, { recursive: true });
   // Bundled so the measured process runs plain JavaScript, as a Lambda does.
   const child = path.join(BENCH_DATA_DIR, 'feature-processing.child.js');
-  buildSync({ entryPoints: [path.join(__dirname, 'feature-processing.child.ts')], bundle: true, platform: 'node', target: 'node20', outfile: child, logLevel: 'error' });
+  buildSync({
+    entryPoints: [path.join(__dirname, 'feature-processing.child.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    outfile: child,
+    logLevel: 'error',
+  });
   const sample = path.join(__dirname, '..', '..', 'data', 'mlc_churn.csv');
 
   console.log(`node ${process.version}, ${process.arch}; one process per run, single-threaded`);
@@ -47,7 +57,13 @@ async function main(): Promise<void> {
       if (impl === 'baseline' && mb > skipBaselineAbove) continue;
       const outDir = path.join(BENCH_DATA_DIR, `out-${impl}`);
       mkdirSync(outDir, { recursive: true });
-      const runs = Array.from({ length: impl === 'core' ? coreRuns : 1 }, () => JSON.parse(execFileSync(process.execPath, ['--max-old-space-size=8192', child, impl, file, outDir, DEFAULT_CONFIG_PATH], { encoding: 'utf8' })) as Run);
+      const runs = Array.from(
+        { length: impl === 'core' ? coreRuns : 1 },
+        () =>
+          JSON.parse(
+            execFileSync(process.execPath, ['--max-old-space-size=8192', child, impl, file, outDir, DEFAULT_CONFIG_PATH], { encoding: 'utf8' }),
+          ) as Run,
+      );
       const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
       const run: Run = { ...best, peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)) };
       // The ratio to the baseline's single run uses the core's median, not its best run.
@@ -55,11 +71,15 @@ async function main(): Promise<void> {
       results.push({ ...run, seconds: median });
       const mbps = run.bytes / 1e6 / run.seconds;
       const all = runs.length > 1 ? `  runs: ${runs.map((r) => r.seconds.toFixed(2)).join(', ')} s` : '';
-      console.log(`${String(mb).padEnd(5)}MB  ${impl.padEnd(9)} ${String(run.rows).padEnd(11)} ${run.seconds.toFixed(2).padEnd(9)} ${mbps.toFixed(1).padEnd(7)} ${run.peakRssMb.toFixed(0).padEnd(12)} ${impl === 'core' ? (run.scratchBytes / run.bytes).toFixed(2).padEnd(14) : '-'.padEnd(14)}${all}`);
+      console.log(
+        `${String(mb).padEnd(5)}MB  ${impl.padEnd(9)} ${String(run.rows).padEnd(11)} ${run.seconds.toFixed(2).padEnd(9)} ${mbps.toFixed(1).padEnd(7)} ${run.peakRssMb.toFixed(0).padEnd(12)} ${impl === 'core' ? (run.scratchBytes / run.bytes).toFixed(2).padEnd(14) : '-'.padEnd(14)}${all}`,
+      );
     }
     if (results.length === 2) {
       const [core, baseline] = results;
-      console.log(`         core (median run)/baseline: ${(baseline.seconds / core.seconds).toFixed(2)}x throughput, ${(core.peakRssMb / baseline.peakRssMb).toFixed(2)}x peak RSS`);
+      console.log(
+        `         core (median run)/baseline: ${(baseline.seconds / core.seconds).toFixed(2)}x throughput, ${(core.peakRssMb / baseline.peakRssMb).toFixed(2)}x peak RSS`,
+      );
     }
   }
 }

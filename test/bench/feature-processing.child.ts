@@ -68,7 +68,10 @@ async function runBaseline(): Promise<number> {
   const edges = new Map(
     [...values].map(([name, list]) => {
       const sorted = [...list].sort((a, b) => a - b);
-      return [name, Array.from({ length: config.features.numericBins - 1 }, (_, i) => sorted[Math.floor(((i + 1) * sorted.length) / config.features.numericBins)])];
+      return [
+        name,
+        Array.from({ length: config.features.numericBins - 1 }, (_, i) => sorted[Math.floor(((i + 1) * sorted.length) / config.features.numericBins)]),
+      ];
     }),
   );
   // Pass 2: encode and write.

@@ -34,7 +34,11 @@ console.log(`node ${process.version}; best of 5 runs after a warm-up`);
 console.log(`${'kernel'.padEnd(52)} ${'ours'.padStart(11)}  ${'baseline'.padStart(11)}  speed-up`);
 for (const n of [20_000, 200_000, 800_000]) {
   const values = Float32Array.from({ length: n }, () => (random() - 0.3) * 1000);
-  line(`sortFloat32 vs native sort, ${n} values`, best(5, () => sortFloat32(values.slice())), best(5, () => values.slice().sort()));
+  line(
+    `sortFloat32 vs native sort, ${n} values`,
+    best(5, () => sortFloat32(values.slice())),
+    best(5, () => values.slice().sort()),
+  );
 }
 const count = 12_000_000;
 const values = Float64Array.from({ length: count }, () => Math.round((random() * 200 + random() * 100) * 10) / 10);
@@ -42,18 +46,26 @@ const sorted = values.slice(0, 100_000).sort();
 const edges = Array.from({ length: 19 }, (_, i) => sorted[Math.floor(((i + 1) * sorted.length) / 20)]);
 const finder = new BinFinder(edges);
 const counts = new Float64Array(20);
-line(`BinFinder vs binIndex, ${count / 1e6}M values, 19 edges`, best(5, () => {
-  for (let i = 0; i < count; i++) counts[finder.bin(values[i])]++;
-}), best(5, () => {
-  for (let i = 0; i < count; i++) counts[binIndex(edges, values[i])]++;
-}));
-line(`ValueHistogram vs sort + binIndex, ${count / 1e6}M values, 20 bins`, best(5, () => {
-  const histogram = new ValueHistogram();
-  for (let i = 0; i < count; i++) histogram.add(values[i]);
-  histogram.binCounts(histogram.binEdges(20));
-}), best(5, () => {
-  const all = values.slice().sort();
-  const cuts = Array.from({ length: 19 }, (_, i) => all[Math.ceil(((i + 1) * count) / 20) - 1]);
-  const bins = new Float64Array(20);
-  for (let i = 0; i < count; i++) bins[binIndex(cuts, values[i])]++;
-}));
+line(
+  `BinFinder vs binIndex, ${count / 1e6}M values, 19 edges`,
+  best(5, () => {
+    for (let i = 0; i < count; i++) counts[finder.bin(values[i])]++;
+  }),
+  best(5, () => {
+    for (let i = 0; i < count; i++) counts[binIndex(edges, values[i])]++;
+  }),
+);
+line(
+  `ValueHistogram vs sort + binIndex, ${count / 1e6}M values, 20 bins`,
+  best(5, () => {
+    const histogram = new ValueHistogram();
+    for (let i = 0; i < count; i++) histogram.add(values[i]);
+    histogram.binCounts(histogram.binEdges(20));
+  }),
+  best(5, () => {
+    const all = values.slice().sort();
+    const cuts = Array.from({ length: 19 }, (_, i) => all[Math.ceil(((i + 1) * count) / 20) - 1]);
+    const bins = new Float64Array(20);
+    for (let i = 0; i < count; i++) bins[binIndex(cuts, values[i])]++;
+  }),
+);

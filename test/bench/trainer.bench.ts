@@ -62,13 +62,33 @@ async function main(): Promise<void> {
       const validationFile = path.join(BENCH_DATA_DIR, 'bench-validation.csv');
       writeFileSync(trainFile, trainCsv);
       writeFileSync(validationFile, validationCsv);
-      const params = { repeats, params: { objective: hp.objective, max_depth: hp.maxDepth, eta: hp.eta, subsample: hp.subsample, min_child_weight: hp.minChildWeight, lambda: hp.lambda, eval_metric: hp.evalMetric, tree_method: 'hist', nthread: 1, seed: 1 }, rounds: hp.numRound, early: hp.earlyStoppingRounds };
+      const params = {
+        repeats,
+        params: {
+          objective: hp.objective,
+          max_depth: hp.maxDepth,
+          eta: hp.eta,
+          subsample: hp.subsample,
+          min_child_weight: hp.minChildWeight,
+          lambda: hp.lambda,
+          eval_metric: hp.evalMetric,
+          tree_method: 'hist',
+          nthread: 1,
+          seed: 1,
+        },
+        rounds: hp.numRound,
+        early: hp.earlyStoppingRounds,
+      };
       progress(`${label}: training XGBoost`);
-      const xgb = JSON.parse(execFileSync('/usr/bin/python3', ['-c', XGBOOST, trainFile, validationFile, JSON.stringify(params)], { encoding: 'utf8', maxBuffer: 1 << 24 })) as { times: number[]; auc: number; rounds: number };
+      const xgb = JSON.parse(
+        execFileSync('/usr/bin/python3', ['-c', XGBOOST, trainFile, validationFile, JSON.stringify(params)], { encoding: 'utf8', maxBuffer: 1 << 24 }),
+      ) as { times: number[]; auc: number; rounds: number };
       line += `   ${xgb.times[0].toFixed(2).padEnd(11)} ${String(xgb.rounds).padEnd(7)} ${xgb.auc.toFixed(4)}   ${(ours.seconds / xgb.times[0]).toFixed(2).padEnd(11)} ${(ours.auc - xgb.auc).toFixed(4)}`;
       if (repeats > 1) {
         const [oursWarm, xgbWarm] = [median(times.slice(1)), median(xgb.times.slice(1))];
-        repeated.push(`${label}: runs 2-${repeats} in the same process, median: ours ${oursWarm.toFixed(3)} s, XGBoost ${xgbWarm.toFixed(3)} s, ratio ${(oursWarm / xgbWarm).toFixed(2)}`);
+        repeated.push(
+          `${label}: runs 2-${repeats} in the same process, median: ours ${oursWarm.toFixed(3)} s, XGBoost ${xgbWarm.toFixed(3)} s, ratio ${(oursWarm / xgbWarm).toFixed(2)}`,
+        );
       }
     }
     console.log(line);

@@ -11,7 +11,11 @@ import type { LocalMlops } from '../../lib/local/runtime/local-mlops';
 const config = loadConfig();
 const directory = mkdtempSync(path.join(tmpdir(), 'mlops-e2e-'));
 let result: DemoResult;
-const seen: { keys: Record<string, string[]>; capture: string[]; captureLine: string; endpointStatus?: string; deployedPackage?: string } = { keys: {}, capture: [], captureLine: '' };
+const seen: { keys: Record<string, string[]>; capture: string[]; captureLine: string; endpointStatus?: string; deployedPackage?: string } = {
+  keys: {},
+  capture: [],
+  captureLine: '',
+};
 
 async function keysOf(local: LocalMlops, bucket: string, prefix = ''): Promise<string[]> {
   const page = await local.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
@@ -57,7 +61,15 @@ describe('the local demo, end to end', () => {
     const [first, , second] = result.runs.map((r) => r.name);
     const data = seen.keys.DATA_BUCKET;
     for (const run of [first, second]) {
-      for (const file of ['manifest.json', 'train/part-00000.csv', 'validation/part-00000.csv', 'feature-spec.json', 'baseline.json', 'summary.json', '_SUCCESS']) {
+      for (const file of [
+        'manifest.json',
+        'train/part-00000.csv',
+        'validation/part-00000.csv',
+        'feature-spec.json',
+        'baseline.json',
+        'summary.json',
+        '_SUCCESS',
+      ]) {
         expect(data).toContain(`features/${run}/${file}`);
       }
     }
@@ -88,7 +100,10 @@ describe('the local demo, end to end', () => {
   test('THEN the data set drift alarm fires on the second drifted hour and its notification is written', () => {
     const toAlarm = result.alarmTransitions.filter((t) => t.to === 'ALARM');
     expect(toAlarm.map((t) => t.alarm.metricName)).toEqual(['DriftedFeatureShare']);
-    const notifications = readFileSync(result.notificationsFile, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { subject: string; message: string });
+    const notifications = readFileSync(result.notificationsFile, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { subject: string; message: string });
     const alarm = notifications.find((n) => n.subject.startsWith('ALARM:'));
     expect(JSON.parse(alarm!.message)).toMatchObject({ NewStateValue: 'ALARM', OldStateValue: 'OK', Trigger: { MetricName: 'DriftedFeatureShare' } });
     expect(readFileSync(result.reportFile, 'utf8')).toContain('<svg');

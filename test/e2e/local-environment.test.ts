@@ -26,7 +26,9 @@ test('GIVEN a port in use WHEN the environment starts THEN the error names the p
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   const port = (blocker.address() as { port: number }).port;
   try {
-    await expect(LocalMlops.start({ template, directory: mkdtempSync(path.join(tmpdir(), 'mlops-port-')), ports: { s3: port } })).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use`);
+    await expect(LocalMlops.start({ template, directory: mkdtempSync(path.join(tmpdir(), 'mlops-port-')), ports: { s3: port } })).rejects.toThrow(
+      `port ${port} on 127.0.0.1 is already in use`,
+    );
   } finally {
     blocker.close();
   }
@@ -93,6 +95,9 @@ describe('a running local environment', () => {
   test('WHEN the drift check runs through the control API THEN it reports on the captured traffic', async () => {
     const { status, json } = await post('/drift', '{}');
     expect(status).toBe(200);
-    expect((json.result as { status: string; summary: { rows: number; insufficientData: boolean } }).summary).toMatchObject({ rows: 5, insufficientData: true });
+    expect((json.result as { status: string; summary: { rows: number; insufficientData: boolean } }).summary).toMatchObject({
+      rows: 5,
+      insufficientData: true,
+    });
   });
 });

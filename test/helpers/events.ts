@@ -11,24 +11,29 @@ export function objectCreatedEvent(bucket: string, key: string, size: number, re
     time: '2026-11-26T12:00:00Z',
     region: 'us-east-1',
     resources: [`arn:aws:s3:::${bucket}`],
-    detail: { version: '0', bucket: { name: bucket }, object: { key, size, etag: 'abc', sequencer: '00' }, 'request-id': 'r', requester: '123456789012', reason },
+    detail: {
+      version: '0',
+      bucket: { name: bucket },
+      object: { key, size, etag: 'abc', sequencer: '00' },
+      'request-id': 'r',
+      requester: '123456789012',
+      reason,
+    },
   };
 }
 
 /** An SQS event whose records carry the given bodies (objects are JSON-encoded). */
 export function sqsEvent(bodies: readonly (string | Record<string, unknown>)[]): SQSEvent {
-  const Records = bodies.map(
-    (body, i): SQSRecord => ({
-      messageId: `msg-${i + 1}`,
-      receiptHandle: `rh-${i + 1}`,
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'events', ApproximateFirstReceiveTimestamp: '0' },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:queue',
-      awsRegion: 'us-east-1',
-    }),
-  );
+  const Records = bodies.map((body, i): SQSRecord => ({
+    messageId: `msg-${i + 1}`,
+    receiptHandle: `rh-${i + 1}`,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'events', ApproximateFirstReceiveTimestamp: '0' },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:queue',
+    awsRegion: 'us-east-1',
+  }));
   return { Records };
 }

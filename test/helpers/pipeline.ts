@@ -34,7 +34,12 @@ export function scriptedTrainer(s3: () => S3Client, script: (number | Error)[]):
     const next = script.shift();
     if (next === undefined) throw new Error('the scripted trainer ran out of results');
     if (next instanceof Error) throw next;
-    return { metrics: [{ MetricName: 'train:auc', Value: Math.min(1, next + 0.05) }, { MetricName: 'validation:auc', Value: next }] };
+    return {
+      metrics: [
+        { MetricName: 'train:auc', Value: Math.min(1, next + 0.05) },
+        { MetricName: 'validation:auc', Value: next },
+      ],
+    };
   };
   return Object.assign(trainer, { requests });
 }
@@ -64,7 +69,11 @@ export class PipelineHarness {
     const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
     this.definition = renderStateMachine(template.toJSON() as never, {
       region: REGION,
-      physicalNames: { [id(stack.dataLake.dataBucket)]: this.dataBucket, [id(stack.dataLake.modelsBucket)]: 'models', [id(stack.dataLake.captureBucket)]: 'capture' },
+      physicalNames: {
+        [id(stack.dataLake.dataBucket)]: this.dataBucket,
+        [id(stack.dataLake.modelsBucket)]: 'models',
+        [id(stack.dataLake.captureBucket)]: 'capture',
+      },
     });
     this.deployedModelParameter = `/${stack.stackName}/${this.config.deployment.endpointName}/deployed-model`;
     this.localS3 = await startLocalS3({ buckets: [this.dataBucket, 'models', 'capture'] });
@@ -105,7 +114,9 @@ export class PipelineHarness {
   async run(input: { runId: string }) {
     const before = this.notifier.notifications.length;
     const execution = await runStateMachine(this.definition, input, this.handlers, { executionName: input.runId, stateMachineArn: STATE_MACHINE_ARN });
-    const notifications = this.notifier.notifications.slice(before).map((n) => ({ subject: n.subject, message: JSON.parse(n.message) as Record<string, unknown> }));
+    const notifications = this.notifier.notifications
+      .slice(before)
+      .map((n) => ({ subject: n.subject, message: JSON.parse(n.message) as Record<string, unknown> }));
     return { execution, notifications };
   }
 

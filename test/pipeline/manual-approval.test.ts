@@ -30,7 +30,15 @@ describe('retraining pipeline with manual approval', () => {
     expect(second.execution.statesEntered).toEqual(expect.arrayContaining([S.DESCRIBE_APPROVED_PACKAGE, S.CREATE_MODEL, S.CREATE_ENDPOINT, S.DEPLOYED]));
     expect(second.execution.statesEntered).not.toContain(S.TRAIN);
     expect(harness.endpoint()?.status).toBe('InService');
-    expect(harness.deployedModel()).toMatchObject({ modelPackageArn: pkg.ModelPackageArn, baselineUri: pkg.CustomerMetadataProperties!.baselineUri, runId: 'approval-event-1' });
-    expect(second.notifications[0].message).toMatchObject({ outcome: 'DEPLOYED', decision: 'approved in the model registry', metrics: expect.objectContaining({ 'metric:validation:auc': '0.9' }) });
+    expect(harness.deployedModel()).toMatchObject({
+      modelPackageArn: pkg.ModelPackageArn,
+      baselineUri: pkg.CustomerMetadataProperties!.baselineUri,
+      runId: 'approval-event-1',
+    });
+    expect(second.notifications[0].message).toMatchObject({
+      outcome: 'DEPLOYED',
+      decision: 'approved in the model registry',
+      metrics: expect.objectContaining({ 'metric:validation:auc': '0.9' }),
+    });
   });
 });

@@ -10,7 +10,13 @@ import { PipelineHarness, SAMPLE, useHarness } from '../helpers/pipeline';
 
 /** The pipeline with the real local trainer and endpoint: a model is trained, registered, deployed and answers. */
 const endpoints = new LocalEndpoints();
-const harness = useHarness(new PipelineHarness(makeConfig(), (h) => localXgboostTrainer(h.s3), (h) => serveOnLocalEndpoints(endpoints, h.s3)));
+const harness = useHarness(
+  new PipelineHarness(
+    makeConfig(),
+    (h) => localXgboostTrainer(h.s3),
+    (h) => serveOnLocalEndpoints(endpoints, h.s3),
+  ),
+);
 let runtime: SageMakerRuntimeClient;
 
 beforeAll(async () => {
@@ -37,19 +43,30 @@ describe('retraining with the local trainer and endpoint', () => {
     expect(auc).toBeGreaterThan(0.85);
 
     // The endpoint answers the held-out rows (encoded as the feature spec encodes them) through the real SDK.
-    const validation = await (await harness.s3.send(new GetObjectCommand({ Bucket: 'data', Key: `features/${input.runId}/validation/part-00000.csv` }))).Body!.transformToString();
+    const validation = await (
+      await harness.s3.send(new GetObjectCommand({ Bucket: 'data', Key: `features/${input.runId}/validation/part-00000.csv` }))
+    ).Body!.transformToString();
     const rows = validation.trimEnd().split('\n');
     const body = rows.map((r) => r.slice(r.indexOf(',') + 1)).join('\n');
-    const response = await runtime.send(new InvokeEndpointCommand({ EndpointName: 'churn-endpoint', ContentType: 'text/csv', Body: new TextEncoder().encode(body) }));
+    const response = await runtime.send(
+      new InvokeEndpointCommand({ EndpointName: 'churn-endpoint', ContentType: 'text/csv', Body: new TextEncoder().encode(body) }),
+    );
     const predictions = new TextDecoder().decode(response.Body).split('\n').map(Number);
     expect(predictions).toHaveLength(rows.length);
-    expect(binaryAuc(predictions, rows.map((r) => Number(r[0])))).toBeCloseTo(auc, 6);
+    expect(
+      binaryAuc(
+        predictions,
+        rows.map((r) => Number(r[0])),
+      ),
+    ).toBeCloseTo(auc, 6);
 
     // And the request was captured in SageMaker's format.
     await endpoints.flushCapture();
     const captured = await harness.s3.send(new ListObjectsV2Command({ Bucket: 'capture', Prefix: 'capture/churn-endpoint/AllTraffic/' }));
     expect(captured.Contents).toHaveLength(1);
-    const line = (await (await harness.s3.send(new GetObjectCommand({ Bucket: 'capture', Key: captured.Contents![0].Key! }))).Body!.transformToString()).trimEnd();
+    const line = (
+      await (await harness.s3.send(new GetObjectCommand({ Bucket: 'capture', Key: captured.Contents![0].Key! }))).Body!.transformToString()
+    ).trimEnd();
     expect(parseCaptureLine(line).rows).toHaveLength(rows.length);
   });
 });

@@ -8,7 +8,9 @@ import { PipelineHarness, SAMPLE, scriptedTrainer, useHarness } from '../helpers
  * handlers against a local S3 and SageMaker; training is a scripted double that checks its inputs.
  */
 const aucScript: (number | Error)[] = [];
-const harness = new PipelineHarness(makeConfig({ evaluation: { minimumValue: 0.7, minimumImprovement: 0.005 } }), (h) => scriptedTrainer(() => h.s3, aucScript));
+const harness = new PipelineHarness(makeConfig({ evaluation: { minimumValue: 0.7, minimumImprovement: 0.005 } }), (h) =>
+  scriptedTrainer(() => h.s3, aucScript),
+);
 let upload = 0;
 const newSnapshot = (body = SAMPLE) => harness.snapshot({ [`raw/upload-${++upload}.csv`]: body });
 
@@ -16,8 +18,28 @@ useHarness(harness);
 
 describe('retraining pipeline (auto approval), run after run', () => {
   test('GIVEN the synthesized definition THEN every Task state has a local implementation', () => {
-    expect(taskStates(harness.definition).map((t) => t.name).sort()).toEqual(
-      [S.PROCESS_FEATURES, S.TRAIN, S.EVALUATE, S.NOTIFY_REJECTED, S.REGISTER, S.DESCRIBE_APPROVED_PACKAGE, S.CREATE_MODEL, S.CREATE_ENDPOINT_CONFIG, S.FIND_ENDPOINT, S.CREATE_ENDPOINT, S.UPDATE_ENDPOINT, S.DESCRIBE_ENDPOINT, S.PUBLISH_DEPLOYED_MODEL, S.NOTIFY_DEPLOYED, S.NOTIFY_FAILURE].sort(),
+    expect(
+      taskStates(harness.definition)
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(
+      [
+        S.PROCESS_FEATURES,
+        S.TRAIN,
+        S.EVALUATE,
+        S.NOTIFY_REJECTED,
+        S.REGISTER,
+        S.DESCRIBE_APPROVED_PACKAGE,
+        S.CREATE_MODEL,
+        S.CREATE_ENDPOINT_CONFIG,
+        S.FIND_ENDPOINT,
+        S.CREATE_ENDPOINT,
+        S.UPDATE_ENDPOINT,
+        S.DESCRIBE_ENDPOINT,
+        S.PUBLISH_DEPLOYED_MODEL,
+        S.NOTIFY_DEPLOYED,
+        S.NOTIFY_FAILURE,
+      ].sort(),
     );
   });
 
@@ -27,7 +49,21 @@ describe('retraining pipeline (auto approval), run after run', () => {
     const { execution, notifications } = await harness.run(input);
 
     expect(execution.status).toBe('SUCCEEDED');
-    expect(execution.statesEntered).toEqual(expect.arrayContaining([S.PROCESS_FEATURES, S.TRAIN, S.EVALUATE, S.REGISTER, S.CREATE_MODEL, S.CREATE_ENDPOINT_CONFIG, S.FIND_ENDPOINT, S.CREATE_ENDPOINT, S.DESCRIBE_ENDPOINT, S.PUBLISH_DEPLOYED_MODEL, S.DEPLOYED]));
+    expect(execution.statesEntered).toEqual(
+      expect.arrayContaining([
+        S.PROCESS_FEATURES,
+        S.TRAIN,
+        S.EVALUATE,
+        S.REGISTER,
+        S.CREATE_MODEL,
+        S.CREATE_ENDPOINT_CONFIG,
+        S.FIND_ENDPOINT,
+        S.CREATE_ENDPOINT,
+        S.DESCRIBE_ENDPOINT,
+        S.PUBLISH_DEPLOYED_MODEL,
+        S.DEPLOYED,
+      ]),
+    );
     expect(execution.statesEntered).not.toContain(S.UPDATE_ENDPOINT);
 
     const [pkg] = harness.sagemaker.modelPackages;
@@ -42,9 +78,19 @@ describe('retraining pipeline (auto approval), run after run', () => {
     const endpoint = harness.endpoint()!;
     expect(endpoint.status).toBe('InService');
     const config = harness.sagemaker.endpointConfigs.get(endpoint.configName)!;
-    expect(config.DataCaptureConfig).toMatchObject({ EnableCapture: true, InitialSamplingPercentage: 100, DestinationS3Uri: 's3://capture/capture', CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] } });
+    expect(config.DataCaptureConfig).toMatchObject({
+      EnableCapture: true,
+      InitialSamplingPercentage: 100,
+      DestinationS3Uri: 's3://capture/capture',
+      CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] },
+    });
     expect(config.ProductionVariants![0]).toMatchObject({ VariantName: 'AllTraffic', ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } });
-    expect(harness.deployedModel()).toMatchObject({ endpointName: 'churn-endpoint', modelPackageArn: pkg.ModelPackageArn, baselineUri: `s3://data/features/${input.runId}/baseline.json`, endpointConfigName: endpoint.configName });
+    expect(harness.deployedModel()).toMatchObject({
+      endpointName: 'churn-endpoint',
+      modelPackageArn: pkg.ModelPackageArn,
+      baselineUri: `s3://data/features/${input.runId}/baseline.json`,
+      endpointConfigName: endpoint.configName,
+    });
     expect(notifications).toEqual([
       {
         subject: `[churn] run ${input.runId}: new model deployed`,
@@ -80,7 +126,10 @@ describe('retraining pipeline (auto approval), run after run', () => {
     expect(execution.statesEntered).not.toContain(S.REGISTER);
     expect(harness.sagemaker.modelPackages).toHaveLength(2);
     expect(harness.endpoint()!.configName).toBe(served);
-    expect(notifications[0].message).toMatchObject({ outcome: 'REJECTED', reason: 'validation:auc 0.921 beats production 0.92 by 0.001, less than the required 0.005 (evaluation.minimumImprovement)' });
+    expect(notifications[0].message).toMatchObject({
+      outcome: 'REJECTED',
+      reason: 'validation:auc 0.921 beats production 0.92 by 0.001, less than the required 0.005 (evaluation.minimumImprovement)',
+    });
   });
 
   test('GIVEN training fails WHEN the run executes THEN the failure is notified and the endpoint is untouched', async () => {
@@ -88,7 +137,12 @@ describe('retraining pipeline (auto approval), run after run', () => {
     const served = harness.endpoint()!.configName;
     const { execution, notifications } = await harness.run(await newSnapshot());
     expect(execution).toMatchObject({ status: 'FAILED', error: 'RetrainingFailed' });
-    expect(notifications[0].message).toMatchObject({ outcome: 'FAILED', error: 'States.TaskFailed', cause: expect.stringContaining('AlgorithmError: out of memory'), endpoint: 'churn-endpoint: unchanged, it keeps serving the previous model' });
+    expect(notifications[0].message).toMatchObject({
+      outcome: 'FAILED',
+      error: 'States.TaskFailed',
+      cause: expect.stringContaining('AlgorithmError: out of memory'),
+      endpoint: 'churn-endpoint: unchanged, it keeps serving the previous model',
+    });
     expect(harness.endpoint()!.configName).toBe(served);
   });
 
@@ -100,7 +154,11 @@ describe('retraining pipeline (auto approval), run after run', () => {
     const { execution, notifications } = await harness.run(await newSnapshot());
     expect(execution.status).toBe('FAILED');
     expect(execution.statesEntered).toEqual(expect.arrayContaining([S.UPDATE_ENDPOINT, S.ROLLED_BACK, S.NOTIFY_FAILURE]));
-    expect(notifications[0].message).toMatchObject({ outcome: 'FAILED', error: 'DeploymentRolledBack', cause: expect.stringContaining(`rolled back to ${served}`) });
+    expect(notifications[0].message).toMatchObject({
+      outcome: 'FAILED',
+      error: 'DeploymentRolledBack',
+      cause: expect.stringContaining(`rolled back to ${served}`),
+    });
     expect(harness.endpoint()).toMatchObject({ status: 'InService', configName: served });
     expect(harness.deployedModel()).toEqual(published);
   });
@@ -125,7 +183,7 @@ describe('retraining pipeline (auto approval), run after run', () => {
     expect(notifications[0].message).toMatchObject({ error: 'EndpointFailed', cause: expect.stringContaining('did not pass the ping health check') });
   });
 
-  test('GIVEN the training request THEN it is the built-in XGBoost job on the run\'s channels with the configured hyperparameters', () => {
+  test("GIVEN the training request THEN it is the built-in XGBoost job on the run's channels with the configured hyperparameters", () => {
     const trainer = harness.sagemaker.trainingJobs.values().next().value!.request;
     expect(trainer).toMatchObject({
       AlgorithmSpecification: { TrainingImage: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },

@@ -14,7 +14,7 @@ describe('mlops CLI', () => {
     for (const command of ['demo', 'up', 'upload', 'predict', 'drift', 'status', 'config']) expect(result.stdout).toContain(`mlops ${command}`);
   });
 
-  test('GIVEN config --stage prod THEN the stage\'s final config is printed as JSON', () => {
+  test("GIVEN config --stage prod THEN the stage's final config is printed as JSON", () => {
     const result = mlops('config', '--config', 'config/churn-stages.json', '--stage', 'prod');
     expect(result.status).toBe(0);
     const printed = JSON.parse(result.stdout) as { deployment: { compute: { type: string } }; stage: { name: string }; stages?: unknown };
@@ -29,23 +29,31 @@ describe('mlops CLI', () => {
     [['status', '--dir', mkdtempSync(path.join(tmpdir(), 'mlops-cli-'))], 'no local environment in'],
     [['upload'], 'mlops upload: which file?'],
     [['launch'], 'unknown command "launch"'],
-  ])('GIVEN %j THEN it exits 1 explaining why', (args, message) => {
-    const result = mlops(...args);
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain(message);
-  }, 30_000);
+  ])(
+    'GIVEN %j THEN it exits 1 explaining why',
+    (args, message) => {
+      const result = mlops(...args);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(message);
+    },
+    30_000,
+  );
 });
 
 describe('mlops up', () => {
   test('GIVEN a running environment THEN status, upload (which trains and deploys) and predict answer, and Ctrl-C stops it cleanly and removes its state file', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mlops-up-'));
     // Detached: a process group of its own, so SIGINT reaches it (and tsx's child) as a terminal's Ctrl-C does.
-    const up = spawn(process.execPath, [require.resolve('tsx/cli'), 'bin/mlops.ts', 'up', '--dir', dir], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const up = spawn(process.execPath, [require.resolve('tsx/cli'), 'bin/mlops.ts', 'up', '--dir', dir], {
+      cwd: root,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     up.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => up.once('exit', resolve));
     try {
-      for (const started = Date.now(); !stdout.includes('Local environment up'); ) {
+      for (const started = Date.now(); !stdout.includes('Local environment up');) {
         if (Date.now() - started > 60_000) throw new Error(`mlops up did not start:\n${stdout}`);
         await new Promise((r) => setTimeout(r, 200));
       }

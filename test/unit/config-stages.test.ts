@@ -20,14 +20,18 @@ function problems(value: unknown, stage?: string): readonly string[] {
   return [];
 }
 
-describe('config stages: each stage\'s final config', () => {
+describe("config stages: each stage's final config", () => {
   test('GIVEN the example THEN dev is serverless with auto approval and prod uses instances, canary and manual approval', () => {
     const dev = parseConfig(example, 'x', 'dev');
     const prod = parseConfig(example, 'x', 'prod');
     expect(dev.deployment).toMatchObject({ compute: { type: 'serverless' }, approval: 'auto', strategy: 'all-at-once' });
     expect(dev.removalPolicy).toBe('destroy');
     expect(dev.stage).toEqual({ name: 'dev', account: '111111111111', region: 'eu-west-1', requiresApproval: false });
-    expect(prod.deployment).toMatchObject({ compute: { type: 'instances', instanceType: 'ml.m5.large', instanceCount: 2 }, approval: 'manual', strategy: 'canary' });
+    expect(prod.deployment).toMatchObject({
+      compute: { type: 'instances', instanceType: 'ml.m5.large', instanceCount: 2 },
+      approval: 'manual',
+      strategy: 'canary',
+    });
     expect(prod.monitoring.thresholds).toEqual({ jensenShannon: 0.1, psi: 0.2, driftedShare: 0.3 });
     expect(prod.notifications.emails).toEqual(['ml-oncall@example.com']);
     expect(prod.removalPolicy).toBe('retain');
@@ -41,15 +45,50 @@ describe('config stages: each stage\'s final config', () => {
 
   test.each([
     ['an unknown stage', example, 'qa', 'stage: "qa" is not defined (stages: dev, prod)'],
-    ['a stage the pipeline deploys without an account', withChanges({ stages: { prod: { account: undefined } } }), undefined, 'stages.prod.account: required: the delivery pipeline deploys this stage into an explicit account'],
+    [
+      'a stage the pipeline deploys without an account',
+      withChanges({ stages: { prod: { account: undefined } } }),
+      undefined,
+      'stages.prod.account: required: the delivery pipeline deploys this stage into an explicit account',
+    ],
     ['an invalid region', withChanges({ stages: { dev: { region: 'europe' } } }), undefined, 'stages.dev.region: must be an AWS region such as "eu-west-1"'],
     ['a malformed account', withChanges({ stages: { dev: { account: '1234' } } }), undefined, 'stages.dev.account: must be a 12-digit AWS account id'],
-    ['a pipeline stage that does not exist', withChanges({ delivery: { stages: ['dev', 'staging'] } }), undefined, 'delivery.stages[1]: "staging" is not a stage (stages: dev, prod)'],
-    ['an override of the data set', withChanges({ stages: { dev: { overrides: { dataset: {} } } } }), undefined, 'stages.dev.overrides: unknown field "dataset"'],
-    ['an unknown field in an override', withChanges({ stages: { prod: { overrides: { deployment: { instanceType: 'ml.m5.large' } } } } }), 'prod', 'stages.prod.overrides.deployment: unknown field "instanceType"'],
-    ['a bad value in an override', withChanges({ stages: { prod: { overrides: { monitoring: { latencyP99Ms: -1 } } } } }), 'prod', 'stages.prod.overrides.monitoring.latencyP99Ms: Too small'],
-    ['an override that breaks a base rule', withChanges({ stages: { dev: { overrides: { deployment: { strategy: 'canary' } } } } }), 'dev', 'stages.dev.overrides.deployment.strategy: "canary" traffic shifting needs compute.type "instances"'],
-    ['a bad connection ARN', withChanges({ delivery: { connectionArn: 'arn:aws:s3:::bucket' } }), undefined, 'delivery.connectionArn: must be a CodeConnections connection ARN'],
+    [
+      'a pipeline stage that does not exist',
+      withChanges({ delivery: { stages: ['dev', 'staging'] } }),
+      undefined,
+      'delivery.stages[1]: "staging" is not a stage (stages: dev, prod)',
+    ],
+    [
+      'an override of the data set',
+      withChanges({ stages: { dev: { overrides: { dataset: {} } } } }),
+      undefined,
+      'stages.dev.overrides: unknown field "dataset"',
+    ],
+    [
+      'an unknown field in an override',
+      withChanges({ stages: { prod: { overrides: { deployment: { instanceType: 'ml.m5.large' } } } } }),
+      'prod',
+      'stages.prod.overrides.deployment: unknown field "instanceType"',
+    ],
+    [
+      'a bad value in an override',
+      withChanges({ stages: { prod: { overrides: { monitoring: { latencyP99Ms: -1 } } } } }),
+      'prod',
+      'stages.prod.overrides.monitoring.latencyP99Ms: Too small',
+    ],
+    [
+      'an override that breaks a base rule',
+      withChanges({ stages: { dev: { overrides: { deployment: { strategy: 'canary' } } } } }),
+      'dev',
+      'stages.dev.overrides.deployment.strategy: "canary" traffic shifting needs compute.type "instances"',
+    ],
+    [
+      'a bad connection ARN',
+      withChanges({ delivery: { connectionArn: 'arn:aws:s3:::bucket' } }),
+      undefined,
+      'delivery.connectionArn: must be a CodeConnections connection ARN',
+    ],
   ])('GIVEN %s THEN the error names the field', (_, value, stage, expected) => {
     expect(problems(value, stage).join('\n')).toContain(expected);
   });

@@ -36,13 +36,26 @@ describe('config', () => {
 
   test('GIVEN a minimal config WHEN parsed THEN every section gets its documented default', () => {
     const config = parseConfig({
-      dataset: { name: 'houses', targetColumn: 'price', problemType: 'regression', columns: [{ name: 'price', type: 'numeric' }, { name: 'area', type: 'numeric' }] },
+      dataset: {
+        name: 'houses',
+        targetColumn: 'price',
+        problemType: 'regression',
+        columns: [
+          { name: 'price', type: 'numeric' },
+          { name: 'area', type: 'numeric' },
+        ],
+      },
     });
     expect(config.retraining).toEqual({ rawPrefix: 'raw/', debounceSeconds: 60, maxBadRowShare: 0.05, retryIntervalSeconds: 600, maxDeliveryAttempts: 36 });
     expect(config.training.hyperparameters).toMatchObject({ objective: 'reg:squarederror', evalMetric: 'rmse', numRound: 200 });
     expect(config.evaluation).toMatchObject({ metric: 'validation:rmse', direction: 'minimize', minimumImprovement: 0 });
     expect(config.deployment.compute).toEqual({ type: 'serverless', memorySizeMb: 2048, maxConcurrency: 5 });
-    expect(config.monitoring).toMatchObject({ schedule: 'rate(1 hour)', evaluationPeriods: 3, datapointsToAlarm: 2, retrainOnDrift: { enabled: false, cooldownHours: 24 } });
+    expect(config.monitoring).toMatchObject({
+      schedule: 'rate(1 hour)',
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      retrainOnDrift: { enabled: false, cooldownHours: 24 },
+    });
     expect(config.notifications.emails).toEqual([]);
   });
 
@@ -59,24 +72,72 @@ describe('config', () => {
     ['a duplicate column', withColumns((c) => (c[1].name = 'state')), 'dataset.columns[1].name: duplicate column "state"'],
     ['min above max', withColumns((c) => Object.assign(c[1], { min: 10, max: 1 })), 'dataset.columns[1].max: max (1) is below min (10)'],
     ['min on a categorical column', withColumns((c) => (c[0].min = 1)), 'dataset.columns[0].min: min/max apply only to numeric columns'],
-    ['a target that is not a column', makeConfigJson({ dataset: { targetColumn: 'nope' } }), 'dataset.targetColumn: "nope" is not one of the configured columns'],
-    ['a binary problem without positive class', (() => { const j = defaultConfigJson() as { dataset: Record<string, unknown> }; delete j.dataset.positiveClass; return j; })(), 'dataset.positiveClass: required when problemType is "binary"'],
-    ['a regression target that is categorical', makeConfigJson({ dataset: { problemType: 'regression', positiveClass: undefined } }), 'dataset.targetColumn: a regression target must be numeric'],
-    ['an id column that is not a column', makeConfigJson({ dataset: { idColumn: 'customer' } }), 'dataset.idColumn: "customer" is not one of the configured columns'],
+    [
+      'a target that is not a column',
+      makeConfigJson({ dataset: { targetColumn: 'nope' } }),
+      'dataset.targetColumn: "nope" is not one of the configured columns',
+    ],
+    [
+      'a binary problem without positive class',
+      (() => {
+        const j = defaultConfigJson() as { dataset: Record<string, unknown> };
+        delete j.dataset.positiveClass;
+        return j;
+      })(),
+      'dataset.positiveClass: required when problemType is "binary"',
+    ],
+    [
+      'a regression target that is categorical',
+      makeConfigJson({ dataset: { problemType: 'regression', positiveClass: undefined } }),
+      'dataset.targetColumn: a regression target must be numeric',
+    ],
+    [
+      'an id column that is not a column',
+      makeConfigJson({ dataset: { idColumn: 'customer' } }),
+      'dataset.idColumn: "customer" is not one of the configured columns',
+    ],
     ['a bad dataset name', makeConfigJson({ dataset: { name: 'Churn Model' } }), 'dataset.name: use 1-24 lower-case letters'],
     ['a debounce above the SQS limit', makeConfigJson({ retraining: { debounceSeconds: 301 } }), 'retraining.debounceSeconds: Too big'],
     ['a prefix without a slash', makeConfigJson({ retraining: { rawPrefix: 'raw' } }), 'retraining.rawPrefix: an S3 key prefix ending in "/"'],
     ['a share above 1', makeConfigJson({ retraining: { maxBadRowShare: 1.5 } }), 'retraining.maxBadRowShare: Too big'],
-    ['a string where a number belongs', makeConfigJson({ training: { hyperparameters: { maxDepth: '6' } } }), 'training.hyperparameters.maxDepth: Invalid input: expected number, received string'],
-    ['spot wait below the runtime', makeConfigJson({ training: { maxRuntimeSeconds: 3600, spot: { enabled: true, maxWaitSeconds: 600 } } }), 'training.spot.maxWaitSeconds: must be >= training.maxRuntimeSeconds (3600)'],
-    ['an objective that does not fit', makeConfigJson({ training: { hyperparameters: { objective: 'reg:squarederror' } } }), 'training.hyperparameters.objective: "reg:squarederror" does not fit problemType "binary"'],
+    [
+      'a string where a number belongs',
+      makeConfigJson({ training: { hyperparameters: { maxDepth: '6' } } }),
+      'training.hyperparameters.maxDepth: Invalid input: expected number, received string',
+    ],
+    [
+      'spot wait below the runtime',
+      makeConfigJson({ training: { maxRuntimeSeconds: 3600, spot: { enabled: true, maxWaitSeconds: 600 } } }),
+      'training.spot.maxWaitSeconds: must be >= training.maxRuntimeSeconds (3600)',
+    ],
+    [
+      'an objective that does not fit',
+      makeConfigJson({ training: { hyperparameters: { objective: 'reg:squarederror' } } }),
+      'training.hyperparameters.objective: "reg:squarederror" does not fit problemType "binary"',
+    ],
     ['a bad instance type', makeConfigJson({ training: { instanceType: 'm5.large' } }), 'training.instanceType: a SageMaker instance type'],
-    ['an evaluation metric of the wrong form', makeConfigJson({ evaluation: { metric: 'auc' } }), 'evaluation.metric: a training job metric such as "validation:auc"'],
-    ['canary on serverless', makeConfigJson({ deployment: { strategy: 'canary' } }), 'deployment.strategy: "canary" traffic shifting needs compute.type "instances"'],
+    [
+      'an evaluation metric of the wrong form',
+      makeConfigJson({ evaluation: { metric: 'auc' } }),
+      'evaluation.metric: a training job metric such as "validation:auc"',
+    ],
+    [
+      'canary on serverless',
+      makeConfigJson({ deployment: { strategy: 'canary' } }),
+      'deployment.strategy: "canary" traffic shifting needs compute.type "instances"',
+    ],
     ['a serverless memory size SageMaker lacks', makeConfigJson({ deployment: { compute: { memorySizeMb: 1500 } } }), 'deployment.compute.memorySizeMb'],
     ['an unknown compute type', makeConfigJson({ deployment: { compute: { type: 'gpu' } } }), 'deployment.compute.type'],
-    ['a schedule EventBridge would reject', makeConfigJson({ monitoring: { schedule: 'every hour' } }), 'monitoring.schedule: an EventBridge schedule expression'],
-    ['more datapoints than periods', makeConfigJson({ monitoring: { evaluationPeriods: 2, datapointsToAlarm: 3 } }), 'monitoring.datapointsToAlarm: must be <= monitoring.evaluationPeriods (2)'],
+    [
+      'a schedule EventBridge would reject',
+      makeConfigJson({ monitoring: { schedule: 'every hour' } }),
+      'monitoring.schedule: an EventBridge schedule expression',
+    ],
+    [
+      'more datapoints than periods',
+      makeConfigJson({ monitoring: { evaluationPeriods: 2, datapointsToAlarm: 3 } }),
+      'monitoring.datapointsToAlarm: must be <= monitoring.evaluationPeriods (2)',
+    ],
     ['a bad email', makeConfigJson({ notifications: { emails: ['ops@'] } }), 'notifications.emails[0]: Invalid email address'],
   ])('GIVEN %s WHEN parsed THEN the error names the field', (_case, value, expected) => {
     expect(problemsOf(value).join('\n')).toContain(expected);
@@ -86,7 +147,9 @@ describe('config', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mlops-config-'));
     const file = path.join(dir, 'broken.json');
     writeFileSync(file, '{\n  "dataset": {\n    "name": "x",,\n  }\n}\n');
-    expect(() => loadConfig(file)).toThrow(new RegExp(`Invalid config ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\n  - not valid JSON: .* at line 3, column 17`));
+    expect(() => loadConfig(file)).toThrow(
+      new RegExp(`Invalid config ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\n  - not valid JSON: .* at line 3, column 17`),
+    );
   });
 
   test('GIVEN a missing file WHEN loaded THEN the error names it', () => {

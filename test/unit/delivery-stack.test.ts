@@ -18,7 +18,10 @@ const stack = new DeliveryStack(app, 'Delivery', {
   env: { account: config.delivery!.account, region: config.delivery!.region },
 });
 const template = Template.fromStack(stack);
-type Stage = { Name: string; Actions: { Name: string; RunOrder?: number; ActionTypeId: { Category: string; Provider: string }; Configuration?: Record<string, unknown> }[] };
+type Stage = {
+  Name: string;
+  Actions: { Name: string; RunOrder?: number; ActionTypeId: { Category: string; Provider: string }; Configuration?: Record<string, unknown> }[];
+};
 const pipelineStages = (): Stage[] => {
   const [pipeline] = Object.values(template.findResources('AWS::CodePipeline::Pipeline'));
   return (pipeline.Properties as { Stages: Stage[] }).Stages;
@@ -37,7 +40,11 @@ describe('delivery pipeline stack', () => {
   test('GIVEN the repository connection THEN the source action uses its ARN, repository and branch', () => {
     const [source] = stage('Source').Actions;
     expect(source.ActionTypeId).toMatchObject({ Category: 'Source', Provider: 'CodeStarSourceConnection' });
-    expect(source.Configuration).toMatchObject({ ConnectionArn: config.delivery!.connectionArn, FullRepositoryId: 'example-org/serverless-mlops', BranchName: 'main' });
+    expect(source.Configuration).toMatchObject({
+      ConnectionArn: config.delivery!.connectionArn,
+      FullRepositoryId: 'example-org/serverless-mlops',
+      BranchName: 'main',
+    });
   });
 
   test('GIVEN the synth step THEN it installs exactly, lints, tests and synthesizes this config', () => {

@@ -41,9 +41,20 @@ describe('MlopsStack', () => {
     const pipeline = stack.pipeline;
     // Each has no resource-level permissions; the reasons are acknowledged where the grant is made.
     const allowed = [
-      ...['logs:CreateLogDelivery', 'logs:DeleteLogDelivery', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies', 'logs:GetLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:UpdateLogDelivery', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].map(
-        (a) => `${policyOf(pipeline.stateMachine.role)} ${a}`,
-      ),
+      ...[
+        'logs:CreateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:DescribeLogGroups',
+        'logs:DescribeResourcePolicies',
+        'logs:GetLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:UpdateLogDelivery',
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].map((a) => `${policyOf(pipeline.stateMachine.role)} ${a}`),
       `${policyOf(pipeline.evaluation.role)} sagemaker:ListModelPackages`,
       `${policyOf(pipeline.sagemakerRole)} ecr:GetAuthorizationToken`,
       `${policyOf(pipeline.sagemakerRole)} cloudwatch:PutMetricData`,
@@ -55,7 +66,11 @@ describe('MlopsStack', () => {
   test('GIVEN the SageMaker role THEN PutMetricData is limited to SageMaker namespaces and PassRole only goes to SageMaker', () => {
     const { template } = synthMlopsStack();
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } } }),
+        ]),
+      },
     });
     const passRole = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) =>
       (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Condition?: unknown }[]).filter((s) => [s.Action].flat().includes('iam:PassRole')),
@@ -68,16 +83,24 @@ describe('MlopsStack', () => {
     const { stack, template } = synthMlopsStack(makeConfig({ notifications: { emails: ['ml-team@example.com', 'oncall@example.com'] } }));
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [id(stack, stack.dataLake.key), 'Arn'] } });
     template.resourceCountIs('AWS::SNS::Subscription', 2);
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: id(stack, stack.notifications.topic) } });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+      TopicArn: { Ref: id(stack, stack.notifications.topic) },
+    });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
   });
 
   test('GIVEN the stack THEN CloudWatch may use the key to publish alarms to the encrypted topic', () => {
     const { template } = synthMlopsStack();
     template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] })]) },
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] })]),
+      },
     });
   });
 

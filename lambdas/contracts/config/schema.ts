@@ -122,7 +122,10 @@ const training = z
     /** Version tag of the SageMaker built-in XGBoost image. */
     xgboostVersion: z.enum(['1.7-1', '1.5-1', '1.3-1']).default('1.7-1'),
     hyperparameters: hyperparameters.default(hyperparameters.parse({})),
-    instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'a SageMaker instance type, e.g. "ml.m5.large"').default('ml.m5.large'),
+    instanceType: z
+      .string()
+      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'a SageMaker instance type, e.g. "ml.m5.large"')
+      .default('ml.m5.large'),
     instanceCount: z.number().int().min(1).max(100).default(1),
     volumeSizeGb: z.number().int().min(1).max(16_384).default(10),
     maxRuntimeSeconds: z.number().int().min(60).max(432_000).default(3600),
@@ -153,7 +156,10 @@ const training = z
 
 const evaluation = z.strictObject({
   /** A metric from the training job's FinalMetricDataList, e.g. "validation:auc". */
-  metric: z.string().regex(/^(train|validation):[a-z0-9@-]+$/, 'a training job metric such as "validation:auc"').optional(),
+  metric: z
+    .string()
+    .regex(/^(train|validation):[a-z0-9@-]+$/, 'a training job metric such as "validation:auc"')
+    .optional(),
   direction: z.enum(['maximize', 'minimize']).optional(),
   /** The new model is rejected when its metric is worse than this, production or not. */
   minimumValue: z.number().optional(),
@@ -163,7 +169,10 @@ const evaluation = z.strictObject({
 
 const instancesMode = z.strictObject({
   type: z.literal('instances'),
-  instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'a SageMaker instance type, e.g. "ml.m5.large"').default('ml.m5.large'),
+  instanceType: z
+    .string()
+    .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'a SageMaker instance type, e.g. "ml.m5.large"')
+    .default('ml.m5.large'),
   instanceCount: z.number().int().min(1).max(100).default(1),
 });
 const serverlessMode = z.strictObject({
@@ -175,7 +184,10 @@ const serverlessMode = z.strictObject({
 const deployment = z
   .strictObject({
     /** Stable endpoint name; defaults to "<dataset>-endpoint". */
-    endpointName: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'up to 63 letters, digits or hyphens').optional(),
+    endpointName: z
+      .string()
+      .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'up to 63 letters, digits or hyphens')
+      .optional(),
     compute: z.discriminatedUnion('type', [instancesMode, serverlessMode]).default({ type: 'serverless', memorySizeMb: 2048, maxConcurrency: 5 }),
     /** Defaults to "canary" on instances and "all-at-once" (the only choice) on serverless. */
     strategy: z.enum(['all-at-once', 'canary', 'linear']).optional(),
@@ -262,7 +274,11 @@ export const configSchema = z
       if (!stage) {
         ctx.addIssue({ code: 'custom', path: ['delivery', 'stages', i], message: `"${name}" is not a stage (stages: ${stageNames.join(', ') || 'none'})` });
       } else if (!stage.account) {
-        ctx.addIssue({ code: 'custom', path: ['stages', name, 'account'], message: 'required: the delivery pipeline deploys this stage into an explicit account (bootstrapped to trust the pipeline account)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stages', name, 'account'],
+          message: 'required: the delivery pipeline deploys this stage into an explicit account (bootstrapped to trust the pipeline account)',
+        });
       }
       if (cfg.delivery!.stages.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['delivery', 'stages', i], message: `"${name}" is listed twice` });
     });
@@ -275,7 +291,8 @@ export const configSchema = z
     }
     const features = new Set(cfg.dataset.columns.map((c) => c.name).filter((n) => n !== cfg.dataset.targetColumn && n !== cfg.dataset.idColumn));
     cfg.monitoring.featureAlarms.forEach((name, i) => {
-      if (!features.has(name)) ctx.addIssue({ code: 'custom', path: ['monitoring', 'featureAlarms', i], message: `"${name}" is not a feature of the data set` });
+      if (!features.has(name))
+        ctx.addIssue({ code: 'custom', path: ['monitoring', 'featureAlarms', i], message: `"${name}" is not a feature of the data set` });
     });
     const objective = cfg.training.hyperparameters.objective;
     const binary = cfg.dataset.problemType === 'binary';

@@ -29,7 +29,9 @@ export const stageSchema = z.strictObject({
 
 export const deliverySchema = z.strictObject({
   /** The CodeConnections (CodeStar Connections) connection to the repository host. */
-  connectionArn: z.string().regex(/^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/, 'must be a CodeConnections connection ARN'),
+  connectionArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/, 'must be a CodeConnections connection ARN'),
   /** "owner/name" on the connected host. */
   repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be "owner/name"'),
   branch: z.string().min(1).default('main'),

@@ -335,13 +335,24 @@ export class CsvParser {
             recordEnd = pos;
             break;
           }
-          throw new CsvFormatError(this.options.source, record.line + newlines, record.count, `unexpected character ${JSON.stringify(String.fromCharCode(next))} after a closing quote`);
+          throw new CsvFormatError(
+            this.options.source,
+            record.line + newlines,
+            record.count,
+            `unexpected character ${JSON.stringify(String.fromCharCode(next))} after a closing quote`,
+          );
         }
         // Unquoted field: runs to the next comma or line end.
         let end = pos;
         while (end < length && SPECIAL[bytes[end]] === 0) end++;
         const b = end < length ? bytes[end] : 0;
-        if (b === QUOTE) throw new CsvFormatError(this.options.source, record.line + newlines, record.count + 1, 'a quote inside an unquoted field (quote the whole field and double the quote)');
+        if (b === QUOTE)
+          throw new CsvFormatError(
+            this.options.source,
+            record.line + newlines,
+            record.count + 1,
+            'a quote inside an unquoted field (quote the whole field and double the quote)',
+          );
         if (end >= length) {
           if (atEnd) {
             record.push(pos, end, false);
@@ -395,7 +406,12 @@ export class CsvParser {
   }
 
   private tooLong(line: number): CsvFormatError {
-    return new CsvFormatError(this.options.source, line, undefined, `a record is longer than the limit of ${this.maxRecordLength} characters (a missing closing quote, or not a CSV file?)`);
+    return new CsvFormatError(
+      this.options.source,
+      line,
+      undefined,
+      `a record is longer than the limit of ${this.maxRecordLength} characters (a missing closing quote, or not a CSV file?)`,
+    );
   }
 }
 

@@ -26,7 +26,6 @@ const QUOTE = 34;
 const BACKSLASH = 92;
 const LF = 10;
 
-
 let lastTimeText = '';
 let lastTime = Number.NaN;
 
@@ -90,7 +89,8 @@ function scanFast(line: Buffer, start: number, end: number, window: DriftWindow,
       lastTimeText = text;
       lastTime = Date.parse(text);
     }
-    if (Number.isFinite(lastTime) && ((options.from !== undefined && lastTime < options.from) || (options.to !== undefined && lastTime >= options.to))) return true;
+    if (Number.isFinite(lastTime) && ((options.from !== undefined && lastTime < options.from) || (options.to !== undefined && lastTime >= options.to)))
+      return true;
   }
   window.addCsvBytes(line, data[0], data[1], predictions);
   return true;
@@ -98,7 +98,11 @@ function scanFast(line: Buffer, start: number, end: number, window: DriftWindow,
 
 function scanGeneral(text: string, window: DriftWindow, options: ScanOptions): void {
   let record: CapturedRecord = parseCaptureLine(text);
-  if (record.inferenceTime !== undefined && ((options.from !== undefined && record.inferenceTime < options.from) || (options.to !== undefined && record.inferenceTime >= options.to))) return;
+  if (
+    record.inferenceTime !== undefined &&
+    ((options.from !== undefined && record.inferenceTime < options.from) || (options.to !== undefined && record.inferenceTime >= options.to))
+  )
+    return;
   if (options.transformRows) record = { ...record, rows: options.transformRows(record.rows) };
   window.add(record);
 }

@@ -73,7 +73,11 @@ function jsonRows(text: string): string[][] {
 
 /** Predictions: CSV numbers (one per line or comma-separated), or JSON number / array / {"predictions":[...]}. */
 function predictions(text: string, json: boolean): number[] {
-  if (!json) return text.split(/[\n,]/).filter((t) => t.trim() !== '').map((t) => parseNumber(t.trim()) ?? Number.NaN);
+  if (!json)
+    return text
+      .split(/[\n,]/)
+      .filter((t) => t.trim() !== '')
+      .map((t) => parseNumber(t.trim()) ?? Number.NaN);
   let value: unknown;
   try {
     value = JSON.parse(text);

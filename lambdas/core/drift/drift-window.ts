@@ -230,7 +230,12 @@ export class DriftWindow {
       driftedFeatures: drifted,
       driftedShare,
       datasetDrift: !insufficientData && judged.length > 0 && driftedShare >= rules.driftedShare,
-      predictions: { count: this.predictionCount, mean, trainingLabelMean: this.baseline.label.mean, meanShift: mean === null ? null : mean - this.baseline.label.mean },
+      predictions: {
+        count: this.predictionCount,
+        mean,
+        trainingLabelMean: this.baseline.label.mean,
+        meanShift: mean === null ? null : mean - this.baseline.label.mean,
+      },
     };
   }
 

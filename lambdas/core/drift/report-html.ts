@@ -26,7 +26,10 @@ function histogram(feature: FeatureDrift): string {
 }
 
 /** A self-contained HTML report of one drift check. */
-export function renderDriftReport(summary: DriftSummary, context: { endpointName: string; windowStart: string; windowEnd: string; modelPackageArn: string }): string {
+export function renderDriftReport(
+  summary: DriftSummary,
+  context: { endpointName: string; windowStart: string; windowEnd: string; modelPackageArn: string },
+): string {
   const verdict = summary.insufficientData ? 'insufficient data' : summary.datasetDrift ? 'DRIFT' : 'no drift';
   const rows = summary.features
     .map(

@@ -83,7 +83,12 @@ export class BaselineCounter {
 
   result(binary: boolean): Baseline {
     const features = this.encodings.map((encoding, i): FeatureBaseline => {
-      const common = { name: encoding.name, count: this.rows, missing: this.missingCounts[i], missingShare: this.rows === 0 ? 0 : this.missingCounts[i] / this.rows };
+      const common = {
+        name: encoding.name,
+        count: this.rows,
+        missing: this.missingCounts[i],
+        missingShare: this.rows === 0 ? 0 : this.missingCounts[i] / this.rows,
+      };
       if (encoding.type === 'numeric') {
         const histogram = this.histograms[i]!;
         const edges = histogram.binEdges(this.numericBins);

@@ -140,7 +140,24 @@ export class RowKernel {
   private readonly moments: Float64Array;
   private readonly memory: { readonly buffer: ArrayBuffer };
   private readonly kernel: KernelExports;
-  private readonly at: Record<'kinds' | 'columns' | 'required' | 'min' | 'max' | 'starts' | 'ends' | 'numbers' | 'missing' | 'categoryValues' | 'info' | 'slots' | 'entries' | 'texts' | 'input', number>;
+  private readonly at: Record<
+    | 'kinds'
+    | 'columns'
+    | 'required'
+    | 'min'
+    | 'max'
+    | 'starts'
+    | 'ends'
+    | 'numbers'
+    | 'missing'
+    | 'categoryValues'
+    | 'info'
+    | 'slots'
+    | 'entries'
+    | 'texts'
+    | 'input',
+    number
+  >;
   private readonly encodingAt: Record<'fields' | 'kinds' | 'columns' | 'runs' | 'regions' | 'cursors' | 'train' | 'validation', number>;
 
   /** `histograms`: per feature, the histogram of a numeric one (the kernel counts the training rows' values into it). */
@@ -246,7 +263,12 @@ export class RowKernel {
     this.slotHistograms.forEach((histogram, k) => histogram.addMoments(this.moments[2 * k], this.moments[2 * k + 1]));
     const features = this.encoding.featureColumns.length;
     const statistics = this.statistics;
-    return { rows: statistics[0], labelSum: statistics[1], missing: statistics.slice(2, 2 + features), trues: statistics.slice(2 + features, 2 + 2 * features) };
+    return {
+      rows: statistics[0],
+      labelSum: statistics[1],
+      missing: statistics.slice(2, 2 + features),
+      trues: statistics.slice(2 + features, 2 + 2 * features),
+    };
   }
 
   /**

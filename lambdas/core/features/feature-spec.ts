@@ -35,7 +35,10 @@ export function categoricalEncoding(name: string, counts: ReadonlyMap<string, nu
   const codes: Record<string, number> = {};
   ranked.slice(0, topK).forEach(([value], i) => (codes[value] = i));
   const top = Math.min(topK, ranked.length);
-  const otherValues = ranked.slice(topK).map(([value]) => value).sort();
+  const otherValues = ranked
+    .slice(topK)
+    .map(([value]) => value)
+    .sort();
   return { name, type: 'categorical', codes, otherValues, otherCode: top, unseenCode: top + 1 };
 }
 

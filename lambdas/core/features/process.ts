@@ -170,7 +170,12 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
   }
 }
 
-async function processWithScratch(sources: readonly DataSource[], outputs: ProcessOutputs, options: ProcessOptions, scratch: SpillDirectory): Promise<ProcessResult> {
+async function processWithScratch(
+  sources: readonly DataSource[],
+  outputs: ProcessOutputs,
+  options: ProcessOptions,
+  scratch: SpillDirectory,
+): Promise<ProcessResult> {
   const { dataset, features } = options;
   const layout = layoutOf(dataset);
   const columns = dataset.columns;
@@ -218,7 +223,12 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
       columns: columns.length,
       featureColumns: Int32Array.from(featureIndexes),
       featureKinds: kinds,
-      label: positive === undefined ? { kind: 'copy', column: t } : targetColumn.type === 'categorical' ? { kind: 'entry', column: t } : { kind: 'equals', column: t, positive: typeof positive === 'number' ? positive : Number.NaN },
+      label:
+        positive === undefined
+          ? { kind: 'copy', column: t }
+          : targetColumn.type === 'categorical'
+            ? { kind: 'entry', column: t }
+            : { kind: 'equals', column: t, positive: typeof positive === 'number' ? positive : Number.NaN },
       validationShare: features.validationShare,
       rowSlack,
       maxRecordLength,
@@ -382,7 +392,17 @@ async function processWithScratch(sources: readonly DataSource[], outputs: Proce
   return {
     spec,
     baseline: counter.result(binary),
-    summary: { rowsRead, accepted: rowsRead - rejected, rejected, rejectedShare, rejectedByReason, train: split.train, validation: split.validation, scratchBytes: scratch.bytesWritten, files },
+    summary: {
+      rowsRead,
+      accepted: rowsRead - rejected,
+      rejected,
+      rejectedShare,
+      rejectedByReason,
+      train: split.train,
+      validation: split.validation,
+      scratchBytes: scratch.bytesWritten,
+      files,
+    },
   };
 }
 
@@ -448,7 +468,14 @@ function isPlainRun(columns: Int32Array, record: CsvRecord, first: number, last:
 
 const LOWER_N = 110;
 
-function quarantine(sink: LineSink, file: string, line: number, issues: readonly RowIssue[], fields: readonly string[], byReason: Record<string, number>): void {
+function quarantine(
+  sink: LineSink,
+  file: string,
+  line: number,
+  issues: readonly RowIssue[],
+  fields: readonly string[],
+  byReason: Record<string, number>,
+): void {
   for (const issue of issues) {
     const key = `${issue.column}: ${issue.reason}`;
     byReason[key] = (byReason[key] ?? 0) + 1;

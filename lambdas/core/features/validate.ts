@@ -78,20 +78,20 @@ export function planFile(header: readonly string[], dataset: Dataset, source: st
   });
   const missing = dataset.columns.filter((c) => !position.has(c.name)).map((c) => c.name);
   if (missing.length > 0) {
-    throw new HeaderError(`${source}: line 1: missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} (header has: ${names.join(', ')})`);
+    throw new HeaderError(
+      `${source}: line 1: missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} (header has: ${names.join(', ')})`,
+    );
   }
   const known = new Set(dataset.columns.map((c) => c.name));
-  const columns = dataset.columns.map(
-    (c): ColumnPlan => ({
-      name: c.name,
-      type: c.type,
-      index: position.get(c.name)!,
-      required: c.required || c.name === dataset.targetColumn,
-      min: c.min,
-      max: c.max,
-      allowed: c.allowedValues ? new Set(c.allowedValues) : undefined,
-    }),
-  );
+  const columns = dataset.columns.map((c): ColumnPlan => ({
+    name: c.name,
+    type: c.type,
+    index: position.get(c.name)!,
+    required: c.required || c.name === dataset.targetColumn,
+    min: c.min,
+    max: c.max,
+    allowed: c.allowedValues ? new Set(c.allowedValues) : undefined,
+  }));
   return { columns, fieldCount: header.length, unknownColumns: [...position.keys()].filter((n) => !known.has(n)), rules: rulesOf(columns) };
 }
 

@@ -12,7 +12,9 @@ export function assertScratchSpace(bytes: number, directory = tmpdir()): void {
   const free = bavail * bsize;
   if (bytes > free) {
     const gb = (n: number) => `${(n / 1e9).toFixed(2)} GB`;
-    throw new Error(`${gb(bytes)} of input but only ${gb(free)} free for scratch data in ${directory}: feature processing keeps about the input's size there between its passes (on AWS, the function's ephemeral storage: 10 GiB at most)`);
+    throw new Error(
+      `${gb(bytes)} of input but only ${gb(free)} free for scratch data in ${directory}: feature processing keeps about the input's size there between its passes (on AWS, the function's ephemeral storage: 10 GiB at most)`,
+    );
   }
 }
 

@@ -31,7 +31,6 @@ export interface DeploymentChainProps {
   readonly onDeployed: sfn.IChainable;
 }
 
-
 /** SageMaker API throttling and capacity limits are retried with backoff; everything else fails the run. */
 export function retrySageMakerLimits(state: tasks.CallAwsService): tasks.CallAwsService {
   state.addRetry({
@@ -56,8 +55,13 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
   const arn = (resource: string, name: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName: name });
   const endpointArn = arn('endpoint', endpointName);
   const configArn = arn('endpoint-config', `${props.namePrefix}*`);
-  const sagemakerCall = (id: string, action: string, parameters: Record<string, unknown>, iamResources: string[], rest: Partial<tasks.CallAwsServiceProps> = {}) =>
-    new tasks.CallAwsService(scope, id, { service: 'sagemaker', action, parameters, iamResources, resultPath: sfn.JsonPath.DISCARD, ...rest });
+  const sagemakerCall = (
+    id: string,
+    action: string,
+    parameters: Record<string, unknown>,
+    iamResources: string[],
+    rest: Partial<tasks.CallAwsServiceProps> = {},
+  ) => new tasks.CallAwsService(scope, id, { service: 'sagemaker', action, parameters, iamResources, resultPath: sfn.JsonPath.DISCARD, ...rest });
   const catchFailure = <T extends tasks.CallAwsService>(state: T) => {
     retrySageMakerLimits(state);
     state.addCatch(props.onFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
@@ -65,38 +69,53 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
   };
 
   const createModel = catchFailure(
-    sagemakerCall(PipelineStates.CREATE_MODEL, 'createModel', {
-      ModelName: sfn.JsonPath.stringAt('$.names.id'),
-      ExecutionRoleArn: props.sagemakerRole.roleArn,
-      PrimaryContainer: { Image: sfn.JsonPath.stringAt('$.deploy.image'), ModelDataUrl: sfn.JsonPath.stringAt('$.deploy.modelDataUrl') },
-      EnableNetworkIsolation: true,
-      ...(props.vpc ? { VpcConfig: { Subnets: props.vpc.subnetIds, SecurityGroupIds: props.vpc.securityGroupIds } } : {}),
-    },
-    [arn('model', `${props.namePrefix}*`)],
+    sagemakerCall(
+      PipelineStates.CREATE_MODEL,
+      'createModel',
+      {
+        ModelName: sfn.JsonPath.stringAt('$.names.id'),
+        ExecutionRoleArn: props.sagemakerRole.roleArn,
+        PrimaryContainer: { Image: sfn.JsonPath.stringAt('$.deploy.image'), ModelDataUrl: sfn.JsonPath.stringAt('$.deploy.modelDataUrl') },
+        EnableNetworkIsolation: true,
+        ...(props.vpc ? { VpcConfig: { Subnets: props.vpc.subnetIds, SecurityGroupIds: props.vpc.securityGroupIds } } : {}),
+      },
+      [arn('model', `${props.namePrefix}*`)],
     ),
   );
 
   const compute = deployment.compute;
   const variant =
     compute.type === 'instances'
-      ? { VariantName: ENDPOINT_VARIANT, ModelName: sfn.JsonPath.stringAt('$.names.id'), InitialInstanceCount: compute.instanceCount, InstanceType: compute.instanceType }
-      : { VariantName: ENDPOINT_VARIANT, ModelName: sfn.JsonPath.stringAt('$.names.id'), ServerlessConfig: { MemorySizeInMB: compute.memorySizeMb, MaxConcurrency: compute.maxConcurrency } };
+      ? {
+          VariantName: ENDPOINT_VARIANT,
+          ModelName: sfn.JsonPath.stringAt('$.names.id'),
+          InitialInstanceCount: compute.instanceCount,
+          InstanceType: compute.instanceType,
+        }
+      : {
+          VariantName: ENDPOINT_VARIANT,
+          ModelName: sfn.JsonPath.stringAt('$.names.id'),
+          ServerlessConfig: { MemorySizeInMB: compute.memorySizeMb, MaxConcurrency: compute.maxConcurrency },
+        };
   const createEndpointConfig = catchFailure(
-    sagemakerCall(PipelineStates.CREATE_ENDPOINT_CONFIG, 'createEndpointConfig', {
-      EndpointConfigName: sfn.JsonPath.stringAt('$.names.id'),
-      ProductionVariants: [variant],
-      DataCaptureConfig: {
-        EnableCapture: true,
-        InitialSamplingPercentage: props.samplingPercent,
-        DestinationS3Uri: `s3://${dataLake.captureBucket.bucketName}/${CAPTURE_PREFIX.slice(0, -1)}`,
-        KmsKeyId: dataLake.key.keyArn,
-        CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
-        CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] },
+    sagemakerCall(
+      PipelineStates.CREATE_ENDPOINT_CONFIG,
+      'createEndpointConfig',
+      {
+        EndpointConfigName: sfn.JsonPath.stringAt('$.names.id'),
+        ProductionVariants: [variant],
+        DataCaptureConfig: {
+          EnableCapture: true,
+          InitialSamplingPercentage: props.samplingPercent,
+          DestinationS3Uri: `s3://${dataLake.captureBucket.bucketName}/${CAPTURE_PREFIX.slice(0, -1)}`,
+          KmsKeyId: dataLake.key.keyArn,
+          CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+          CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] },
+        },
+        // Serverless variants have no storage volume to encrypt.
+        ...(compute.type === 'instances' ? { KmsKeyId: dataLake.key.keyArn } : {}),
       },
-      // Serverless variants have no storage volume to encrypt.
-      ...(compute.type === 'instances' ? { KmsKeyId: dataLake.key.keyArn } : {}),
-    },
-    [configArn],
+      [configArn],
     ),
   );
 
@@ -105,47 +124,61 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
       ? { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: deployment.bakeTimeSeconds }
       : deployment.strategy === 'canary'
         ? { Type: 'CANARY', WaitIntervalInSeconds: deployment.bakeTimeSeconds, CanarySize: { Type: 'CAPACITY_PERCENT', Value: deployment.trafficStepPercent } }
-        : { Type: 'LINEAR', WaitIntervalInSeconds: deployment.bakeTimeSeconds, LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: deployment.trafficStepPercent } };
+        : {
+            Type: 'LINEAR',
+            WaitIntervalInSeconds: deployment.bakeTimeSeconds,
+            LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: deployment.trafficStepPercent },
+          };
   const updateEndpoint = catchFailure(
-    sagemakerCall(PipelineStates.UPDATE_ENDPOINT, 'updateEndpoint', {
-      EndpointName: endpointName,
-      EndpointConfigName: sfn.JsonPath.stringAt('$.names.id'),
-      // Blue/green traffic shifting exists for instance-backed endpoints only.
-      ...(compute.type === 'instances'
-        ? {
-            DeploymentConfig: {
-              BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: trafficRouting, TerminationWaitInSeconds: 0, MaximumExecutionTimeoutInSeconds: deployment.maxWaitMinutes * 60 },
-              AutoRollbackConfiguration: { Alarms: props.rollbackAlarmNames.map((AlarmName) => ({ AlarmName })) },
-            },
-          }
-        : {}),
-    },
-    [endpointArn, configArn],
+    sagemakerCall(
+      PipelineStates.UPDATE_ENDPOINT,
+      'updateEndpoint',
+      {
+        EndpointName: endpointName,
+        EndpointConfigName: sfn.JsonPath.stringAt('$.names.id'),
+        // Blue/green traffic shifting exists for instance-backed endpoints only.
+        ...(compute.type === 'instances'
+          ? {
+              DeploymentConfig: {
+                BlueGreenUpdatePolicy: {
+                  TrafficRoutingConfiguration: trafficRouting,
+                  TerminationWaitInSeconds: 0,
+                  MaximumExecutionTimeoutInSeconds: deployment.maxWaitMinutes * 60,
+                },
+                AutoRollbackConfiguration: { Alarms: props.rollbackAlarmNames.map((AlarmName) => ({ AlarmName })) },
+              },
+            }
+          : {}),
+      },
+      [endpointArn, configArn],
     ),
   );
   const createEndpoint = catchFailure(
-    sagemakerCall(PipelineStates.CREATE_ENDPOINT, 'createEndpoint', { EndpointName: endpointName, EndpointConfigName: sfn.JsonPath.stringAt('$.names.id') }, [endpointArn, configArn]),
+    sagemakerCall(PipelineStates.CREATE_ENDPOINT, 'createEndpoint', { EndpointName: endpointName, EndpointConfigName: sfn.JsonPath.stringAt('$.names.id') }, [
+      endpointArn,
+      configArn,
+    ]),
   );
 
   // Does the endpoint exist? DescribeEndpoint fails for a missing one; limits are retried first,
   // and any remaining error leads to CreateEndpoint, which fails clearly if the cause was another.
   const findEndpoint = retrySageMakerLimits(
     sagemakerCall(PipelineStates.FIND_ENDPOINT, 'describeEndpoint', { EndpointName: endpointName }, [endpointArn], {
-    resultSelector: { status: sfn.JsonPath.stringAt('$.EndpointStatus'), configName: sfn.JsonPath.stringAt('$.EndpointConfigName') },
-    resultPath: '$.previousEndpoint',
-  }),
-);
-findEndpoint.addCatch(createEndpoint, { errors: ['States.ALL'], resultPath: '$.endpointLookup' });
+      resultSelector: { status: sfn.JsonPath.stringAt('$.EndpointStatus'), configName: sfn.JsonPath.stringAt('$.EndpointConfigName') },
+      resultPath: '$.previousEndpoint',
+    }),
+  );
+  findEndpoint.addCatch(createEndpoint, { errors: ['States.ALL'], resultPath: '$.endpointLookup' });
 
-const startPolling = endpointPolling(scope, {
-  endpointName,
-  maxWaitMinutes: deployment.maxWaitMinutes,
-  guard: (state) => catchFailure(state),
-  deployedModelParameter: props.deployedModelParameter,
-  onFailure: props.onFailure,
-  onDeployed: props.onDeployed,
-});
-updateEndpoint.next(startPolling);
-createEndpoint.next(startPolling);
-return createModel.next(createEndpointConfig).next(findEndpoint).next(updateEndpoint);
+  const startPolling = endpointPolling(scope, {
+    endpointName,
+    maxWaitMinutes: deployment.maxWaitMinutes,
+    guard: (state) => catchFailure(state),
+    deployedModelParameter: props.deployedModelParameter,
+    onFailure: props.onFailure,
+    onDeployed: props.onDeployed,
+  });
+  updateEndpoint.next(startPolling);
+  createEndpoint.next(startPolling);
+  return createModel.next(createEndpointConfig).next(findEndpoint).next(updateEndpoint);
 }

@@ -80,12 +80,21 @@ export function endpointPolling(scope: Construct, props: EndpointPollingProps): 
 
   const status = new sfn.Choice(scope, PipelineStates.ENDPOINT_STATUS)
     .when(
-      sfn.Condition.and(sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'InService'), sfn.Condition.stringEqualsJsonPath('$.endpoint.EndpointConfigName', '$.names.id')),
+      sfn.Condition.and(
+        sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'InService'),
+        sfn.Condition.stringEqualsJsonPath('$.endpoint.EndpointConfigName', '$.names.id'),
+      ),
       describeDeployment.next(publish).next(props.onDeployed),
     )
     .when(
       sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'InService'),
-      failWith(scope, PipelineStates.ROLLED_BACK, 'DeploymentRolledBack', "States.Format('Endpoint {} rolled back to {}: the new model tripped a rollback alarm or failed to deploy; the previous model keeps serving', $.names.id, $.endpoint.EndpointConfigName)", props.onFailure),
+      failWith(
+        scope,
+        PipelineStates.ROLLED_BACK,
+        'DeploymentRolledBack',
+        "States.Format('Endpoint {} rolled back to {}: the new model tripped a rollback alarm or failed to deploy; the previous model keeps serving', $.names.id, $.endpoint.EndpointConfigName)",
+        props.onFailure,
+      ),
     )
     .when(
       sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'Failed'),
@@ -93,7 +102,13 @@ export function endpointPolling(scope: Construct, props: EndpointPollingProps): 
     )
     .when(
       sfn.Condition.numberGreaterThanEquals('$.poll.count', maxPolls),
-      failWith(scope, PipelineStates.DEPLOYMENT_TIMED_OUT, 'DeploymentTimedOut', `States.Format('Endpoint still {} after ${props.maxWaitMinutes} minutes (deployment.maxWaitMinutes)', $.endpoint.EndpointStatus)`, props.onFailure),
+      failWith(
+        scope,
+        PipelineStates.DEPLOYMENT_TIMED_OUT,
+        'DeploymentTimedOut',
+        `States.Format('Endpoint still {} after ${props.maxWaitMinutes} minutes (deployment.maxWaitMinutes)', $.endpoint.EndpointStatus)`,
+        props.onFailure,
+      ),
     )
     .otherwise(wait);
 

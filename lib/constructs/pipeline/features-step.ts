@@ -66,6 +66,12 @@ export function processFeaturesState(scope: Construct, fn: HandlerFunction, prop
 
 /** Lambda throttling is not in LambdaInvoke's default retry. */
 export function retryThrottling(state: tasks.LambdaInvoke): tasks.LambdaInvoke {
-  state.addRetry({ errors: ['Lambda.TooManyRequestsException'], interval: Duration.seconds(5), maxAttempts: 6, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+  state.addRetry({
+    errors: ['Lambda.TooManyRequestsException'],
+    interval: Duration.seconds(5),
+    maxAttempts: 6,
+    backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
   return state;
 }

@@ -31,7 +31,10 @@ export interface FailureHandling {
 
 /** The failure path: notify with the error and cause, then fail; the endpoint keeps the previous model. */
 export function failureHandling(scope: Construct, topic: sns.ITopic, datasetName: string, endpointName: string): FailureHandling {
-  const runFailed = new sfn.Fail(scope, PipelineStates.RUN_FAILED, { error: 'RetrainingFailed', cause: 'See the failure notification and the execution history' });
+  const runFailed = new sfn.Fail(scope, PipelineStates.RUN_FAILED, {
+    error: 'RetrainingFailed',
+    cause: 'See the failure notification and the execution history',
+  });
   const notifyFailure = notifyState(scope, topic, PipelineStates.NOTIFY_FAILURE, `[${datasetName}] retraining run {} failed`, {
     outcome: 'FAILED',
     error: sfn.JsonPath.stringAt('$.failure.Error'),

@@ -94,7 +94,10 @@ export function approvalRule(scope: Construct, stateMachine: sfn.IStateMachine, 
     },
     targets: [
       new targets.SfnStateMachine(stateMachine, {
-        input: events.RuleTargetInput.fromObject({ runId: events.EventField.fromPath('$.id'), approvedModelPackageArn: events.EventField.fromPath('$.detail.ModelPackageArn') }),
+        input: events.RuleTargetInput.fromObject({
+          runId: events.EventField.fromPath('$.id'),
+          approvedModelPackageArn: events.EventField.fromPath('$.detail.ModelPackageArn'),
+        }),
       }),
     ],
   });

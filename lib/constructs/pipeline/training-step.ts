@@ -49,7 +49,7 @@ export function trainingState(scope: Construct, id: string, props: TrainingState
   return new sfn.CustomState(scope, id, {
     stateJson: {
       Type: 'Task',
-      Comment: 'SageMaker built-in XGBoost on the run\'s train/validation channels (waits for the job)',
+      Comment: "SageMaker built-in XGBoost on the run's train/validation channels (waits for the job)",
       Resource: `arn:${Stack.of(scope).partition}:states:::sagemaker:createTrainingJob.sync`,
       Parameters: {
         'TrainingJobName.$': '$.names.id',
@@ -58,7 +58,12 @@ export function trainingState(scope: Construct, id: string, props: TrainingState
         HyperParameters: xgboostHyperparameters(training),
         InputDataConfig: [channel('train', '$.features.trainPrefix'), channel('validation', '$.features.validationPrefix')],
         OutputDataConfig: { S3OutputPath: models, KmsKeyId: dataLake.key.keyArn },
-        ResourceConfig: { InstanceType: training.instanceType, InstanceCount: training.instanceCount, VolumeSizeInGB: training.volumeSizeGb, VolumeKmsKeyId: dataLake.key.keyArn },
+        ResourceConfig: {
+          InstanceType: training.instanceType,
+          InstanceCount: training.instanceCount,
+          VolumeSizeInGB: training.volumeSizeGb,
+          VolumeKmsKeyId: dataLake.key.keyArn,
+        },
         StoppingCondition: stoppingCondition,
         ...(training.spot.enabled
           ? { EnableManagedSpotTraining: true, CheckpointConfig: { 'S3Uri.$': `States.Format('${models}checkpoints/{}', $.names.id)` } }
@@ -93,6 +98,10 @@ export function grantTraining(role: iam.IRole, props: TrainingStateProps): void 
     }),
   );
   role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [props.sagemakerRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } }),
+    new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [props.sagemakerRole.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+    }),
   );
 }

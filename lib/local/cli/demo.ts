@@ -87,12 +87,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   mkdirSync(reports, { recursive: true });
   const stateTimes = new Map<string, { state: string; at: number }[]>();
 
-  const template = await view.run(options.template ? 'Read the synthesized template (cdk.out)' : 'Synthesize the stack (the template `cdk deploy` would deploy)', async () => {
-    const synthesized = options.template ?? synthesizeTemplate(config);
-    const count = (type: string) => Object.values(synthesized.Resources).filter((r) => r.Type === type).length;
-    view.detail(`${Object.keys(synthesized.Resources).length} resources: ${count('AWS::S3::Bucket')} buckets, ${count('AWS::Lambda::Function')} functions, 1 state machine, ${count('AWS::CloudWatch::Alarm')} alarms`);
-    return synthesized;
-  });
+  const template = await view.run(
+    options.template ? 'Read the synthesized template (cdk.out)' : 'Synthesize the stack (the template `cdk deploy` would deploy)',
+    async () => {
+      const synthesized = options.template ?? synthesizeTemplate(config);
+      const count = (type: string) => Object.values(synthesized.Resources).filter((r) => r.Type === type).length;
+      view.detail(
+        `${Object.keys(synthesized.Resources).length} resources: ${count('AWS::S3::Bucket')} buckets, ${count('AWS::Lambda::Function')} functions, 1 state machine, ${count('AWS::CloudWatch::Alarm')} alarms`,
+      );
+      return synthesized;
+    },
+  );
 
   const local = await view.run('Start the local services', async () => {
     const started = await LocalMlops.start({
@@ -135,14 +140,24 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       // A run that failed before processing its features has no summary.
       const summary = await readJsonIfExists<Omit<ProcessSummary, 'files'>>(local.s3, dataBucket, featurePaths(execution.name).summary);
       if (summary) {
-        view.detail(`  ProcessFeatures${took('ProcessFeatures')}: ${summary.rowsRead} rows read, ${summary.accepted} accepted (${summary.train} train / ${summary.validation} validation), ${summary.rejected} quarantined`);
+        view.detail(
+          `  ProcessFeatures${took('ProcessFeatures')}: ${summary.rowsRead} rows read, ${summary.accepted} accepted (${summary.train} train / ${summary.validation} validation), ${summary.rejected} quarantined`,
+        );
         for (const [reason, count] of Object.entries(summary.rejectedByReason)) view.detail(`    quarantined: ${count} × ${reason}`);
       }
       const published = local.notifier.notifications.map((n) => JSON.parse(n.message) as Record<string, unknown>).filter((m) => m.runId === execution.name);
       const message = published[published.length - 1];
-      if (message?.metrics) view.detail(`  Train${took('Train')}: ${Object.entries(message.metrics as Record<string, number>).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
+      if (message?.metrics)
+        view.detail(
+          `  Train${took('Train')}: ${Object.entries(message.metrics as Record<string, number>)
+            .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+            .join(', ')}`,
+        );
       if (message?.decision ?? message?.reason) view.detail(`  gate: ${String(message.decision ?? message.reason)}`);
-      if (message?.outcome) view.detail(`  outcome: ${String(message.outcome)}${message.modelPackageArn ? ` (${String(message.modelPackageArn).split('/').slice(-2).join('/')})` : ''}`);
+      if (message?.outcome)
+        view.detail(
+          `  outcome: ${String(message.outcome)}${message.modelPackageArn ? ` (${String(message.modelPackageArn).split('/').slice(-2).join('/')})` : ''}`,
+        );
       if (execution.result?.error) view.detail(`  error: ${execution.result.error}: ${execution.result.cause ?? ''}`);
       return {
         name: execution.name,
@@ -176,7 +191,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     /** One simulated hour of traffic, then the scheduled drift check at its end and the alarm evaluation. */
     const hour = async (index: number, traffic: 'normal' | 'drifted') => {
       const start = firstHour + index * HOUR;
-      const rows = resample(heldOut.rows.map((_, i) => i), rowsPerHour, 7 + index);
+      const rows = resample(
+        heldOut.rows.map((_, i) => i),
+        rowsPerHour,
+        7 + index,
+      );
       const features = rows.map((i) => heldOut.rows[i]);
       const sent = traffic === 'normal' ? features : scaleNumericFeatures(features, spec, driftFactor);
       // Requests of BATCH rows, spread evenly over the hour (the capture records their time).
@@ -191,11 +210,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const report = await readJsonAt<DriftSummary>(local.s3, result.reportUri!);
       const drifted = report.features.filter((f) => f.status === 'drifted');
       const label = `${new Date(start).toISOString().slice(11, 16)}–${windowEnd.toISOString().slice(11, 16)} UTC`;
-      view.detail(`hour ${label}: ${rowsPerHour} ${traffic} rows → ${result.summary?.driftedFeatures} of ${result.summary?.judgedFeatures} features drifted (share ${result.summary?.driftedShare.toFixed(2)}; alarm at ${config.monitoring.thresholds.driftedShare})`);
+      view.detail(
+        `hour ${label}: ${rowsPerHour} ${traffic} rows → ${result.summary?.driftedFeatures} of ${result.summary?.judgedFeatures} features drifted (share ${result.summary?.driftedShare.toFixed(2)}; alarm at ${config.monitoring.thresholds.driftedShare})`,
+      );
       // The verdict of every feature: drifted ones with their PSI, then the others by status.
       if (drifted.length > 0) view.detail(`  drifted: ${drifted.map((f) => `${f.name} (PSI ${f.psi.toFixed(2)})`).join(', ')}`);
       const others = report.features.filter((f) => f.status !== 'drifted');
-      for (const status of [...new Set(others.map((f) => f.status))]) view.detail(`  ${status}: ${others.filter((f) => f.status === status).map((f) => f.name).join(', ')}`);
+      for (const status of [...new Set(others.map((f) => f.status))])
+        view.detail(
+          `  ${status}: ${others
+            .filter((f) => f.status === status)
+            .map((f) => f.name)
+            .join(', ')}`,
+        );
       const html = await readTextAt(local.s3, result.htmlReportUri!);
       reportFile = path.join(reports, `drift-${index + 1}-${traffic}.html`);
       writeFileSync(reportFile, html);
@@ -209,7 +236,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     let heldOutAuc = 0;
     await view.run(`Normal traffic for one simulated hour through the SageMaker Runtime SDK, then the drift check`, async () => {
       const scored = await hour(0, 'normal');
-      heldOutAuc = binaryAuc(scored.map((s) => s.p), scored.map((s) => (s.label === spec.target.positiveClass ? 1 : 0)));
+      heldOutAuc = binaryAuc(
+        scored.map((s) => s.p),
+        scored.map((s) => (s.label === spec.target.positiveClass ? 1 : 0)),
+      );
       view.detail(`AUC of the endpoint on these held-out rows: ${heldOutAuc.toFixed(3)} (0.5 is chance)`);
     });
     await view.run(`Drifted traffic (numeric features × ${driftFactor}) for two hours: drift checks, alarm, retraining`, async () => {
@@ -222,7 +252,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       await settle();
     });
 
-    result = { runs, heldOutAuc, driftChecks, alarmTransitions, notificationsFile: path.join(directory, 'notifications.jsonl'), reportFile, wallTimeMs: 0, timings: [] };
+    result = {
+      runs,
+      heldOutAuc,
+      driftChecks,
+      alarmTransitions,
+      notificationsFile: path.join(directory, 'notifications.jsonl'),
+      reportFile,
+      wallTimeMs: 0,
+      timings: [],
+    };
     await view.run('Summary', async () => {
       for (const run of runs) view.detail(`run ${run.name}: ${run.status}${run.outcome ? `, ${run.outcome}` : ''}`);
       const endpoint = await local.sagemaker.describeEndpoint({ EndpointName: endpointName });

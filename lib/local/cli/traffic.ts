@@ -48,14 +48,22 @@ export function resample<T>(rows: readonly T[], count: number, seed: number): T[
 }
 
 /** Encodes raw rows with the deployed spec (the serving code path) and sends them in batches. */
-export async function sendTraffic(runtime: SageMakerRuntimeClient, endpointName: string, spec: FeatureSpec, rows: readonly string[][], batchSize = 100): Promise<number[]> {
+export async function sendTraffic(
+  runtime: SageMakerRuntimeClient,
+  endpointName: string,
+  spec: FeatureSpec,
+  rows: readonly string[][],
+  batchSize = 100,
+): Promise<number[]> {
   const predictions: number[] = [];
   for (let i = 0; i < rows.length; i += batchSize) {
     const body = rows
       .slice(i, i + batchSize)
       .map((row) => encodeRawFeatures(spec, row).join(','))
       .join('\n');
-    const response = await runtime.send(new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: 'text/csv', Body: new TextEncoder().encode(body) }));
+    const response = await runtime.send(
+      new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: 'text/csv', Body: new TextEncoder().encode(body) }),
+    );
     predictions.push(...new TextDecoder().decode(response.Body).trim().split('\n').map(Number));
   }
   return predictions;

@@ -101,7 +101,7 @@ export class LocalMlops {
   }
 
   static async start(options: LocalMlopsOptions): Promise<LocalMlops> {
-    if (started) throw new Error('a local environment already ran in this process: the handlers\' SDK clients keep its endpoints, so start another process');
+    if (started) throw new Error("a local environment already ran in this process: the handlers' SDK clients keep its endpoints, so start another process");
     const local = new LocalMlops(options);
     try {
       await local.startServices();
@@ -158,7 +158,13 @@ export class LocalMlops {
       handlers: taskHandlers,
       onStateEntered: this.options.onStateEntered,
       onExecutionEnded: (execution) => {
-        this.putServiceMetric('AWS/States', execution.status === 'SUCCEEDED' ? 'ExecutionsSucceeded' : 'ExecutionsFailed', 'StateMachineArn', this.stateMachineArn, 1);
+        this.putServiceMetric(
+          'AWS/States',
+          execution.status === 'SUCCEEDED' ? 'ExecutionsSucceeded' : 'ExecutionsFailed',
+          'StateMachineArn',
+          this.stateMachineArn,
+          1,
+        );
         this.options.onExecutionEnded?.(execution);
       },
     });
@@ -279,7 +285,15 @@ export class LocalMlops {
         Region: LOCAL_REGION,
         AlarmArn: t.alarm.alarmArn,
         OldStateValue: t.from,
-        Trigger: { MetricName: t.alarm.metricName, Namespace: t.alarm.namespace, Statistic: t.alarm.statistic, Period: t.alarm.periodSeconds, EvaluationPeriods: t.alarm.evaluationPeriods, ComparisonOperator: t.alarm.comparison, Threshold: t.alarm.threshold },
+        Trigger: {
+          MetricName: t.alarm.metricName,
+          Namespace: t.alarm.namespace,
+          Statistic: t.alarm.statistic,
+          Period: t.alarm.periodSeconds,
+          EvaluationPeriods: t.alarm.evaluationPeriods,
+          ComparisonOperator: t.alarm.comparison,
+          Threshold: t.alarm.threshold,
+        },
       };
       for (const topicArn of actions) this.notifier.publish(topicArn, JSON.stringify(message), `${t.to}: "${t.alarm.alarmName}" in ${LOCAL_REGION}`);
       this.bus.put(alarmStateChangeEvent(t));
@@ -312,8 +326,19 @@ export class LocalMlops {
     const endpointName = this.functionSetting('ENDPOINT_NAME');
     const endpoint = this.sagemaker.endpoints.get(endpointName);
     return {
-      runs: this.stepFunctions.executions.map((e) => ({ name: e.name, status: e.status, started: e.startDate.toISOString(), stopped: e.stopDate?.toISOString(), error: e.result?.error })),
-      models: this.sagemaker.modelPackages.map((p) => ({ version: p.ModelPackageVersion, approval: p.ModelApprovalStatus, arn: p.ModelPackageArn, metrics: p.CustomerMetadataProperties })),
+      runs: this.stepFunctions.executions.map((e) => ({
+        name: e.name,
+        status: e.status,
+        started: e.startDate.toISOString(),
+        stopped: e.stopDate?.toISOString(),
+        error: e.result?.error,
+      })),
+      models: this.sagemaker.modelPackages.map((p) => ({
+        version: p.ModelPackageVersion,
+        approval: p.ModelApprovalStatus,
+        arn: p.ModelPackageArn,
+        metrics: p.CustomerMetadataProperties,
+      })),
       endpoint: endpoint ? { name: endpointName, status: endpoint.status, config: endpoint.configName } : { name: endpointName, status: 'not created' },
       deployedModel: this.deployedModel(),
       alarms: this.cloudwatch.alarms.map((a) => ({ name: a.alarmName, state: this.cloudwatch.state(a.alarmName) })),

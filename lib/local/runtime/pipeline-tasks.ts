@@ -41,9 +41,18 @@ export function pipelineTaskHandlers(services: PipelineServices): Record<string,
       await sdkIntegration('SageMaker', (i) => sagemaker.createTrainingJob(i))(input);
       const described = sagemaker.describeTrainingJob(request);
       if (described.TrainingJobStatus !== 'Completed') {
-        throw Object.assign(new Error(JSON.stringify({ TrainingJobName: request.TrainingJobName, TrainingJobStatus: described.TrainingJobStatus, FailureReason: described.FailureReason })), {
-          name: 'States.TaskFailed',
-        });
+        throw Object.assign(
+          new Error(
+            JSON.stringify({
+              TrainingJobName: request.TrainingJobName,
+              TrainingJobStatus: described.TrainingJobStatus,
+              FailureReason: described.FailureReason,
+            }),
+          ),
+          {
+            name: 'States.TaskFailed',
+          },
+        );
       }
       return JSON.parse(JSON.stringify(described)) as unknown;
     },

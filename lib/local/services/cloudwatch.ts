@@ -125,7 +125,10 @@ export class LocalCloudWatch {
   }
 
   /** Stores data as PutMetricData does (values must be finite; at most 1000 per call). */
-  putMetricData(input: { Namespace?: string; MetricData?: { MetricName?: string; Dimensions?: { Name: string; Value: string }[]; Value?: number; Timestamp?: number }[] }): void {
+  putMetricData(input: {
+    Namespace?: string;
+    MetricData?: { MetricName?: string; Dimensions?: { Name: string; Value: string }[]; Value?: number; Timestamp?: number }[];
+  }): void {
     if (!input.Namespace) throw new ServiceError('InvalidParameterValue', 'Namespace is required');
     const data = input.MetricData ?? [];
     if (data.length > 1000) throw new ServiceError('InvalidParameterValue', `${data.length} metrics in one request; the limit is 1000`);
@@ -183,7 +186,12 @@ export class LocalCloudWatch {
   /** Serves PutMetricData over the wire (AWS JSON 1.0) for unmodified SDK clients via AWS_ENDPOINT_URL_CLOUDWATCH. */
   start(port = 0): Promise<RunningServer> {
     return startJsonRpcServer(
-      { title: 'local CloudWatch', targetPrefix: 'GraniteServiceVersion20100801', protocol: '1.0', operations: { PutMetricData: (input) => (this.putMetricData(input), {}) } },
+      {
+        title: 'local CloudWatch',
+        targetPrefix: 'GraniteServiceVersion20100801',
+        protocol: '1.0',
+        operations: { PutMetricData: (input) => (this.putMetricData(input), {}) },
+      },
       port,
     );
   }

@@ -19,35 +19,64 @@ export interface BusEvent {
 }
 
 function busEvent(source: string, detailType: string, resources: string[], detail: Record<string, unknown>, time = new Date()): BusEvent {
-  return { version: '0', id: randomUUID(), 'detail-type': detailType, source, account: LOCAL_ACCOUNT, time: time.toISOString(), region: LOCAL_REGION, resources, detail };
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': detailType,
+    source,
+    account: LOCAL_ACCOUNT,
+    time: time.toISOString(),
+    region: LOCAL_REGION,
+    resources,
+    detail,
+  };
 }
 
 /** s3rver reports a completed multipart upload as a POST; form uploads never happen locally. */
-const S3_REASONS: Record<string, string> = { 'ObjectCreated:Put': 'PutObject', 'ObjectCreated:Copy': 'CopyObject', 'ObjectCreated:Post': 'CompleteMultipartUpload' };
+const S3_REASONS: Record<string, string> = {
+  'ObjectCreated:Put': 'PutObject',
+  'ObjectCreated:Copy': 'CopyObject',
+  'ObjectCreated:Post': 'CompleteMultipartUpload',
+};
 
 /** The "Object Created" event S3 sends to EventBridge for a bucket with EventBridge notifications on. */
 export function s3ObjectCreatedEvent(record: S3NotificationRecord): BusEvent {
   const { bucket, object } = record.s3;
-  return busEvent('aws.s3', 'Object Created', [`arn:aws:s3:::${bucket.name}`], {
-    version: '0',
-    bucket: { name: bucket.name },
-    object: { key: object.key, size: object.size, etag: object.eTag, sequencer: object.sequencer },
-    'request-id': record.responseElements?.['x-amz-request-id'] ?? randomUUID(),
-    requester: LOCAL_ACCOUNT,
-    'source-ip-address': record.requestParameters?.sourceIPAddress ?? '127.0.0.1',
-    reason: S3_REASONS[record.eventName] ?? record.eventName,
-  }, new Date(record.eventTime));
+  return busEvent(
+    'aws.s3',
+    'Object Created',
+    [`arn:aws:s3:::${bucket.name}`],
+    {
+      version: '0',
+      bucket: { name: bucket.name },
+      object: { key: object.key, size: object.size, etag: object.eTag, sequencer: object.sequencer },
+      'request-id': record.responseElements?.['x-amz-request-id'] ?? randomUUID(),
+      requester: LOCAL_ACCOUNT,
+      'source-ip-address': record.requestParameters?.sourceIPAddress ?? '127.0.0.1',
+      reason: S3_REASONS[record.eventName] ?? record.eventName,
+    },
+    new Date(record.eventTime),
+  );
 }
 
 /** The event CloudWatch puts on the default bus when an alarm changes state. */
 export function alarmStateChangeEvent(transition: AlarmTransition): BusEvent {
   const { alarm } = transition;
-  return busEvent('aws.cloudwatch', 'CloudWatch Alarm State Change', [alarm.alarmArn], {
-    alarmName: alarm.alarmName,
-    state: { value: transition.to, reason: transition.reason, timestamp: transition.time.toISOString() },
-    previousState: { value: transition.from },
-    configuration: { description: alarm.description, metrics: [{ metricStat: { metric: { namespace: alarm.namespace, name: alarm.metricName, dimensions: alarm.dimensions } } }] },
-  }, transition.time);
+  return busEvent(
+    'aws.cloudwatch',
+    'CloudWatch Alarm State Change',
+    [alarm.alarmArn],
+    {
+      alarmName: alarm.alarmName,
+      state: { value: transition.to, reason: transition.reason, timestamp: transition.time.toISOString() },
+      previousState: { value: transition.from },
+      configuration: {
+        description: alarm.description,
+        metrics: [{ metricStat: { metric: { namespace: alarm.namespace, name: alarm.metricName, dimensions: alarm.dimensions } } }],
+      },
+    },
+    transition.time,
+  );
 }
 
 /** The default event bus with the template's pattern rules: each matching rule delivers to its targets. */

@@ -53,7 +53,12 @@ export async function listenOnLoopback(server: Server, port: number, title: stri
 function toWire(value: unknown): unknown {
   if (value instanceof Date) return value.getTime() / 1000;
   if (Array.isArray(value)) return value.map(toWire);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([k]) => k !== '$metadata').map(([k, v]) => [k, toWire(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== '$metadata')
+        .map(([k, v]) => [k, toWire(v)]),
+    );
   return value;
 }
 

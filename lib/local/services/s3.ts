@@ -34,7 +34,10 @@ export interface S3NotificationRecord {
   readonly eventTime: string;
   readonly requestParameters?: { readonly sourceIPAddress?: string };
   readonly responseElements?: Record<string, string>;
-  readonly s3: { readonly bucket: { readonly name: string }; readonly object: { readonly key: string; readonly size?: number; readonly eTag?: string; readonly sequencer?: string } };
+  readonly s3: {
+    readonly bucket: { readonly name: string };
+    readonly object: { readonly key: string; readonly size?: number; readonly eTag?: string; readonly sequencer?: string };
+  };
 }
 
 /** A real S3 HTTP server on loopback (s3rver) that stores objects on disk. */
@@ -82,7 +85,9 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
 export async function assertPortFree(port: number, service: string, option: string): Promise<void> {
   const probe = createServer();
   await new Promise<void>((resolve, reject) => {
-    probe.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? portInUseError(service, port, err, `choose another with ${option} or stop the other process`) : err));
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? portInUseError(service, port, err, `choose another with ${option} or stop the other process`) : err),
+    );
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
   });
 }

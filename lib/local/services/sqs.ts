@@ -53,13 +53,16 @@ export class LocalQueue {
   private schedule(): void {
     if (this.stopped || this.timer || this.delivering || this.messages.length === 0) return;
     const next = Math.min(...this.messages.map((m) => m.visibleAt));
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.delivering = this.deliver().finally(() => {
-        this.delivering = undefined;
-        this.schedule();
-      });
-    }, Math.max(0, next - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.delivering = this.deliver().finally(() => {
+          this.delivering = undefined;
+          this.schedule();
+        });
+      },
+      Math.max(0, next - Date.now()),
+    );
   }
 
   private async deliver(): Promise<void> {
@@ -71,7 +74,12 @@ export class LocalQueue {
       messageId: m.messageId,
       receiptHandle: randomUUID(),
       body: m.body,
-      attributes: { ApproximateReceiveCount: String(m.receiveCount), SentTimestamp: String(m.sentAt), SenderId: 'events.amazonaws.com', ApproximateFirstReceiveTimestamp: String(now) },
+      attributes: {
+        ApproximateReceiveCount: String(m.receiveCount),
+        SentTimestamp: String(m.sentAt),
+        SenderId: 'events.amazonaws.com',
+        ApproximateFirstReceiveTimestamp: String(now),
+      },
       messageAttributes: {},
       md5OfBody: createHash('md5').update(m.body).digest('hex'),
       eventSource: 'aws:sqs',

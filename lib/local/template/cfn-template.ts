@@ -55,7 +55,12 @@ export function resolveIntrinsics(template: CfnTemplate, value: unknown, options
     const [fn, arg] = entries[0];
     switch (fn) {
       case 'Ref': {
-        const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': options.region, 'AWS::URLSuffix': 'amazonaws.com', 'AWS::AccountId': LOCAL_ACCOUNT };
+        const pseudo: Record<string, string> = {
+          'AWS::Partition': 'aws',
+          'AWS::Region': options.region,
+          'AWS::URLSuffix': 'amazonaws.com',
+          'AWS::AccountId': LOCAL_ACCOUNT,
+        };
         return pseudo[arg as string] ?? physicalId(template, arg as string, undefined, options);
       }
       case 'Fn::GetAtt': {

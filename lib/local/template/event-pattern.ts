@@ -12,7 +12,18 @@ function numericMatches(conditions: unknown[], value: unknown): boolean {
   if (typeof value !== 'number') return false;
   for (let i = 0; i < conditions.length; i += 2) {
     const [op, bound] = [conditions[i], Number(conditions[i + 1])];
-    const ok = op === '>' ? value > bound : op === '>=' ? value >= bound : op === '<' ? value < bound : op === '<=' ? value <= bound : op === '=' ? value === bound : undefined;
+    const ok =
+      op === '>'
+        ? value > bound
+        : op === '>='
+          ? value >= bound
+          : op === '<'
+            ? value < bound
+            : op === '<='
+              ? value <= bound
+              : op === '='
+                ? value === bound
+                : undefined;
     if (ok === undefined) throw new UnsupportedPatternError(`numeric operator "${String(op)}"`);
     if (!ok) return false;
   }
@@ -21,7 +32,13 @@ function numericMatches(conditions: unknown[], value: unknown): boolean {
 
 function wildcardMatches(pattern: string, value: unknown): boolean {
   if (typeof value !== 'string') return false;
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    's',
+  );
   return regex.test(value);
 }
 
@@ -68,7 +85,8 @@ export function matchesEventPattern(pattern: Record<string, unknown>, event: unk
   return Object.entries(pattern).every(([name, expected]) => {
     const value = fields[name];
     if (Array.isArray(expected)) return fieldMatches(expected as Matcher[], value);
-    if (expected !== null && typeof expected === 'object') return value !== null && typeof value === 'object' && matchesEventPattern(expected as Record<string, unknown>, value);
+    if (expected !== null && typeof expected === 'object')
+      return value !== null && typeof value === 'object' && matchesEventPattern(expected as Record<string, unknown>, value);
     throw new UnsupportedPatternError(`field "${name}": a pattern value must be an array or an object`);
   });
 }

@@ -76,6 +76,13 @@ export function eventRulesOf(template: CfnTemplate, options: RenderOptions): Rul
     const p = template.Resources[logicalId].Properties ?? {};
     if (!p.EventPattern || p.State === 'DISABLED') return [];
     const targets = ((p.Targets as { Arn: unknown }[] | undefined) ?? []).map((t) => referencedId(t.Arn, `rule ${logicalId} target`));
-    return [{ logicalId, description: p.Description as string | undefined, pattern: resolveIntrinsics(template, p.EventPattern, options) as Record<string, unknown>, targets }];
+    return [
+      {
+        logicalId,
+        description: p.Description as string | undefined,
+        pattern: resolveIntrinsics(template, p.EventPattern, options) as Record<string, unknown>,
+        targets,
+      },
+    ];
   });
 }

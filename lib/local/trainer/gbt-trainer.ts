@@ -93,7 +93,8 @@ function binningOf(data: Dataset, maxBins: number): Binning {
     hasMissing.push(count < data.rows);
     const values = sortFloat32(present.subarray(0, count));
     let distinctCount = 0;
-    for (let i = 0; i < count && distinctCount <= maxBins; i++) if (distinctCount === 0 || values[i] !== distinct[distinctCount - 1]) distinct[distinctCount++] = values[i];
+    for (let i = 0; i < count && distinctCount <= maxBins; i++)
+      if (distinctCount === 0 || values[i] !== distinct[distinctCount - 1]) distinct[distinctCount++] = values[i];
     const chosen: number[] = [];
     if (distinctCount <= maxBins) {
       // Midpoints between distinct values separate every value.

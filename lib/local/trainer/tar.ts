@@ -14,7 +14,12 @@ function header(name: string, size: number): Buffer {
   block.write('0000000\0', 108);
   block.write('0000000\0', 116);
   block.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  block.write(`${Math.floor(Date.UTC(2026, 0, 1) / 1000).toString(8).padStart(11, '0')}\0`, 136);
+  block.write(
+    `${Math.floor(Date.UTC(2026, 0, 1) / 1000)
+      .toString(8)
+      .padStart(11, '0')}\0`,
+    136,
+  );
   block.write('        ', 148); // checksum placeholder: spaces while summing
   block.write('0', 156); // regular file
   block.write('ustar\0' + '00', 257);
@@ -36,7 +41,7 @@ export function tarGz(files: Record<string, Buffer>): Buffer {
 export function untarGz(archive: Buffer): Record<string, Buffer> {
   const tar = gunzipSync(archive);
   const files: Record<string, Buffer> = {};
-  for (let offset = 0; offset + BLOCK <= tar.length; ) {
+  for (let offset = 0; offset + BLOCK <= tar.length;) {
     const block = tar.subarray(offset, offset + BLOCK);
     if (block.every((b) => b === 0)) break;
     const name = block.toString('utf8', 0, 100).replace(/\0.*$/s, '');

@@ -27,7 +27,10 @@ export function parseTrainingCsv(text: string, source: string): Dataset {
 }
 
 /** Runs the project's feature processing on CSV bytes and returns the train/validation datasets. */
-export async function featuresOf(csv: Uint8Array, config: MlopsConfig): Promise<{ train: Dataset; validation: Dataset; trainCsv: string; validationCsv: string }> {
+export async function featuresOf(
+  csv: Uint8Array,
+  config: MlopsConfig,
+): Promise<{ train: Dataset; validation: Dataset; trainCsv: string; validationCsv: string }> {
   const collect = () => {
     const chunks: Buffer[] = [];
     const sink = writableSink(new Writable({ write: (c: Buffer, _e, done) => void (chunks.push(Buffer.from(c)), done()) }));
@@ -36,11 +39,27 @@ export async function featuresOf(csv: Uint8Array, config: MlopsConfig): Promise<
   const train = collect();
   const validation = collect();
   const quarantine = collect();
-  await processDataset([{ name: 'sample', chunks: async function* () { yield csv; } }], { train: train.sink, validation: validation.sink, quarantine: quarantine.sink }, {
-    dataset: config.dataset,
-    features: config.features,
-    maxBadRowShare: config.retraining.maxBadRowShare,
-  });
+  await processDataset(
+    [
+      {
+        name: 'sample',
+        chunks: async function* () {
+          yield csv;
+        },
+      },
+    ],
+    { train: train.sink, validation: validation.sink, quarantine: quarantine.sink },
+    {
+      dataset: config.dataset,
+      features: config.features,
+      maxBadRowShare: config.retraining.maxBadRowShare,
+    },
+  );
   await Promise.all([train.sink.close(), validation.sink.close(), quarantine.sink.close()]);
-  return { train: parseTrainingCsv(train.text(), 'train'), validation: parseTrainingCsv(validation.text(), 'validation'), trainCsv: train.text(), validationCsv: validation.text() };
+  return {
+    train: parseTrainingCsv(train.text(), 'train'),
+    validation: parseTrainingCsv(validation.text(), 'validation'),
+    trainCsv: train.text(),
+    validationCsv: validation.text(),
+  };
 }

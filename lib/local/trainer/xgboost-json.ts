@@ -65,6 +65,8 @@ function floatText(value: number): string {
 
 /** The model as XGBoost's JSON reader accepts it (float arrays spelled as floats). */
 export function stringifyXgboostJson(model: Record<string, unknown>): string {
-  const text = JSON.stringify(model, (key, value: unknown) => (FLOAT_ARRAYS.has(key) && Array.isArray(value) ? value.map((v: number) => `${FLOAT_MARK}${floatText(v)}`) : value));
+  const text = JSON.stringify(model, (key, value: unknown) =>
+    FLOAT_ARRAYS.has(key) && Array.isArray(value) ? value.map((v: number) => `${FLOAT_MARK}${floatText(v)}`) : value,
+  );
   return text.replace(/"\\u0000f:([^"]+)"/g, '$1');
 }

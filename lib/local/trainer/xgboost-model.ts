@@ -48,9 +48,11 @@ export class XgboostModel {
   constructor(json: XgboostJsonModel) {
     const learner = json?.learner;
     if (!learner?.gradient_booster?.model?.trees) throw new ModelFormatError('learner.gradient_booster.model.trees is missing');
-    if (learner.gradient_booster.name !== 'gbtree') throw new ModelFormatError(`learner.gradient_booster.name "${learner.gradient_booster.name}" is not supported (gbtree only)`);
+    if (learner.gradient_booster.name !== 'gbtree')
+      throw new ModelFormatError(`learner.gradient_booster.name "${learner.gradient_booster.name}" is not supported (gbtree only)`);
     this.objective = learner.objective?.name;
-    if (!SUPPORTED_OBJECTIVES.has(this.objective)) throw new ModelFormatError(`learner.objective.name "${this.objective}" is not supported (${[...SUPPORTED_OBJECTIVES].join(', ')})`);
+    if (!SUPPORTED_OBJECTIVES.has(this.objective))
+      throw new ModelFormatError(`learner.objective.name "${this.objective}" is not supported (${[...SUPPORTED_OBJECTIVES].join(', ')})`);
     const baseScore = Number(learner.learner_model_param?.base_score);
     if (!Number.isFinite(baseScore)) throw new ModelFormatError('learner.learner_model_param.base_score is not a number');
     this.featureCount = Number(learner.learner_model_param.num_feature);
@@ -79,7 +81,14 @@ export class XgboostModel {
       let node = 0;
       while (tree.left[node] !== -1) {
         const x = row[tree.feature[node]];
-        node = Number.isNaN(x) || x === undefined ? (tree.defaultLeft[node] ? tree.left[node] : tree.right[node]) : Math.fround(x) < tree.condition[node] ? tree.left[node] : tree.right[node];
+        node =
+          Number.isNaN(x) || x === undefined
+            ? tree.defaultLeft[node]
+              ? tree.left[node]
+              : tree.right[node]
+            : Math.fround(x) < tree.condition[node]
+              ? tree.left[node]
+              : tree.right[node];
       }
       sum = Math.fround(sum + tree.condition[node]);
     }

@@ -3,7 +3,16 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DataLake, DriftMonitor, InvalidPropError, MonitoringDashboard, Notifications, RetrainingPipeline, RetrainingTrigger, type RetrainingPipelineProps } from '../../../lib';
+import {
+  DataLake,
+  DriftMonitor,
+  InvalidPropError,
+  MonitoringDashboard,
+  Notifications,
+  RetrainingPipeline,
+  RetrainingTrigger,
+  type RetrainingPipelineProps,
+} from '../../../lib';
 import { newApp } from '../../helpers/app';
 import { makeConfig } from '../../helpers/config';
 
@@ -28,7 +37,12 @@ function composeOwnStack(overrides: Partial<RetrainingPipelineProps> = {}) {
     logRemovalPolicy: RemovalPolicy.DESTROY,
     ...overrides,
   });
-  const trigger = new RetrainingTrigger(stack, 'OnUpload', { dataLake: lake, stateMachine: pipeline.stateMachine, rawPrefix: LANDING, debounce: Duration.seconds(30) });
+  const trigger = new RetrainingTrigger(stack, 'OnUpload', {
+    dataLake: lake,
+    stateMachine: pipeline.stateMachine,
+    rawPrefix: LANDING,
+    debounce: Duration.seconds(30),
+  });
   const drift = new DriftMonitor(stack, 'Drift', {
     endpointName: pipeline.endpointName,
     monitoring: config.monitoring,
@@ -37,7 +51,14 @@ function composeOwnStack(overrides: Partial<RetrainingPipelineProps> = {}) {
     deployedModelParameter: pipeline.deployedModelParameter,
     retrainingQueue: trigger.queue,
   });
-  new MonitoringDashboard(stack, 'Board', { title: 'Subscriptions', pipeline, driftMonitor: drift, notifications, featureNames: ['tenure'], latestReportUri: 's3://reports/latest.html' });
+  new MonitoringDashboard(stack, 'Board', {
+    title: 'Subscriptions',
+    pipeline,
+    driftMonitor: drift,
+    notifications,
+    featureNames: ['tenure'],
+    latestReportUri: 's3://reports/latest.html',
+  });
   return { stack, lake, pipeline, trigger, template: Template.fromStack(stack) };
 }
 
@@ -53,14 +74,32 @@ describe('the constructs composed in a stack of their own', () => {
   test('GIVEN uploads under landing/ THEN the trigger listens there and the feature function reads only landing/ of the raw data', () => {
     const { stack, lake, pipeline, template } = composeOwnStack();
     template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { detail: { object: { key: [{ prefix: LANDING }] } } } });
-    const policy = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: id(stack, pipeline.featureProcessing.role) }] } }))[0];
-    const reads = (policy.Properties.PolicyDocument.Statement as { Action: string[] | string; Resource: unknown }[]).filter((s) => [s.Action].flat().includes('s3:GetObjectVersion'));
-    expect(reads).toEqual([{ Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id(stack, lake.dataBucket), 'Arn'] }, `/${LANDING}*`]] } }]);
+    const policy = Object.values(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: id(stack, pipeline.featureProcessing.role) }] } }),
+    )[0];
+    const reads = (policy.Properties.PolicyDocument.Statement as { Action: string[] | string; Resource: unknown }[]).filter((s) =>
+      [s.Action].flat().includes('s3:GetObjectVersion'),
+    );
+    expect(reads).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:GetObjectVersion'],
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id(stack, lake.dataBucket), 'Arn'] }, `/${LANDING}*`]] },
+      },
+    ]);
   });
 
   test('GIVEN the pipeline THEN its alarms and the dashboard read the metric methods (endpoint 5XX and latency of the named endpoint)', () => {
     const { template } = composeOwnStack();
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Period: 60, Dimensions: [{ Name: 'EndpointName', Value: 'subscriptions-live' }, { Name: 'VariantName', Value: 'AllTraffic' }] });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'Invocation5XXErrors',
+      Period: 60,
+      Dimensions: [
+        { Name: 'EndpointName', Value: 'subscriptions-live' },
+        { Name: 'VariantName', Value: 'AllTraffic' },
+      ],
+    });
     const dashboard = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
     expect(dashboard).toContain('Invocation4XXErrors');
     expect(dashboard).toContain('subscriptions-live');
@@ -82,9 +121,16 @@ describe('the constructs composed in a stack of their own', () => {
     const lake = new DataLake(stack, 'Lake');
     const notifications = new Notifications(stack, 'Alerts', { key: lake.key });
     const parameter = new ssm.StringParameter(stack, 'Pointer', { stringValue: '{}' });
-    expect(() => new DriftMonitor(stack, 'Drift', { endpointName: 'e', monitoring: config.monitoring, dataLake: lake, notifications, deployedModelParameter: parameter })).toThrow(
-      'NoQueue/Drift: retrainingQueue is required when monitoring.retrainOnDrift is enabled',
-    );
+    expect(
+      () =>
+        new DriftMonitor(stack, 'Drift', {
+          endpointName: 'e',
+          monitoring: config.monitoring,
+          dataLake: lake,
+          notifications,
+          deployedModelParameter: parameter,
+        }),
+    ).toThrow('NoQueue/Drift: retrainingQueue is required when monitoring.retrainOnDrift is enabled');
   });
 });
 
@@ -94,16 +140,31 @@ describe('DataLake grants', () => {
     ['grantWriteCapture', (lake, role) => lake.grantWriteCapture(role), 'CaptureBucket', ['s3:PutObject']],
     ['grantReadWriteModels', (lake, role) => lake.grantReadWriteModels(role), 'ModelsBucket', ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject']],
     ['grantWriteFeatures', (lake, role) => lake.grantWriteFeatures(role), 'DataBucket', ['s3:AbortMultipartUpload', 's3:PutObject']],
-  ])('GIVEN %s on a role THEN it returns a successful grant of the objects under its prefix and of the key, nothing wider', (_name, grant, bucketId, actions) => {
-    const stack = new Stack(newApp(), 'Grants');
-    const lake = new DataLake(stack, 'Lake');
-    const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    const result = grant(lake, role);
-    expect(result.success).toBe(true);
-    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0].Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
-    const bucket = lake.node.findChild(bucketId) as unknown as { node: { defaultChild?: unknown } };
-    expect(statements).toEqual(expect.arrayContaining([expect.objectContaining({ Action: actions.length === 1 ? actions[0] : actions, Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id(stack, bucket), 'Arn'] }, expect.stringMatching(/^\/[a-z]+\/\*$/)]] } })]));
-    expect(statements).toEqual(expect.arrayContaining([{ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: { 'Fn::GetAtt': [id(stack, lake.key), 'Arn'] } }]));
-    expect(JSON.stringify(statements)).not.toMatch(/"s3:\*"|"kms:\*"|"Resource":"\*"/);
-  });
+  ])(
+    'GIVEN %s on a role THEN it returns a successful grant of the objects under its prefix and of the key, nothing wider',
+    (_name, grant, bucketId, actions) => {
+      const stack = new Stack(newApp(), 'Grants');
+      const lake = new DataLake(stack, 'Lake');
+      const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      const result = grant(lake, role);
+      expect(result.success).toBe(true);
+      const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0].Properties.PolicyDocument.Statement as {
+        Action: string | string[];
+        Resource: unknown;
+      }[];
+      const bucket = lake.node.findChild(bucketId) as unknown as { node: { defaultChild?: unknown } };
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Action: actions.length === 1 ? actions[0] : actions,
+            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id(stack, bucket), 'Arn'] }, expect.stringMatching(/^\/[a-z]+\/\*$/)]] },
+          }),
+        ]),
+      );
+      expect(statements).toEqual(
+        expect.arrayContaining([{ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: { 'Fn::GetAtt': [id(stack, lake.key), 'Arn'] } }]),
+      );
+      expect(JSON.stringify(statements)).not.toMatch(/"s3:\*"|"kms:\*"|"Resource":"\*"/);
+    },
+  );
 });

@@ -5,14 +5,24 @@ import { makeConfig } from '../../helpers/config';
 
 describe('DriftMonitor', () => {
   const config = makeConfig({
-    monitoring: { schedule: 'rate(15 minutes)', evaluationPeriods: 4, datapointsToAlarm: 3, featureAlarms: ['total_day_minutes'], thresholds: { driftedShare: 0.4 }, retrainOnDrift: { enabled: true, cooldownHours: 12 } },
+    monitoring: {
+      schedule: 'rate(15 minutes)',
+      evaluationPeriods: 4,
+      datapointsToAlarm: 3,
+      featureAlarms: ['total_day_minutes'],
+      thresholds: { driftedShare: 0.4 },
+      retrainOnDrift: { enabled: true, cooldownHours: 12 },
+    },
   });
   const { stack, template } = synthMlopsStack(config);
   const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
   const drift = stack.driftMonitor;
 
   test('GIVEN a schedule THEN the check runs on it and looks back one period', () => {
-    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)', Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [id(drift.handler.function), 'Arn'] } })] });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [id(drift.handler.function), 'Arn'] } })],
+    });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
@@ -57,7 +67,10 @@ describe('DriftMonitor', () => {
   test('GIVEN a feature alarm THEN that feature has its own alarm', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'FeatureDrifted',
-      Dimensions: [{ Name: 'EndpointName', Value: 'churn-endpoint' }, { Name: 'Feature', Value: 'total_day_minutes' }],
+      Dimensions: [
+        { Name: 'EndpointName', Value: 'churn-endpoint' },
+        { Name: 'Feature', Value: 'total_day_minutes' },
+      ],
       Threshold: 1,
       EvaluationPeriods: 4,
       DatapointsToAlarm: 3,
@@ -65,12 +78,22 @@ describe('DriftMonitor', () => {
   });
 
   test('GIVEN the check itself fails THEN an alarm says so', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: id(drift.handler.function) } }], Threshold: 0 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: id(drift.handler.function) } }],
+      Threshold: 0,
+    });
   });
 
   test('GIVEN retrain-on-drift THEN the alarm entering ALARM reaches the trigger queue, which retrains once per cooldown', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], resources: [{ 'Fn::GetAtt': [id(drift.datasetDriftAlarm), 'Arn'] }], detail: { state: { value: ['ALARM'] } } },
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        resources: [{ 'Fn::GetAtt': [id(drift.datasetDriftAlarm), 'Arn'] }],
+        detail: { state: { value: ['ALARM'] } },
+      },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [id(stack.trigger.queue), 'Arn'] } })],
     });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ RETRAIN_COOLDOWN_HOURS: '12' }) } });
@@ -87,8 +110,15 @@ describe('DriftMonitor', () => {
     expect(statements).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ Action: 'ssm:GetParameter' }),
-        expect.objectContaining({ Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id(stack.dataLake.dataBucket), 'Arn'] }, '/drift/*']] } }),
-        expect.objectContaining({ Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'ServerlessMlops' } } }),
+        expect.objectContaining({
+          Action: 's3:PutObject',
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id(stack.dataLake.dataBucket), 'Arn'] }, '/drift/*']] },
+        }),
+        expect.objectContaining({
+          Action: 'cloudwatch:PutMetricData',
+          Resource: '*',
+          Condition: { StringEquals: { 'cloudwatch:namespace': 'ServerlessMlops' } },
+        }),
       ]),
     );
   });
@@ -97,7 +127,8 @@ describe('DriftMonitor', () => {
     const dashboards = template.findResources('AWS::CloudWatch::Dashboard');
     expect(Object.keys(dashboards)).toHaveLength(1);
     const body = JSON.stringify(stack.resolve(Object.values(dashboards)[0].Properties.DashboardBody));
-    for (const text of ['ExecutionsFailed', 'Invocation5XXErrors', 'ModelLatency', 'DriftedFeatureShare', 'FeatureJensenShannon', 'total_intl_charge', 'alarm']) expect(body).toContain(text);
+    for (const text of ['ExecutionsFailed', 'Invocation5XXErrors', 'ModelLatency', 'DriftedFeatureShare', 'FeatureJensenShannon', 'total_intl_charge', 'alarm'])
+      expect(body).toContain(text);
     expect(body.match(/arn:aws:cloudwatch|Fn::GetAtt/g)?.length ?? 0).toBeGreaterThan(0);
   });
 });

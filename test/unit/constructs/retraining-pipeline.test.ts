@@ -15,7 +15,11 @@ describe('RetrainingPipeline', () => {
     expect(state).toMatchObject({
       Type: 'Task',
       Resource: `arn:aws:lambda:eu-west-1:000000000000:function:${id(stack.pipeline.featureProcessing.function)}`,
-      Parameters: { 'runId.$': '$.runId', 'manifest.$': '$.manifest', config: { dataset: JSON.parse(JSON.stringify(config.dataset)), features: config.features, maxBadRowShare: 0.1 } },
+      Parameters: {
+        'runId.$': '$.runId',
+        'manifest.$': '$.manifest',
+        config: { dataset: JSON.parse(JSON.stringify(config.dataset)), features: config.features, maxBadRowShare: 0.1 },
+      },
       ResultPath: '$.features',
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: PipelineStates.NOTIFY_FAILURE }],
     });
@@ -61,14 +65,16 @@ describe('RetrainingPipeline', () => {
     // The same statements in any order (IAM does not depend on it).
     const statements = policy.Properties.PolicyDocument.Statement as unknown[];
     expect(statements).toHaveLength(6);
-    expect(statements).toEqual(expect.arrayContaining([
-      expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] }),
-      { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: objects('raw/') },
-      { Effect: 'Allow', Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'], Resource: objects('features/') },
-      { Effect: 'Allow', Action: ['s3:AbortMultipartUpload', 's3:PutObject'], Resource: objects('quarantine/') },
-      { Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn, Condition: { StringLike: { 's3:prefix': ['features/*'] } } },
-      { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: { 'Fn::GetAtt': [id(stack.dataLake.key), 'Arn'] } },
-    ]));
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] }),
+        { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: objects('raw/') },
+        { Effect: 'Allow', Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'], Resource: objects('features/') },
+        { Effect: 'Allow', Action: ['s3:AbortMultipartUpload', 's3:PutObject'], Resource: objects('quarantine/') },
+        { Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn, Condition: { StringLike: { 's3:prefix': ['features/*'] } } },
+        { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: { 'Fn::GetAtt': [id(stack.dataLake.key), 'Arn'] } },
+      ]),
+    );
   });
 
   test('GIVEN the state machine role THEN it may invoke its function and publish to the encrypted topic', () => {
@@ -77,7 +83,10 @@ describe('RetrainingPipeline', () => {
     expect(policy.Properties.PolicyDocument.Statement).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ Action: 'sns:Publish', Resource: { Ref: id(stack.notifications.topic) } }),
-        expect.objectContaining({ Action: expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey', 'kms:CreateGrant']), Resource: { 'Fn::GetAtt': [id(stack.dataLake.key), 'Arn'] } }),
+        expect.objectContaining({
+          Action: expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey', 'kms:CreateGrant']),
+          Resource: { 'Fn::GetAtt': [id(stack.dataLake.key), 'Arn'] },
+        }),
         expect.objectContaining({ Action: 'lambda:InvokeFunction' }),
       ]),
     );
@@ -87,17 +96,23 @@ describe('RetrainingPipeline', () => {
 describe('RetrainingPipeline: training, registry and deployment', () => {
   const render = (overrides: Record<string, unknown>) => {
     const { stack, template } = synthMlopsStack(makeConfig(overrides));
-    return { stack, template, definition: renderStateMachine(template.toJSON() as never, { region: 'eu-west-1' }) as unknown as { States: Record<string, Record<string, unknown>> } };
+    return {
+      stack,
+      template,
+      definition: renderStateMachine(template.toJSON() as never, { region: 'eu-west-1' }) as unknown as { States: Record<string, Record<string, unknown>> },
+    };
   };
 
   test('GIVEN spot training and a VPC THEN the training job asks for them, with checkpoints', () => {
-    const { definition } = render({ training: { spot: { enabled: true, maxWaitSeconds: 7200 }, vpc: { subnetIds: ['subnet-0a'], securityGroupIds: ['sg-0b'] } } });
+    const { definition } = render({
+      training: { spot: { enabled: true, maxWaitSeconds: 7200 }, vpc: { subnetIds: ['subnet-0a'], securityGroupIds: ['sg-0b'] } },
+    });
     const train = definition.States[PipelineStates.TRAIN];
     expect(train.Resource).toBe('arn:aws:states:::sagemaker:createTrainingJob.sync');
     expect(train.Parameters).toMatchObject({
       EnableManagedSpotTraining: true,
       StoppingCondition: { MaxRuntimeInSeconds: 3600, MaxWaitTimeInSeconds: 7200 },
-      'CheckpointConfig': { 'S3Uri.$': expect.stringContaining('checkpoints/{}') },
+      CheckpointConfig: { 'S3Uri.$': expect.stringContaining('checkpoints/{}') },
       VpcConfig: { Subnets: ['subnet-0a'], SecurityGroupIds: ['sg-0b'] },
       // The image for the region the stack deploys to (eu-west-1 here), from the registry mapping.
       AlgorithmSpecification: { TrainingImage: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1' },
@@ -105,22 +120,53 @@ describe('RetrainingPipeline: training, registry and deployment', () => {
   });
 
   test('GIVEN instances with a canary strategy THEN updates are blue/green with auto-rollback on both endpoint alarms', () => {
-    const { definition, stack } = render({ deployment: { compute: { type: 'instances', memorySizeMb: undefined, maxConcurrency: undefined }, strategy: 'canary', trafficStepPercent: 20, bakeTimeSeconds: 600 } });
+    const { definition, stack } = render({
+      deployment: {
+        compute: { type: 'instances', memorySizeMb: undefined, maxConcurrency: undefined },
+        strategy: 'canary',
+        trafficStepPercent: 20,
+        bakeTimeSeconds: 600,
+      },
+    });
     expect(definition.States[PipelineStates.UPDATE_ENDPOINT].Parameters).toEqual({
       EndpointName: 'churn-endpoint',
       'EndpointConfigName.$': '$.names.id',
       DeploymentConfig: {
-        BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'CANARY', WaitIntervalInSeconds: 600, CanarySize: { Type: 'CAPACITY_PERCENT', Value: 20 } }, TerminationWaitInSeconds: 0, MaximumExecutionTimeoutInSeconds: 3600 },
-        AutoRollbackConfiguration: { Alarms: [{ AlarmName: `${stack.stackName}-churn-endpoint-5xx` }, { AlarmName: `${stack.stackName}-churn-endpoint-latency-p99` }] },
+        BlueGreenUpdatePolicy: {
+          TrafficRoutingConfiguration: { Type: 'CANARY', WaitIntervalInSeconds: 600, CanarySize: { Type: 'CAPACITY_PERCENT', Value: 20 } },
+          TerminationWaitInSeconds: 0,
+          MaximumExecutionTimeoutInSeconds: 3600,
+        },
+        AutoRollbackConfiguration: {
+          Alarms: [{ AlarmName: `${stack.stackName}-churn-endpoint-5xx` }, { AlarmName: `${stack.stackName}-churn-endpoint-latency-p99` }],
+        },
       },
     });
-    expect(definition.States[PipelineStates.CREATE_ENDPOINT_CONFIG].Parameters).toMatchObject({ ProductionVariants: [{ VariantName: 'AllTraffic', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] });
+    expect(definition.States[PipelineStates.CREATE_ENDPOINT_CONFIG].Parameters).toMatchObject({
+      ProductionVariants: [{ VariantName: 'AllTraffic', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
+    });
   });
 
   test('GIVEN the endpoint THEN its 5XX and p99 latency alarms watch the variant and notify', () => {
     const { template } = render({ monitoring: { latencyP99Ms: 250 } });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Threshold: 0, EvaluationPeriods: 2, DatapointsToAlarm: 2, Dimensions: [{ Name: 'EndpointName', Value: 'churn-endpoint' }, { Name: 'VariantName', Value: 'AllTraffic' }] });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SageMaker', MetricName: 'ModelLatency', ExtendedStatistic: 'p99', Threshold: 250_000 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'Invocation5XXErrors',
+      Statistic: 'Sum',
+      Threshold: 0,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Dimensions: [
+        { Name: 'EndpointName', Value: 'churn-endpoint' },
+        { Name: 'VariantName', Value: 'AllTraffic' },
+      ],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'ModelLatency',
+      ExtendedStatistic: 'p99',
+      Threshold: 250_000,
+    });
   });
 
   test('GIVEN auto approval THEN packages register Approved and no approval rule exists (it would deploy twice)', () => {
@@ -134,15 +180,33 @@ describe('RetrainingPipeline: training, registry and deployment', () => {
     const { definition, template, stack } = render({ deployment: { approval: 'manual' } });
     expect(definition.States[PipelineStates.REGISTER].Parameters).toMatchObject({ ModelApprovalStatus: 'PendingManualApproval' });
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['aws.sagemaker'], 'detail-type': ['SageMaker Model Package State Change'], detail: { ModelPackageGroupName: ['churn-models'], ModelApprovalStatus: ['Approved'] } },
-      Targets: [{ Arn: { Ref: stack.getLogicalId(stack.pipeline.stateMachine.node.defaultChild as never) }, InputTransformer: { InputTemplate: '{"runId":<id>,"approvedModelPackageArn":<detail-ModelPackageArn>}' } }],
+      EventPattern: {
+        source: ['aws.sagemaker'],
+        'detail-type': ['SageMaker Model Package State Change'],
+        detail: { ModelPackageGroupName: ['churn-models'], ModelApprovalStatus: ['Approved'] },
+      },
+      Targets: [
+        {
+          Arn: { Ref: stack.getLogicalId(stack.pipeline.stateMachine.node.defaultChild as never) },
+          InputTransformer: { InputTemplate: '{"runId":<id>,"approvedModelPackageArn":<detail-ModelPackageArn>}' },
+        },
+      ],
     });
   });
 
   test('GIVEN the SageMaker role THEN only SageMaker in this account may assume it', () => {
     const { template, stack } = render({});
     template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }] },
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'sagemaker.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
     });
     expect(stack.pipeline.deployedModelParameter.node.defaultChild).toBeDefined();
   });

@@ -50,12 +50,22 @@ describe('RetrainingTrigger', () => {
     for (const queue of [trigger.queue, trigger.deadLetterQueue]) {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: id(queue) }],
-        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        },
       });
     }
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: id(trigger.queue) }],
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], Principal: { Service: 'events.amazonaws.com' } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+            Principal: { Service: 'events.amazonaws.com' },
+          }),
+        ]),
+      },
     });
   });
 
@@ -89,7 +99,9 @@ describe('RetrainingTrigger', () => {
 
   test('GIVEN defaults THEN the role may read raw/, write features/, start and list executions and nothing wider', () => {
     const { stack, template, id, lake, trigger, stateMachineId } = buildTrigger();
-    const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: stack.getLogicalId(trigger.handler.role.node.defaultChild as never) }] } });
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: stack.getLogicalId(trigger.handler.role.node.defaultChild as never) }] },
+    });
     const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
     const bucketArn = { 'Fn::GetAtt': [id(lake.dataBucket), 'Arn'] };
     const objects = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] });
@@ -112,19 +124,29 @@ describe('RetrainingTrigger', () => {
     const metric = trigger.metricDeadLetters();
     expect(metric.metricName).toBe('ApproximateNumberOfMessagesVisible');
     expect(metric.statistic).toBe('Maximum');
-    expect(stack.resolve(metric.dimensions)).toEqual({ QueueName: { 'Fn::GetAtt': [stack.getLogicalId(trigger.deadLetterQueue.node.defaultChild as never), 'QueueName'] } });
+    expect(stack.resolve(metric.dimensions)).toEqual({
+      QueueName: { 'Fn::GetAtt': [stack.getLogicalId(trigger.deadLetterQueue.node.defaultChild as never), 'QueueName'] },
+    });
   });
 
   test.each<[string, Partial<RetrainingTriggerProps>, string]>([
     ['a debounce above the SQS window limit', { debounce: Duration.seconds(301) }, 'TestStack/Trigger: debounce must be at most 300 seconds'],
     ['a prefix without a slash', { rawPrefix: 'raw' }, 'TestStack/Trigger: rawPrefix must end with "/"'],
-    ['a retry interval below the handler timeout', { retryInterval: Duration.seconds(30) }, 'TestStack/Trigger: retryInterval must be at least the handler timeout (60 s)'],
+    [
+      'a retry interval below the handler timeout',
+      { retryInterval: Duration.seconds(30) },
+      'TestStack/Trigger: retryInterval must be at least the handler timeout (60 s)',
+    ],
   ])('GIVEN %s THEN construction fails naming the construct', (_case, props, message) => {
     expect(() => buildTrigger(props)).toThrow(message);
   });
 
   test('GIVEN the construct THEN it adds nothing to other stacks', () => {
     const { stack } = buildTrigger();
-    expect(Stack.of(stack).node.findAll().every((c) => Stack.of(c) === stack)).toBe(true);
+    expect(
+      Stack.of(stack)
+        .node.findAll()
+        .every((c) => Stack.of(c) === stack),
+    ).toBe(true);
   });
 });

@@ -23,21 +23,116 @@ function parseError(input: string | Uint8Array, maxRecordLength?: number): CsvFo
 
 describe('CsvParser', () => {
   test.each<[string, string, [string[], number][]]>([
-    ['plain LF', 'a,b\n1,2\n', [[['a', 'b'], 1], [['1', '2'], 2]]],
-    ['CRLF line ends', 'a,b\r\n1,2\r\n', [[['a', 'b'], 1], [['1', '2'], 2]]],
-    ['a lone CR line end', 'a,b\r1,2', [[['a', 'b'], 1], [['1', '2'], 2]]],
-    ['no final line end', 'a,b\n1,2', [[['a', 'b'], 1], [['1', '2'], 2]]],
-    ['quoted fields', '"a","b"\n"x, y","z"\n', [[['a', 'b'], 1], [['x, y', 'z'], 2]]],
-    ['escaped quotes', 'a\n"say ""hi"""\n', [[['a'], 1], [['say "hi"'], 2]]],
-    ['an embedded newline keeps line numbers right', 'a,b\n"line1\nline2",x\n3,4\n', [[['a', 'b'], 1], [['line1\nline2', 'x'], 2], [['3', '4'], 4]]],
-    ['embedded CRLF and CR beside doubled quotes count as line ends', 'a,b\n"x\r\ny ""q""\rz",1\n5,6\n', [[['a', 'b'], 1], [['x\r\ny "q"\rz', '1'], 2], [['5', '6'], 5]]],
-    ['an embedded CRLF', 'a\r\n"p\r\nq"\r\nz\r\n', [[['a'], 1], [['p\r\nq'], 2], [['z'], 4]]],
-    ['a UTF-8 BOM', '\uFEFFa,b\n1,2\n', [[['a', 'b'], 1], [['1', '2'], 2]]],
-    ['empty lines are empty records', 'a\n\n1\n', [[['a'], 1], [[''], 2], [['1'], 3]]],
-    ['a trailing delimiter gives an empty last field', 'a,b,\n1,2,\n', [[['a', 'b', ''], 1], [['1', '2', ''], 2]]],
+    [
+      'plain LF',
+      'a,b\n1,2\n',
+      [
+        [['a', 'b'], 1],
+        [['1', '2'], 2],
+      ],
+    ],
+    [
+      'CRLF line ends',
+      'a,b\r\n1,2\r\n',
+      [
+        [['a', 'b'], 1],
+        [['1', '2'], 2],
+      ],
+    ],
+    [
+      'a lone CR line end',
+      'a,b\r1,2',
+      [
+        [['a', 'b'], 1],
+        [['1', '2'], 2],
+      ],
+    ],
+    [
+      'no final line end',
+      'a,b\n1,2',
+      [
+        [['a', 'b'], 1],
+        [['1', '2'], 2],
+      ],
+    ],
+    [
+      'quoted fields',
+      '"a","b"\n"x, y","z"\n',
+      [
+        [['a', 'b'], 1],
+        [['x, y', 'z'], 2],
+      ],
+    ],
+    [
+      'escaped quotes',
+      'a\n"say ""hi"""\n',
+      [
+        [['a'], 1],
+        [['say "hi"'], 2],
+      ],
+    ],
+    [
+      'an embedded newline keeps line numbers right',
+      'a,b\n"line1\nline2",x\n3,4\n',
+      [
+        [['a', 'b'], 1],
+        [['line1\nline2', 'x'], 2],
+        [['3', '4'], 4],
+      ],
+    ],
+    [
+      'embedded CRLF and CR beside doubled quotes count as line ends',
+      'a,b\n"x\r\ny ""q""\rz",1\n5,6\n',
+      [
+        [['a', 'b'], 1],
+        [['x\r\ny "q"\rz', '1'], 2],
+        [['5', '6'], 5],
+      ],
+    ],
+    [
+      'an embedded CRLF',
+      'a\r\n"p\r\nq"\r\nz\r\n',
+      [
+        [['a'], 1],
+        [['p\r\nq'], 2],
+        [['z'], 4],
+      ],
+    ],
+    [
+      'a UTF-8 BOM',
+      '\uFEFFa,b\n1,2\n',
+      [
+        [['a', 'b'], 1],
+        [['1', '2'], 2],
+      ],
+    ],
+    [
+      'empty lines are empty records',
+      'a\n\n1\n',
+      [
+        [['a'], 1],
+        [[''], 2],
+        [['1'], 3],
+      ],
+    ],
+    [
+      'a trailing delimiter gives an empty last field',
+      'a,b,\n1,2,\n',
+      [
+        [['a', 'b', ''], 1],
+        [['1', '2', ''], 2],
+      ],
+    ],
     ['a trailing delimiter at end of input', 'a,b,', [[['a', 'b', ''], 1]]],
     ['empty quoted and unquoted fields', '"",,x\n', [[['', '', 'x'], 1]]],
-    ['multi-byte UTF-8', 'name\nZoë 東京\n', [[['name'], 1], [['Zoë 東京'], 2]]],
+    [
+      'multi-byte UTF-8',
+      'name\nZoë 東京\n',
+      [
+        [['name'], 1],
+        [['Zoë 東京'], 2],
+      ],
+    ],
   ])('GIVEN %s THEN the records and their line numbers are exact, whatever the chunking', (_case, input, expected) => {
     for (const chunkSize of [Infinity, 1, 2, 3, 7]) expect(parse(input, chunkSize)).toEqual(expected);
   });
@@ -70,10 +165,14 @@ describe('CsvParser', () => {
   });
 
   test('GIVEN a line longer than the limit THEN the error names its line, even before it ends', () => {
-    expect(parseError(`a\n${'x'.repeat(100)}\n`, 50).message).toBe('test.csv: line 2: a record is longer than the limit of 50 characters (a missing closing quote, or not a CSV file?)');
+    expect(parseError(`a\n${'x'.repeat(100)}\n`, 50).message).toBe(
+      'test.csv: line 2: a record is longer than the limit of 50 characters (a missing closing quote, or not a CSV file?)',
+    );
     const parser = new CsvParser({ source: 'big.csv', maxRecordLength: 50, onRecord: () => undefined });
     parser.write(new TextEncoder().encode('a\n'));
-    expect(() => parser.write(new TextEncoder().encode('"'.padEnd(80, 'x')))).toThrow('big.csv: line 2: a record is longer than the limit of 50 characters (a missing closing quote, or not a CSV file?)');
+    expect(() => parser.write(new TextEncoder().encode('"'.padEnd(80, 'x')))).toThrow(
+      'big.csv: line 2: a record is longer than the limit of 50 characters (a missing closing quote, or not a CSV file?)',
+    );
   });
 });
 
@@ -96,6 +195,9 @@ describe('CsvRecord', () => {
     const parser = new CsvParser({ source: 't', onRecord: (r) => void seen.push([r.text(0), r.trimmedText(0)], [r.text(1), r.trimmedText(1)]) });
     parser.write(new TextEncoder().encode(' a ,"say ""x"" "\n'));
     parser.end();
-    expect(seen).toEqual([[' a ', 'a'], ['say "x" ', 'say "x"']]);
+    expect(seen).toEqual([
+      [' a ', 'a'],
+      ['say "x" ', 'say "x"'],
+    ]);
   });
 });

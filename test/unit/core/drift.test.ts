@@ -3,7 +3,14 @@ import { BaselineCounter, type Baseline } from '../../../lambdas/core/features/b
 import { ValueHistogram } from '../../../lambdas/core/features/value-histogram';
 import { parseCaptureLine, CaptureFormatError } from '../../../lambdas/core/drift/capture';
 import { scanCapture } from '../../../lambdas/core/drift/capture-stream';
-import { chiSquareQuantile, jensenShannonDistance, ksStatistic, populationStabilityIndex, robustLInfinity, shares } from '../../../lambdas/core/drift/distances';
+import {
+  chiSquareQuantile,
+  jensenShannonDistance,
+  ksStatistic,
+  populationStabilityIndex,
+  robustLInfinity,
+  shares,
+} from '../../../lambdas/core/drift/distances';
 import { DriftWindow, type DriftRules } from '../../../lambdas/core/drift/drift-window';
 import { batches, driftMetrics } from '../../../lambdas/core/drift/drift-metrics';
 
@@ -95,20 +102,71 @@ describe('DriftWindow bookkeeping', () => {
     rows: 100,
     label: { positiveShare: 0.2, mean: 0.2 },
     features: [
-      { name: 'age', type: 'numeric', count: 100, missing: 0, missingShare: 0, edges: [30, 50], counts: [30, 40, 30], mean: 40, std: 10, edgeMethod: { kind: 'histogram', relativeError: 2 ** -10 } },
-      { name: 'city', type: 'categorical', count: 100, missing: 10, missingShare: 0.1, categories: [{ value: 'paris', code: 0, count: 60 }, { value: 'rome', code: 1, count: 20 }], otherCount: 10 },
-      { name: 'active', type: 'boolean', count: 100, missing: 0, missingShare: 0, categories: [{ value: '0', code: 0, count: 50 }, { value: '1', code: 1, count: 50 }], otherCount: 0 },
+      {
+        name: 'age',
+        type: 'numeric',
+        count: 100,
+        missing: 0,
+        missingShare: 0,
+        edges: [30, 50],
+        counts: [30, 40, 30],
+        mean: 40,
+        std: 10,
+        edgeMethod: { kind: 'histogram', relativeError: 2 ** -10 },
+      },
+      {
+        name: 'city',
+        type: 'categorical',
+        count: 100,
+        missing: 10,
+        missingShare: 0.1,
+        categories: [
+          { value: 'paris', code: 0, count: 60 },
+          { value: 'rome', code: 1, count: 20 },
+        ],
+        otherCount: 10,
+      },
+      {
+        name: 'active',
+        type: 'boolean',
+        count: 100,
+        missing: 0,
+        missingShare: 0,
+        categories: [
+          { value: '0', code: 0, count: 50 },
+          { value: '1', code: 1, count: 50 },
+        ],
+        otherCount: 0,
+      },
     ],
   };
 
   test('GIVEN rows, a malformed row and predictions THEN counts, unseen share and prediction shift are exact', () => {
     const window = new DriftWindow(baseline);
-    window.add({ rows: [['25', '0', '1'], ['35', '3', '0'], ['60', '', '1'], ['1', '2']], predictions: [0.5, 0.3, 0.1, 0.3] });
+    window.add({
+      rows: [
+        ['25', '0', '1'],
+        ['35', '3', '0'],
+        ['60', '', '1'],
+        ['1', '2'],
+      ],
+      predictions: [0.5, 0.3, 0.1, 0.3],
+    });
     window.addCorrupted('capture/a.jsonl', 7, 'not valid JSON');
     const summary = window.summarize({ ...rules, minWindowRecords: 1 });
-    expect(summary).toMatchObject({ records: 1, rows: 3, malformedRows: 1, corruptedRecords: 1, corruptedExamples: [{ file: 'capture/a.jsonl', line: 7, reason: 'not valid JSON' }] });
+    expect(summary).toMatchObject({
+      records: 1,
+      rows: 3,
+      malformedRows: 1,
+      corruptedRecords: 1,
+      corruptedExamples: [{ file: 'capture/a.jsonl', line: 7, reason: 'not valid JSON' }],
+    });
     const [age, city] = summary.features;
-    expect(age.bins.map((b) => [b.label, b.live])).toEqual([['<= 30', 1 / 3], ['(30, 50]', 1 / 3], ['> 50', 1 / 3]]);
+    expect(age.bins.map((b) => [b.label, b.live])).toEqual([
+      ['<= 30', 1 / 3],
+      ['(30, 50]', 1 / 3],
+      ['> 50', 1 / 3],
+    ]);
     expect(city.n).toBe(2);
     expect(city.unseenShare).toBe(0.5);
     expect(city.missingShare).toBeCloseTo(1 / 3);
@@ -119,14 +177,62 @@ describe('DriftWindow bookkeeping', () => {
 
 describe('capture records', () => {
   const record = (input: Record<string, unknown>, output?: Record<string, unknown>) =>
-    JSON.stringify({ captureData: { endpointInput: { mode: 'INPUT', ...input }, ...(output ? { endpointOutput: { mode: 'OUTPUT', ...output } } : {}) }, eventMetadata: { eventId: 'e', inferenceTime: '2026-01-01T00:00:00Z' }, eventVersion: '0' });
+    JSON.stringify({
+      captureData: { endpointInput: { mode: 'INPUT', ...input }, ...(output ? { endpointOutput: { mode: 'OUTPUT', ...output } } : {}) },
+      eventMetadata: { eventId: 'e', inferenceTime: '2026-01-01T00:00:00Z' },
+      eventVersion: '0',
+    });
 
   test.each<[string, string, { rows: string[][]; predictions: number[] }]>([
-    ['CSV, one row', record({ observedContentType: 'text/csv', data: '1,2,3', encoding: 'CSV' }, { observedContentType: 'text/csv; charset=utf-8', data: '0.93', encoding: 'CSV' }), { rows: [['1', '2', '3']], predictions: [0.93] }],
-    ['CSV, a batch of rows', record({ observedContentType: 'text/csv', data: '1,2\r\n3,4\n', encoding: 'CSV' }, { observedContentType: 'text/csv', data: '0.1\n0.2', encoding: 'CSV' }), { rows: [['1', '2'], ['3', '4']], predictions: [0.1, 0.2] }],
-    ['BASE64 (content type not declared for capture)', record({ observedContentType: 'text/csv', data: Buffer.from('5,6').toString('base64'), encoding: 'BASE64' }), { rows: [['5', '6']], predictions: [] }],
-    ['JSON instances', record({ observedContentType: 'application/json', data: '{"instances":[[1,null],[2,3]]}', encoding: 'JSON' }, { observedContentType: 'application/json', data: '{"predictions":[{"score":0.4},{"score":0.6}]}', encoding: 'JSON' }), { rows: [['1', ''], ['2', '3']], predictions: [0.4, 0.6] }],
-    ['JSON single row', record({ observedContentType: 'application/json', data: '[7,8]', encoding: 'JSON' }, { observedContentType: 'application/json', data: '0.5', encoding: 'JSON' }), { rows: [['7', '8']], predictions: [0.5] }],
+    [
+      'CSV, one row',
+      record(
+        { observedContentType: 'text/csv', data: '1,2,3', encoding: 'CSV' },
+        { observedContentType: 'text/csv; charset=utf-8', data: '0.93', encoding: 'CSV' },
+      ),
+      { rows: [['1', '2', '3']], predictions: [0.93] },
+    ],
+    [
+      'CSV, a batch of rows',
+      record(
+        { observedContentType: 'text/csv', data: '1,2\r\n3,4\n', encoding: 'CSV' },
+        { observedContentType: 'text/csv', data: '0.1\n0.2', encoding: 'CSV' },
+      ),
+      {
+        rows: [
+          ['1', '2'],
+          ['3', '4'],
+        ],
+        predictions: [0.1, 0.2],
+      },
+    ],
+    [
+      'BASE64 (content type not declared for capture)',
+      record({ observedContentType: 'text/csv', data: Buffer.from('5,6').toString('base64'), encoding: 'BASE64' }),
+      { rows: [['5', '6']], predictions: [] },
+    ],
+    [
+      'JSON instances',
+      record(
+        { observedContentType: 'application/json', data: '{"instances":[[1,null],[2,3]]}', encoding: 'JSON' },
+        { observedContentType: 'application/json', data: '{"predictions":[{"score":0.4},{"score":0.6}]}', encoding: 'JSON' },
+      ),
+      {
+        rows: [
+          ['1', ''],
+          ['2', '3'],
+        ],
+        predictions: [0.4, 0.6],
+      },
+    ],
+    [
+      'JSON single row',
+      record(
+        { observedContentType: 'application/json', data: '[7,8]', encoding: 'JSON' },
+        { observedContentType: 'application/json', data: '0.5', encoding: 'JSON' },
+      ),
+      { rows: [['7', '8']], predictions: [0.5] },
+    ],
   ])('GIVEN %s THEN rows and predictions are read', (_case, line, expected) => {
     expect(parseCaptureLine(line)).toEqual({ ...expected, inferenceTime: Date.parse('2026-01-01T00:00:00Z') });
   });
@@ -135,8 +241,16 @@ describe('capture records', () => {
     ['a truncated line', '{"captureData":{"endpointInput"', 'not valid JSON'],
     ['no input', JSON.stringify({ captureData: {} }), 'captureData.endpointInput is missing'],
     ['an unknown encoding', record({ data: 'x', encoding: 'GZIP' }), 'endpointInput.encoding "GZIP" is not CSV, JSON or BASE64'],
-    ['fewer predictions than rows', record({ observedContentType: 'text/csv', data: '1\n2', encoding: 'CSV' }, { observedContentType: 'text/csv', data: '0.1', encoding: 'CSV' }), '2 input rows but 1 predictions'],
-    ['a non-numeric prediction', record({ observedContentType: 'text/csv', data: '1', encoding: 'CSV' }, { observedContentType: 'text/csv', data: 'yes', encoding: 'CSV' }), 'a prediction is not a number'],
+    [
+      'fewer predictions than rows',
+      record({ observedContentType: 'text/csv', data: '1\n2', encoding: 'CSV' }, { observedContentType: 'text/csv', data: '0.1', encoding: 'CSV' }),
+      '2 input rows but 1 predictions',
+    ],
+    [
+      'a non-numeric prediction',
+      record({ observedContentType: 'text/csv', data: '1', encoding: 'CSV' }, { observedContentType: 'text/csv', data: 'yes', encoding: 'CSV' }),
+      'a prediction is not a number',
+    ],
   ])('GIVEN %s THEN the record is rejected with a reason', (_case, line, reason) => {
     expect(() => parseCaptureLine(line)).toThrow(CaptureFormatError);
     expect(() => parseCaptureLine(line)).toThrow(reason);
@@ -195,7 +309,13 @@ describe('capture streaming: the byte path counts exactly what the general path 
     const to = Date.parse('2026-11-26T13:00:00Z');
     const streamed = new DriftWindow(two);
     const text = `${lines.join('\r\n')}\n`;
-    await scanCapture((async function* () { for (let i = 0; i < text.length; i += 37) yield Buffer.from(text.slice(i, i + 37)); })(), streamed, { file: 'f.jsonl', from, to });
+    await scanCapture(
+      (async function* () {
+        for (let i = 0; i < text.length; i += 37) yield Buffer.from(text.slice(i, i + 37));
+      })(),
+      streamed,
+      { file: 'f.jsonl', from, to },
+    );
 
     const general = new DriftWindow(two);
     lines.forEach((l, i) => {

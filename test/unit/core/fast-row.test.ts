@@ -57,7 +57,12 @@ describe('the kernel takes only rows that are plainly valid, and writes them as 
   let resolved: string[] = [];
   const resolvers = plan.columns.map((c) => {
     if (c.type !== 'categorical') return undefined;
-    const entry = c.name === 'label' ? (text: string) => (text === 'yes' ? 1 : text === 'no' ? 0 : -1) : c.name === 'id' ? (text: string) => (text.startsWith('c') ? 0 : -1) : (text: string) => ids.indexOf(text);
+    const entry =
+      c.name === 'label'
+        ? (text: string) => (text === 'yes' ? 1 : text === 'no' ? 0 : -1)
+        : c.name === 'id'
+          ? (text: string) => (text.startsWith('c') ? 0 : -1)
+          : (text: string) => ids.indexOf(text);
     return (text: string) => {
       resolved.push(text);
       return entry(text);
@@ -70,7 +75,7 @@ describe('the kernel takes only rows that are plainly valid, and writes them as 
     const reader = kernel.reader(plan, file, resolvers)!;
     const window = kernel.input.subarray(0, bytes.length);
     const ends: number[] = [];
-    for (let at = 0; at < bytes.length && ends[ends.length - 1] !== -1; ) ends.push((at = reader.read(window, at, bytes.length)));
+    for (let at = 0; at < bytes.length && ends[ends.length - 1] !== -1;) ends.push((at = reader.read(window, at, bytes.length)));
     return { ends, reader };
   };
   const read = (line: string, limit = 100) => readAll(kernelWith(0, limit), line).ends[0];
@@ -117,12 +122,23 @@ describe('the kernel takes only rows that are plainly valid, and writes them as 
     expect(ends).toEqual([32, 60]);
     const placeholder = (id: number) => `\x01${String.fromCharCode(id)}\x00\x00\x00`;
     await kernel.sinks.train.flush();
-    expect(readFileSync(files.train.path, 'latin1')).toBe(`0,30,${placeholder(0)},1,${placeholder(1)},-1.5,3\n1,,${placeholder(3)},0,${placeholder(2)},7,0.25\n`);
+    expect(readFileSync(files.train.path, 'latin1')).toBe(
+      `0,30,${placeholder(0)},1,${placeholder(1)},-1.5,3\n1,,${placeholder(3)},0,${placeholder(2)},7,0.25\n`,
+    );
     const { row, categoryValues } = kernel;
-    expect(plan.columns.map((c, ci) => (row.missing[ci] ? 'missing' : c.type === 'categorical' ? categoryValues[ci] : row.numbers[ci]))).toEqual([0, 'missing', 3, 0, 2, 7, 0.25, 1]);
+    expect(plan.columns.map((c, ci) => (row.missing[ci] ? 'missing' : c.type === 'categorical' ? categoryValues[ci] : row.numbers[ci]))).toEqual([
+      0,
+      'missing',
+      3,
+      0,
+      2,
+      7,
+      0.25,
+      1,
+    ]);
   });
 
-  test('GIVEN an id column THEN the split is that of the id\'s hash', () => {
+  test("GIVEN an id column THEN the split is that of the id's hash", () => {
     const lines = Array.from({ length: 200 }, (_, i) => `c${i},30,basic,yes,paris,1.5,3,no\n`);
     const kernel = kernelWith(0.5);
     const bytes = new TextEncoder().encode(lines.join(''));
@@ -145,7 +161,7 @@ describe('the kernel takes only rows that are plainly valid, and writes them as 
     expect(resolved).toEqual(['c1', 'basic', 'paris', 'no']);
   });
 
-  test('GIVEN bytes outside the kernel\'s input window THEN it leaves the row to the general path', () => {
+  test("GIVEN bytes outside the kernel's input window THEN it leaves the row to the general path", () => {
     const bytes = new TextEncoder().encode('c1,30,basic,yes,paris,1.5,3,no\n');
     expect(kernelWith(0).reader(plan, file, resolvers)!.read(bytes, 0, bytes.length)).toBe(-1);
   });
@@ -156,16 +172,50 @@ function messyRows(n: number, seed: number, regressionRows: boolean): string[] {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
   const number = () => pick(['', '0', '7', '42.5', '-3', '+4', '1e2', ' 12 ', '"15"', 'NA', 'abc', '130', '99.999', '.5', '5.']);
-  const category = () => pick(['paris', 'paris', 'rome', 'oslo', '"paris"', ' rome', 'NA', 'null', '', 'zürich', '"a, b"', '"say ""hi"""', '"two\nlines"', `new${Math.floor(random() * 40)}`]);
+  const category = () =>
+    pick([
+      'paris',
+      'paris',
+      'rome',
+      'oslo',
+      '"paris"',
+      ' rome',
+      'NA',
+      'null',
+      '',
+      'zürich',
+      '"a, b"',
+      '"say ""hi"""',
+      '"two\nlines"',
+      `new${Math.floor(random() * 40)}`,
+    ]);
   const boolean = () => pick(['yes', 'no', '1', '0', 'true', 'false', 'YES', 'T', 'maybe', '']);
   const plain = () =>
     regressionRows
       ? [pick(['10', '12.5', '0', '-4']), pick(['30', '41', '']), pick(['basic', 'pro']), pick(['yes', 'no', '1']), pick(['paris', 'rome', 'oslo'])]
-      : [`c${Math.floor(random() * 5000)}`, pick(['30', '41', '', '7.25']), pick(['basic', 'pro', 'max']), pick(['yes', 'no']), pick(['paris', 'rome']), pick(['', '1.5', '-2']), pick(['3', '0']), pick(['yes', 'no'])];
+      : [
+          `c${Math.floor(random() * 5000)}`,
+          pick(['30', '41', '', '7.25']),
+          pick(['basic', 'pro', 'max']),
+          pick(['yes', 'no']),
+          pick(['paris', 'rome']),
+          pick(['', '1.5', '-2']),
+          pick(['3', '0']),
+          pick(['yes', 'no']),
+        ];
   const messy = () =>
     regressionRows
       ? [number(), number(), category(), boolean(), category()]
-      : [pick(['c1', 'c2', '"c3"', '', `c${Math.floor(random() * 5000)}`]), number(), pick(['basic', 'pro', 'gold', '"max"', '']), boolean(), category(), number(), number(), pick(['yes', 'no', 'maybe', '"yes"', ''])];
+      : [
+          pick(['c1', 'c2', '"c3"', '', `c${Math.floor(random() * 5000)}`]),
+          number(),
+          pick(['basic', 'pro', 'gold', '"max"', '']),
+          boolean(),
+          category(),
+          number(),
+          number(),
+          pick(['yes', 'no', 'maybe', '"yes"', '']),
+        ];
   return Array.from({ length: n }, () => {
     const r = random();
     if (r < 0.01) return '';
@@ -219,10 +269,14 @@ describe('the fast path and the general path give the same outputs', () => {
     }
   });
 
-  test('GIVEN files of several MB in chunks larger than the kernel\'s input window and scratch buffers, in different column orders THEN the outputs are identical', async () => {
+  test("GIVEN files of several MB in chunks larger than the kernel's input window and scratch buffers, in different column orders THEN the outputs are identical", async () => {
     // Mostly plain rows (the kernel's), a messy one in ten.
     const messy = messyRows(15_000, 4, false);
-    const rows = Array.from({ length: 150_000 }, (_, i) => (i % 10 === 0 ? messy[i / 10] : `c${i},${i % 90},${['basic', 'pro'][i % 2]},yes,${['paris', 'rome', 'oslo'][i % 3]},${(i % 997) / 10},${i % 7},${['yes', 'no'][i % 2]}`));
+    const rows = Array.from({ length: 150_000 }, (_, i) =>
+      i % 10 === 0
+        ? messy[i / 10]
+        : `c${i},${i % 90},${['basic', 'pro'][i % 2]},yes,${['paris', 'rome', 'oslo'][i % 3]},${(i % 997) / 10},${i % 7},${['yes', 'no'][i % 2]}`,
+    );
     const files = [
       { text: fileText(withId, 'id,age,plan,active,city,score,visits,label', rows), chunkSize: 3 << 20 },
       { text: fileText(withId, 'label,visits,score,city,active,plan,age,id', rows), chunkSize: 5 << 20 },

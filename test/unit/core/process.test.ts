@@ -43,7 +43,9 @@ async function failure(text: string, maxBadRowShare?: number): Promise<Error> {
 }
 
 function quarantined(outputs: Awaited<ReturnType<typeof run>>['outputs']) {
-  return outputs.quarantine.output.map((l) => JSON.parse(l) as { file: string; line: number; issues: { column: string; value: string; reason: string }[]; fields: string[] });
+  return outputs.quarantine.output.map(
+    (l) => JSON.parse(l) as { file: string; line: number; issues: { column: string; value: string; reason: string }[]; fields: string[] },
+  );
 }
 
 describe('processDataset: rows', () => {
@@ -119,9 +121,17 @@ describe('processDataset: files', () => {
   test.each<[string, string, string]>([
     ['an empty file', '', 'raw/data.csv: the file is empty'],
     ['a header-only file', `${HEADER}\n`, 'raw/data.csv: the file has a header but no data rows'],
-    ['a missing column', 'id,age,plan,active,city,label\nc1,1,basic,yes,paris,no\n', 'raw/data.csv: line 1: missing column "score" (header has: id, age, plan, active, city, label)'],
+    [
+      'a missing column',
+      'id,age,plan,active,city,label\nc1,1,basic,yes,paris,no\n',
+      'raw/data.csv: line 1: missing column "score" (header has: id, age, plan, active, city, label)',
+    ],
     ['a duplicate header', 'id,age,plan,active,city,score,label,age\n', 'raw/data.csv: line 1, column 8: duplicate header "age" (also column 2)'],
-    ['a huge line', `${HEADER}\nc1,30,basic,yes,${'x'.repeat(1_100_000)},,no\n`, 'raw/data.csv: line 2: a record is longer than the limit of 1048576 characters (a missing closing quote, or not a CSV file?)'],
+    [
+      'a huge line',
+      `${HEADER}\nc1,30,basic,yes,${'x'.repeat(1_100_000)},,no\n`,
+      'raw/data.csv: line 2: a record is longer than the limit of 1048576 characters (a missing closing quote, or not a CSV file?)',
+    ],
   ])('GIVEN %s THEN the run fails with a message naming the file', async (_case, text, message) => {
     const err = await failure(text);
     expect(err.message).toBe(message);
@@ -130,7 +140,12 @@ describe('processDataset: files', () => {
 
   test('GIVEN a file that is not UTF-8 (Latin-1) THEN the run fails naming the file, line and byte', async () => {
     const bytes = Buffer.concat([Buffer.from(`${HEADER}\nc1,30,basic,yes,par`), Buffer.from([0xe9]), Buffer.from(',,no\n')]);
-    const source: DataSource = { name: 'raw/latin1.csv', chunks: async function* () { yield bytes; } };
+    const source: DataSource = {
+      name: 'raw/latin1.csv',
+      chunks: async function* () {
+        yield bytes;
+      },
+    };
     await expect(run([source])).rejects.toThrow('raw/latin1.csv: line 2: not valid UTF-8 (byte offset 55); save the file as UTF-8');
   });
 
@@ -152,7 +167,10 @@ describe('processDataset: files', () => {
       textSource('raw/a.csv', [HEADER, ...goodRows(20), 'c900,x,basic,yes,paris,,no'].join('\n')),
       textSource('raw/b.csv', [HEADER, ...goodRows(20, 20)].join('\n')),
     ]);
-    expect(summary.files.map((f) => [f.name, f.rowsRead, f.rejected])).toEqual([['raw/a.csv', 21, 1], ['raw/b.csv', 20, 0]]);
+    expect(summary.files.map((f) => [f.name, f.rowsRead, f.rejected])).toEqual([
+      ['raw/a.csv', 21, 1],
+      ['raw/b.csv', 20, 0],
+    ]);
     expect(quarantined(outputs)[0]).toMatchObject({ file: 'raw/a.csv', line: 22 });
     expect(summary.train + summary.validation).toBe(40);
   });
@@ -211,12 +229,22 @@ describe('processDataset: features', () => {
       dataset: {
         ...config.dataset,
         name: 'runs',
-        columns: [config.dataset.columns[0], ...['a', 'b', 'c'].map((name) => ({ name, type: 'numeric' as const, required: false })), { name: 'label', type: 'categorical', required: false }],
+        columns: [
+          config.dataset.columns[0],
+          ...['a', 'b', 'c'].map((name) => ({ name, type: 'numeric' as const, required: false })),
+          { name: 'label', type: 'categorical', required: false },
+        ],
       },
     };
     // Plain values, and every form that must not be copied as is: quoted, blanks, missing tokens.
     const forms = ['1.5', '"2"', ' 3 ', 'NA', '', '+4', '1e2', '-0.25', 'nan', '"7"', '12'];
-    const rows = Array.from({ length: 300 }, (_, i) => ({ id: `r${i}`, a: forms[i % forms.length], b: forms[(i * 7) % forms.length], c: String(i % 13), label: i % 3 === 0 ? 'yes' : 'no' }));
+    const rows = Array.from({ length: 300 }, (_, i) => ({
+      id: `r${i}`,
+      a: forms[i % forms.length],
+      b: forms[(i * 7) % forms.length],
+      c: String(i % 13),
+      label: i % 3 === 0 ? 'yes' : 'no',
+    }));
     const side = ['id,a,b,c,label', ...rows.map((r) => [r.id, r.a, r.b, r.c, r.label].join(','))].join('\n');
     const apart = ['c,id,label,b,a', ...rows.map((r) => [r.c, r.id, r.label, r.b, r.a].join(','))].join('\n');
     const process = (text: string) => run([textSource('raw/data.csv', text)], 0, numbers);
@@ -236,7 +264,9 @@ describe('processDataset: features', () => {
     const city = spec.features[3];
     if (city.type !== 'categorical') throw new Error('city is categorical');
     expect(outputs.validation.output).toEqual(expect.arrayContaining([`0,30,1,0,${city.unseenCode},`, `0,31,0,1,${city.unseenCode},`]));
-    const encoded = rows.map((r) => r.match(/^(\w+),(\d+),(\w+),(\w+),([^]*),,(\w+)$/)!).map((m) => `${m[6] === 'yes' ? 1 : 0},${encodeRawFeatures(spec, [m[2], m[3], m[4], m[5].replace(/^"|"$/g, ''), '']).join(',')}`);
+    const encoded = rows
+      .map((r) => r.match(/^(\w+),(\d+),(\w+),(\w+),([^]*),,(\w+)$/)!)
+      .map((m) => `${m[6] === 'yes' ? 1 : 0},${encodeRawFeatures(spec, [m[2], m[3], m[4], m[5].replace(/^"|"$/g, ''), '']).join(',')}`);
     expect([...outputs.train.output, ...outputs.validation.output].sort()).toEqual(encoded.sort());
   });
 
@@ -264,7 +294,9 @@ describe('processDataset: features', () => {
     const scratch = mkdtempSync(join(tmpdir(), 'process-scratch-'));
     try {
       await run([textSource('raw/data.csv', [HEADER, ...goodRows(40)].join('\n'))], 0.5, config, scratch);
-      await expect(run([textSource('raw/data.csv', [HEADER, 'c1,old,basic,yes,rome,,no'].join('\n'))], 0.5, config, scratch)).rejects.toThrow(DataValidationError);
+      await expect(run([textSource('raw/data.csv', [HEADER, 'c1,old,basic,yes,rome,,no'].join('\n'))], 0.5, config, scratch)).rejects.toThrow(
+        DataValidationError,
+      );
       expect(readdirSync(scratch)).toEqual([]);
     } finally {
       rmSync(scratch, { recursive: true, force: true });

@@ -44,7 +44,10 @@ describe('ValueHistogram', () => {
     ['uniform decimals', (r: () => number) => Math.round(r() * 100_000) / 100],
     ['negative and positive, zero and -0', (r: () => number) => (r() < 0.1 ? (r() < 0.5 ? 0 : -0) : (r() - 0.5) * 1e4)],
     ['all negative', (r: () => number) => -1 - r() * 1000],
-    ['powers of two and their neighbours (bucket bounds)', (r: () => number) => 2 ** Math.floor(r() * 20 - 10) * (r() < 0.5 ? 1 : -1) + (r() < 0.3 ? 1e-12 : 0)],
+    [
+      'powers of two and their neighbours (bucket bounds)',
+      (r: () => number) => 2 ** Math.floor(r() * 20 - 10) * (r() < 0.5 ? 1 : -1) + (r() < 0.3 ? 1e-12 : 0),
+    ],
     ['tiny and huge magnitudes', (r: () => number) => (r() < 0.5 ? r() * 1e-300 : r() * 1e300)],
     ['a few distinct values', (r: () => number) => [3, 7, 7.5, 100][Math.floor(r() * 4)]],
   ])('GIVEN %s THEN every edge is within the stated relative error above its quantile and every count is exact', (_name, draw) => {
@@ -71,19 +74,34 @@ describe('ValueHistogram', () => {
     const values = [...new Array<number>(900).fill(0), ...Array.from({ length: 100 }, (_, i) => i + 1)];
     const edges = expectWithinBound(values, 10);
     expect(edges[0]).toBe(0);
-    expect(histogramOf(values).binCounts(edges).reduce((a, b) => a + b, 0)).toBe(1000);
+    expect(
+      histogramOf(values)
+        .binCounts(edges)
+        .reduce((a, b) => a + b, 0),
+    ).toBe(1000);
   });
 
   test('GIVEN the fast path kernel THEN it puts every value in the bucket add() puts it in', () => {
     const scratch = new SpillDirectory();
     try {
-      const encoding = { columns: 2, featureColumns: Int32Array.of(0), featureKinds: Uint8Array.of(NUMERIC), label: { kind: 'copy', column: 1 } as const, validationShare: 0.2, rowSlack: 2, maxRecordLength: 100 };
+      const encoding = {
+        columns: 2,
+        featureColumns: Int32Array.of(0),
+        featureKinds: Uint8Array.of(NUMERIC),
+        label: { kind: 'copy', column: 1 } as const,
+        validationShare: 0.2,
+        rowSlack: 2,
+        maxRecordLength: 100,
+      };
       const kernel = new RowKernel(encoding, { train: scratch.file('t'), validation: scratch.file('v') }, [new ValueHistogram()]);
       const random = seededRandom(3);
       const tricky = [0, -0, 1, -1, 2 ** -1074, -(2 ** -1074), Number.MAX_VALUE, -Number.MAX_VALUE, 1.5, 2048, 2049, 1 + 2 ** -52, 1 - 2 ** -53];
       const values = [...tricky, ...tricky.map((v) => v * 3), ...Array.from({ length: 2000 }, () => (random() - 0.5) * 10 ** Math.floor(random() * 40 - 20))];
       const byKernel = new ValueHistogram();
-      byKernel.countBuckets(Uint32Array.from(values, (v) => kernel.bucketOf(v)), values.length);
+      byKernel.countBuckets(
+        Uint32Array.from(values, (v) => kernel.bucketOf(v)),
+        values.length,
+      );
       const byAdd = histogramOf(values);
       // As many bins as values: every non-empty bucket bound becomes an edge.
       expect(byKernel.binEdges(values.length)).toEqual(byAdd.binEdges(values.length));

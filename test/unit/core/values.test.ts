@@ -1,7 +1,7 @@
 import { isMissing, isMissingBytes } from '../../../lambdas/core/features/values';
 
 describe('missing tokens', () => {
-  test('GIVEN every text of up to 4 characters from the tokens\' letters THEN the byte version agrees with the text version', () => {
+  test("GIVEN every text of up to 4 characters from the tokens' letters THEN the byte version agrees with the text version", () => {
     const alphabet = ['N', 'A', '/', 'a', 'n', 'u', 'l', 'U', 'L', 'x'];
     let texts = [''];
     const all = [''];

@@ -5,7 +5,7 @@ import { ModelFormatError, XgboostModel, type XgboostJsonModel } from '../../../
 
 const rows = cases.rows.map((row) => row.map((v) => (v === null ? Number.NaN : v)));
 
-describe('XGBoost JSON model predictions equal XGBoost\'s own (fixtures from xgboost 1.7, missing values included)', () => {
+describe("XGBoost JSON model predictions equal XGBoost's own (fixtures from xgboost 1.7, missing values included)", () => {
   test.each([
     ['binary:logistic', binaryModel, cases.binary],
     ['reg:squarederror', regressionModel, cases.regression],

@@ -24,7 +24,9 @@ const END = new Date('2026-11-26T12:00:00Z');
 
 /** The sample's raw feature values per row (spec order), without the label. */
 function rawRows(): string[][] {
-  const [header, ...lines] = SAMPLE.trimEnd().split('\n').map((l) => l.split(',').map((f) => f.replace(/^"|"$/g, '')));
+  const [header, ...lines] = SAMPLE.trimEnd()
+    .split('\n')
+    .map((l) => l.split(',').map((f) => f.replace(/^"|"$/g, '')));
   return lines.map((fields) => spec.features.map((f) => fields[header.indexOf(f.name)]));
 }
 
@@ -35,7 +37,13 @@ async function capture(rows: string[][], time: Date, file: string, extraLines: s
     const batch = rows.slice(i, i + 10).map((r) => encodeRawFeatures(spec, r).join(','));
     lines.push(formatCaptureRecord(batch.join('\n'), batch.map(() => '0.1').join('\n'), `e${i}`, time));
   }
-  await s3.send(new PutObjectCommand({ Bucket: 'capture', Key: captureObjectKey('capture/', ENDPOINT, 'AllTraffic', time, file), Body: [...lines, ...extraLines].join('\n') }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: 'capture',
+      Key: captureObjectKey('capture/', ENDPOINT, 'AllTraffic', time, file),
+      Body: [...lines, ...extraLines].join('\n'),
+    }),
+  );
 }
 
 function deployed(value: Record<string, unknown>): void {
@@ -50,7 +58,9 @@ function published(): { MetricName: string; Dimensions: { Name: string; Value: s
 }
 
 const metric = (name: string, feature?: string) => (m: { MetricName: string; Dimensions: { Name: string; Value: string }[] }) =>
-  m.MetricName === name && m.Dimensions.some((d) => d.Name === 'EndpointName' && d.Value === ENDPOINT) && (feature === undefined ? m.Dimensions.length === 1 : m.Dimensions.some((d) => d.Name === 'Feature' && d.Value === feature));
+  m.MetricName === name &&
+  m.Dimensions.some((d) => d.Name === 'EndpointName' && d.Value === ENDPOINT) &&
+  (feature === undefined ? m.Dimensions.length === 1 : m.Dimensions.some((d) => d.Name === 'Feature' && d.Value === feature));
 
 beforeAll(async () => {
   localS3 = await startLocalS3({ buckets: ['data', 'capture'] });
@@ -66,7 +76,11 @@ beforeAll(async () => {
   });
   s3 = new S3Client({});
   // The baseline and spec come from the real feature processing of the sample.
-  const result = await processDataset([textSource('raw/mlc_churn.csv', SAMPLE, 65_536)], { quarantine: memorySink(), train: memorySink(), validation: memorySink() }, { dataset: config.dataset, features: config.features, maxBadRowShare: 0.05 });
+  const result = await processDataset(
+    [textSource('raw/mlc_churn.csv', SAMPLE, 65_536)],
+    { quarantine: memorySink(), train: memorySink(), validation: memorySink() },
+    { dataset: config.dataset, features: config.features, maxBadRowShare: 0.05 },
+  );
   spec = result.spec;
   await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'features/run1/baseline.json', Body: JSON.stringify(result.baseline) }));
   await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'features/run1/feature-spec.json', Body: JSON.stringify(spec) }));
@@ -82,7 +96,14 @@ beforeEach(() => {
   cloudwatch.reset();
   cloudwatch.on(PutMetricDataCommand).resolves({});
   ssm.reset();
-  deployed({ endpointName: ENDPOINT, deployed: true, modelPackageArn: 'arn:pkg/1', baselineUri: 's3://data/features/run1/baseline.json', featureSpecUri: 's3://data/features/run1/feature-spec.json', variantName: 'AllTraffic' });
+  deployed({
+    endpointName: ENDPOINT,
+    deployed: true,
+    modelPackageArn: 'arn:pkg/1',
+    baselineUri: 's3://data/features/run1/baseline.json',
+    featureSpecUri: 's3://data/features/run1/feature-spec.json',
+    variantName: 'AllTraffic',
+  });
 });
 
 describe('drift-check handler', () => {
@@ -90,7 +111,10 @@ describe('drift-check handler', () => {
     await capture(rawRows().slice(0, 3000), new Date('2026-11-26T11:20:00Z'), 'normal');
     const result = await handler({ windowEnd: END.toISOString(), windowMinutes: 60 });
 
-    expect(result).toMatchObject({ status: 'checked', summary: { rows: 3000, records: 300, corruptedRecords: 0, insufficientData: false, datasetDrift: false } });
+    expect(result).toMatchObject({
+      status: 'checked',
+      summary: { rows: 3000, records: 300, corruptedRecords: 0, insufficientData: false, datasetDrift: false },
+    });
     const metrics = published();
     expect(metrics.find(metric('RecordsAnalysed'))?.Value).toBe(3000);
     expect(metrics.find(metric('DatasetDrift'))?.Value).toBe(0);
@@ -105,7 +129,9 @@ describe('drift-check handler', () => {
   });
 
   test('GIVEN shifted traffic THEN the shifted features drift and the data set drifts', async () => {
-    const shifted = rawRows().slice(0, 3000).map((r) => r.map((v, i) => (spec.features[i].type === 'numeric' && v !== '' ? String(Number(v) * 1.6 + 5) : v)));
+    const shifted = rawRows()
+      .slice(0, 3000)
+      .map((r) => r.map((v, i) => (spec.features[i].type === 'numeric' && v !== '' ? String(Number(v) * 1.6 + 5) : v)));
     await capture(shifted, new Date('2026-11-26T13:10:00Z'), 'shifted');
     const result = await handler({ windowEnd: '2026-11-26T14:00:00Z', windowMinutes: 60 });
     expect(result.summary).toMatchObject({ datasetDrift: true });
@@ -119,7 +145,9 @@ describe('drift-check handler', () => {
     await capture(rawRows().slice(0, 1500), new Date('2026-11-26T15:30:00Z'), 'mixed', ['{"captureData":', 'not json at all']);
     const result = await handler({ windowEnd: '2026-11-26T16:00:00Z', windowMinutes: 60 });
     expect(result.summary).toMatchObject({ corruptedRecords: 2, rows: 1500 });
-    const report = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'drift/churn-endpoint/latest/report.json' }))).Body!.transformToString());
+    const report = JSON.parse(
+      await (await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'drift/churn-endpoint/latest/report.json' }))).Body!.transformToString(),
+    );
     expect(report.corruptedExamples).toEqual([
       { file: 'capture/churn-endpoint/AllTraffic/2026/11/26/15/mixed.jsonl', line: 151, reason: 'not valid JSON' },
       { file: 'capture/churn-endpoint/AllTraffic/2026/11/26/15/mixed.jsonl', line: 152, reason: 'not valid JSON' },
@@ -145,7 +173,12 @@ describe('drift-check handler', () => {
     const baseline = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'features/run1/baseline.json' }))).Body!.transformToString());
     baseline.features = baseline.features.filter((f: { name: string }) => f.name !== 'account_length');
     await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'features/run2/baseline.json', Body: JSON.stringify(baseline) }));
-    deployed({ endpointName: ENDPOINT, deployed: true, baselineUri: 's3://data/features/run2/baseline.json', featureSpecUri: 's3://data/features/run1/feature-spec.json' });
+    deployed({
+      endpointName: ENDPOINT,
+      deployed: true,
+      baselineUri: 's3://data/features/run2/baseline.json',
+      featureSpecUri: 's3://data/features/run1/feature-spec.json',
+    });
     const result = await handler({ windowEnd: END.toISOString(), windowMinutes: 60 });
     expect(result.summary).toMatchObject({ rows: 3000, judgedFeatures: 18 });
     expect(published().find(metric('BaselineMissingFeatures'))?.Value).toBe(1);

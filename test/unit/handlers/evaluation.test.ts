@@ -3,7 +3,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler, type EvaluationEvent } from '../../../lambdas/evaluation/handler';
 
 const sagemaker = mockClient(SageMakerClient);
-const event: EvaluationEvent = { trainingJobName: 'churn-abc', modelPackageGroupName: 'churn-models', rules: { metric: 'validation:auc', direction: 'maximize', minimumValue: 0.7, minimumImprovement: 0.005 } };
+const event: EvaluationEvent = {
+  trainingJobName: 'churn-abc',
+  modelPackageGroupName: 'churn-models',
+  rules: { metric: 'validation:auc', direction: 'maximize', minimumValue: 0.7, minimumImprovement: 0.005 },
+};
 const PROD_ARN = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn-models/3';
 
 function trainingJob(metrics: Record<string, number>, status: 'Completed' | 'Failed' = 'Completed') {
@@ -37,7 +41,9 @@ describe('evaluation handler', () => {
   test('GIVEN a production model WHEN the new one is better by the margin THEN it is promoted against that model', async () => {
     trainingJob({ 'validation:auc': 0.92 });
     sagemaker.on(ListModelPackagesCommand).resolves({ ModelPackageSummaryList: [{ ModelPackageArn: PROD_ARN } as never] });
-    sagemaker.on(DescribeModelPackageCommand, { ModelPackageName: PROD_ARN }).resolves({ CustomerMetadataProperties: { 'metric:validation:auc': '0.91' } } as never);
+    sagemaker
+      .on(DescribeModelPackageCommand, { ModelPackageName: PROD_ARN })
+      .resolves({ CustomerMetadataProperties: { 'metric:validation:auc': '0.91' } } as never);
     expect(await handler(event)).toMatchObject({ promote: true, productionValue: 0.91, productionModelPackageArn: PROD_ARN });
   });
 
@@ -45,7 +51,10 @@ describe('evaluation handler', () => {
     trainingJob({ 'validation:auc': 0.912 });
     sagemaker.on(ListModelPackagesCommand).resolves({ ModelPackageSummaryList: [{ ModelPackageArn: PROD_ARN } as never] });
     sagemaker.on(DescribeModelPackageCommand).resolves({ CustomerMetadataProperties: { 'metric:validation:auc': '0.91' } } as never);
-    expect(await handler(event)).toMatchObject({ promote: false, reason: 'validation:auc 0.912 beats production 0.91 by 0.002, less than the required 0.005 (evaluation.minimumImprovement)' });
+    expect(await handler(event)).toMatchObject({
+      promote: false,
+      reason: 'validation:auc 0.912 beats production 0.91 by 0.002, less than the required 0.005 (evaluation.minimumImprovement)',
+    });
   });
 
   test('GIVEN the job lacks the metric THEN the error names it and what was reported', async () => {

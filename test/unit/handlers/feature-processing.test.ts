@@ -50,7 +50,11 @@ async function exists(key: string): Promise<boolean> {
 async function eventFor(objects: SnapshotObject[], maxBadRowShare = config.retraining.maxBadRowShare): Promise<FeatureProcessingEvent> {
   const manifest = buildManifest(BUCKET, 'raw/', objects);
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: manifestKey(manifest.runId), Body: JSON.stringify(manifest) }));
-  return { runId: manifest.runId, manifest: { bucket: BUCKET, key: manifestKey(manifest.runId) }, config: { dataset: config.dataset, features: config.features, maxBadRowShare } };
+  return {
+    runId: manifest.runId,
+    manifest: { bucket: BUCKET, key: manifestKey(manifest.runId) },
+    config: { dataset: config.dataset, features: config.features, maxBadRowShare },
+  };
 }
 
 const BAD_ROWS = [
@@ -70,7 +74,11 @@ describe('feature-processing handler against a local S3', () => {
     const result: FeatureProcessingResult = await handler(event);
 
     expect(result.summary).toMatchObject({ rowsRead: 5004, accepted: 5001, rejected: 3, fileCount: 2 });
-    expect(result.summary.rejectedByReason).toEqual({ 'account_length: not a number': 1, 'churn: not an allowed value': 1, 'international_plan: not a boolean (yes/no, true/false, 1/0)': 1 });
+    expect(result.summary.rejectedByReason).toEqual({
+      'account_length: not a number': 1,
+      'churn: not an allowed value': 1,
+      'international_plan: not a boolean (yes/no, true/false, 1/0)': 1,
+    });
     expect(result.summary.train + result.summary.validation).toBe(5001);
 
     const train = (await text(`features/${event.runId}/train/part-00000.csv`)).trimEnd().split('\n');
@@ -82,7 +90,10 @@ describe('feature-processing handler against a local S3', () => {
     const positives = [...train, ...validation].filter((l) => l.startsWith('1,')).length;
     expect(positives).toBe(SAMPLE.split('\n').filter((l) => l.endsWith('"yes"')).length);
 
-    const quarantine = (await text(`quarantine/${event.runId}/rejected.jsonl`)).trimEnd().split('\n').map((l) => JSON.parse(l));
+    const quarantine = (await text(`quarantine/${event.runId}/rejected.jsonl`))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(quarantine.map((q) => [q.file, q.line, q.issues[0].column])).toEqual([
       ['raw/churn/bad.csv', 3, 'account_length'],
       ['raw/churn/bad.csv', 4, 'churn'],
@@ -127,6 +138,8 @@ describe('feature-processing handler against a local S3', () => {
   });
 
   test('GIVEN an input without the config THEN the error names the missing field', async () => {
-    await expect(handler({ runId: 'r1', manifest: { bucket: BUCKET, key: 'k' } })).rejects.toThrow('invalid feature-processing input: config: Invalid input: expected object, received undefined');
+    await expect(handler({ runId: 'r1', manifest: { bucket: BUCKET, key: 'k' } })).rejects.toThrow(
+      'invalid feature-processing input: config: Invalid input: expected object, received undefined',
+    );
   });
 });

@@ -22,11 +22,20 @@ class Executions {
     sfnMock.reset();
     sfnMock.on(ListExecutionsCommand).callsFake((input: { stateMachineArn: string; statusFilter?: string }) => {
       expect(input).toMatchObject({ stateMachineArn: STATE_MACHINE_ARN, statusFilter: 'RUNNING' });
-      return { executions: [...this.running].map((name) => ({ name, status: 'RUNNING', executionArn: `${STATE_MACHINE_ARN}:${name}`, stateMachineArn: STATE_MACHINE_ARN, startDate: new Date() })) };
+      return {
+        executions: [...this.running].map((name) => ({
+          name,
+          status: 'RUNNING',
+          executionArn: `${STATE_MACHINE_ARN}:${name}`,
+          stateMachineArn: STATE_MACHINE_ARN,
+          startDate: new Date(),
+        })),
+      };
     });
     sfnMock.on(StartExecutionCommand).callsFake((input: { stateMachineArn: string; name: string; input: string }) => {
       expect(input.stateMachineArn).toBe(STATE_MACHINE_ARN);
-      if (this.started.some((e) => e.name === input.name)) throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${input.name}'`, $metadata: {} });
+      if (this.started.some((e) => e.name === input.name))
+        throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${input.name}'`, $metadata: {} });
       this.started.push({ name: input.name, input: JSON.parse(input.input) });
       this.running.add(input.name);
       return { executionArn: `${STATE_MACHINE_ARN}:${input.name}`, startDate: new Date() };
@@ -89,7 +98,9 @@ describe('retraining trigger handler', () => {
     await upload('raw/batch/one.csv', 'a\n1\n');
     await upload('raw/batch/two.csv', 'a\n2\n');
     await upload('raw/batch/folder/', '');
-    const result = await handler(sqsEvent([objectCreatedEvent(BUCKET, 'raw/batch/one.csv', 4), objectCreatedEvent(BUCKET, 'raw/batch/two.csv', 4, 'CompleteMultipartUpload')]));
+    const result = await handler(
+      sqsEvent([objectCreatedEvent(BUCKET, 'raw/batch/one.csv', 4), objectCreatedEvent(BUCKET, 'raw/batch/two.csv', 4, 'CompleteMultipartUpload')]),
+    );
 
     expect(result.batchItemFailures).toEqual([]);
     expect(executions.started).toHaveLength(1);
@@ -135,7 +146,11 @@ describe('retraining trigger handler', () => {
   test.each<[string, string | Record<string, unknown>, string]>([
     ['a body that is not JSON', '{not json', 'body is not JSON'],
     ['an event from another source', { ...objectCreatedEvent(BUCKET, 'raw/x.csv', 1), source: 'aws.ec2' }, 'expected source "aws.s3"'],
-    ['an event without an object key', { ...objectCreatedEvent(BUCKET, 'raw/x.csv', 1), detail: { bucket: { name: BUCKET }, object: { size: 1 } } }, 'detail.object.key is missing'],
+    [
+      'an event without an object key',
+      { ...objectCreatedEvent(BUCKET, 'raw/x.csv', 1), detail: { bucket: { name: BUCKET }, object: { size: 1 } } },
+      'detail.object.key is missing',
+    ],
     ['an event for another bucket', objectCreatedEvent('other-bucket', 'raw/x.csv', 1), 'detail.bucket.name is "other-bucket", expected "data-bucket"'],
     ['an event outside the raw prefix', objectCreatedEvent(BUCKET, 'features/x.csv', 1), 'detail.object.key "features/x.csv" is not under "raw/"'],
   ])('GIVEN %s WHEN triggered THEN that record alone fails with a clear logged reason', async (_case, badBody, reason) => {
@@ -152,7 +167,11 @@ describe('retraining trigger handler', () => {
   test('GIVEN a drift alarm WHEN triggered THEN the current snapshot retrains once per cooldown period', async () => {
     process.env.RETRAIN_COOLDOWN_HOURS = '24';
     await upload('raw/drift/a.csv', 'a\n1\n');
-    const alarm = { source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName: 'stack-dataset-drift', state: { value: 'ALARM' } } };
+    const alarm = {
+      source: 'aws.cloudwatch',
+      'detail-type': 'CloudWatch Alarm State Change',
+      detail: { alarmName: 'stack-dataset-drift', state: { value: 'ALARM' } },
+    };
 
     expect((await handler(sqsEvent([alarm]))).batchItemFailures).toEqual([]);
     executions.finishAll();

@@ -21,7 +21,12 @@ let endpointUrl: string;
 
 beforeAll(async () => {
   localS3 = await startLocalS3({ buckets: ['capture'] });
-  s3 = new S3Client({ endpoint: localS3.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, forcePathStyle: true });
+  s3 = new S3Client({
+    endpoint: localS3.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    forcePathStyle: true,
+  });
   endpoints = new LocalEndpoints();
   endpoints.clock = () => new Date('2026-11-26T09:30:00Z');
   endpointUrl = await endpoints.start();
@@ -46,16 +51,23 @@ describe('local SageMaker Runtime endpoint', () => {
     predictions.forEach((p, i) => expect(p).toBeCloseTo(cases.binary[i], 6));
   });
 
-  test('GIVEN captured traffic WHEN flushed THEN S3 holds it in SageMaker\'s format and key layout', async () => {
+  test("GIVEN captured traffic WHEN flushed THEN S3 holds it in SageMaker's format and key layout", async () => {
     await invoke('churn-endpoint', csv(cases.rows.slice(10, 12)));
     await endpoints.flushCapture();
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'capture', Prefix: 'capture/churn-endpoint/AllTraffic/2026/11/26/09/' }));
     expect(listed.Contents).toHaveLength(1);
     expect(listed.Contents![0].Key).toMatch(/\.jsonl$/);
     const text = await (await s3.send(new GetObjectCommand({ Bucket: 'capture', Key: listed.Contents![0].Key! }))).Body!.transformToString();
-    const records = text.trimEnd().split('\n').map((line) => ({ line: JSON.parse(line), parsed: parseCaptureLine(line) }));
+    const records = text
+      .trimEnd()
+      .split('\n')
+      .map((line) => ({ line: JSON.parse(line), parsed: parseCaptureLine(line) }));
     expect(records).toHaveLength(2);
-    expect(records[0].line).toMatchObject({ captureData: { endpointInput: { observedContentType: 'text/csv', mode: 'INPUT', encoding: 'CSV' }, endpointOutput: { mode: 'OUTPUT', encoding: 'CSV' } }, eventMetadata: { inferenceTime: '2026-11-26T09:30:00Z' }, eventVersion: '0' });
+    expect(records[0].line).toMatchObject({
+      captureData: { endpointInput: { observedContentType: 'text/csv', mode: 'INPUT', encoding: 'CSV' }, endpointOutput: { mode: 'OUTPUT', encoding: 'CSV' } },
+      eventMetadata: { inferenceTime: '2026-11-26T09:30:00Z' },
+      eventVersion: '0',
+    });
     expect(records[1].parsed.rows).toHaveLength(2);
     expect(records[1].parsed.predictions[1]).toBeCloseTo(cases.binary[11], 6);
   });

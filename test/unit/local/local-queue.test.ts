@@ -2,7 +2,15 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { LocalQueue } from '../../../lib/local/services/sqs';
 
 function queue(consumer: (event: SQSEvent) => Promise<SQSBatchResponse | void>, maxReceiveCount?: number) {
-  return new LocalQueue({ queueArn: 'arn:aws:sqs:us-east-1:000000000000:q', batchSize: 10, batchingWindowMs: 30, visibilityTimeoutMs: 10, maxReceiveCount, reportsBatchItemFailures: true, consumer });
+  return new LocalQueue({
+    queueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
+    batchSize: 10,
+    batchingWindowMs: 30,
+    visibilityTimeoutMs: 10,
+    maxReceiveCount,
+    reportsBatchItemFailures: true,
+    consumer,
+  });
 }
 
 describe('local SQS queue with a Lambda event source', () => {
@@ -20,7 +28,11 @@ describe('local SQS queue with a Lambda event source', () => {
     const seen: string[] = [];
     const q = queue(async (event) => {
       for (const r of event.Records) seen.push(`${r.body}#${r.attributes.ApproximateReceiveCount}`);
-      return { batchItemFailures: event.Records.filter((r) => r.body === 'retry' && r.attributes.ApproximateReceiveCount === '1').map((r) => ({ itemIdentifier: r.messageId })) };
+      return {
+        batchItemFailures: event.Records.filter((r) => r.body === 'retry' && r.attributes.ApproximateReceiveCount === '1').map((r) => ({
+          itemIdentifier: r.messageId,
+        })),
+      };
     });
     q.send('ok');
     q.send('retry');

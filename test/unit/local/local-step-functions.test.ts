@@ -5,7 +5,12 @@ const definition = { StartAt: 'Work', States: { Work: { Type: 'Task', Resource: 
 
 function machine(work: (input: unknown) => Promise<unknown>) {
   const ended: string[] = [];
-  const sfn = new LocalStepFunctions({ stateMachineArn: ARN, definition: definition as never, handlers: { Work: work }, onExecutionEnded: (e) => ended.push(`${e.name}:${e.status}`) });
+  const sfn = new LocalStepFunctions({
+    stateMachineArn: ARN,
+    definition: definition as never,
+    handlers: { Work: work },
+    onExecutionEnded: (e) => ended.push(`${e.name}:${e.status}`),
+  });
   return { sfn, ended };
 }
 
@@ -29,7 +34,9 @@ describe('local Step Functions API', () => {
     const { sfn } = machine(() => new Promise((resolve) => (release = () => resolve({}))));
     const first = sfn.startExecution({ stateMachineArn: ARN, name: 'same', input: '{}' });
     expect(sfn.startExecution({ stateMachineArn: ARN, name: 'same', input: '{}' }).executionArn).toBe(first.executionArn);
-    expect(() => sfn.startExecution({ stateMachineArn: ARN, name: 'same', input: '{"other":1}' })).toThrow(expect.objectContaining({ name: 'ExecutionAlreadyExists' }));
+    expect(() => sfn.startExecution({ stateMachineArn: ARN, name: 'same', input: '{"other":1}' })).toThrow(
+      expect.objectContaining({ name: 'ExecutionAlreadyExists' }),
+    );
     await new Promise((r) => setTimeout(r, 10));
     release();
     await sfn.idle();

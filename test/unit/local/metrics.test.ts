@@ -17,7 +17,7 @@ function pairwiseAuc(predictions: number[], labels: number[]): number {
 describe('binary AUC', () => {
   test('GIVEN scores with many ties THEN it equals the pairwise definition', () => {
     let seed = 42;
-    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let trial = 0; trial < 20; trial++) {
       const labels = Array.from({ length: 300 }, () => (next() < 0.3 ? 1 : 0));
       const predictions = labels.map((y) => Math.round((next() + y * 0.3) * 10) / 10);

@@ -11,13 +11,29 @@ describe('model.tar.gz', () => {
     expect(untarGz(tarGz(files))).toEqual(files);
     const dir = mkdtempSync(path.join(tmpdir(), 'tar-'));
     writeFileSync(path.join(dir, 'model.tar.gz'), tarGz(files));
-    expect(execFileSync('tar', ['-tzf', path.join(dir, 'model.tar.gz')], { encoding: 'utf8' }).trim().split('\n')).toEqual(['xgboost-model', 'notes.txt']);
+    expect(
+      execFileSync('tar', ['-tzf', path.join(dir, 'model.tar.gz')], { encoding: 'utf8' })
+        .trim()
+        .split('\n'),
+    ).toEqual(['xgboost-model', 'notes.txt']);
   });
 });
 
 describe('hyperparameters', () => {
-  test('GIVEN SageMaker\'s string hyperparameters THEN the trainer gets them as numbers', () => {
-    expect(paramsFromHyperparameters({ objective: 'binary:logistic', num_round: '50', max_depth: '4', eta: '0.1', subsample: '0.5', min_child_weight: '2', lambda: '3', eval_metric: 'auc', early_stopping_rounds: '5' })).toEqual({
+  test("GIVEN SageMaker's string hyperparameters THEN the trainer gets them as numbers", () => {
+    expect(
+      paramsFromHyperparameters({
+        objective: 'binary:logistic',
+        num_round: '50',
+        max_depth: '4',
+        eta: '0.1',
+        subsample: '0.5',
+        min_child_weight: '2',
+        lambda: '3',
+        eval_metric: 'auc',
+        early_stopping_rounds: '5',
+      }),
+    ).toEqual({
       objective: 'binary:logistic',
       numRound: 50,
       maxDepth: 4,

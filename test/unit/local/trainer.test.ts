@@ -22,7 +22,8 @@ beforeAll(async () => {
   model = train(trainSet, validation, { ...trainingParams(config.training.hyperparameters), seed: 1 });
 });
 
-const predictAll = (m: XgboostModel, data: Dataset) => Array.from({ length: data.rows }, (_, r) => m.predict(data.features.subarray(r * data.columns, (r + 1) * data.columns)));
+const predictAll = (m: XgboostModel, data: Dataset) =>
+  Array.from({ length: data.rows }, (_, r) => m.predict(data.features.subarray(r * data.columns, (r + 1) * data.columns)));
 
 describe('local gradient-boosted trees trainer', () => {
   test('GIVEN the churn sample THEN the model separates churners well on held-out rows (validation AUC recorded)', () => {
@@ -48,16 +49,32 @@ describe('local gradient-boosted trees trainer', () => {
     expect(binaryAuc(predictAll(served, validation), validation.labels)).toBeCloseTo(model.history[model.bestRound].validation, 10);
   });
 
-  test('GIVEN the JSON THEN it has XGBoost\'s model schema fields, children in pairs and floats spelled as floats', () => {
+  test("GIVEN the JSON THEN it has XGBoost's model schema fields, children in pairs and floats spelled as floats", () => {
     const json = JSON.parse(stringifyXgboostJson(toXgboostJson(model)));
     expect(json.version).toEqual([1, 7, 4]);
-    expect(json.learner.learner_model_param).toMatchObject({ num_feature: '19', num_class: '0', num_target: '1', base_score: expect.stringMatching(/^\d(\.\d+)?E-?\d+$/) });
+    expect(json.learner.learner_model_param).toMatchObject({
+      num_feature: '19',
+      num_class: '0',
+      num_target: '1',
+      base_score: expect.stringMatching(/^\d(\.\d+)?E-?\d+$/),
+    });
     expect(json.learner.objective.name).toBe('binary:logistic');
     expect(json.learner.gradient_booster.model.gbtree_model_param).toEqual({ num_parallel_tree: '1', num_trees: String(model.trees.length) });
     for (const tree of json.learner.gradient_booster.model.trees) {
       const n = tree.left_children.length;
       expect(Number(tree.tree_param.num_nodes)).toBe(n);
-      for (const field of ['right_children', 'parents', 'split_indices', 'split_conditions', 'default_left', 'base_weights', 'loss_changes', 'sum_hessian', 'split_type']) expect(tree[field]).toHaveLength(n);
+      for (const field of [
+        'right_children',
+        'parents',
+        'split_indices',
+        'split_conditions',
+        'default_left',
+        'base_weights',
+        'loss_changes',
+        'sum_hessian',
+        'split_type',
+      ])
+        expect(tree[field]).toHaveLength(n);
       // XGBoost's predictor takes the right child as left + 1.
       tree.left_children.forEach((left: number, i: number) => left !== -1 && expect(tree.right_children[i]).toBe(left + 1));
     }
@@ -91,7 +108,17 @@ describe('local gradient-boosted trees trainer', () => {
     };
     const trainRows = make(2000);
     // Subsampling sends half the rows through the binned tree walk, the rest through the partition.
-    const regression = train(trainRows, make(500), { objective: 'reg:squarederror', numRound: 100, maxDepth: 4, eta: 0.3, subsample: 0.5, minChildWeight: 1, lambda: 1, evalMetric: 'rmse', earlyStoppingRounds: 10 });
+    const regression = train(trainRows, make(500), {
+      objective: 'reg:squarederror',
+      numRound: 100,
+      maxDepth: 4,
+      eta: 0.3,
+      subsample: 0.5,
+      minChildWeight: 1,
+      lambda: 1,
+      evalMetric: 'rmse',
+      earlyStoppingRounds: 10,
+    });
     const best = regression.history[regression.bestRound];
     expect(best.validation).toBeLessThan(1.5);
     expect(rmse(predictAll(new XgboostModel(toXgboostJson(regression)), trainRows), trainRows.labels)).toBeCloseTo(best.train!, 5);

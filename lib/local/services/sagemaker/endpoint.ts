@@ -93,7 +93,10 @@ export class LocalEndpoints {
 
   /** One prediction per CSV row of encoded features; empty fields are missing values. */
   private predict(model: XgboostModel, body: string): string {
-    const rows = body.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
+    const rows = body
+      .split('\n')
+      .map((l) => l.replace(/\r$/, ''))
+      .filter((l) => l.trim() !== '');
     if (rows.length === 0) throw new Error('the request has no rows');
     return rows
       .map((line, i) => {
@@ -127,8 +130,16 @@ export class LocalEndpoints {
     const target = deployment.capture;
     if (!batch || batch.lines.length === 0 || !target) return;
     this.pending.delete(key);
-    const objectKey = captureObjectKey(target.prefix, endpointName, deployment.variant, batch.time, `${batch.time.toISOString().replace(/[:.]/g, '-')}-${randomUUID()}`);
-    this.writes.push(target.s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: objectKey, Body: `${batch.lines.join('\n')}\n`, ContentType: 'application/jsonl' })));
+    const objectKey = captureObjectKey(
+      target.prefix,
+      endpointName,
+      deployment.variant,
+      batch.time,
+      `${batch.time.toISOString().replace(/[:.]/g, '-')}-${randomUUID()}`,
+    );
+    this.writes.push(
+      target.s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: objectKey, Body: `${batch.lines.join('\n')}\n`, ContentType: 'application/jsonl' })),
+    );
   }
 
   /** Writes every buffered capture record to S3 (SageMaker writes files every few minutes). */

@@ -37,7 +37,9 @@ const requestSchemas = {
     RoleArn: roleArn,
     AlgorithmSpecification: z.object({ TrainingImage: z.string().min(1), TrainingInputMode: z.enum(['File', 'Pipe', 'FastFile']) }),
     HyperParameters: z.record(z.string(), z.string()).optional(),
-    InputDataConfig: z.array(z.object({ ChannelName: z.string(), DataSource: z.object({ S3DataSource: z.object({ S3DataType: z.string(), S3Uri: s3Uri }) }) })).min(1),
+    InputDataConfig: z
+      .array(z.object({ ChannelName: z.string(), DataSource: z.object({ S3DataSource: z.object({ S3DataType: z.string(), S3Uri: s3Uri }) }) }))
+      .min(1),
     OutputDataConfig: z.object({ S3OutputPath: s3Uri }),
     ResourceConfig: z.object({ InstanceType: z.string().regex(/^ml\./), InstanceCount: z.number().int().min(1), VolumeSizeInGB: z.number().int().min(1) }),
     StoppingCondition: z.object({ MaxRuntimeInSeconds: z.number().int().min(1) }),
@@ -56,7 +58,13 @@ const requestSchemas = {
   CreateEndpointConfig: z.object({
     EndpointConfigName: name63,
     ProductionVariants: z.array(z.object({ VariantName: z.string().min(1), ModelName: name63 })).min(1),
-    DataCaptureConfig: z.object({ InitialSamplingPercentage: z.number().int().min(0).max(100), DestinationS3Uri: s3Uri, CaptureOptions: z.array(z.object({ CaptureMode: z.enum(['Input', 'Output', 'InputAndOutput']) })).min(1) }).optional(),
+    DataCaptureConfig: z
+      .object({
+        InitialSamplingPercentage: z.number().int().min(0).max(100),
+        DestinationS3Uri: s3Uri,
+        CaptureOptions: z.array(z.object({ CaptureMode: z.enum(['Input', 'Output', 'InputAndOutput']) })).min(1),
+      })
+      .optional(),
   }),
   CreateEndpoint: z.object({ EndpointName: name63, EndpointConfigName: name63 }),
   UpdateEndpoint: z.object({ EndpointName: name63, EndpointConfigName: name63 }),
@@ -250,7 +258,8 @@ export class LocalSageMaker {
   createEndpoint(input: CreateEndpointCommandInput): { EndpointArn: string } {
     this.call('CreateEndpoint');
     validate('CreateEndpoint', input);
-    if (this.endpoints.has(input.EndpointName!)) throw new SageMakerError('ValidationException', `Cannot create already existing endpoint "${input.EndpointName}".`);
+    if (this.endpoints.has(input.EndpointName!))
+      throw new SageMakerError('ValidationException', `Cannot create already existing endpoint "${input.EndpointName}".`);
     this.requireConfig(input.EndpointConfigName!);
     this.endpoints.set(input.EndpointName!, {
       name: input.EndpointName!,
@@ -267,9 +276,15 @@ export class LocalSageMaker {
     this.call('UpdateEndpoint');
     validate('UpdateEndpoint', input);
     const endpoint = this.requireEndpoint(input.EndpointName!);
-    if (endpoint.status !== 'InService') throw new SageMakerError('ValidationException', `Cannot update in-progress endpoint "${endpoint.name}" (status ${endpoint.status}).`);
+    if (endpoint.status !== 'InService')
+      throw new SageMakerError('ValidationException', `Cannot update in-progress endpoint "${endpoint.name}" (status ${endpoint.status}).`);
     this.requireConfig(input.EndpointConfigName!);
-    Object.assign(endpoint, { status: 'Updating', pendingConfig: input.EndpointConfigName!, pendingOutcome: this.takeOutcome(), pollsLeft: this.options.settlePolls ?? 1 });
+    Object.assign(endpoint, {
+      status: 'Updating',
+      pendingConfig: input.EndpointConfigName!,
+      pendingOutcome: this.takeOutcome(),
+      pollsLeft: this.options.settlePolls ?? 1,
+    });
     return { EndpointArn: this.arn('endpoint', endpoint.name) };
   }
 
@@ -295,13 +310,20 @@ export class LocalSageMaker {
     endpoint.pendingConfig = undefined;
     if (outcome === 'succeed') {
       const endpointConfig = this.endpointConfigs.get(config)!;
-      await this.options.onEndpointServing?.(endpoint.name, endpointConfig, (endpointConfig.ProductionVariants ?? []).map((v) => this.models.get(v.ModelName!)!));
+      await this.options.onEndpointServing?.(
+        endpoint.name,
+        endpointConfig,
+        (endpointConfig.ProductionVariants ?? []).map((v) => this.models.get(v.ModelName!)!),
+      );
       Object.assign(endpoint, { status: 'InService', configName: config, failureReason: undefined });
     } else if (outcome === 'rollback' && endpoint.status === 'Updating') {
       // Blue/green: the alarms tripped during baking, traffic goes back to the old fleet.
       Object.assign(endpoint, { status: 'InService', failureReason: `Rolled back to ${endpoint.configName}: alarm in ALARM state during deployment` });
     } else {
-      Object.assign(endpoint, { status: 'Failed', failureReason: `The primary container for production variant AllTraffic did not pass the ping health check (config ${config})` });
+      Object.assign(endpoint, {
+        status: 'Failed',
+        failureReason: `The primary container for production variant AllTraffic did not pass the ping health check (config ${config})`,
+      });
     }
   }
 

@@ -81,7 +81,12 @@ export async function runStateMachine(
       waitTimeOverrides: Object.fromEntries(statesOfType(definition, 'Wait').map((name) => [name, options.waitMs ?? 0])),
     },
     context: {
-      Execution: { Id: `${options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${options.executionName}`, Name: options.executionName, Input: input as never, StartTime: new Date().toISOString() },
+      Execution: {
+        Id: `${options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${options.executionName}`,
+        Name: options.executionName,
+        Input: input as never,
+        StartTime: new Date().toISOString(),
+      },
     },
   });
   const statesEntered: string[] = [];

@@ -35,7 +35,8 @@ export class LocalStepFunctions {
   constructor(private readonly machine: LocalStateMachine) {}
 
   private checkArn(stateMachineArn: string | undefined): void {
-    if (stateMachineArn !== this.machine.stateMachineArn) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    if (stateMachineArn !== this.machine.stateMachineArn)
+      throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
   }
 
   startExecution(request: { stateMachineArn?: string; name?: string; input?: string }): { executionArn: string; startDate: Date } {
@@ -76,7 +77,14 @@ export class LocalStepFunctions {
     const matching = this.executions.filter((e) => !request.statusFilter || e.status === request.statusFilter).reverse();
     const limit = request.maxResults && request.maxResults > 0 ? request.maxResults : 100;
     return {
-      executions: matching.slice(0, limit).map((e) => ({ executionArn: e.executionArn, stateMachineArn: this.machine.stateMachineArn, name: e.name, status: e.status, startDate: e.startDate, stopDate: e.stopDate })),
+      executions: matching.slice(0, limit).map((e) => ({
+        executionArn: e.executionArn,
+        stateMachineArn: this.machine.stateMachineArn,
+        name: e.name,
+        status: e.status,
+        startDate: e.startDate,
+        stopDate: e.stopDate,
+      })),
     };
   }
 
@@ -84,12 +92,27 @@ export class LocalStepFunctions {
     const e = this.executions.find((x) => x.executionArn === request.executionArn);
     if (!e) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
     const output = e.result?.status === 'SUCCEEDED' ? JSON.stringify(e.result.output) : undefined;
-    return { executionArn: e.executionArn, stateMachineArn: this.machine.stateMachineArn, name: e.name, status: e.status, startDate: e.startDate, stopDate: e.stopDate, input: e.input, output, error: e.result?.error, cause: e.result?.cause };
+    return {
+      executionArn: e.executionArn,
+      stateMachineArn: this.machine.stateMachineArn,
+      name: e.name,
+      status: e.status,
+      startDate: e.startDate,
+      stopDate: e.stopDate,
+      input: e.input,
+      output,
+      error: e.result?.error,
+      cause: e.result?.cause,
+    };
   }
 
   /** Resolves when no execution is running. */
   async idle(): Promise<void> {
-    for (let running = this.executions.filter((e) => e.status === 'RUNNING'); running.length > 0; running = this.executions.filter((e) => e.status === 'RUNNING')) {
+    for (
+      let running = this.executions.filter((e) => e.status === 'RUNNING');
+      running.length > 0;
+      running = this.executions.filter((e) => e.status === 'RUNNING')
+    ) {
       await Promise.all(running.map((e) => e.done));
     }
   }
