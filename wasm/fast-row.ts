@@ -8,6 +8,28 @@
  *
  * Every address is an offset into the memory the host passes in; nothing here allocates.
  */
+import {
+  BATCH,
+  BOOLEAN,
+  BUCKET_BITS,
+  CATEGORICAL,
+  ENTRY_BYTES,
+  ID_PLACEHOLDER_BYTES,
+  INFO_BATCH_FULL_AT,
+  INFO_FIELD_AT,
+  INFO_FIELD_HASH_AT,
+  INFO_SPLIT_AT,
+  INFO_START_AT,
+  INFO_STOP_AT,
+  LABEL_COPY,
+  LABEL_ENTRY,
+  MARKER,
+  NEGATIVE_BUCKET,
+  NOT_FAST,
+  NUMERIC,
+  OUTPUT_FULL,
+  UNKNOWN_CATEGORY,
+} from './abi.generated';
 
 const QUOTE: u32 = 34;
 const COMMA: u32 = 44;
@@ -17,31 +39,14 @@ const MINUS: u32 = 45;
 const DOT: u32 = 46;
 const ZERO: u32 = 48;
 
-/** Column kinds (validate.ts), and a field no column reads. */
-const NUMERIC: u32 = 0;
-const BOOLEAN: u32 = 1;
-const CATEGORICAL: u32 = 2;
-
 /** 10^k for k in 0..15: exact doubles, so an integer of at most 15 digits / 10^k is correctly rounded (as Number() reads it). */
 const POWERS_OF_TEN: StaticArray<f64> = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 const FNV_OFFSET: u32 = 0x811c9dc5;
 const FNV_PRIME: u32 = 0x01000193;
 
-/** readRow's answers besides a position. */
-const NOT_FAST: i32 = -1;
-const UNKNOWN_CATEGORY: i32 = -2;
-const OUTPUT_FULL: i32 = -3;
-
-/** A category placeholder's first byte (pending-categories.ts), then the id as 4 bytes, little-endian. */
-const MARKER: u8 = 1;
-const PLACEHOLDER_BYTES: usize = 5;
 /** How far past its end copy() may write. */
 const COPY_OVERSHOOT = 8;
-
-/** How the label is written (see configureEncoding; 2 is LABEL_EQUALS). */
-const LABEL_COPY = 0;
-const LABEL_ENTRY = 1;
 
 // The layout (see configure).
 let fieldCount: i32 = 0;
@@ -83,24 +88,12 @@ let regions: usize = 0; // train, validation: region address, i32 each
 let regionBytes: i32 = 0;
 let cursors: usize = 0; // train, validation: bytes used, i32 each
 
-const INFO_FIELD = 0;
-const INFO_START = 4;
-const INFO_STOP = 8;
-const INFO_FIELD_HASH = 12;
-const INFO_SPLIT = 16;
-const INFO_BATCH_FULL = 20;
-
 // Training statistics (see configureStatistics).
 let statistics: usize = 0; // f64: rows, label sum, then per feature its missing count, then per feature its true count
 let numericSlots: usize = 0; // i32 per feature: its numeric slot k, or -1
 let moments: usize = 0; // f64 per slot: sum, sum of squares
 let batches: usize = 0; // u32 per slot: BATCH bucket numbers
 let fills: usize = 0; // i32 per slot: bucket numbers in its batch
-const BATCH = 1024;
-
-/** The value histogram's buckets (lambdas/core/features/value-histogram.ts, which counts them). */
-const BUCKET_BITS = 10;
-const NEGATIVE: u32 = 1 << 21;
 
 /** An entry: the key's hash, field, place in the arena and length, and its value. */
 const ENTRY_HASH = 0;
@@ -108,7 +101,6 @@ const ENTRY_FIELD = 4;
 const ENTRY_KEY = 8;
 const ENTRY_LENGTH = 12;
 const ENTRY_VALUE = 16;
-const ENTRY_BYTES = 20;
 
 /**
  * Where everything is, for a file of `fields` fields: its per-field rules (kind, config column,
@@ -249,13 +241,13 @@ export function countTraining(label: f64): i32 {
 
 /**
  * The histogram bucket of a value (ValueHistogram's bucketOf): its bits above the lowest 42,
- * positive buckets (a, b], negative ones [-b, -a) (sign bit NEGATIVE), zero in the negative (-a_1, 0].
+ * positive buckets (a, b], negative ones [-b, -a) (sign bit NEGATIVE_BUCKET), zero in the negative (-a_1, 0].
  */
 export function bucketOf(value: f64): u32 {
   const bits = reinterpret<u64>(value);
   const high = <u32>(bits >> 32);
   if (value > 0) return (<u32>bits == 0 ? high - 1 : high) >>> (20 - BUCKET_BITS);
-  return NEGATIVE | ((high & 0x7fffffff) >>> (20 - BUCKET_BITS));
+  return NEGATIVE_BUCKET | ((high & 0x7fffffff) >>> (20 - BUCKET_BITS));
 }
 
 /** Forgets every category (a new file's table starts empty). */
@@ -378,10 +370,10 @@ export function readRow(base: usize, start: i32, length: i32): i32 {
     } else if (kind == CATEGORICAL) {
       const entry = categoryEntry(s, e, field, fieldHash);
       if (entry == UNKNOWN_CATEGORY) {
-        store<i32>(info + INFO_FIELD, field);
-        store<i32>(info + INFO_START, <i32>(s - base));
-        store<i32>(info + INFO_STOP, <i32>(e - base));
-        store<u32>(info + INFO_FIELD_HASH, fieldHash);
+        store<i32>(info + INFO_FIELD_AT, field);
+        store<i32>(info + INFO_START_AT, <i32>(s - base));
+        store<i32>(info + INFO_STOP_AT, <i32>(e - base));
+        store<u32>(info + INFO_FIELD_HASH_AT, fieldHash);
         return UNKNOWN_CATEGORY;
       }
       if (entry < 0) return NOT_FAST;
@@ -412,8 +404,8 @@ export function readRow(base: usize, start: i32, length: i32): i32 {
   if (cursor + recordLength + rowSlack + COPY_OVERSHOOT > regionBytes) return OUTPUT_FULL;
   const written = encode(base, <usize>load<u32>(regions + (split << 2)) + <usize>cursor, numbersPlain);
   store<i32>(cursors + (split << 2), cursor + <i32>written);
-  store<i32>(info + INFO_SPLIT, <i32>split);
-  store<i32>(info + INFO_BATCH_FULL, split == 0 ? countTraining(labelValue()) : 0);
+  store<i32>(info + INFO_SPLIT_AT, <i32>split);
+  store<i32>(info + INFO_BATCH_FULL_AT, split == 0 ? countTraining(labelValue()) : 0);
   return <i32>(p - base);
 }
 
@@ -448,7 +440,7 @@ function encode(base: usize, out: usize, numbersPlain: i32): usize {
     else {
       store<u8>(at, MARKER);
       store<i32>(at + 1, load<i32>(categoryValues + (column << 2)));
-      at += PLACEHOLDER_BYTES;
+      at += ID_PLACEHOLDER_BYTES;
     }
   }
   store<u8>(at++, <u8>LF);
@@ -492,13 +484,13 @@ function fnv(from: usize, stop: usize): u32 {
  * when the table is full: rows with new values then take the general path.
  */
 export function addCategory(base: usize, value: i32): bool {
-  const s = base + <usize>load<i32>(info + INFO_START);
-  const length = load<i32>(info + INFO_STOP) - load<i32>(info + INFO_START);
+  const s = base + <usize>load<i32>(info + INFO_START_AT);
+  const length = load<i32>(info + INFO_STOP_AT) - load<i32>(info + INFO_START_AT);
   if (entryCount >= maxEntries || arenaUsed + length > arenaSize) return false;
   const entry = entries + <usize>entryCount * ENTRY_BYTES;
-  const hash = keyHash(load<u32>(info + INFO_FIELD_HASH), load<i32>(info + INFO_FIELD));
+  const hash = keyHash(load<u32>(info + INFO_FIELD_HASH_AT), load<i32>(info + INFO_FIELD_AT));
   store<u32>(entry + ENTRY_HASH, hash);
-  store<i32>(entry + ENTRY_FIELD, load<i32>(info + INFO_FIELD));
+  store<i32>(entry + ENTRY_FIELD, load<i32>(info + INFO_FIELD_AT));
   store<i32>(entry + ENTRY_KEY, arenaUsed);
   store<i32>(entry + ENTRY_LENGTH, length);
   store<i32>(entry + ENTRY_VALUE, value);

@@ -1,4 +1,5 @@
-import { WASM_BASE64 } from '../generated/fast-row.wasm';
+import { WASM_BASE64, type WasmExports as KernelExports } from '../generated/fast-row.wasm';
+import { Kernel } from './kernel-abi';
 import type { ScratchSink, SpillFile } from '../io/spill-file';
 import { NUMERIC, TypedRow, type FilePlan } from './validate';
 import type { ValueHistogram } from './value-histogram';
@@ -49,45 +50,20 @@ export interface FileLayout {
   readonly idField: number | undefined;
 }
 
-interface KernelExports {
-  configure(...layout: number[]): void;
-  configureEncoding(...layout: number[]): void;
-  configureStatistics(...layout: number[]): void;
-  countTraining(label: number): number;
-  bucketOf(value: number): number;
-  readRow(base: number, start: number, length: number): number;
-  addCategory(base: number, value: number): number;
-}
-
-/** readRow's answers besides a position. */
-const NOT_FAST = -1;
-const UNKNOWN_CATEGORY = -2;
-const OUTPUT_FULL = -3;
-/** A field no configured column reads (the column kinds are validate.ts's NUMERIC, BOOLEAN, CATEGORICAL). */
-const IGNORED = 3;
-const LABEL_MODES = { copy: 0, entry: 1, equals: 2 } as const;
+const { NOT_FAST, UNKNOWN_CATEGORY, OUTPUT_FULL, IGNORED, INFO_FIELD, INFO_START, INFO_STOP, INFO_SPLIT, INFO_BATCH_FULL, BATCH } = Kernel;
+const LABEL_MODES = { copy: Kernel.LABEL_COPY, entry: Kernel.LABEL_ENTRY, equals: Kernel.LABEL_EQUALS } as const;
 
 /** Files with more fields take the general path. */
 const MAX_FIELDS = 4096;
 /** The category table: distinct values of all columns of a file (beyond them, rows with new values take the general path). */
 const MAX_CATEGORIES = 1 << 17;
 const TABLE_SLOTS = 2 * MAX_CATEGORIES;
-const CATEGORY_ENTRY_BYTES = 20;
 const CATEGORY_TEXT_BYTES = 4 << 20;
 /** The input window: chunks are copied in, in pieces of at most this many bytes. */
 const INPUT_BYTES = 1 << 20;
 /** Each scratch sink's buffer holds at least this much (and at least one record of the longest allowed). */
 const MIN_REGION_BYTES = 2 << 20;
 const PAGE_BYTES = 65536;
-
-/** The info block's words (wasm/fast-row.ts INFO_*). */
-const INFO_FIELD = 0;
-const INFO_START = 1;
-const INFO_STOP = 2;
-const INFO_SPLIT = 4;
-const INFO_BATCH_FULL = 5;
-/** Bucket numbers per numeric feature before the host counts them (wasm/fast-row.ts BATCH). */
-const BATCH = 1024;
 
 const decoder = new TextDecoder();
 
@@ -183,7 +159,7 @@ export class RowKernel {
       categoryValues: layout.take(4 * columns),
       info: layout.take(32),
       slots: layout.take(4 * TABLE_SLOTS),
-      entries: layout.take(CATEGORY_ENTRY_BYTES * MAX_CATEGORIES),
+      entries: layout.take(Kernel.ENTRY_BYTES * MAX_CATEGORIES),
       texts: layout.take(CATEGORY_TEXT_BYTES),
       input: layout.take(INPUT_BYTES),
     };

@@ -1,3 +1,4 @@
+import { Kernel } from './kernel-abi';
 import { categoryCode, type CategoricalEncoding } from './feature-spec';
 
 /**
@@ -11,10 +12,10 @@ import { categoryCode, type CategoricalEncoding } from './feature-spec';
  * finds placeholders by searching for that byte. A code has at most 4 digits (topCategories <=
  * 1000), never more bytes than its placeholder, so pass 2 rewrites the bytes in place.
  */
-const MARKER = 1;
+const MARKER = Kernel.MARKER;
 const TEXT_BIT = 0x8000_0000;
 const LOW_31 = 0x7fff_ffff;
-const ID_BYTES = 5;
+const ID_BYTES = Kernel.ID_PLACEHOLDER_BYTES;
 const TEXT_HEADER_BYTES = 7;
 
 const encoder = new TextEncoder();

@@ -1,5 +1,6 @@
 import type { MlopsConfig } from '../../contracts/config/resolve';
 import type { CsvRecord } from '../csv/csv-parser';
+import { Kernel } from './kernel-abi';
 import { booleanField, isMissingField, numberField, plainDecimalBytes } from './values';
 
 type Dataset = MlopsConfig['dataset'];
@@ -49,9 +50,9 @@ export interface ColumnRules {
 }
 
 /** A column type as a small integer, for typed arrays in per-row loops. */
-export const NUMERIC = 0;
-export const BOOLEAN = 1;
-export const CATEGORICAL = 2;
+export const NUMERIC = Kernel.NUMERIC;
+export const BOOLEAN = Kernel.BOOLEAN;
+export const CATEGORICAL = Kernel.CATEGORICAL;
 
 export function kindOf(type: ColumnType): number {
   return type === 'numeric' ? NUMERIC : type === 'boolean' ? BOOLEAN : CATEGORICAL;

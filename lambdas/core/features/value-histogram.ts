@@ -1,4 +1,5 @@
 import { endianness } from 'node:os';
+import { Kernel } from './kernel-abi';
 
 /**
  * A numeric column's distribution in bounded memory, counted exactly in one pass: every value
@@ -18,7 +19,7 @@ import { endianness } from 'node:os';
  * negative ones (-a_k+1, -a_k], where a_k are the doubles whose 42 low mantissa bits are zero;
  * zero falls in the negative bucket (-a_1, 0].
  */
-export const BUCKET_BITS = 10;
+export const BUCKET_BITS = Kernel.BUCKET_BITS;
 /** Relative width of a bucket: the error bound of an edge. */
 export const BUCKET_RELATIVE_WIDTH = 2 ** -BUCKET_BITS;
 
@@ -26,7 +27,8 @@ const BLOCK_SIZE = 1 << BUCKET_BITS;
 /** Buckets are grouped into blocks, one per binary exponent (2,048 of them), allocated on first use. */
 const BLOCKS = 1 << 11;
 /** The bucket number's bit that marks negative values (after the 21 bits of exponent and bucket). */
-const NEGATIVE = BLOCKS * BLOCK_SIZE;
+const NEGATIVE = Kernel.NEGATIVE_BUCKET;
+if (NEGATIVE !== BLOCKS * BLOCK_SIZE) throw new Error('value-histogram: NEGATIVE_BUCKET must follow the blocks of every exponent');
 
 if (endianness() !== 'LE') throw new Error('value-histogram reads doubles as two 32-bit words, low word first (little-endian only)');
 const DOUBLE = new Float64Array(1);
