@@ -1,3 +1,4 @@
+import { PROBLEM_TYPES } from '../problem-types';
 import type { ParsedConfig } from './schema';
 
 type Direction = 'maximize' | 'minimize';
@@ -23,10 +24,10 @@ export function metricDirection(metric: string): Direction {
 
 /** Fills the defaults that depend on other fields (objective, metrics, endpoint name). */
 export function resolveConfig(parsed: ParsedConfig): MlopsConfig {
-  const binary = parsed.dataset.problemType === 'binary';
+  const problem = PROBLEM_TYPES[parsed.dataset.problemType];
   const hp = parsed.training.hyperparameters;
-  const objective = hp.objective ?? (binary ? 'binary:logistic' : 'reg:squarederror');
-  const evalMetric = hp.evalMetric ?? (binary ? 'auc' : 'rmse');
+  const objective = hp.objective ?? problem.objective;
+  const evalMetric = hp.evalMetric ?? problem.evalMetric;
   const metric = parsed.evaluation.metric ?? `validation:${evalMetric}`;
   return {
     ...parsed,

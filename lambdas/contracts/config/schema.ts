@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVAL_METRICS, OBJECTIVES, PROBLEM_TYPE_NAMES, PROBLEM_TYPES } from '../problem-types';
 import { deliverySchema, STAGE_NAME, stageSchema } from './stages';
 
 /**
@@ -43,7 +44,7 @@ export const datasetSchema = z
     /** Short name used in resource names and metrics, e.g. "churn". */
     name: z.string().regex(/^[a-z][a-z0-9-]{0,23}$/, 'use 1-24 lower-case letters, digits or hyphens, starting with a letter'),
     targetColumn: columnName,
-    problemType: z.enum(['binary', 'regression']),
+    problemType: z.enum(PROBLEM_TYPE_NAMES),
     /** Binary problems: the target value that is encoded as 1. */
     positiveClass: z.string().min(1).optional(),
     /** A column that identifies a row; it drives the deterministic train/validation split. */
@@ -105,7 +106,7 @@ export const featuresSchema = z.strictObject({
 
 const hyperparameters = z.strictObject({
   /** Defaults to binary:logistic for binary problems and reg:squarederror for regression. */
-  objective: z.enum(['binary:logistic', 'reg:squarederror']).optional(),
+  objective: z.enum(OBJECTIVES).optional(),
   numRound: z.number().int().min(1).max(10_000).default(200),
   maxDepth: z.number().int().min(1).max(20).default(5),
   eta: z.number().gt(0).max(1).default(0.2),
@@ -113,7 +114,7 @@ const hyperparameters = z.strictObject({
   minChildWeight: z.number().min(0).default(1),
   lambda: z.number().min(0).default(1),
   /** Defaults to auc for binary problems and rmse for regression. */
-  evalMetric: z.enum(['auc', 'logloss', 'error', 'rmse', 'mae']).optional(),
+  evalMetric: z.enum(EVAL_METRICS).optional(),
   earlyStoppingRounds: z.number().int().min(1).max(1000).default(20),
 });
 
@@ -295,8 +296,8 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['monitoring', 'featureAlarms', i], message: `"${name}" is not a feature of the data set` });
     });
     const objective = cfg.training.hyperparameters.objective;
-    const binary = cfg.dataset.problemType === 'binary';
-    if (objective && (objective === 'binary:logistic') !== binary) {
+    const problem = PROBLEM_TYPES[cfg.dataset.problemType];
+    if (objective && !(problem.objectives as readonly string[]).includes(objective)) {
       ctx.addIssue({
         code: 'custom',
         path: ['training', 'hyperparameters', 'objective'],
@@ -304,7 +305,7 @@ export const configSchema = z
       });
     }
     const evalMetric = cfg.training.hyperparameters.evalMetric;
-    if (evalMetric && ['auc', 'logloss', 'error'].includes(evalMetric) !== binary) {
+    if (evalMetric && !(problem.evalMetrics as readonly string[]).includes(evalMetric)) {
       ctx.addIssue({
         code: 'custom',
         path: ['training', 'hyperparameters', 'evalMetric'],

@@ -1,3 +1,4 @@
+import type { ProblemType } from '../../contracts/problem-types';
 import type { ColumnType } from './validate';
 import { isMissing, parseBoolean, parseNumber, trimField } from './values';
 
@@ -23,7 +24,7 @@ export type FeatureEncoding =
 /** The fitted transform, stored as features/<run>/feature-spec.json and applied again at serving. */
 export interface FeatureSpec {
   readonly version: 1;
-  readonly problemType: 'binary' | 'regression';
+  readonly problemType: ProblemType;
   readonly target: { readonly name: string; readonly type: ColumnType; readonly positiveClass?: string };
   /** In output column order (after the label). */
   readonly features: readonly FeatureEncoding[];

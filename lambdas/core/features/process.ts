@@ -1,4 +1,5 @@
 import type { MlopsConfig } from '../../contracts/config/resolve';
+import { encodesPositiveClass } from '../../contracts/problem-types';
 import { CsvParser, DEFAULT_MAX_RECORD_LENGTH, type CsvRecord, type FastRecordHandler } from '../csv/csv-parser';
 import type { LineSink } from '../io/line-sink';
 import { SpillDirectory, SPILL_READ_CHUNK, type SpillFile } from '../io/spill-file';
@@ -179,7 +180,7 @@ async function processWithScratch(
   const { dataset, features } = options;
   const layout = layoutOf(dataset);
   const columns = dataset.columns;
-  const binary = dataset.problemType === 'binary';
+  const binary = encodesPositiveClass(dataset.problemType);
   const targetColumn = columns[layout.targetIndex];
   const target: FeatureSpec['target'] = { name: targetColumn.name, type: targetColumn.type, ...(binary ? { positiveClass: dataset.positiveClass } : {}) };
   const positive = binary ? positiveValue(target) : undefined;
