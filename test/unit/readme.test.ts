@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { configFieldPaths } from '../../lib/config/fields';
 
@@ -12,5 +12,22 @@ function referenceTableFields(): string[] {
 describe('README config reference', () => {
   test('GIVEN the schema THEN the README documents exactly its fields, in order', () => {
     expect(referenceTableFields()).toEqual(configFieldPaths());
+  });
+});
+
+describe('README layout', () => {
+  const section = readme.split('## Layout')[1]?.split('\n## ')[0] ?? '';
+  const root = path.join(__dirname, '..', '..');
+
+  test('GIVEN the Layout table THEN every folder and file it names exists', () => {
+    const named = [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1].replace(/<name>\/handler\.ts$/, 'evaluation/handler.ts'));
+    expect(named.length).toBeGreaterThan(10);
+    expect(named.filter((p) => !existsSync(path.join(root, p)))).toEqual([]);
+  });
+
+  test('GIVEN the local twin THEN lib/local holds only its entry point beside the folders the Layout names', () => {
+    const entries = readdirSync(path.join(root, 'lib', 'local'));
+    const documented = [...section.matchAll(/`lib\/local\/([a-z-]+(?:\/|\.ts))`/g)].map((m) => m[1].replace(/\/$/, ''));
+    expect(entries.sort()).toEqual([...new Set(documented)].sort());
   });
 });
