@@ -77,14 +77,19 @@ export class LocalStepFunctions {
     const matching = this.executions.filter((e) => !request.statusFilter || e.status === request.statusFilter).reverse();
     const limit = request.maxResults && request.maxResults > 0 ? request.maxResults : 100;
     return {
-      executions: matching.slice(0, limit).map((e) => ({
-        executionArn: e.executionArn,
-        stateMachineArn: this.machine.stateMachineArn,
-        name: e.name,
-        status: e.status,
-        startDate: e.startDate,
-        stopDate: e.stopDate,
-      })),
+      executions: matching.slice(0, limit).map((e) => this.summaryOf(e)),
+    };
+  }
+
+  /** The fields ListExecutions and DescribeExecution share. */
+  private summaryOf(e: ExecutionRecord) {
+    return {
+      executionArn: e.executionArn,
+      stateMachineArn: this.machine.stateMachineArn,
+      name: e.name,
+      status: e.status,
+      startDate: e.startDate,
+      stopDate: e.stopDate,
     };
   }
 
@@ -93,12 +98,7 @@ export class LocalStepFunctions {
     if (!e) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
     const output = e.result?.status === 'SUCCEEDED' ? JSON.stringify(e.result.output) : undefined;
     return {
-      executionArn: e.executionArn,
-      stateMachineArn: this.machine.stateMachineArn,
-      name: e.name,
-      status: e.status,
-      startDate: e.startDate,
-      stopDate: e.stopDate,
+      ...this.summaryOf(e),
       input: e.input,
       output,
       error: e.result?.error,
