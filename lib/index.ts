@@ -9,6 +9,7 @@ export { RetrainingPipeline, type RetrainingPipelineProps, PipelineStates } from
 export { DriftMonitor, type DriftMonitorProps } from './constructs/drift-monitor';
 export { MonitoringDashboard, type MonitoringDashboardProps } from './constructs/dashboard';
 export { EndpointMetricFactory } from './constructs/endpoint-metrics';
+export { XGBOOST, type TrainingAlgorithm } from './constructs/pipeline/training-step';
 export { HandlerFunction, type HandlerFunctionProps } from './constructs/handler-function';
 export { SageMakerExecutionRole, type SageMakerExecutionRoleProps } from './constructs/sagemaker-execution-role';
 export { InvalidPropError } from './constructs/props';

@@ -4,6 +4,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { scanCapture } from '../core/drift/capture-stream';
+import type { DeployedModel } from '../contracts/events';
 import { DriftMetricNames, METRICS_NAMESPACE } from '../contracts/metrics';
 import { batches, driftMetrics, type MetricDatum } from '../core/drift/drift-metrics';
 import { DriftWindow, type DriftSummary } from '../core/drift/drift-window';
@@ -29,15 +30,6 @@ const rulesSchema = z.strictObject({
 
 /** On demand: `{ "windowEnd": "2026-01-01T12:00:00Z", "windowMinutes": 60 }`; a scheduled event uses now. */
 const onDemandSchema = z.object({ windowEnd: z.iso.datetime().optional(), windowMinutes: z.number().int().min(1).max(10_080).optional() }).loose();
-
-interface DeployedModel {
-  readonly deployed?: boolean;
-  readonly endpointName: string;
-  readonly variantName?: string;
-  readonly modelPackageArn?: string;
-  readonly featureSpecUri?: string;
-  readonly baselineUri?: string;
-}
 
 export interface DriftCheckResult {
   readonly status: 'checked' | 'no-model' | 'no-data';

@@ -1,6 +1,7 @@
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { RetrainingInput } from '../contracts/events';
 import { manifestKey } from '../contracts/layout';
 import { MalformedEventError, parseTriggerEvent } from '../core/trigger-event';
 import { buildManifest, driftRunId, isDataObject, type SnapshotObject } from '../core/snapshot';
@@ -12,11 +13,6 @@ const sfn = new SFNClient({});
 const logger = createLogger('retraining-trigger');
 
 /** The input every retraining execution starts with. */
-export interface RetrainingInput {
-  readonly runId: string;
-  readonly manifest: { readonly bucket: string; readonly key: string; readonly hash: string; readonly objectCount: number };
-}
-
 const HEAD_CONCURRENCY = 8;
 
 /** Lists the current data objects under the prefix, each pinned to its current version. */

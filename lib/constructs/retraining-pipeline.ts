@@ -18,10 +18,9 @@ import { featureProcessingFunction, processFeaturesState, retryThrottling } from
 import { evaluateState, evaluationFunction, gateChoice } from './pipeline/gate-step';
 import { failureHandling, notifyState } from './pipeline/notify-step';
 import { approvalRule, describeApprovedState, registerState } from './pipeline/registry-step';
-import { grantTraining, trainingState } from './pipeline/training-step';
+import { grantTraining, trainingState, XGBOOST, type TrainingAlgorithm } from './pipeline/training-step';
 import { checkPrefix, checkProp } from './props';
 import { SageMakerExecutionRole } from './sagemaker-execution-role';
-import { xgboostImage } from './xgboost-image';
 
 export { PipelineStates } from '../../lambdas/contracts/states';
 
@@ -33,8 +32,13 @@ export interface RetrainingPipelineProps {
   readonly dataset: DatasetConfig;
   /** How features are encoded and split. */
   readonly features: FeaturesConfig;
-  /** The SageMaker XGBoost training job. */
+  /** The SageMaker training job. */
   readonly training: TrainingConfig;
+  /**
+   * The training algorithm: its image and hyperparameters.
+   * @default XGBOOST (SageMaker's built-in XGBoost, training.xgboostVersion)
+   */
+  readonly algorithm?: TrainingAlgorithm;
   /** The promotion gate's rules. */
   readonly evaluation: EvaluationConfig;
   /** The endpoint, its compute and rollout, and whether packages need a person's approval. */
@@ -119,7 +123,8 @@ export class RetrainingPipeline extends Construct {
     const namePrefix = `${dataset}-`;
     const endpointName = props.deployment.endpointName;
     this.endpointName = endpointName;
-    const image = xgboostImage(this, props.training.xgboostVersion);
+    const algorithm = props.algorithm ?? XGBOOST;
+    const image = algorithm.image(this, props.training);
 
     this.sagemakerRole = new SageMakerExecutionRole(this, 'SageMakerRole', { dataLake, imageRepositoryArn: image.repositoryArn }).role;
     this.modelPackageGroupName = `${dataset}-models`;
@@ -180,7 +185,7 @@ export class RetrainingPipeline extends Construct {
     // 2. Training. Job, model and endpoint config share one name per run: "<dataset>-<uuid>" (<= 61 chars).
     const nameRun = (stateId: string) =>
       new sfn.Pass(this, stateId, { parameters: { 'id.$': `States.Format('${namePrefix}{}', States.UUID())` }, resultPath: '$.names' });
-    const trainingProps = { training: props.training, dataLake, imageUri: image.uri, sagemakerRole: this.sagemakerRole, jobNamePrefix: namePrefix };
+    const trainingProps = { algorithm, training: props.training, dataLake, imageUri: image.uri, sagemakerRole: this.sagemakerRole, jobNamePrefix: namePrefix };
     const train = catchAll(trainingState(this, PipelineStates.TRAIN, trainingProps));
     train.addRetry({
       errors: ['SageMaker.ThrottlingException', 'SageMaker.ResourceLimitExceededException'],

@@ -5,8 +5,21 @@ import type { Construct } from 'constructs';
 import { MODELS_PREFIX } from '../../../lambdas/contracts/layout';
 import type { TrainingConfig } from '../../../lambdas/contracts/config/resolve';
 import type { DataLake } from '../data-lake';
+import { xgboostImage } from '../xgboost-image';
+
+/** A SageMaker training algorithm: its image, and how the training config becomes its hyperparameters. */
+export interface TrainingAlgorithm {
+  /** The algorithm's name, for descriptions. */
+  readonly name: string;
+  /** The image for the stack's region, and the repository the jobs and models pull it from. */
+  image(scope: Construct, training: TrainingConfig): { readonly uri: string; readonly repositoryArn: string };
+  /** The hyperparameters as SageMaker wants them (strings). */
+  hyperparameters(training: TrainingConfig): Record<string, string>;
+}
 
 export interface TrainingStateProps {
+  /** @default XGBOOST */
+  readonly algorithm?: TrainingAlgorithm;
   readonly training: TrainingConfig;
   readonly dataLake: DataLake;
   readonly imageUri: string;
@@ -30,6 +43,13 @@ export function xgboostHyperparameters(training: TrainingConfig): Record<string,
     early_stopping_rounds: String(hp.earlyStoppingRounds),
   };
 }
+
+/** SageMaker's built-in XGBoost (the configured version's image for the stack's region). */
+export const XGBOOST: TrainingAlgorithm = {
+  name: 'XGBoost',
+  image: (scope, training) => xgboostImage(scope, training.xgboostVersion),
+  hyperparameters: xgboostHyperparameters,
+};
 
 /**
  * CreateTrainingJob with the `.sync` integration, written as a CustomState because the CDK task
@@ -55,7 +75,7 @@ export function trainingState(scope: Construct, id: string, props: TrainingState
         'TrainingJobName.$': '$.names.id',
         RoleArn: props.sagemakerRole.roleArn,
         AlgorithmSpecification: { TrainingImage: props.imageUri, TrainingInputMode: 'File' },
-        HyperParameters: xgboostHyperparameters(training),
+        HyperParameters: (props.algorithm ?? XGBOOST).hyperparameters(training),
         InputDataConfig: [channel('train', '$.features.trainPrefix'), channel('validation', '$.features.validationPrefix')],
         OutputDataConfig: { S3OutputPath: models, KmsKeyId: dataLake.key.keyArn },
         ResourceConfig: {

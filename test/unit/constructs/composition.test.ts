@@ -12,6 +12,7 @@ import {
   RetrainingPipeline,
   RetrainingTrigger,
   type RetrainingPipelineProps,
+  type TrainingAlgorithm,
 } from '../../../lib';
 import { newApp } from '../../helpers/app';
 import { makeConfig } from '../../helpers/config';
@@ -103,6 +104,22 @@ describe('the constructs composed in a stack of their own', () => {
     const dashboard = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
     expect(dashboard).toContain('Invocation4XXErrors');
     expect(dashboard).toContain('subscriptions-live');
+  });
+
+  test('GIVEN another training algorithm as a value THEN the training job, the registry and the SageMaker role use its image and hyperparameters', () => {
+    const repositoryArn = 'arn:aws:ecr:eu-west-1:123456789012:repository/my-algorithm';
+    const algorithm: TrainingAlgorithm = {
+      name: 'MyAlgorithm',
+      image: () => ({ uri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/my-algorithm:1', repositoryArn }),
+      hyperparameters: (training) => ({ epochs: String(training.hyperparameters.numRound) }),
+    };
+    const { stack, pipeline, template } = composeOwnStack({ algorithm });
+    const definition = JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(definition).toContain('my-algorithm:1');
+    expect(definition).toMatch(/\\"HyperParameters\\":\{\\"epochs\\":\\"\d+\\"\}/);
+    expect(definition).not.toContain('sagemaker-xgboost');
+    const rolePolicy = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: id(stack, pipeline.sagemakerRole) }] } }))[0];
+    expect(JSON.stringify(rolePolicy)).toContain(repositoryArn);
   });
 
   test.each<[string, Partial<RetrainingPipelineProps>, RegExp]>([
