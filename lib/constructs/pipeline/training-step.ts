@@ -104,9 +104,11 @@ export function trainingState(scope: Construct, id: string, props: TrainingState
 /** What the state machine role needs for `trainingState`. */
 export function grantTraining(role: iam.IRole, props: TrainingStateProps): void {
   const stack = Stack.of(role);
+  // The .sync integration tags the job it starts (MANAGED_BY_AWS=STARTED_BY_STEP_FUNCTIONS): without
+  // AddTags every run fails at Train with AccessDenied (aws-cdk issue 32294; CDK's own task grants it).
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
-      actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob'],
+      actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags', 'sagemaker:ListTags'],
       resources: [stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${props.jobNamePrefix}*` })],
     }),
   );

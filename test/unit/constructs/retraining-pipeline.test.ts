@@ -91,6 +91,23 @@ describe('RetrainingPipeline', () => {
       ]),
     );
   });
+
+  test('GIVEN the createTrainingJob.sync integration THEN the state machine role may tag and list the tags of its training jobs (the integration tags each job)', () => {
+    const roleId = id(stack.pipeline.stateMachine.role);
+    const policy = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }))[0];
+    const statements = policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+    const onTrainingJobs = statements.filter((s) => JSON.stringify(s.Resource).includes(':training-job/churn-*'));
+    const actions = onTrainingJobs.flatMap((s) => [s.Action].flat());
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'sagemaker:CreateTrainingJob',
+        'sagemaker:DescribeTrainingJob',
+        'sagemaker:StopTrainingJob',
+        'sagemaker:AddTags',
+        'sagemaker:ListTags',
+      ]),
+    );
+  });
 });
 
 describe('RetrainingPipeline: training, registry and deployment', () => {
