@@ -44,7 +44,8 @@ export class LocalQueue {
 
   send(body: string): string {
     if (this.stopped) throw new Error(`queue ${this.options.queueArn} is stopped`);
-    const message: Message = { messageId: randomUUID(), body, sentAt: Date.now(), receiveCount: 0, visibleAt: Date.now() + this.options.batchingWindowMs };
+    const now = Date.now();
+    const message: Message = { messageId: randomUUID(), body, sentAt: now, receiveCount: 0, visibleAt: now };
     this.messages.push(message);
     this.schedule();
     return message.messageId;
@@ -52,7 +53,13 @@ export class LocalQueue {
 
   private schedule(): void {
     if (this.stopped || this.timer || this.delivering || this.messages.length === 0) return;
-    const next = Math.min(...this.messages.map((m) => m.visibleAt));
+    // As Lambda's event source: a poll that finds messages waits the batching window (from the first
+    // visible one) to gather more, unless a full batch is already there; then every visible message
+    // up to the batch size goes. (Timing each message's window from its own send split messages sent
+    // a millisecond apart into two batches.)
+    const now = Date.now();
+    const visible = this.messages.filter((m) => m.visibleAt <= now).length;
+    const next = visible >= this.options.batchSize ? now : Math.min(...this.messages.map((m) => m.visibleAt)) + this.options.batchingWindowMs;
     this.timer = setTimeout(
       () => {
         this.timer = undefined;

@@ -24,6 +24,18 @@ describe('local SQS queue with a Lambda event source', () => {
     expect(batches).toEqual([['a', 'b', 'c']]);
   });
 
+  test('GIVEN a message sent later within the window of the first THEN both go in one batch; one sent after the batch went comes in the next', async () => {
+    const batches: string[][] = [];
+    const q = queue(async (event) => void batches.push(event.Records.map((r) => r.body)));
+    q.send('a');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    q.send('b');
+    await q.drained();
+    q.send('c');
+    await q.drained();
+    expect(batches).toEqual([['a', 'b'], ['c']]);
+  });
+
   test('GIVEN reported item failures THEN only those come back, with a higher receive count', async () => {
     const seen: string[] = [];
     const q = queue(async (event) => {
