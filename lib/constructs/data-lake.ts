@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { checkProp } from './props';
 import { CAPTURE_PREFIX, DRIFT_PREFIX, FEATURES_PREFIX, MODELS_PREFIX, QUARANTINE_PREFIX } from '../../lambdas/contracts/layout';
 
 /** Options of a grant on the objects under one prefix. */
@@ -71,7 +72,7 @@ export class DataLake extends Construct {
       noncurrentVersionRetentionDays: noncurrentDays,
       accessLogRetentionDays: props.accessLogRetentionDays ?? 365,
     })) {
-      if (!Number.isInteger(days) || days < 1) throw new Error(`${this.node.path}: ${name} must be a whole number of days >= 1, got ${days}`);
+      checkProp(this, Number.isInteger(days) && days >= 1, name, `must be a whole number of days >= 1, got ${days}`);
     }
 
     this.key = new kms.Key(this, 'Key', {
@@ -132,7 +133,7 @@ export class DataLake extends Construct {
       new iam.PolicyStatement({
         sid: `Allow-${servicePrincipal}`,
         principals: [new iam.ServicePrincipal(servicePrincipal)],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        actions: KEY_USE,
         // In a key policy "*" means this key.
         resources: ['*'],
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
@@ -141,14 +142,14 @@ export class DataLake extends Construct {
   }
 
   /**
-   * Lets a principal read uploads under the raw prefix, pinned versions included, and list them.
+   * Lets a principal read uploads under the raw prefix, pinned versions included (listing is grantListRaw).
    * @param rawPrefix the prefix uploads land under (ends in "/")
    */
   grantReadRaw(grantee: iam.IGrantable, rawPrefix: string): iam.Grant {
     return this.grantPrefix(grantee, { bucket: this.dataBucket, prefix: rawPrefix, actions: ['s3:GetObject', 's3:GetObjectVersion'] });
   }
 
-  /** Lets a principal list the raw prefix (to take a snapshot of it). */
+  /** Lets a principal list the raw prefix (to take a snapshot of it); listing needs no key. */
   grantListRaw(grantee: iam.IGrantable, rawPrefix: string): iam.Grant {
     return this.grantList(grantee, this.dataBucket, rawPrefix);
   }
@@ -191,7 +192,7 @@ export class DataLake extends Construct {
     return this.grantPrefix(grantee, { bucket: this.captureBucket, prefix: CAPTURE_PREFIX, actions: READ, list: true });
   }
 
-  /** Lets a principal encrypt and decrypt with the key (every grant above includes this). */
+  /** Lets a principal encrypt and decrypt with the key (every object grant above includes this). */
   grantKeyUse(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({ grantee, actions: KEY_USE, resourceArns: [this.key.keyArn] });
   }

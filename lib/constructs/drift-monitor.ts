@@ -13,7 +13,7 @@ import type { DataLake } from './data-lake';
 import { HandlerFunction } from './handler-function';
 import { acknowledgeObjectPrefix } from './nag';
 import type { Notifications } from './notifications';
-import { checkProp, InvalidPropError } from './props';
+import { checkProp } from './props';
 
 export interface DriftMonitorProps {
   /** The endpoint whose captured traffic is checked. */
@@ -126,7 +126,7 @@ export class DriftMonitor extends Construct {
 
     if (monitoring.retrainOnDrift.enabled) {
       const queue = props.retrainingQueue;
-      if (!queue) throw new InvalidPropError(`${this.node.path}: retrainingQueue is required when monitoring.retrainOnDrift is enabled`);
+      checkProp(this, queue !== undefined, 'retrainingQueue', 'is required when monitoring.retrainOnDrift is enabled');
       // The trigger retrains the current snapshot at most once per cooldown period (execution names).
       this.retrainRule = new events.Rule(this, 'RetrainOnDrift', {
         description: `Data set drift on ${endpointName} retrains the model (once per ${monitoring.retrainOnDrift.cooldownHours} h)`,

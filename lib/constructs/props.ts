@@ -6,7 +6,7 @@ export class InvalidPropError extends Error {
 }
 
 /** Throws an InvalidPropError naming `scope`'s path and `prop` unless `valid`. */
-export function checkProp(scope: IConstruct, valid: boolean, prop: string, problem: string): void {
+export function checkProp(scope: IConstruct, valid: boolean, prop: string, problem: string): asserts valid {
   if (!valid) throw new InvalidPropError(`${scope.node.path}: ${prop} ${problem}`);
 }
 

@@ -7,6 +7,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { DatasetConfig, DeploymentConfig, EvaluationConfig, FeaturesConfig, TrainingConfig } from '../../lambdas/contracts/config/resolve';
+import { DEFAULTS } from '../../lambdas/contracts/config/defaults';
 import { PipelineStates } from '../../lambdas/contracts/states';
 import type { DataLake } from './data-lake';
 import { EndpointMetricFactory } from './endpoint-metrics';
@@ -97,10 +98,10 @@ export class RetrainingPipeline extends Construct {
   constructor(scope: Construct, id: string, props: RetrainingPipelineProps) {
     super(scope, id);
     const { dataLake, notifications } = props;
-    const rawPrefix = props.rawPrefix ?? 'raw/';
-    const maxBadRowShare = props.maxBadRowShare ?? 0.05;
-    const latencyP99Ms = props.latencyP99Ms ?? 1000;
-    const samplingPercent = props.samplingPercent ?? 100;
+    const rawPrefix = props.rawPrefix ?? DEFAULTS.rawPrefix;
+    const maxBadRowShare = props.maxBadRowShare ?? DEFAULTS.maxBadRowShare;
+    const latencyP99Ms = props.latencyP99Ms ?? DEFAULTS.latencyP99Ms;
+    const samplingPercent = props.samplingPercent ?? DEFAULTS.samplingPercent;
     checkPrefix(this, rawPrefix, 'rawPrefix');
     checkProp(this, maxBadRowShare >= 0 && maxBadRowShare <= 1, 'maxBadRowShare', `must be between 0 and 1, got ${maxBadRowShare}`);
     checkProp(this, Number.isInteger(latencyP99Ms) && latencyP99Ms >= 1, 'latencyP99Ms', `must be a whole number of milliseconds >= 1, got ${latencyP99Ms}`);
@@ -176,7 +177,8 @@ export class RetrainingPipeline extends Construct {
 
     const topic = notifications.topic;
     const notify = (stateId: string, subject: string, fields: Record<string, unknown>) => notifyState(this, topic, stateId, subject, fields);
-    const { notifyFailure, catchAll } = failureHandling(this, topic, dataset, endpointName);
+    const failures = failureHandling(this, topic, dataset, endpointName);
+    const { catchAll } = failures;
 
     // 1. Features.
     const processFeatures = catchAll(processFeaturesState(this, this.featureProcessing, featuresProps));
@@ -227,7 +229,7 @@ export class RetrainingPipeline extends Construct {
       rollbackAlarmNames: [this.endpointErrorsAlarm.alarmName, this.endpointLatencyAlarm.alarmName],
       deployedModelParameter: this.deployedModelParameter,
       namePrefix,
-      onFailure: notifyFailure,
+      failures,
       onDeployed: deployed,
     });
     const prepareDeployment = new sfn.Pass(this, PipelineStates.PREPARE_DEPLOYMENT, {

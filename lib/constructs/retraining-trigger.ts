@@ -8,9 +8,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FEATURES_PREFIX } from '../../lambdas/contracts/layout';
+import { DEFAULTS } from '../../lambdas/contracts/config/defaults';
 import type { DataLake } from './data-lake';
 import { HandlerFunction } from './handler-function';
 import { acknowledgeObjectPrefix } from './nag';
+import { checkPrefix, checkProp } from './props';
 
 /** Every way S3 creates an object: PUT, browser POST, copy and multipart completion. */
 export const OBJECT_CREATED_REASONS = ['PutObject', 'POST Object', 'CopyObject', 'CompleteMultipartUpload'];
@@ -63,17 +65,18 @@ export class RetrainingTrigger extends Construct {
   constructor(scope: Construct, id: string, props: RetrainingTriggerProps) {
     super(scope, id);
     const { dataBucket, key } = props.dataLake;
-    const rawPrefix = props.rawPrefix ?? 'raw/';
+    const rawPrefix = props.rawPrefix ?? DEFAULTS.rawPrefix;
     const debounce = props.debounce ?? Duration.seconds(60);
     const retryInterval = props.retryInterval ?? Duration.minutes(10);
     const maxDeliveryAttempts = props.maxDeliveryAttempts ?? 36;
-    if (!rawPrefix.endsWith('/') || rawPrefix.startsWith('/'))
-      throw new Error(`${this.node.path}: rawPrefix must end with "/" and not start with it, got "${rawPrefix}"`);
-    if (debounce.toSeconds() > 300)
-      throw new Error(`${this.node.path}: debounce must be at most 300 seconds (the SQS batching window limit), got ${debounce.toSeconds()}`);
-    if (retryInterval.toSeconds() < HANDLER_TIMEOUT.toSeconds()) {
-      throw new Error(`${this.node.path}: retryInterval must be at least the handler timeout (${HANDLER_TIMEOUT.toSeconds()} s)`);
-    }
+    checkPrefix(this, rawPrefix, 'rawPrefix');
+    checkProp(this, debounce.toSeconds() <= 300, 'debounce', `must be at most 300 seconds (the SQS batching window limit), got ${debounce.toSeconds()}`);
+    checkProp(
+      this,
+      retryInterval.toSeconds() >= HANDLER_TIMEOUT.toSeconds(),
+      'retryInterval',
+      `must be at least the handler timeout (${HANDLER_TIMEOUT.toSeconds()} s)`,
+    );
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,

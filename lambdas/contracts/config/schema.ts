@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVAL_METRICS, OBJECTIVES, PROBLEM_TYPE_NAMES, PROBLEM_TYPES } from '../problem-types';
+import { DEFAULTS } from './defaults';
 import { deliverySchema, STAGE_NAME, stageSchema } from './stages';
 
 /**
@@ -81,11 +82,11 @@ const s3Prefix = z.string().regex(/^[a-z0-9][a-z0-9!_.*'()-]*\/$/i, 'an S3 key p
 
 const retraining = z.strictObject({
   /** Uploads under this prefix of the data bucket start retraining. */
-  rawPrefix: s3Prefix.default('raw/'),
+  rawPrefix: s3Prefix.default(DEFAULTS.rawPrefix),
   /** SQS batching window: uploads within this many seconds start one run. SQS allows 0-300. */
   debounceSeconds: z.number().int().min(0).max(300).default(60),
   /** A run fails when more than this share of rows is quarantined. */
-  maxBadRowShare: z.number().min(0).max(1).default(0.05),
+  maxBadRowShare: z.number().min(0).max(1).default(DEFAULTS.maxBadRowShare),
   /**
    * While a run is in progress new uploads wait in the queue: the trigger retries after this many
    * seconds (the queue's visibility timeout).
@@ -217,9 +218,9 @@ const monitoring = z.strictObject({
     .string()
     .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$/, 'an EventBridge schedule expression, e.g. "rate(1 hour)"')
     .default('rate(1 hour)'),
-  samplingPercent: z.number().int().min(1).max(100).default(100),
+  samplingPercent: z.number().int().min(1).max(100).default(DEFAULTS.samplingPercent),
   /** The endpoint latency alarm (model latency p99, also a blue/green rollback trigger). */
-  latencyP99Ms: z.number().int().min(1).max(60_000).default(1000),
+  latencyP99Ms: z.number().int().min(1).max(60_000).default(DEFAULTS.latencyP99Ms),
   /** A drift window with fewer captured records reports "insufficient data" instead of a verdict. */
   minWindowRecords: z.number().int().min(1).default(1000),
   /** Days that captured requests are kept. */

@@ -1,15 +1,17 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { CAPTURE_PREFIX } from '../../../lambdas/contracts/layout';
 import type { DeploymentConfig, TrainingConfig } from '../../../lambdas/contracts/config/resolve';
 import { ENDPOINT_VARIANT } from '../../../lambdas/contracts/deployment';
+import { CAPTURE_PREFIX } from '../../../lambdas/contracts/layout';
+import { PipelineStates } from '../../../lambdas/contracts/states';
 import type { DataLake } from '../data-lake';
 import { endpointPolling } from './endpoint-polling';
-import { PipelineStates } from '../../../lambdas/contracts/states';
+import type { FailureHandling } from './notify-step';
+import { retrySageMakerLimits } from './retries';
 
 export interface DeploymentChainProps {
   readonly deployment: DeploymentConfig;
@@ -25,22 +27,10 @@ export interface DeploymentChainProps {
   readonly deployedModelParameter: ssm.IStringParameter;
   /** Models and endpoint configs are named "<prefix><uuid>". */
   readonly namePrefix: string;
-  /** Where failures go (a state that notifies and fails the run). */
-  readonly onFailure: sfn.IChainable;
+  /** Where failures go (notify and fail the run). */
+  readonly failures: FailureHandling;
   /** Where a successful deployment goes (notify and succeed). */
   readonly onDeployed: sfn.IChainable;
-}
-
-/** SageMaker API throttling and capacity limits are retried with backoff; everything else fails the run. */
-export function retrySageMakerLimits(state: tasks.CallAwsService): tasks.CallAwsService {
-  state.addRetry({
-    errors: ['SageMaker.ThrottlingException', 'SageMaker.ResourceLimitExceededException', 'SageMaker.ResourceLimitExceeded'],
-    interval: Duration.seconds(10),
-    maxAttempts: 5,
-    backoffRate: 2,
-    jitterStrategy: sfn.JitterType.FULL,
-  });
-  return state;
 }
 
 /**
@@ -62,11 +52,7 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
     iamResources: string[],
     rest: Partial<tasks.CallAwsServiceProps> = {},
   ) => new tasks.CallAwsService(scope, id, { service: 'sagemaker', action, parameters, iamResources, resultPath: sfn.JsonPath.DISCARD, ...rest });
-  const catchFailure = <T extends tasks.CallAwsService>(state: T) => {
-    retrySageMakerLimits(state);
-    state.addCatch(props.onFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
-    return state;
-  };
+  const catchFailure = (state: tasks.CallAwsService) => props.failures.catchAll(retrySageMakerLimits(state));
 
   const createModel = catchFailure(
     sagemakerCall(
@@ -173,9 +159,8 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
   const startPolling = endpointPolling(scope, {
     endpointName,
     maxWaitMinutes: deployment.maxWaitMinutes,
-    guard: (state) => catchFailure(state),
     deployedModelParameter: props.deployedModelParameter,
-    onFailure: props.onFailure,
+    failures: props.failures,
     onDeployed: props.onDeployed,
   });
   updateEndpoint.next(startPolling);

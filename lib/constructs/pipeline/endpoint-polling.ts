@@ -5,6 +5,8 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { ENDPOINT_VARIANT } from '../../../lambdas/contracts/deployment';
 import { PipelineStates } from '../../../lambdas/contracts/states';
+import type { FailureHandling } from './notify-step';
+import { retrySageMakerLimits } from './retries';
 
 const POLL_INTERVAL = Duration.seconds(30);
 
@@ -12,12 +14,10 @@ export interface EndpointPollingProps {
   readonly endpointName: string;
   /** Polling gives up (DeploymentTimedOut) after this long. */
   readonly maxWaitMinutes: number;
-  /** Retries and catches a SageMaker or SSM call (limits retried, every other error to the failure path). */
-  guard(state: tasks.CallAwsService): tasks.CallAwsService;
   /** Where the deployed model's pointers are published. */
   readonly deployedModelParameter: ssm.IStringParameter;
-  /** Where failures go (a state that notifies and fails the run). */
-  readonly onFailure: sfn.IChainable;
+  /** Where failures go (notify and fail the run). */
+  readonly failures: FailureHandling;
   /** Where a successful deployment goes. */
   readonly onDeployed: sfn.IChainable;
 }
@@ -35,10 +35,13 @@ function failWith(scope: Construct, id: string, error: string, cause: string, ne
  */
 export function endpointPolling(scope: Construct, props: EndpointPollingProps): sfn.IChainable {
   const endpointName = props.endpointName;
+  // SageMaker limits are retried (the SSM call too), every other error goes to the failure path.
+  const guard = (state: tasks.CallAwsService) => props.failures.catchAll(retrySageMakerLimits(state));
+  const onFailure = props.failures.notifyFailure;
   const maxPolls = Math.ceil((props.maxWaitMinutes * 60) / POLL_INTERVAL.toSeconds());
   const startPolling = new sfn.Pass(scope, PipelineStates.START_POLLING, { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.poll' });
   const wait = new sfn.Wait(scope, PipelineStates.WAIT_FOR_ENDPOINT, { time: sfn.WaitTime.duration(POLL_INTERVAL) });
-  const describe = props.guard(
+  const describe = guard(
     // The whole description: FailureReason is only present when the endpoint failed.
     new tasks.CallAwsService(scope, PipelineStates.DESCRIBE_ENDPOINT, {
       service: 'sagemaker',
@@ -50,7 +53,7 @@ export function endpointPolling(scope: Construct, props: EndpointPollingProps): 
   );
   const countPoll = new sfn.Pass(scope, PipelineStates.COUNT_POLL, { parameters: { 'count.$': 'States.MathAdd($.poll.count, 1)' }, resultPath: '$.poll' });
 
-  const publish = props.guard(
+  const publish = guard(
     new tasks.CallAwsService(scope, PipelineStates.PUBLISH_DEPLOYED_MODEL, {
       service: 'ssm',
       action: 'putParameter',
@@ -93,12 +96,12 @@ export function endpointPolling(scope: Construct, props: EndpointPollingProps): 
         PipelineStates.ROLLED_BACK,
         'DeploymentRolledBack',
         "States.Format('Endpoint {} rolled back to {}: the new model tripped a rollback alarm or failed to deploy; the previous model keeps serving', $.names.id, $.endpoint.EndpointConfigName)",
-        props.onFailure,
+        onFailure,
       ),
     )
     .when(
       sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'Failed'),
-      failWith(scope, PipelineStates.ENDPOINT_FAILED, 'EndpointFailed', "States.Format('Endpoint failed: {}', $.endpoint.FailureReason)", props.onFailure),
+      failWith(scope, PipelineStates.ENDPOINT_FAILED, 'EndpointFailed', "States.Format('Endpoint failed: {}', $.endpoint.FailureReason)", onFailure),
     )
     .when(
       sfn.Condition.numberGreaterThanEquals('$.poll.count', maxPolls),
@@ -107,7 +110,7 @@ export function endpointPolling(scope: Construct, props: EndpointPollingProps): 
         PipelineStates.DEPLOYMENT_TIMED_OUT,
         'DeploymentTimedOut',
         `States.Format('Endpoint still {} after ${props.maxWaitMinutes} minutes (deployment.maxWaitMinutes)', $.endpoint.EndpointStatus)`,
-        props.onFailure,
+        onFailure,
       ),
     )
     .otherwise(wait);

@@ -6,7 +6,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { metricPropertyKey } from '../../../lambdas/contracts/deployment';
 import { PipelineStates } from '../../../lambdas/contracts/states';
-import { retrySageMakerLimits } from './deployment-step';
+import { retrySageMakerLimits } from './retries';
 
 export interface RegistryStepProps {
   readonly modelPackageGroupName: string;
