@@ -102,22 +102,7 @@ export class RetrainingPipeline extends Construct {
     const maxBadRowShare = props.maxBadRowShare ?? DEFAULTS.maxBadRowShare;
     const latencyP99Ms = props.latencyP99Ms ?? DEFAULTS.latencyP99Ms;
     const samplingPercent = props.samplingPercent ?? DEFAULTS.samplingPercent;
-    checkPrefix(this, rawPrefix, 'rawPrefix');
-    checkProp(this, maxBadRowShare >= 0 && maxBadRowShare <= 1, 'maxBadRowShare', `must be between 0 and 1, got ${maxBadRowShare}`);
-    checkProp(this, Number.isInteger(latencyP99Ms) && latencyP99Ms >= 1, 'latencyP99Ms', `must be a whole number of milliseconds >= 1, got ${latencyP99Ms}`);
-    checkProp(
-      this,
-      Number.isInteger(samplingPercent) && samplingPercent >= 1 && samplingPercent <= 100,
-      'samplingPercent',
-      `must be a whole number from 1 to 100, got ${samplingPercent}`,
-    );
-    // SageMaker names are "<dataset>-<uuid>" (36 characters) and may be at most 63 long.
-    checkProp(
-      this,
-      /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/.test(props.dataset.name) && props.dataset.name.length <= 26,
-      'dataset.name',
-      `must be at most 26 letters, digits and inner hyphens (SageMaker names), got "${props.dataset.name}"`,
-    );
+    this.checkProps(props.dataset.name, rawPrefix, maxBadRowShare, latencyP99Ms, samplingPercent);
 
     const stack = Stack.of(this);
     const dataset = props.dataset.name;
@@ -152,28 +137,8 @@ export class RetrainingPipeline extends Construct {
     this.evaluation = evaluationFunction(this, gateProps);
 
     this.endpointMetrics = new EndpointMetricFactory(endpointName);
-    const everyMinute = { period: Duration.minutes(1) };
-    this.endpointErrorsAlarm = notifications.addAlarm('EndpointErrors', {
-      alarmName: `${stack.stackName}-${endpointName}-5xx`,
-      alarmDescription: 'The endpoint returns 5XX errors. Also rolls a blue/green deployment back. See README "Alarms".',
-      metric: this.metricInvocation5XXErrors(everyMinute),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 2,
-      datapointsToAlarm: 2,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.endpointLatencyAlarm = notifications.addAlarm('EndpointLatency', {
-      alarmName: `${stack.stackName}-${endpointName}-latency-p99`,
-      alarmDescription: `Model latency p99 above ${latencyP99Ms} ms. Also rolls a blue/green deployment back. See README "Alarms".`,
-      // ModelLatency is reported in microseconds.
-      metric: this.metricModelLatency(everyMinute),
-      threshold: latencyP99Ms * 1000,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.endpointErrorsAlarm = this.addEndpointErrorsAlarm(notifications);
+    this.endpointLatencyAlarm = this.addEndpointLatencyAlarm(notifications, latencyP99Ms);
 
     const topic = notifications.topic;
     const notify = (stateId: string, subject: string, fields: Record<string, unknown>) => notifyState(this, topic, stateId, subject, fields);
@@ -291,6 +256,60 @@ export class RetrainingPipeline extends Construct {
     );
     if (!approved) approvalRule(this, this.stateMachine, this.modelPackageGroupName);
     this.acknowledgeStateMachineFindings(namePrefix);
+  }
+
+  private checkProps(datasetName: string, rawPrefix: string, maxBadRowShare: number, latencyP99Ms: number, samplingPercent: number): void {
+    checkPrefix(this, rawPrefix, 'rawPrefix');
+    checkProp(this, maxBadRowShare >= 0 && maxBadRowShare <= 1, 'maxBadRowShare', `must be between 0 and 1, got ${maxBadRowShare}`);
+    checkProp(this, Number.isInteger(latencyP99Ms) && latencyP99Ms >= 1, 'latencyP99Ms', `must be a whole number of milliseconds >= 1, got ${latencyP99Ms}`);
+    checkProp(
+      this,
+      Number.isInteger(samplingPercent) && samplingPercent >= 1 && samplingPercent <= 100,
+      'samplingPercent',
+      `must be a whole number from 1 to 100, got ${samplingPercent}`,
+    );
+    // SageMaker names are "<dataset>-<uuid>" (36 characters) and may be at most 63 long.
+    checkProp(
+      this,
+      /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/.test(datasetName) && datasetName.length <= 26,
+      'dataset.name',
+      `must be at most 26 letters, digits and inner hyphens (SageMaker names), got "${datasetName}"`,
+    );
+  }
+
+  /** 5XX errors of the endpoint: notifies, and rolls a blue/green update back. */
+  private addEndpointErrorsAlarm(notifications: Notifications): cloudwatch.Alarm {
+    const stack = Stack.of(this);
+    const endpointName = this.endpointName;
+    const everyMinute = { period: Duration.minutes(1) };
+    return notifications.addAlarm('EndpointErrors', {
+      alarmName: `${stack.stackName}-${endpointName}-5xx`,
+      alarmDescription: 'The endpoint returns 5XX errors. Also rolls a blue/green deployment back. See README "Alarms".',
+      metric: this.metricInvocation5XXErrors(everyMinute),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** Model latency p99 of the endpoint: notifies, and rolls a blue/green update back. */
+  private addEndpointLatencyAlarm(notifications: Notifications, latencyP99Ms: number): cloudwatch.Alarm {
+    const stack = Stack.of(this);
+    const endpointName = this.endpointName;
+    const everyMinute = { period: Duration.minutes(1) };
+    return notifications.addAlarm('EndpointLatency', {
+      alarmName: `${stack.stackName}-${endpointName}-latency-p99`,
+      alarmDescription: `Model latency p99 above ${latencyP99Ms} ms. Also rolls a blue/green deployment back. See README "Alarms".`,
+      // ModelLatency is reported in microseconds.
+      metric: this.metricModelLatency(everyMinute),
+      threshold: latencyP99Ms * 1000,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 
   /** Requests the endpoint served. @default Sum over 5 minutes */
