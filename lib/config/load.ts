@@ -83,7 +83,10 @@ export function parseConfig(value: unknown, source = 'config', stage?: string): 
       }),
     );
   }
-  return { ...resolveConfig(staged.data), stage: { name: stage, account: chosen.account, region: chosen.region, requiresApproval: chosen.requiresApproval } };
+  return {
+    ...resolveConfig(staged.data, stage),
+    stage: { name: stage, account: chosen.account, region: chosen.region, requiresApproval: chosen.requiresApproval },
+  };
 }
 
 /** Reads, parses and validates a JSON config file (the final config of `stage`, when given). */

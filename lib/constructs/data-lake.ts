@@ -1,8 +1,9 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aspects, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { ServicePrincipalConditions } from './service-principal-conditions';
 import { checkProp } from './props';
 import { CAPTURE_PREFIX, DRIFT_PREFIX, FEATURES_PREFIX, MODELS_PREFIX, QUARANTINE_PREFIX } from '../../lambdas/contracts/layout';
 
@@ -64,6 +65,7 @@ export class DataLake extends Construct {
 
   constructor(scope: Construct, id: string, props: DataLakeProps = {}) {
     super(scope, id);
+    Aspects.of(this).add(new ServicePrincipalConditions());
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const captureRetentionDays = props.captureRetentionDays ?? 30;
     const noncurrentDays = props.noncurrentVersionRetentionDays ?? 365;

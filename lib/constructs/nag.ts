@@ -24,5 +24,25 @@ export function findingArn(scope: IConstruct, service: string, resource: string)
 
 /** A cdk-nag finding's resource part for SageMaker resources named "<name>" of this account and region. */
 export function sagemakerFinding(scope: IConstruct, resource: string, name: string): string {
-  return `Resource::${findingArn(scope, 'sagemaker', `${resource}/${name}`)}`;
+  return `Resource::${findingArn(scope, 'sagemaker', `${resource}/${findingText(scope, name)}`)}`;
+}
+
+/**
+ * How cdk-nag spells a string that holds tokens: Ref as "<Name>", GetAtt as "<Id.Attr>", any
+ * other intrinsic as its JSON (e.g. the Fn::Select of the stack UUID in the model package group name).
+ */
+export function findingText(scope: IConstruct, text: string): string {
+  if (!Token.isUnresolved(text)) return text;
+  const resolved = Stack.of(scope).resolve(text) as string | { 'Fn::Join': [string, unknown[]] };
+  if (typeof resolved === 'string') return resolved;
+  const [separator, parts] = resolved['Fn::Join'];
+  return parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const intrinsic = part as { Ref?: string; 'Fn::GetAtt'?: string[] };
+      if (intrinsic.Ref) return `<${intrinsic.Ref}>`;
+      if (intrinsic['Fn::GetAtt']) return `<${intrinsic['Fn::GetAtt'].join('.')}>`;
+      return JSON.stringify(part);
+    })
+    .join(separator);
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -113,7 +113,9 @@ export class RetrainingPipeline extends Construct {
     const image = algorithm.image(this, props.training);
 
     this.sagemakerRole = new SageMakerExecutionRole(this, 'SageMakerRole', { dataLake, imageRepositoryArn: image.repositoryArn }).role;
-    this.modelPackageGroupName = `${dataset}-models`;
+    // The group is retained (it holds the model history), so its name carries the first block of
+    // the stack's UUID: a re-created stack, or a second stage in the account, never collides with it.
+    this.modelPackageGroupName = `${dataset}-models-${stackUuidPrefix(stack)}`;
     const group = new sagemaker.CfnModelPackageGroup(this, 'ModelPackageGroup', {
       modelPackageGroupName: this.modelPackageGroupName,
       modelPackageGroupDescription: `Versions of the ${dataset} model, each with its metrics and training data`,
@@ -360,4 +362,9 @@ export class RetrainingPipeline extends Construct {
       "Package versions of the project's own group are numbered by SageMaker at run time.",
     );
   }
+}
+
+/** The first 8 hex digits of the stack's UUID (AWS::StackId ends in "/<uuid>"): unique per stack instance. */
+function stackUuidPrefix(stack: Stack): string {
+  return Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', stack.stackId))));
 }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aspects, Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -7,6 +7,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ServicePrincipalConditions } from './service-principal-conditions';
 import { FEATURES_PREFIX } from '../../lambdas/contracts/layout';
 import { DEFAULTS } from '../../lambdas/contracts/config/defaults';
 import type { DataLake } from './data-lake';
@@ -64,6 +65,7 @@ export class RetrainingTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: RetrainingTriggerProps) {
     super(scope, id);
+    Aspects.of(this).add(new ServicePrincipalConditions());
     const { dataBucket, key } = props.dataLake;
     const rawPrefix = props.rawPrefix ?? DEFAULTS.rawPrefix;
     const debounce = props.debounce ?? Duration.seconds(60);

@@ -1,4 +1,4 @@
-import { Stack, Stage, Validations, type StackProps, type StageProps } from 'aws-cdk-lib';
+import { Aspects, Stack, Stage, Validations, type StackProps, type StageProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -7,18 +7,26 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as pipelines from 'aws-cdk-lib/pipelines';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { ServicePrincipalConditions } from '../constructs/service-principal-conditions';
 import type { MlopsConfig } from '../config';
 import type { Delivery } from '../../lambdas/contracts/config/stages';
 import { findingArn } from '../constructs/nag';
 import { MlopsOutputs, MlopsStack, stackNameFor } from './mlops-stack';
 
-/** One deployment target: the MLOps stack with a stage's final config, in its account and region. */
+/**
+ * One deployment target: the MLOps stack with a stage's final config, in its account and region.
+ * A stage is its own cloud assembly, which the app's validation plugins do not reach: cdk-nag is
+ * added here, so the templates the pipeline deploys are checked (synth fails on a finding) and
+ * carry their acknowledgements.
+ */
 export class MlopsStage extends Stage {
   readonly stack: MlopsStack;
 
   constructor(scope: Construct, id: string, props: StageProps & { readonly config: MlopsConfig }) {
     super(scope, id, props);
+    Validations.of(this).addPlugins(new AwsSolutionsChecks(this, { writeSuppressionsToCloudFormation: true }));
     this.stack = new MlopsStack(this, stackNameFor(props.config), {
       config: props.config,
       description: `serverless-mlops (${id}): retraining, deployment and monitoring of the "${props.config.dataset.name}" model`,
@@ -89,12 +97,15 @@ export class DeliveryStack extends Stack {
     }
     this.stages = stages;
     this.pipeline.buildPipeline();
+    grantConnectionUse(this.pipeline, delivery.connectionArn);
     acknowledgePipelineFindings(this.pipeline);
 
     // EventBridge publishes to the topic; a customer-managed key is needed for that (not aws/sns).
     const key = new kms.Key(this, 'FailureTopicKey', { enableKeyRotation: true, description: `Encrypts the failure topic of ${id}` });
     key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.failureTopic = new sns.Topic(this, 'FailureTopic', { masterKey: key, enforceSSL: true, displayName: `${id} failures` });
+    // Only these two: the stages' constructs condition their own policies.
+    for (const scoped of [key, this.failureTopic]) Aspects.of(scoped).add(new ServicePrincipalConditions());
     for (const email of delivery.notificationEmails) this.failureTopic.addSubscription(new subscriptions.EmailSubscription(email));
     this.pipeline.pipeline.onStateChange('Failed', {
       description: 'A delivery pipeline execution failed',
@@ -106,6 +117,20 @@ export class DeliveryStack extends Stack {
       }),
     });
   }
+}
+
+/**
+ * CDK grants the source action `codestar-connections:UseConnection`, but IAM matches an action's
+ * service prefix against the resource's: on an `arn:aws:codeconnections:` connection that grant
+ * allows nothing. The policies holding it get the action under the connection ARN's own prefix.
+ */
+function grantConnectionUse(pipeline: pipelines.CodePipeline, connectionArn: string): void {
+  const prefix = connectionArn.split(':')[2];
+  if (prefix === 'codestar-connections') return;
+  const policies = pipeline.node.findAll().filter((c): c is iam.Policy => c instanceof iam.Policy);
+  const holders = policies.filter((p) => JSON.stringify(p.document.toJSON()).includes('"codestar-connections:UseConnection"'));
+  if (holders.length === 0) throw new Error('no pipeline policy grants codestar-connections:UseConnection: CDK Pipelines changed how it grants the connection');
+  for (const policy of holders) policy.addStatements(new iam.PolicyStatement({ actions: [`${prefix}:UseConnection`], resources: [connectionArn] }));
 }
 
 /**

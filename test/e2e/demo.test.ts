@@ -54,7 +54,7 @@ describe('the local demo, end to end', () => {
     expect(result.runs[1].decision).toMatch(/ties production/);
     expect(result.runs[2].decision).toMatch(/beats production/);
     expect(seen.endpointStatus).toBe('InService');
-    expect(seen.deployedPackage).toMatch(/model-package\/churn-models\/2$/);
+    expect(seen.deployedPackage).toMatch(/model-package\/churn-models-[0-9a-f]{8}\/2$/);
   });
 
   test('THEN the data bucket holds every run output and the rejected rows with their reasons', () => {

@@ -10,7 +10,10 @@ import { startLocalS3, type LocalS3 } from '../../lib/local/services/s3';
 import { LocalSageMaker, type Trainer } from '../../lib/local/services/sagemaker/sagemaker';
 import { startSageMakerServer } from '../../lib/local/services/sagemaker/api-server';
 import { LocalParameterStore } from '../../lib/local/services/ssm';
+import { authorizedTaskHandlers } from '../../lib/local/iam/authorized-tasks';
+import { LocalIam } from '../../lib/local/iam/local-iam';
 import { pipelineTaskHandlers } from '../../lib/local/runtime/pipeline-tasks';
+import type { CfnTemplate } from '../../lib/local/template/cfn-template';
 import { renderStateMachine, runStateMachine, type AslDefinition } from '../../lib/local/services/stepfunctions/state-machine-runner';
 import { synthMlopsStack } from './app';
 
@@ -56,6 +59,7 @@ export class PipelineHarness {
   private localS3!: LocalS3;
   private closeSageMaker!: () => Promise<void>;
   private handlers!: Record<string, (input: unknown) => Promise<unknown>>;
+  iam!: LocalIam;
 
   constructor(
     private readonly config: MlopsConfig,
@@ -67,14 +71,16 @@ export class PipelineHarness {
     const { stack, template } = synthMlopsStack(this.config);
     this.dataBucket = 'data';
     const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
-    this.definition = renderStateMachine(template.toJSON() as never, {
+    const render = {
       region: REGION,
       physicalNames: {
         [id(stack.dataLake.dataBucket)]: this.dataBucket,
         [id(stack.dataLake.modelsBucket)]: 'models',
         [id(stack.dataLake.captureBucket)]: 'capture',
       },
-    });
+    };
+    const cfnTemplate = template.toJSON() as CfnTemplate;
+    this.definition = renderStateMachine(cfnTemplate, render);
     this.deployedModelParameter = `/${stack.stackName}/${this.config.deployment.endpointName}/deployed-model`;
     this.localS3 = await startLocalS3({ buckets: [this.dataBucket, 'models', 'capture'] });
     Object.assign(process.env, this.localS3.clientEnv);
@@ -83,13 +89,18 @@ export class PipelineHarness {
     const server = await startSageMakerServer(this.sagemaker);
     this.closeSageMaker = server.close;
     process.env.AWS_ENDPOINT_URL_SAGEMAKER = server.endpoint;
-    this.handlers = pipelineTaskHandlers({
-      sagemaker: this.sagemaker,
-      notifier: this.notifier,
-      parameters: this.parameters,
-      featureProcessing: (await import('../../lambdas/feature-processing/handler')).handler,
-      evaluation: (await import('../../lambdas/evaluation/handler')).handler,
-    });
+    // Every call of the state machine evaluated against its role in the template, as on AWS.
+    this.iam = new LocalIam(cfnTemplate, render);
+    this.handlers = authorizedTaskHandlers(
+      pipelineTaskHandlers({
+        sagemaker: this.sagemaker,
+        notifier: this.notifier,
+        parameters: this.parameters,
+        featureProcessing: (await import('../../lambdas/feature-processing/handler')).handler,
+        evaluation: (await import('../../lambdas/evaluation/handler')).handler,
+      }),
+      { template: cfnTemplate, render, definition: this.definition, iam: this.iam },
+    );
   }
 
   async stop(): Promise<void> {

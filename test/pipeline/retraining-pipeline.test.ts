@@ -67,7 +67,7 @@ describe('retraining pipeline (auto approval), run after run', () => {
     expect(execution.statesEntered).not.toContain(S.UPDATE_ENDPOINT);
 
     const [pkg] = harness.sagemaker.modelPackages;
-    expect(pkg).toMatchObject({ ModelPackageGroupName: 'churn-models', ModelApprovalStatus: 'Approved' });
+    expect(pkg).toMatchObject({ ModelPackageGroupName: expect.stringMatching(/^churn-models-[0-9a-f]{8}$/), ModelApprovalStatus: 'Approved' });
     expect(pkg.CustomerMetadataProperties).toMatchObject({
       runId: input.runId,
       'metric:validation:auc': '0.9',
@@ -84,7 +84,12 @@ describe('retraining pipeline (auto approval), run after run', () => {
       DestinationS3Uri: 's3://capture/capture',
       CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] },
     });
-    expect(config.ProductionVariants![0]).toMatchObject({ VariantName: 'AllTraffic', ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } });
+    expect(config.ProductionVariants![0]).toMatchObject({ VariantName: 'AllTraffic', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 });
+    // Every call the run made was evaluated against the state machine role in the template, and allowed.
+    expect(harness.iam.decisions.map((d) => d.action)).toEqual(
+      expect.arrayContaining(['sagemaker:AddTags', 'iam:PassRole', 'sagemaker:CreateEndpoint', 'ssm:PutParameter']),
+    );
+    expect(harness.iam.decisions.every((d) => d.allowed)).toBe(true);
     expect(harness.deployedModel()).toMatchObject({
       endpointName: 'churn-endpoint',
       modelPackageArn: pkg.ModelPackageArn,

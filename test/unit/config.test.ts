@@ -50,6 +50,8 @@ describe('config', () => {
     expect(config.training.hyperparameters).toMatchObject({ objective: 'reg:squarederror', evalMetric: 'rmse', numRound: 200 });
     expect(config.evaluation).toMatchObject({ metric: 'validation:rmse', direction: 'minimize', minimumImprovement: 0 });
     expect(config.deployment.compute).toEqual({ type: 'serverless', memorySizeMb: 2048, maxConcurrency: 5 });
+    // SageMaker Serverless Inference excludes network isolation and data capture.
+    expect(config.deployment).toMatchObject({ endpointName: 'houses-endpoint', networkIsolation: false, dataCapture: false });
     expect(config.monitoring).toMatchObject({
       schedule: 'rate(1 hour)',
       evaluationPeriods: 3,
@@ -63,6 +65,14 @@ describe('config', () => {
     const config = makeConfig({ deployment: { strategy: undefined, compute: { type: 'instances', memorySizeMb: undefined, maxConcurrency: undefined } } });
     expect(config.deployment.strategy).toBe('canary');
     expect(config.deployment.compute).toEqual({ type: 'instances', instanceType: 'ml.m5.large', instanceCount: 1 });
+    expect(config.deployment).toMatchObject({ networkIsolation: true, dataCapture: true });
+  });
+
+  test('GIVEN a stage WHEN its config is resolved THEN its default endpoint name carries the stage (two stages in one account never share one)', () => {
+    const file = path.join(__dirname, '..', '..', 'config', 'churn-stages.json');
+    expect(loadConfig(file, 'dev').deployment.endpointName).toBe('churn-dev-endpoint');
+    expect(loadConfig(file, 'prod').deployment.endpointName).toBe('churn-prod-endpoint');
+    expect(loadConfig(file).deployment.endpointName).toBe('churn-endpoint');
   });
 
   test.each<[string, unknown, string]>([
@@ -115,7 +125,11 @@ describe('config', () => {
       makeConfigJson({ training: { hyperparameters: { objective: 'reg:squarederror' } } }),
       'training.hyperparameters.objective: "reg:squarederror" does not fit problemType "binary"',
     ],
-    ['a bad instance type', makeConfigJson({ training: { instanceType: 'm5.large' } }), 'training.instanceType: a SageMaker instance type'],
+    [
+      'a bad instance type',
+      makeConfigJson({ training: { instanceType: 'm5.large' } }),
+      'training.instanceType: "m5.large" is not a SageMaker training instance type',
+    ],
     [
       'an evaluation metric of the wrong form',
       makeConfigJson({ evaluation: { metric: 'auc' } }),
@@ -123,15 +137,64 @@ describe('config', () => {
     ],
     [
       'canary on serverless',
-      makeConfigJson({ deployment: { strategy: 'canary' } }),
+      makeConfigJson({
+        deployment: {
+          compute: { type: 'serverless', instanceType: undefined, instanceCount: undefined, memorySizeMb: 2048, maxConcurrency: 5 },
+          strategy: 'canary',
+        },
+      }),
       'deployment.strategy: "canary" traffic shifting needs compute.type "instances"',
     ],
-    ['a serverless memory size SageMaker lacks', makeConfigJson({ deployment: { compute: { memorySizeMb: 1500 } } }), 'deployment.compute.memorySizeMb'],
+    [
+      'network isolation on serverless',
+      makeConfigJson({
+        deployment: {
+          compute: { type: 'serverless', instanceType: undefined, instanceCount: undefined, memorySizeMb: 2048, maxConcurrency: 5 },
+          networkIsolation: true,
+        },
+      }),
+      'deployment.networkIsolation: SageMaker Serverless Inference excludes network isolation',
+    ],
+    [
+      'data capture on serverless',
+      makeConfigJson({
+        deployment: {
+          compute: { type: 'serverless', instanceType: undefined, instanceCount: undefined, memorySizeMb: 2048, maxConcurrency: 5 },
+          dataCapture: true,
+        },
+      }),
+      'deployment.dataCapture: SageMaker Serverless Inference excludes data capture',
+    ],
+    [
+      'a serverless memory size SageMaker lacks',
+      makeConfigJson({ deployment: { compute: { type: 'serverless', instanceType: undefined, instanceCount: undefined, memorySizeMb: 1500 } } }),
+      'deployment.compute.memorySizeMb',
+    ],
+    [
+      'an endpoint instance type SageMaker lacks',
+      makeConfigJson({ deployment: { compute: { type: 'instances', instanceType: 'ml.m5.huge' } } }),
+      'deployment.compute.instanceType: "ml.m5.huge" is not a SageMaker endpoint instance type',
+    ],
+    [
+      'a training instance type SageMaker lacks',
+      makeConfigJson({ training: { instanceType: 'ml.m5.huge' } }),
+      'training.instanceType: "ml.m5.huge" is not a SageMaker training instance type',
+    ],
+    [
+      'an hour EventBridge lacks',
+      makeConfigJson({ monitoring: { schedule: 'cron(0 25 * * ? *)' } }),
+      'monitoring.schedule: not an EventBridge schedule expression: cron hours "25"',
+    ],
+    [
+      'a zero rate',
+      makeConfigJson({ monitoring: { schedule: 'rate(0 minutes)' } }),
+      'monitoring.schedule: not an EventBridge schedule expression: a rate must be at least 1',
+    ],
     ['an unknown compute type', makeConfigJson({ deployment: { compute: { type: 'gpu' } } }), 'deployment.compute.type'],
     [
       'a schedule EventBridge would reject',
       makeConfigJson({ monitoring: { schedule: 'every hour' } }),
-      'monitoring.schedule: an EventBridge schedule expression',
+      'monitoring.schedule: not an EventBridge schedule expression: must be',
     ],
     [
       'more datapoints than periods',

@@ -1,9 +1,10 @@
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig } from '../../lib/config';
-import { DeliveryStack, synthCommands } from '../../lib/stacks/delivery-stack';
+import { DeliveryStack, MlopsStage, synthCommands } from '../../lib/stacks/delivery-stack';
 import { cdkJsonContext } from '../helpers/app';
 
 /** The delivery pipeline of the shipped multi-stage example: dev, then an approval, then prod. */
@@ -93,6 +94,34 @@ describe('delivery pipeline stack', () => {
     expect(definition('dev')).not.toContain('PendingManualApproval');
     expect(definition('prod')).toContain('\\"InstanceType\\":\\"ml.m5.large\\"');
     expect(definition('prod')).toContain('PendingManualApproval');
+  });
+
+  test('GIVEN a codeconnections connection ARN THEN the source role may use it under that service prefix', () => {
+    // IAM matches an action's prefix to the resource's: codestar-connections:UseConnection alone allows nothing here.
+    expect(config.delivery!.connectionArn).toMatch(/^arn:aws:codeconnections:/);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: Match.arrayWith(['codeconnections:UseConnection']), Resource: config.delivery!.connectionArn }),
+        ]),
+      },
+    });
+  });
+
+  test('GIVEN a stage THEN cdk-nag runs on its own assembly: its template carries the acknowledgements, and a finding fails synth', () => {
+    const assembly = app.synth();
+    const stageTemplate = assembly.getNestedAssembly(stack.stages.prod.artifactId).getStackByName(stack.stages.prod.stack.stackName).template as {
+      Resources: Record<string, { Metadata?: { cdk_nag?: { rules_to_suppress?: { id: string; reason: string }[] } } }>;
+    };
+    const acknowledgements = Object.values(stageTemplate.Resources).flatMap((r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? []);
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const a of acknowledgements) expect(a.reason.length).toBeGreaterThan(20);
+
+    // Negative control: an unacknowledged finding (a bucket without TLS-only policy or logs) inside a stage fails its synth.
+    const failing = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+    const failingStage = new MlopsStage(failing, 'dev', { config: loadConfig(configFile, 'dev'), env: { account: '111111111111', region: 'eu-west-1' } });
+    new s3.Bucket(failingStage.stack, 'Unchecked');
+    expect(() => failing.synth()).toThrow(/AwsSolutions-S1|AwsSolutions-S10|Validation failed/);
   });
 
   test('GIVEN cdk-nag THEN the pipeline and both stages have no unacknowledged finding', () => {

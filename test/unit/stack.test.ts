@@ -104,6 +104,29 @@ describe('MlopsStack', () => {
     });
   });
 
+  test('GIVEN the key, queue and topic policies THEN every service principal carries aws:SourceAccount, and EventBridge on the queue the SourceArn of its rules', () => {
+    const { stack, template } = synthMlopsStack(makeConfig({ monitoring: { retrainOnDrift: { enabled: true } } }));
+    const json = template.toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, { Statement: Record<string, unknown>[] }> }> };
+    const statements = Object.values(json.Resources).flatMap((r) =>
+      ['AWS::KMS::Key', 'AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy'].includes(r.Type)
+        ? (r.Properties.KeyPolicy ?? r.Properties.PolicyDocument).Statement.map((st) => ({ type: r.Type, st }))
+        : [],
+    );
+    const services = statements.filter(({ st }) => (st.Principal as { Service?: unknown } | undefined)?.Service !== undefined);
+    // events + logging.s3 (CDK's grants for the encrypted queue and the log bucket), cloudwatch, and the queue's EventBridge statement.
+    expect(services.length).toBeGreaterThanOrEqual(3);
+    for (const { st } of services) expect(st.Condition).toMatchObject({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
+    const queue = services.find(({ type }) => type === 'AWS::SQS::QueuePolicy')!.st;
+    expect(queue.Condition).toMatchObject({
+      ArnEquals: {
+        'aws:SourceArn': expect.arrayContaining([
+          { 'Fn::GetAtt': [id(stack, stack.trigger.rule), 'Arn'] },
+          { 'Fn::GetAtt': [id(stack, stack.driftMonitor.retrainRule!), 'Arn'] },
+        ]),
+      },
+    });
+  });
+
   test('GIVEN the stack THEN a dead-lettered upload event raises an alarm that notifies the topic on alarm and on recovery', () => {
     const { stack, template } = synthMlopsStack();
     const topic = { Ref: id(stack, stack.notifications.topic) };

@@ -9,7 +9,12 @@ export interface MlopsConfig extends Omit<ParsedConfig, 'training' | 'evaluation
     readonly hyperparameters: Required<ParsedConfig['training']['hyperparameters']>;
   };
   readonly evaluation: ParsedConfig['evaluation'] & { readonly metric: string; readonly direction: Direction };
-  readonly deployment: ParsedConfig['deployment'] & { readonly endpointName: string; readonly strategy: 'all-at-once' | 'canary' | 'linear' };
+  readonly deployment: ParsedConfig['deployment'] & {
+    readonly endpointName: string;
+    readonly strategy: 'all-at-once' | 'canary' | 'linear';
+    readonly networkIsolation: boolean;
+    readonly dataCapture: boolean;
+  };
   /** Set when this is one stage's final config. */
   readonly stage?: { readonly name: string; readonly account?: string; readonly region: string; readonly requiresApproval: boolean };
 }
@@ -22,21 +27,28 @@ export function metricDirection(metric: string): Direction {
   return MAXIMIZED_METRICS.has(name.split('@')[0]) ? 'maximize' : 'minimize';
 }
 
-/** Fills the defaults that depend on other fields (objective, metrics, endpoint name). */
-export function resolveConfig(parsed: ParsedConfig): MlopsConfig {
+/**
+ * Fills the defaults that depend on other fields (objective, metrics, endpoint name). A stage's
+ * default endpoint name carries the stage, so two stages in one account never share an endpoint.
+ */
+export function resolveConfig(parsed: ParsedConfig, stageName?: string): MlopsConfig {
   const problem = PROBLEM_TYPES[parsed.dataset.problemType];
   const hp = parsed.training.hyperparameters;
   const objective = hp.objective ?? problem.objective;
   const evalMetric = hp.evalMetric ?? problem.evalMetric;
   const metric = parsed.evaluation.metric ?? `validation:${evalMetric}`;
+  const onInstances = parsed.deployment.compute.type === 'instances';
   return {
     ...parsed,
     training: { ...parsed.training, hyperparameters: { ...hp, objective, evalMetric } },
     evaluation: { ...parsed.evaluation, metric, direction: parsed.evaluation.direction ?? metricDirection(metric) },
     deployment: {
       ...parsed.deployment,
-      endpointName: parsed.deployment.endpointName ?? `${parsed.dataset.name}-endpoint`,
-      strategy: parsed.deployment.strategy ?? (parsed.deployment.compute.type === 'instances' ? 'canary' : 'all-at-once'),
+      endpointName: parsed.deployment.endpointName ?? `${parsed.dataset.name}${stageName ? `-${stageName}` : ''}-endpoint`,
+      strategy: parsed.deployment.strategy ?? (onInstances ? 'canary' : 'all-at-once'),
+      // Serverless endpoints exclude both (the schema refuses an explicit true).
+      networkIsolation: parsed.deployment.networkIsolation ?? onInstances,
+      dataCapture: parsed.deployment.dataCapture ?? onInstances,
     },
   };
 }

@@ -1,6 +1,8 @@
+import { ProductionVariantInstanceType, TrainingInstanceType } from '@aws-sdk/client-sagemaker';
 import { z } from 'zod';
 import { EVAL_METRICS, OBJECTIVES, PROBLEM_TYPE_NAMES, PROBLEM_TYPES } from '../problem-types';
 import { DEFAULTS } from './defaults';
+import { scheduleProblem } from './schedule';
 import { deliverySchema, STAGE_NAME, stageSchema } from './stages';
 
 /**
@@ -78,6 +80,16 @@ export const datasetSchema = z
     }
   });
 
+// SageMaker's instance types as AWS's service model lists them (the SDK's enums, generated from it).
+const TRAINING_INSTANCE_TYPES: readonly string[] = Object.values(TrainingInstanceType);
+const ENDPOINT_INSTANCE_TYPES: readonly string[] = Object.values(ProductionVariantInstanceType);
+
+function instanceType(known: readonly string[], use: string) {
+  return z.string().refine((t) => known.includes(t), {
+    error: (issue) => `"${String(issue.input)}" is not a SageMaker ${use} instance type (e.g. "ml.m5.large"; AWS's SageMaker API model lists ${known.length})`,
+  });
+}
+
 const s3Prefix = z.string().regex(/^[a-z0-9][a-z0-9!_.*'()-]*\/$/i, 'an S3 key prefix ending in "/", e.g. "raw/"');
 
 const retraining = z.strictObject({
@@ -124,10 +136,7 @@ const training = z
     /** Version tag of the SageMaker built-in XGBoost image. */
     xgboostVersion: z.enum(['1.7-1', '1.5-1', '1.3-1']).default('1.7-1'),
     hyperparameters: hyperparameters.default(hyperparameters.parse({})),
-    instanceType: z
-      .string()
-      .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'a SageMaker instance type, e.g. "ml.m5.large"')
-      .default('ml.m5.large'),
+    instanceType: instanceType(TRAINING_INSTANCE_TYPES, 'training').default('ml.m5.large'),
     instanceCount: z.number().int().min(1).max(100).default(1),
     volumeSizeGb: z.number().int().min(1).max(16_384).default(10),
     maxRuntimeSeconds: z.number().int().min(60).max(432_000).default(3600),
@@ -171,10 +180,7 @@ const evaluation = z.strictObject({
 
 const instancesMode = z.strictObject({
   type: z.literal('instances'),
-  instanceType: z
-    .string()
-    .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'a SageMaker instance type, e.g. "ml.m5.large"')
-    .default('ml.m5.large'),
+  instanceType: instanceType(ENDPOINT_INSTANCE_TYPES, 'endpoint').default('ml.m5.large'),
   instanceCount: z.number().int().min(1).max(100).default(1),
 });
 const serverlessMode = z.strictObject({
@@ -185,7 +191,7 @@ const serverlessMode = z.strictObject({
 
 const deployment = z
   .strictObject({
-    /** Stable endpoint name; defaults to "<dataset>-endpoint". */
+    /** Stable endpoint name; defaults to "<dataset>-endpoint" ("<dataset>-<stage>-endpoint" in a stage). */
     endpointName: z
       .string()
       .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'up to 63 letters, digits or hyphens')
@@ -200,6 +206,10 @@ const deployment = z
     approval: z.enum(['auto', 'manual']).default('auto'),
     /** A deployment still not InService after this long is reported as failed. */
     maxWaitMinutes: z.number().int().min(5).max(720).default(60),
+    /** The model's container runs without network access. Defaults to true on instances; serverless endpoints exclude it. */
+    networkIsolation: z.boolean().optional(),
+    /** SageMaker data capture of requests and responses (what the drift check reads). Defaults to true on instances; serverless endpoints exclude it. */
+    dataCapture: z.boolean().optional(),
   })
   .superRefine((d, ctx) => {
     // SageMaker blue/green traffic shifting needs instance-backed variants.
@@ -210,13 +220,31 @@ const deployment = z
         message: `"${d.strategy}" traffic shifting needs compute.type "instances"; serverless endpoints support "all-at-once" only`,
       });
     }
+    // SageMaker Serverless Inference "Feature exclusions": CreateEndpointConfig/CreateEndpoint refuse them.
+    if (d.compute.type === 'serverless') {
+      for (const [key, feature] of [
+        ['networkIsolation', 'network isolation'],
+        ['dataCapture', 'data capture'],
+      ] as const) {
+        if (d[key] === true) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `SageMaker Serverless Inference excludes ${feature} (AWS docs, "Feature exclusions"); use compute.type "instances" or leave ${key} unset`,
+          });
+        }
+      }
+    }
   });
 
 const monitoring = z.strictObject({
   /** EventBridge schedule of the drift check, e.g. "rate(15 minutes)" or "cron(0 * * * ? *)". */
   schedule: z
     .string()
-    .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$/, 'an EventBridge schedule expression, e.g. "rate(1 hour)"')
+    .superRefine((expression, ctx) => {
+      const problem = scheduleProblem(expression);
+      if (problem) ctx.addIssue({ code: 'custom', message: `not an EventBridge schedule expression: ${problem} (e.g. "rate(1 hour)")` });
+    })
     .default('rate(1 hour)'),
   samplingPercent: z.number().int().min(1).max(100).default(DEFAULTS.samplingPercent),
   /** The endpoint latency alarm (model latency p99, also a blue/green rollback trigger). */

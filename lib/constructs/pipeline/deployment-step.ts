@@ -34,7 +34,7 @@ export interface DeploymentChainProps {
 }
 
 /**
- * CreateModel → CreateEndpointConfig (data capture) → create the endpoint, or update it blue/green
+ * CreateModel → CreateEndpointConfig (data capture on instances; serverless excludes it) → create the endpoint, or update it blue/green
  * with auto-rollback on the endpoint alarms → poll DescribeEndpoint until InService (bounded) →
  * detect a rollback → publish the deployed model's pointers. Input: `$.deploy` and `$.names.id`.
  */
@@ -53,6 +53,8 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
     rest: Partial<tasks.CallAwsServiceProps> = {},
   ) => new tasks.CallAwsService(scope, id, { service: 'sagemaker', action, parameters, iamResources, resultPath: sfn.JsonPath.DISCARD, ...rest });
   const catchFailure = (state: tasks.CallAwsService) => props.failures.catchAll(retrySageMakerLimits(state));
+  const compute = deployment.compute;
+  const serverless = compute.type === 'serverless';
 
   const createModel = catchFailure(
     sagemakerCall(
@@ -62,14 +64,14 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
         ModelName: sfn.JsonPath.stringAt('$.names.id'),
         ExecutionRoleArn: props.sagemakerRole.roleArn,
         PrimaryContainer: { Image: sfn.JsonPath.stringAt('$.deploy.image'), ModelDataUrl: sfn.JsonPath.stringAt('$.deploy.modelDataUrl') },
-        EnableNetworkIsolation: true,
-        ...(props.vpc ? { VpcConfig: { Subnets: props.vpc.subnetIds, SecurityGroupIds: props.vpc.securityGroupIds } } : {}),
+        ...(deployment.networkIsolation ? { EnableNetworkIsolation: true } : {}),
+        // Serverless Inference excludes VPC configuration: the model of a serverless endpoint stays out of the VPC (training keeps it).
+        ...(props.vpc && serverless === false ? { VpcConfig: { Subnets: props.vpc.subnetIds, SecurityGroupIds: props.vpc.securityGroupIds } } : {}),
       },
       [arn('model', `${props.namePrefix}*`)],
     ),
   );
 
-  const compute = deployment.compute;
   const variant =
     compute.type === 'instances'
       ? {
@@ -90,16 +92,20 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
       {
         EndpointConfigName: sfn.JsonPath.stringAt('$.names.id'),
         ProductionVariants: [variant],
-        DataCaptureConfig: {
-          EnableCapture: true,
-          InitialSamplingPercentage: props.samplingPercent,
-          DestinationS3Uri: `s3://${dataLake.captureBucket.bucketName}/${CAPTURE_PREFIX.slice(0, -1)}`,
-          KmsKeyId: dataLake.key.keyArn,
-          CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
-          CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] },
-        },
+        ...(deployment.dataCapture
+          ? {
+              DataCaptureConfig: {
+                EnableCapture: true,
+                InitialSamplingPercentage: props.samplingPercent,
+                DestinationS3Uri: `s3://${dataLake.captureBucket.bucketName}/${CAPTURE_PREFIX.slice(0, -1)}`,
+                KmsKeyId: dataLake.key.keyArn,
+                CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+                CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] },
+              },
+            }
+          : {}),
         // Serverless variants have no storage volume to encrypt.
-        ...(compute.type === 'instances' ? { KmsKeyId: dataLake.key.keyArn } : {}),
+        ...(serverless ? {} : { KmsKeyId: dataLake.key.keyArn }),
       },
       [configArn],
     ),

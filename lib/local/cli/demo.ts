@@ -159,6 +159,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           `  outcome: ${String(message.outcome)}${message.modelPackageArn ? ` (${String(message.modelPackageArn).split('/').slice(-2).join('/')})` : ''}`,
         );
       if (execution.result?.error) view.detail(`  error: ${execution.result.error}: ${execution.result.cause ?? ''}`);
+      // The caught error of the state that failed, as the failure notification carries it.
+      if (execution.status === 'FAILED' && message?.cause) view.detail(`  failure: ${String(message.error)}: ${String(message.cause)}`);
       return {
         name: execution.name,
         status: execution.status,

@@ -21,6 +21,8 @@ import { pipelineTaskHandlers } from './pipeline-tasks';
 import { renderStateMachine, type TaskHandler } from '../services/stepfunctions/state-machine-runner';
 import { eventRulesOf, functionsOf, queueSourcesOf, type FunctionWiring } from '../template/template-wiring';
 import { localXgboostTrainer } from '../trainer/sagemaker-trainer';
+import { authorizedTaskHandlers } from '../iam/authorized-tasks';
+import { LocalIam } from '../iam/local-iam';
 
 export interface LocalMlopsOptions {
   /** The synthesized stack template. */
@@ -42,6 +44,11 @@ export interface LocalMlopsOptions {
   readonly onTrainingRound?: (job: string, round: number, validation: number) => void;
   /** Errors of background work (queue deliveries) that no caller awaits. */
   readonly onBackgroundError?: (err: Error) => void;
+  /**
+   * Evaluate every call the state machine makes against its role's policies in the template (and
+   * the resource policies), failing the state with AccessDenied as AWS would. @default true
+   */
+  readonly enforceIam?: boolean;
 }
 
 /** A bucket's local name: its logical id without the hash, in kebab case ("DataLakeDataBucket4C86F66D" → "data-lake-data-bucket"). */
@@ -70,6 +77,8 @@ export class LocalMlops {
   readonly endpoints = new LocalEndpoints();
   readonly render: RenderOptions;
   readonly functions: readonly FunctionWiring[];
+  /** IAM evaluated from the template's policies. */
+  readonly iam: LocalIam;
   sagemaker!: LocalSageMaker;
   parameters!: LocalParameterStore;
   cloudwatch!: LocalCloudWatch;
@@ -93,6 +102,7 @@ export class LocalMlops {
     this.buckets = Object.fromEntries(resourcesOfType(template, 'AWS::S3::Bucket').map((id) => [id, localBucketName(id)]));
     this.render = { region: LOCAL_REGION, physicalNames: this.buckets };
     this.functions = functionsOf(template, this.render);
+    this.iam = new LocalIam(template, this.render);
     const machines = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
     if (machines.length !== 1) throw new Error(`expected one state machine in the template, found ${machines.length}`);
     this.stateMachineArn = resolveIntrinsics(template, { Ref: machines[0] }, this.render) as string;
@@ -186,15 +196,16 @@ export class LocalMlops {
       const module = (await import(path.join(__dirname, '..', '..', '..', 'lambdas', fn.handlerName, 'handler'))) as { handler: Handler };
       this.handlers.set(fn.handlerName, this.asLambda(fn, module.handler));
     }
+    const handlers = pipelineTaskHandlers({
+      sagemaker: this.sagemaker,
+      notifier: this.notifier,
+      parameters: this.parameters,
+      featureProcessing: this.handler('feature-processing'),
+      evaluation: this.handler('evaluation'),
+    });
     Object.assign(
       taskHandlers,
-      pipelineTaskHandlers({
-        sagemaker: this.sagemaker,
-        notifier: this.notifier,
-        parameters: this.parameters,
-        featureProcessing: this.handler('feature-processing'),
-        evaluation: this.handler('evaluation'),
-      }),
+      this.options.enforceIam === false ? handlers : authorizedTaskHandlers(handlers, { template, render: this.render, definition, iam: this.iam }),
     );
 
     for (const source of queueSourcesOf(template)) {

@@ -5,6 +5,8 @@ export interface CfnTemplate {
 }
 
 export const LOCAL_ACCOUNT = '000000000000';
+/** The stack name and UUID the local runtime gives the template (AWS::StackName, AWS::StackId). */
+export const LOCAL_STACK = { name: 'local-stack', uuid: '5e0c1a2b-3d4e-4f60-8a7b-9c0d1e2f3a4b' } as const;
 
 export interface RenderOptions {
   readonly region: string;
@@ -26,7 +28,7 @@ function physicalId(template: CfnTemplate, logicalId: string, attribute: string 
   if (!resource) throw new Error(`the template has no resource "${logicalId}"`);
   const arnBase = (service: string, path: string) => `arn:aws:${service}:${options.region}:${LOCAL_ACCOUNT}:${path}`;
   const declared = NAME_PROPERTY[resource.Type] ? resource.Properties?.[NAME_PROPERTY[resource.Type]] : undefined;
-  const name = chosen ?? (typeof declared === 'string' ? declared : logicalId);
+  const name = chosen ?? (declared === undefined ? logicalId : String(resolveIntrinsics(template, declared, options)));
   switch (resource.Type) {
     case 'AWS::Lambda::Function':
       // Ref is the function name, as in CloudFormation.
@@ -39,6 +41,8 @@ function physicalId(template: CfnTemplate, logicalId: string, attribute: string 
       return attribute === 'Arn' ? `arn:aws:s3:::${name}` : name;
     case 'AWS::CloudWatch::Alarm':
       return attribute === 'Arn' ? arnBase('cloudwatch', `alarm:${name}`) : name;
+    case 'AWS::KMS::Key':
+      return attribute === 'Arn' ? arnBase('kms', `key/${name}`) : name;
     case 'AWS::IAM::Role':
       return attribute === 'Arn' ? `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}` : name;
     default:
@@ -46,7 +50,7 @@ function physicalId(template: CfnTemplate, logicalId: string, attribute: string 
   }
 }
 
-/** Resolves Ref, Fn::GetAtt, Fn::Join and pseudo parameters the way CloudFormation would. */
+/** Resolves Ref, Fn::GetAtt, Fn::Join, Fn::Split, Fn::Select, Fn::FindInMap and pseudo parameters the way CloudFormation would. */
 export function resolveIntrinsics(template: CfnTemplate, value: unknown, options: RenderOptions): unknown {
   if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(template, v, options));
   if (value === null || typeof value !== 'object') return value;
@@ -60,6 +64,8 @@ export function resolveIntrinsics(template: CfnTemplate, value: unknown, options
           'AWS::Region': options.region,
           'AWS::URLSuffix': 'amazonaws.com',
           'AWS::AccountId': LOCAL_ACCOUNT,
+          'AWS::StackName': LOCAL_STACK.name,
+          'AWS::StackId': `arn:aws:cloudformation:${options.region}:${LOCAL_ACCOUNT}:stack/${LOCAL_STACK.name}/${LOCAL_STACK.uuid}`,
         };
         return pseudo[arg as string] ?? physicalId(template, arg as string, undefined, options);
       }
@@ -70,6 +76,17 @@ export function resolveIntrinsics(template: CfnTemplate, value: unknown, options
       case 'Fn::Join': {
         const [separator, parts] = arg as [string, unknown[]];
         return parts.map((p) => resolveIntrinsics(template, p, options)).join(separator);
+      }
+      case 'Fn::Split': {
+        const [separator, source] = arg as [string, unknown];
+        return String(resolveIntrinsics(template, source, options)).split(separator);
+      }
+      case 'Fn::Select': {
+        const [index, list] = arg as [number | string, unknown];
+        const items = resolveIntrinsics(template, list, options) as unknown[];
+        const item = items[Number(index)];
+        if (item === undefined) throw new Error(`Fn::Select: index ${index} is out of range of ${JSON.stringify(items)}`);
+        return item;
       }
       case 'Fn::FindInMap': {
         const [map, top, second] = (arg as unknown[]).map((a) => resolveIntrinsics(template, a, options)) as string[];

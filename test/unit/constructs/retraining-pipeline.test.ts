@@ -1,7 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { PipelineStates } from '../../../lib/constructs/retraining-pipeline';
 import { renderStateMachine } from '../../../lib/local/services/stepfunctions/state-machine-runner';
+import { LOCAL_STACK } from '../../../lib/local/template/cfn-template';
 import { synthMlopsStack } from '../../helpers/app';
+
+/** The first block of the stack's UUID, as CloudFormation computes it from AWS::StackId. */
+const STACK_UUID_PREFIX = { 'Fn::Select': [0, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }] };
 import { makeConfig } from '../../helpers/config';
 
 describe('RetrainingPipeline', () => {
@@ -186,11 +190,40 @@ describe('RetrainingPipeline: training, registry and deployment', () => {
     });
   });
 
+  test('GIVEN a serverless endpoint THEN the model has no network isolation or VPC and the config no data capture (SageMaker Serverless Inference excludes them)', () => {
+    const vpc = { subnetIds: ['subnet-0abc'], securityGroupIds: ['sg-0abc'] };
+    const { definition } = render({
+      deployment: { compute: { type: 'serverless', instanceType: undefined, instanceCount: undefined, memorySizeMb: 2048, maxConcurrency: 5 } },
+      training: { vpc },
+    });
+    const model = definition.States[PipelineStates.CREATE_MODEL].Parameters as Record<string, unknown>;
+    const config = definition.States[PipelineStates.CREATE_ENDPOINT_CONFIG].Parameters as Record<string, unknown>;
+    expect(model).not.toHaveProperty('EnableNetworkIsolation');
+    expect(model).not.toHaveProperty('VpcConfig');
+    expect(config).not.toHaveProperty('DataCaptureConfig');
+    expect(config.ProductionVariants).toEqual([expect.objectContaining({ ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } })]);
+  });
+
+  test('GIVEN instances THEN the model is network-isolated in the VPC and the config captures requests and responses', () => {
+    const vpc = { subnetIds: ['subnet-0abc'], securityGroupIds: ['sg-0abc'] };
+    const { definition } = render({ deployment: { compute: { type: 'instances', instanceType: 'ml.m5.large', instanceCount: 1 } }, training: { vpc } });
+    expect(definition.States[PipelineStates.CREATE_MODEL].Parameters).toMatchObject({ EnableNetworkIsolation: true, VpcConfig: { Subnets: ['subnet-0abc'] } });
+    expect(definition.States[PipelineStates.CREATE_ENDPOINT_CONFIG].Parameters).toMatchObject({ DataCaptureConfig: { EnableCapture: true } });
+  });
+
   test('GIVEN auto approval THEN packages register Approved and no approval rule exists (it would deploy twice)', () => {
     const { definition, template } = render({});
-    expect(definition.States[PipelineStates.REGISTER].Parameters).toMatchObject({ ModelPackageGroupName: 'churn-models', ModelApprovalStatus: 'Approved' });
+    expect(definition.States[PipelineStates.REGISTER].Parameters).toMatchObject({
+      ModelPackageGroupName: `churn-models-${LOCAL_STACK.uuid.split('-')[0]}`,
+      ModelApprovalStatus: 'Approved',
+    });
     template.resourcePropertiesCountIs('AWS::Events::Rule', { EventPattern: { source: ['aws.sagemaker'] } }, 0);
-    template.hasResourceProperties('AWS::SageMaker::ModelPackageGroup', { ModelPackageGroupName: 'churn-models' });
+  });
+
+  test('GIVEN the retained model package group THEN its name carries the stack UUID, so a re-created stack or another stage never collides', () => {
+    const { template } = render({});
+    template.hasResourceProperties('AWS::SageMaker::ModelPackageGroup', { ModelPackageGroupName: { 'Fn::Join': ['', ['churn-models-', STACK_UUID_PREFIX]] } });
+    template.hasResource('AWS::SageMaker::ModelPackageGroup', { DeletionPolicy: 'Retain' });
   });
 
   test('GIVEN manual approval THEN packages wait for approval and an approved package starts a deployment', () => {
@@ -200,7 +233,7 @@ describe('RetrainingPipeline: training, registry and deployment', () => {
       EventPattern: {
         source: ['aws.sagemaker'],
         'detail-type': ['SageMaker Model Package State Change'],
-        detail: { ModelPackageGroupName: ['churn-models'], ModelApprovalStatus: ['Approved'] },
+        detail: { ModelPackageGroupName: [{ 'Fn::Join': ['', ['churn-models-', STACK_UUID_PREFIX]] }], ModelApprovalStatus: ['Approved'] },
       },
       Targets: [
         {

@@ -1,0 +1,61 @@
+import { AccessDeniedError, LocalIam } from '../../../lib/local/iam/local-iam';
+import { localBucketName } from '../../../lib/local/runtime/local-mlops';
+import { resolveIntrinsics, resourcesOfType, type CfnTemplate } from '../../../lib/local/template/cfn-template';
+import { synthesizeTemplate } from '../../../lib/local/template/synth';
+import { makeConfig } from '../../helpers/config';
+
+/** Local IAM evaluates the synthesized template's own policies: these show it refuses what AWS would. */
+const template = synthesizeTemplate(makeConfig()) as CfnTemplate;
+const buckets = Object.fromEntries(resourcesOfType(template, 'AWS::S3::Bucket').map((id) => [id, localBucketName(id)]));
+const render = { region: 'us-east-1', physicalNames: buckets };
+const iam = new LocalIam(template, render);
+const roleOf = (prefix: string) => resourcesOfType(template, 'AWS::IAM::Role').find((id) => id.startsWith(prefix))!;
+const arnOf = (prefix: string, type: string, attribute = 'Arn') =>
+  resolveIntrinsics(template, { 'Fn::GetAtt': [resourcesOfType(template, type).find((id) => id.startsWith(prefix))!, attribute] }, render) as string;
+const stateMachine = iam.sessionOf(roleOf('RetrainingPipelineStateMachineRole'), 'test');
+const featureProcessing = iam.sessionOf(roleOf('RetrainingPipelineFeatureProcessingRole'), 'test');
+const sagemakerRole = arnOf('RetrainingPipelineSageMakerRole', 'AWS::IAM::Role');
+const topic = resolveIntrinsics(template, { Ref: resourcesOfType(template, 'AWS::SNS::Topic')[0] }, render) as string;
+const key = arnOf('DataLakeKey', 'AWS::KMS::Key');
+
+const denial = (promise: Promise<void>) =>
+  promise.then(
+    () => 'allowed',
+    (err: Error) => (err instanceof AccessDeniedError ? err.message : `threw ${err.message}`),
+  );
+
+describe('local IAM from the template', () => {
+  test('GIVEN iam:PassRole THEN the state machine may pass the SageMaker role to SageMaker only (the condition is evaluated)', async () => {
+    const pass = (service: string) =>
+      iam.authorize(stateMachine, [{ action: 'iam:PassRole', resource: sagemakerRole, context: { 'iam:PassedToService': service } }]);
+    expect(await denial(pass('sagemaker.amazonaws.com'))).toBe('allowed');
+    expect(await denial(pass('lambda.amazonaws.com'))).toMatch(/is not authorized to perform: iam:PassRole on resource: arn:aws:iam::000000000000:role\//);
+  });
+
+  test('GIVEN the encrypted topic THEN publishing needs sns:Publish and the key, which only granted roles have', async () => {
+    const publish = [
+      { action: 'sns:Publish', resource: topic },
+      { action: 'kms:GenerateDataKey', resource: key },
+    ];
+    expect(await denial(iam.authorize(stateMachine, publish))).toBe('allowed');
+    expect(await denial(iam.authorize(featureProcessing, publish))).toMatch(
+      /assumed-role\/RetrainingPipelineFeatureProcessingRole\w*\/test is not authorized to perform: sns:Publish on resource: arn:aws:sns:us-east-1:000000000000:/,
+    );
+  });
+
+  test('GIVEN the TLS-only bucket policy THEN a request without TLS is explicitly denied even to a role allowed to read', async () => {
+    const object = `arn:aws:s3:::${buckets[resourcesOfType(template, 'AWS::S3::Bucket').find((id) => id.startsWith('DataLakeDataBucket'))!]}/raw/upload.csv`;
+    const read = (secure: string) =>
+      iam.authorize(featureProcessing, [{ action: 's3:GetObject', resource: object, context: { 'aws:SecureTransport': secure } }]);
+    expect(await denial(read('true'))).toBe('allowed');
+    expect(await denial(read('false'))).toMatch(/s3:GetObject on resource: arn:aws:s3:::data-lake-data-bucket\/raw\/upload.csv because an explicit deny/);
+  });
+
+  test('GIVEN a role and an action its policies never name THEN it is denied and the decision is recorded', async () => {
+    const job = 'arn:aws:sagemaker:us-east-1:000000000000:training-job/churn-1';
+    expect(await denial(iam.authorize(featureProcessing, [{ action: 'sagemaker:CreateTrainingJob', resource: job }]))).toMatch(
+      /because no identity-based policy allows the sagemaker:CreateTrainingJob action$/,
+    );
+    expect(iam.decisions.at(-1)).toMatchObject({ action: 'sagemaker:CreateTrainingJob', resource: job, allowed: false });
+  });
+});
