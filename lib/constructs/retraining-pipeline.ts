@@ -165,7 +165,7 @@ export class RetrainingPipeline extends Construct {
 
     // 3. The gate.
     const evaluate = catchAll(evaluateState(this, this.evaluation, gateProps));
-    const rejected = notify(PipelineStates.NOTIFY_REJECTED, `[${dataset}] run {}: new model rejected`, {
+    const rejected = notify(PipelineStates.NOTIFY_REJECTED, `[${dataset}] new model rejected`, {
       outcome: 'REJECTED',
       reason: sfn.JsonPath.stringAt('$.evaluation.reason'),
       metrics: sfn.JsonPath.objectAt('$.evaluation.candidateMetrics'),
@@ -179,7 +179,7 @@ export class RetrainingPipeline extends Construct {
     );
 
     // 5-6. Deployment.
-    const deployed = notify(PipelineStates.NOTIFY_DEPLOYED, `[${dataset}] run {}: new model deployed`, {
+    const deployed = notify(PipelineStates.NOTIFY_DEPLOYED, `[${dataset}] new model deployed`, {
       outcome: 'DEPLOYED',
       endpoint: endpointName,
       modelPackageArn: sfn.JsonPath.stringAt('$.deploy.modelPackageArn'),
@@ -213,7 +213,7 @@ export class RetrainingPipeline extends Construct {
     });
     const afterRegister = approved
       ? prepareDeployment.next(deploy)
-      : notify(PipelineStates.NOTIFY_PENDING_APPROVAL, `[${dataset}] run {}: model awaiting approval`, {
+      : notify(PipelineStates.NOTIFY_PENDING_APPROVAL, `[${dataset}] new model awaiting approval`, {
           outcome: 'PENDING_APPROVAL',
           modelPackageArn: sfn.JsonPath.stringAt('$.registered.modelPackageArn'),
           reason: sfn.JsonPath.stringAt('$.evaluation.reason'),

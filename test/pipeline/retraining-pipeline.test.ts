@@ -98,7 +98,7 @@ describe('retraining pipeline (auto approval), run after run', () => {
     });
     expect(notifications).toEqual([
       {
-        subject: `[churn] run ${input.runId}: new model deployed`,
+        subject: '[churn] new model deployed',
         message: expect.objectContaining({
           outcome: 'DEPLOYED',
           modelPackageArn: pkg.ModelPackageArn,

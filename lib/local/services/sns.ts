@@ -19,8 +19,14 @@ export class LocalNotifier {
   constructor(private readonly options: { logFile?: string; print?: (n: Notification) => void } = {}) {}
 
   publish(topicArn: string, message: string, subject?: string): { MessageId: string } {
-    if (!topicArn) throw new Error('SNS Publish: TopicArn is required');
-    if (typeof message !== 'string' || message.length === 0) throw new Error('SNS Publish: Message must be a non-empty string');
+    if (!topicArn) throw snsError('TopicArn is required');
+    if (typeof message !== 'string' || message.length === 0) throw snsError('Message must be a non-empty string');
+    // SNS's rule (Publish API reference): under 100 characters, printable ASCII, no line breaks.
+    if (subject !== undefined && (subject.length === 0 || subject.length >= 100 || !/^[\x20-\x7e]+$/.test(subject))) {
+      throw snsError(
+        `Subject must be ASCII text that begins with a letter, number, or punctuation mark; must not include line breaks or control characters; and must be less than 100 characters long (got ${subject.length})`,
+      );
+    }
     const notification: Notification = { messageId: randomUUID(), topicArn, subject, message, time: new Date().toISOString() };
     this.notifications.push(notification);
     if (this.options.logFile) appendFileSync(this.options.logFile, `${JSON.stringify(notification)}\n`);
@@ -33,4 +39,9 @@ export class LocalNotifier {
     const { TopicArn, Message, Subject } = input as { TopicArn: string; Message: unknown; Subject?: string };
     return this.publish(TopicArn, typeof Message === 'string' ? Message : JSON.stringify(Message), Subject);
   };
+}
+
+/** SNS's error for a bad request, as the Step Functions integration names it (SNS.InvalidParameterException). */
+function snsError(message: string): Error {
+  return Object.assign(new Error(`Invalid parameter: ${message}`), { name: 'SNS.InvalidParameterException' });
 }

@@ -24,6 +24,11 @@ export interface TrainingParams {
   readonly maxBins?: number;
   /** @default 0 */
   readonly seed?: number;
+  /**
+   * The start of boosting, as XGBoost's base_score (a probability for binary:logistic).
+   * @default the label mean (XGBoost 2.x estimates it); XGBoost 1.x, the configured SageMaker image, starts from 0.5
+   */
+  readonly baseScore?: number;
 }
 
 /** Rows as a dense row-major matrix; NaN marks a missing value. */
@@ -191,7 +196,8 @@ export function train(trainSet: Dataset, validationSet: Dataset, params: Trainin
   for (const y of trainSet.labels) labelMean += y;
   labelMean /= rows;
   // base_score as XGBoost stores it: a probability for logistic, a value for regression.
-  const baseScore = binary ? Math.min(0.999, Math.max(0.001, labelMean)) : labelMean;
+  const baseScore = params.baseScore ?? (binary ? Math.min(0.999, Math.max(0.001, labelMean)) : labelMean);
+  if (binary && !(baseScore > 0 && baseScore < 1)) throw new Error(`base_score ${baseScore} must be between 0 and 1 for binary:logistic`);
   const baseMargin = Math.fround(binary ? Math.log(baseScore / (1 - baseScore)) : baseScore);
 
   // Margins are rounded to float32 after every tree, as XGBoost does: float32 arrays hold them exactly.

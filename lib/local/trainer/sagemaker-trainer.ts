@@ -22,8 +22,18 @@ async function readChannel(s3: S3Client, uri: string): Promise<string> {
   return text;
 }
 
-/** XGBoost hyperparameters (strings, XGBoost's names) to the trainer's parameters. */
-export function paramsFromHyperparameters(hp: Record<string, string>): TrainingParams {
+/**
+ * XGBoost's default base_score for an image version: 0.5 in 1.x (the configured SageMaker image,
+ * 1.7-1); 2.x estimates it from the labels (undefined here: the trainer does the same).
+ */
+export function defaultBaseScore(imageTag: string | undefined): number | undefined {
+  const major = Number(/^(\d+)\./.exec(imageTag ?? '')?.[1]);
+  if (!Number.isFinite(major)) throw new Error(`cannot tell the XGBoost version from the training image tag "${imageTag}"`);
+  return major < 2 ? 0.5 : undefined;
+}
+
+/** XGBoost hyperparameters (strings, XGBoost's names) to the trainer's parameters; base_score defaults to the image version's. */
+export function paramsFromHyperparameters(hp: Record<string, string>, versionBaseScore?: number): TrainingParams {
   const number = (name: string, fallback: number) => {
     const value = hp[name] === undefined ? fallback : Number(hp[name]);
     if (!Number.isFinite(value)) throw new Error(`hyperparameter ${name} "${hp[name]}" is not a number`);
@@ -42,6 +52,7 @@ export function paramsFromHyperparameters(hp: Record<string, string>): TrainingP
     lambda: number('lambda', 1),
     evalMetric: (hp.eval_metric ?? (objective === 'binary:logistic' ? 'logloss' : 'rmse')) as TrainingParams['evalMetric'],
     earlyStoppingRounds: hp.early_stopping_rounds === undefined ? undefined : number('early_stopping_rounds', 0),
+    baseScore: hp.base_score === undefined ? versionBaseScore : number('base_score', 0.5),
   };
 }
 
@@ -57,7 +68,8 @@ export function localXgboostTrainer(s3: S3Client, onRound?: (job: string, round:
       if (!found?.DataSource?.S3DataSource?.S3Uri) throw new Error(`the job has no "${name}" channel`);
       return found.DataSource.S3DataSource.S3Uri;
     };
-    const params = paramsFromHyperparameters(request.HyperParameters ?? {});
+    const imageTag = request.AlgorithmSpecification?.TrainingImage?.split(':').pop();
+    const params = paramsFromHyperparameters(request.HyperParameters ?? {}, defaultBaseScore(imageTag));
     const trainSet = parseTrainingCsv(await readChannel(s3, channel('train')), 'train channel');
     const validation = parseTrainingCsv(await readChannel(s3, channel('validation')), 'validation channel');
     const job = request.TrainingJobName!;

@@ -43,6 +43,21 @@ describe('local Step Functions API', () => {
     expect(() => sfn.startExecution({ stateMachineArn: ARN, name: 'same', input: '{}' })).toThrow(expect.objectContaining({ name: 'ExecutionAlreadyExists' }));
   });
 
+  test('GIVEN a name of 81 characters or with a space THEN StartExecution is InvalidName, as Step Functions refuses it (80 is the limit)', () => {
+    const { sfn } = machine(async () => ({}));
+    const start = (name: string) => {
+      try {
+        sfn.startExecution({ stateMachineArn: ARN, name, input: '{}' });
+        return 'started';
+      } catch (err) {
+        return (err as Error).name;
+      }
+    };
+    expect(start('r'.repeat(81))).toBe('InvalidName');
+    expect(start('a run')).toBe('InvalidName');
+    expect(start('r'.repeat(80))).toBe('started');
+  });
+
   test('GIVEN a failing task THEN the execution FAILED with the error', async () => {
     const { sfn } = machine(async () => {
       throw Object.assign(new Error('boom'), { name: 'Custom.Error' });

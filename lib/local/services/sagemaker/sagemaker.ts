@@ -251,8 +251,26 @@ export class LocalSageMaker {
     for (const variant of input.ProductionVariants ?? []) {
       if (!this.models.has(variant.ModelName!)) throw new SageMakerError('ValidationException', `Could not find model "${variant.ModelName}".`);
     }
+    this.refuseServerlessExclusions(input);
     this.endpointConfigs.set(input.EndpointConfigName!, input);
     return { EndpointConfigArn: this.arn('endpoint-config', input.EndpointConfigName!) };
+  }
+
+  /**
+   * SageMaker Serverless Inference "Feature exclusions" (AWS docs): no network isolation, VPC
+   * configuration or data capture, a single production variant.
+   */
+  private refuseServerlessExclusions(input: CreateEndpointConfigCommandInput): void {
+    const variants = input.ProductionVariants ?? [];
+    if (!variants.some((v) => v.ServerlessConfig)) return;
+    const refuse = (what: string) => {
+      throw new SageMakerError('ValidationException', `${what} is not supported for Serverless Inference (endpoint config "${input.EndpointConfigName}").`);
+    };
+    if (variants.length > 1) refuse('More than one production variant');
+    if (input.DataCaptureConfig) refuse('Data capture');
+    const model = this.models.get(variants[0].ModelName!)!;
+    if (model.EnableNetworkIsolation) refuse(`Network isolation (model "${model.ModelName}")`);
+    if (model.VpcConfig) refuse(`VPC configuration (model "${model.ModelName}")`);
   }
 
   createEndpoint(input: CreateEndpointCommandInput): { EndpointArn: string } {
@@ -279,6 +297,7 @@ export class LocalSageMaker {
     if (endpoint.status !== 'InService')
       throw new SageMakerError('ValidationException', `Cannot update in-progress endpoint "${endpoint.name}" (status ${endpoint.status}).`);
     this.requireConfig(input.EndpointConfigName!);
+    if (input.DeploymentConfig) this.checkGuardrails(endpoint, input);
     Object.assign(endpoint, {
       status: 'Updating',
       pendingConfig: input.EndpointConfigName!,
@@ -286,6 +305,27 @@ export class LocalSageMaker {
       pollsLeft: this.options.settlePolls ?? 1,
     });
     return { EndpointArn: this.arn('endpoint', endpoint.name) };
+  }
+
+  /**
+   * Deployment guardrails (AWS docs): blue/green needs the new config to keep the variant names;
+   * serverless endpoints take blue/green all-at-once only, never rolling updates or traffic shifting.
+   */
+  private checkGuardrails(endpoint: Endpoint, input: UpdateEndpointCommandInput): void {
+    const variantsOf = (name: string) => (this.endpointConfigs.get(name)!.ProductionVariants ?? []).map((v) => v.VariantName).sort();
+    const before = variantsOf(endpoint.configName);
+    const after = variantsOf(input.EndpointConfigName!);
+    if (JSON.stringify(before) !== JSON.stringify(after)) {
+      throw new SageMakerError(
+        'ValidationException',
+        `A deployment with DeploymentConfig needs the same variant names: ${before.join(',')} vs ${after.join(',')}.`,
+      );
+    }
+    const serverless = (this.endpointConfigs.get(input.EndpointConfigName!)!.ProductionVariants ?? []).some((v) => v.ServerlessConfig);
+    const routing = input.DeploymentConfig?.BlueGreenUpdatePolicy?.TrafficRoutingConfiguration?.Type;
+    if (serverless && (input.DeploymentConfig?.RollingUpdatePolicy || (routing && routing !== 'ALL_AT_ONCE'))) {
+      throw new SageMakerError('ValidationException', `Serverless endpoints support blue/green ALL_AT_ONCE only, not ${routing ?? 'rolling updates'}.`);
+    }
   }
 
   async describeEndpoint(input: { EndpointName?: string }): Promise<DescribeEndpointCommandOutput> {
