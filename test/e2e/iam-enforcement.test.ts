@@ -3,31 +3,15 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../../lib/config';
 import { runDemo } from '../../lib/local/cli/demo';
-import type { CfnTemplate } from '../../lib/local/template/cfn-template';
 import { synthesizeTemplate } from '../../lib/local/template/synth';
+import { withoutAction } from '../helpers/templates';
 
 /**
  * Negative control of local IAM: the demo's template with sagemaker:AddTags taken out of the state
  * machine role (the defect of aws-cdk issue 32294) must fail the first run at Train, with AWS's message.
+ * (One demo per file: a process hosts one local environment.)
  */
 const config = loadConfig();
-
-function withoutAction(template: CfnTemplate, action: string): CfnTemplate {
-  const copy = JSON.parse(JSON.stringify(template)) as CfnTemplate;
-  let removed = 0;
-  for (const resource of Object.values(copy.Resources)) {
-    if (resource.Type !== 'AWS::IAM::Policy') continue;
-    const statements = (resource.Properties!.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement;
-    for (const statement of statements) {
-      const actions = [statement.Action].flat();
-      if (!actions.includes(action)) continue;
-      statement.Action = actions.filter((a) => a !== action);
-      removed++;
-    }
-  }
-  if (removed === 0) throw new Error(`no policy of the template grants ${action}`);
-  return copy;
-}
 
 describe('local IAM on the demo', () => {
   test('GIVEN the state machine role without sagemaker:AddTags THEN the first run fails at Train with AccessDenied naming principal, action and resource', async () => {

@@ -11,6 +11,7 @@ import { LocalSageMaker, type Trainer } from '../../lib/local/services/sagemaker
 import { startSageMakerServer } from '../../lib/local/services/sagemaker/api-server';
 import { LocalParameterStore } from '../../lib/local/services/ssm';
 import { authorizedTaskHandlers } from '../../lib/local/iam/authorized-tasks';
+import { authorizedTrainer, bucketKeysOf } from '../../lib/local/iam/authorized-training';
 import { LocalIam } from '../../lib/local/iam/local-iam';
 import { pipelineTaskHandlers } from '../../lib/local/runtime/pipeline-tasks';
 import type { CfnTemplate } from '../../lib/local/template/cfn-template';
@@ -85,12 +86,13 @@ export class PipelineHarness {
     this.localS3 = await startLocalS3({ buckets: [this.dataBucket, 'models', 'capture'] });
     Object.assign(process.env, this.localS3.clientEnv);
     this.s3 = new S3Client({});
-    this.sagemaker = new LocalSageMaker({ region: REGION, trainer: this.trainer(this), onEndpointServing: this.serving?.(this) });
+    // Every call of the state machine, and the training job's under its execution role, evaluated against the template's policies, as on AWS.
+    this.iam = new LocalIam(cfnTemplate, render);
+    const trainer = authorizedTrainer(this.trainer(this), { iam: this.iam, s3: this.s3, bucketKeys: bucketKeysOf(cfnTemplate, render) });
+    this.sagemaker = new LocalSageMaker({ region: REGION, trainer, onEndpointServing: this.serving?.(this) });
     const server = await startSageMakerServer(this.sagemaker);
     this.closeSageMaker = server.close;
     process.env.AWS_ENDPOINT_URL_SAGEMAKER = server.endpoint;
-    // Every call of the state machine evaluated against its role in the template, as on AWS.
-    this.iam = new LocalIam(cfnTemplate, render);
     this.handlers = authorizedTaskHandlers(
       pipelineTaskHandlers({
         sagemaker: this.sagemaker,

@@ -50,6 +50,13 @@ export class LocalIam {
     return { roleLogicalId, arn: `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${roleName}/${sessionName}` };
   }
 
+  /** The session of the template's role with this ARN (a service assuming the role a request passes). */
+  sessionOfRoleArn(roleArn: string, sessionName: string): { roleLogicalId: string; arn: string } {
+    const found = [...this.roles.entries()].find(([, role]) => role.roleArn === roleArn);
+    if (!found) throw new Error(`${roleArn} is not a role of the template: local IAM cannot evaluate its calls`);
+    return this.sessionOf(found[0], sessionName);
+  }
+
   /** Throws AccessDeniedError unless the role's session may make every request. */
   async authorize(session: { roleLogicalId: string; arn: string }, requests: readonly AuthorizationRequest[]): Promise<void> {
     for (const request of requests) await this.authorizeOne(session, request);

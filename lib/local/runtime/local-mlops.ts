@@ -22,6 +22,7 @@ import { renderStateMachine, type TaskHandler } from '../services/stepfunctions/
 import { eventRulesOf, functionsOf, queueSourcesOf, type FunctionWiring } from '../template/template-wiring';
 import { localXgboostTrainer } from '../trainer/sagemaker-trainer';
 import { authorizedTaskHandlers } from '../iam/authorized-tasks';
+import { authorizedTrainer, bucketKeysOf } from '../iam/authorized-training';
 import { LocalIam } from '../iam/local-iam';
 
 export interface LocalMlopsOptions {
@@ -45,8 +46,9 @@ export interface LocalMlopsOptions {
   /** Errors of background work (queue deliveries) that no caller awaits. */
   readonly onBackgroundError?: (err: Error) => void;
   /**
-   * Evaluate every call the state machine makes against its role's policies in the template (and
-   * the resource policies), failing the state with AccessDenied as AWS would. @default true
+   * Evaluate every call the state machine makes against its role's policies in the template, and
+   * a training job's reads, writes and image pull against its execution role's (with the resource
+   * policies), failing the state or the job with AccessDenied as AWS would. @default true
    */
   readonly enforceIam?: boolean;
 }
@@ -153,7 +155,7 @@ export class LocalMlops {
     this.cloudwatch = new LocalCloudWatch(alarmsOf(template, this.render));
     this.sagemaker = new LocalSageMaker({
       region: LOCAL_REGION,
-      trainer: (this.options.trainer ?? ((s3) => localXgboostTrainer(s3, this.options.onTrainingRound)))(this.s3),
+      trainer: this.trainerOf((this.options.trainer ?? ((s3) => localXgboostTrainer(s3, this.options.onTrainingRound)))(this.s3)),
       onEndpointServing: serveOnLocalEndpoints(this.endpoints, this.s3),
     });
     this.endpointUrl = await this.endpoints.start(ports.endpoint);
@@ -232,6 +234,12 @@ export class LocalMlops {
       if (!queue) throw new Error(`a rule targets ${target}, which the local runtime cannot deliver to (only queues feeding handlers)`);
       queue.send(JSON.stringify(event));
     });
+  }
+
+  /** The trainer, run under the job's execution role with IAM enforced (unless turned off). */
+  private trainerOf(trainer: Trainer): Trainer {
+    if (this.options.enforceIam === false) return trainer;
+    return authorizedTrainer(trainer, { iam: this.iam, s3: this.s3, bucketKeys: bucketKeysOf(this.options.template, this.render) });
   }
 
   /** A handler invoked as Lambda would: it reports Invocations and Errors to the local CloudWatch. */

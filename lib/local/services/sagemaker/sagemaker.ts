@@ -156,7 +156,8 @@ export class LocalSageMaker {
       job.status = 'Completed';
     } catch (err) {
       job.status = 'Failed';
-      job.failureReason = `AlgorithmError: ${(err as Error).message}`;
+      // SageMaker's two kinds: the job's own inputs or permissions (ClientError), or the algorithm.
+      job.failureReason = `${(err as Error).name === 'ClientError' ? 'ClientError' : 'AlgorithmError'}: ${(err as Error).message}`;
     }
     return { TrainingJobArn: this.arn('training-job', name) };
   }
