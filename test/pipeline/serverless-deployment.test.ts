@@ -15,13 +15,17 @@ const harness = new PipelineHarness(makeConfig({ deployment: { compute: serverle
 useHarness(harness);
 
 describe('serverless deployment with the AWS rules enforced', () => {
-  test('GIVEN two runs that pass the gate THEN the endpoint is created and then updated, serverless, without capture or isolation', async () => {
+  test('GIVEN two runs that pass the gate, each first missing its new config (eventual consistency) THEN the endpoint is created and then updated, serverless, without capture or isolation', async () => {
     for (const [i, auc] of [0.9, 0.95].entries()) {
       aucScript.push(auc);
+      // SageMaker's eventually consistent read of the new config: the first try misses it, the retry finds it.
+      harness.sagemaker.staleConfigReads(1);
       const { execution } = await harness.run(await harness.snapshot({ [`raw/serverless-${i}.csv`]: SAMPLE }));
       expect(execution.status).toBe('SUCCEEDED');
       expect(execution.statesEntered).toContain(i === 0 ? S.CREATE_ENDPOINT : S.UPDATE_ENDPOINT);
     }
+    expect(harness.sagemaker.calls.filter((c) => c === 'CreateEndpoint')).toHaveLength(2);
+    expect(harness.sagemaker.calls.filter((c) => c === 'UpdateEndpoint')).toHaveLength(2);
     const endpoint = harness.endpoint()!;
     expect(endpoint.status).toBe('InService');
     const config = harness.sagemaker.endpointConfigs.get(endpoint.configName)!;

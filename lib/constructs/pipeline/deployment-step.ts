@@ -11,7 +11,7 @@ import { PipelineStates } from '../../../lambdas/contracts/states';
 import type { DataLake } from '../data-lake';
 import { endpointPolling } from './endpoint-polling';
 import type { FailureHandling } from './notify-step';
-import { retrySageMakerLimits } from './retries';
+import { retryEventualConsistency, retrySageMakerLimits } from './retries';
 
 export interface DeploymentChainProps {
   readonly deployment: DeploymentConfig;
@@ -122,34 +122,38 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
             LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: deployment.trafficStepPercent },
           };
   const updateEndpoint = catchFailure(
-    sagemakerCall(
-      PipelineStates.UPDATE_ENDPOINT,
-      'updateEndpoint',
-      {
-        EndpointName: endpointName,
-        EndpointConfigName: sfn.JsonPath.stringAt('$.names.id'),
-        // Blue/green traffic shifting exists for instance-backed endpoints only.
-        ...(compute.type === 'instances'
-          ? {
-              DeploymentConfig: {
-                BlueGreenUpdatePolicy: {
-                  TrafficRoutingConfiguration: trafficRouting,
-                  TerminationWaitInSeconds: 0,
-                  MaximumExecutionTimeoutInSeconds: deployment.maxWaitMinutes * 60,
+    retryEventualConsistency(
+      sagemakerCall(
+        PipelineStates.UPDATE_ENDPOINT,
+        'updateEndpoint',
+        {
+          EndpointName: endpointName,
+          EndpointConfigName: sfn.JsonPath.stringAt('$.names.id'),
+          // Blue/green traffic shifting exists for instance-backed endpoints only.
+          ...(compute.type === 'instances'
+            ? {
+                DeploymentConfig: {
+                  BlueGreenUpdatePolicy: {
+                    TrafficRoutingConfiguration: trafficRouting,
+                    TerminationWaitInSeconds: 0,
+                    MaximumExecutionTimeoutInSeconds: deployment.maxWaitMinutes * 60,
+                  },
+                  AutoRollbackConfiguration: { Alarms: props.rollbackAlarmNames.map((AlarmName) => ({ AlarmName })) },
                 },
-                AutoRollbackConfiguration: { Alarms: props.rollbackAlarmNames.map((AlarmName) => ({ AlarmName })) },
-              },
-            }
-          : {}),
-      },
-      [endpointArn, configArn],
+              }
+            : {}),
+        },
+        [endpointArn, configArn],
+      ),
     ),
   );
   const createEndpoint = catchFailure(
-    sagemakerCall(PipelineStates.CREATE_ENDPOINT, 'createEndpoint', { EndpointName: endpointName, EndpointConfigName: sfn.JsonPath.stringAt('$.names.id') }, [
-      endpointArn,
-      configArn,
-    ]),
+    retryEventualConsistency(
+      sagemakerCall(PipelineStates.CREATE_ENDPOINT, 'createEndpoint', { EndpointName: endpointName, EndpointConfigName: sfn.JsonPath.stringAt('$.names.id') }, [
+        endpointArn,
+        configArn,
+      ]),
+    ),
   );
 
   // Does the endpoint exist? DescribeEndpoint fails for a missing one; limits are retried first,

@@ -6,7 +6,7 @@ import type { Construct } from 'constructs';
 import { ENDPOINT_VARIANT } from '../../../lambdas/contracts/deployment';
 import { PipelineStates } from '../../../lambdas/contracts/states';
 import type { FailureHandling } from './notify-step';
-import { retrySageMakerLimits } from './retries';
+import { retrySageMakerLimits, retrySsmLimits } from './retries';
 
 const POLL_INTERVAL = Duration.seconds(30);
 
@@ -53,19 +53,21 @@ export function endpointPolling(scope: Construct, props: EndpointPollingProps): 
   );
   const countPoll = new sfn.Pass(scope, PipelineStates.COUNT_POLL, { parameters: { 'count.$': 'States.MathAdd($.poll.count, 1)' }, resultPath: '$.poll' });
 
-  const publish = guard(
-    new tasks.CallAwsService(scope, PipelineStates.PUBLISH_DEPLOYED_MODEL, {
-      service: 'ssm',
-      action: 'putParameter',
-      parameters: {
-        Name: props.deployedModelParameter.parameterName,
-        Type: 'String',
-        Overwrite: true,
-        Value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.deployed')),
-      },
-      iamResources: [props.deployedModelParameter.parameterArn],
-      resultPath: sfn.JsonPath.DISCARD,
-    }),
+  const publish = props.failures.catchAll(
+    retrySsmLimits(
+      new tasks.CallAwsService(scope, PipelineStates.PUBLISH_DEPLOYED_MODEL, {
+        service: 'ssm',
+        action: 'putParameter',
+        parameters: {
+          Name: props.deployedModelParameter.parameterName,
+          Type: 'String',
+          Overwrite: true,
+          Value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.deployed')),
+        },
+        iamResources: [props.deployedModelParameter.parameterArn],
+        resultPath: sfn.JsonPath.DISCARD,
+      }),
+    ),
   );
   const describeDeployment = new sfn.Pass(scope, PipelineStates.DESCRIBE_DEPLOYMENT, {
     parameters: {

@@ -13,3 +13,28 @@ export function retrySageMakerLimits(state: tasks.CallAwsService): tasks.CallAws
   });
   return state;
 }
+
+/**
+ * SSM refuses concurrent writes of one parameter (TooManyUpdatesException) and throttles; both are
+ * transient and retried, like SageMaker's limits.
+ */
+export function retrySsmLimits(state: tasks.CallAwsService): tasks.CallAwsService {
+  state.addRetry({
+    errors: ['SSM.TooManyUpdatesException', 'SSM.ThrottlingException', 'SSM.InternalServerErrorException'],
+    interval: Duration.seconds(2),
+    maxAttempts: 5,
+    backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  return state;
+}
+
+/**
+ * CreateEndpoint and UpdateEndpoint read the endpoint config eventually consistently (SageMaker API
+ * reference, CreateEndpoint): right after CreateEndpointConfig they may answer ValidationException
+ * "Could not find endpoint configuration". Retried a few times before the run fails on it.
+ */
+export function retryEventualConsistency(state: tasks.CallAwsService): tasks.CallAwsService {
+  state.addRetry({ errors: ['SageMaker.ValidationException'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2 });
+  return state;
+}

@@ -211,6 +211,14 @@ describe('RetrainingPipeline: training, registry and deployment', () => {
     expect(definition.States[PipelineStates.CREATE_ENDPOINT_CONFIG].Parameters).toMatchObject({ DataCaptureConfig: { EnableCapture: true } });
   });
 
+  test('GIVEN transient errors THEN publishing retries SSM limits, and CreateEndpoint/UpdateEndpoint the eventually consistent config read', () => {
+    const { definition } = render({});
+    const errorsOf = (state: string) => (definition.States[state].Retry as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
+    expect(errorsOf(PipelineStates.PUBLISH_DEPLOYED_MODEL)).toEqual(expect.arrayContaining(['SSM.TooManyUpdatesException', 'SSM.ThrottlingException']));
+    expect(errorsOf(PipelineStates.PUBLISH_DEPLOYED_MODEL)).not.toContain('SageMaker.ThrottlingException');
+    for (const state of [PipelineStates.CREATE_ENDPOINT, PipelineStates.UPDATE_ENDPOINT]) expect(errorsOf(state)).toContain('SageMaker.ValidationException');
+  });
+
   test('GIVEN auto approval THEN packages register Approved and no approval rule exists (it would deploy twice)', () => {
     const { definition, template } = render({});
     expect(definition.States[PipelineStates.REGISTER].Parameters).toMatchObject({

@@ -109,6 +109,8 @@ export class LocalSageMaker {
   readonly calls: string[] = [];
   private nextUpdateOutcome: UpdateOutcome = 'succeed';
   private throttles = new Map<string, number>();
+  private staleReads = 0;
+  private newestConfig?: string;
 
   constructor(
     private readonly options: {
@@ -137,6 +139,14 @@ export class LocalSageMaker {
   /** Makes the next `times` calls of an operation fail with ThrottlingException. */
   throttle(operation: string, times: number): void {
     this.throttles.set(operation, times);
+  }
+
+  /**
+   * Makes the next `times` CreateEndpoint/UpdateEndpoint calls miss the newest endpoint config, as
+   * SageMaker's eventually consistent read of it may right after CreateEndpointConfig.
+   */
+  staleConfigReads(times: number): void {
+    this.staleReads = times;
   }
 
   /** Decides what the next UpdateEndpoint does once it settles. */
@@ -254,6 +264,7 @@ export class LocalSageMaker {
     }
     this.refuseServerlessExclusions(input);
     this.endpointConfigs.set(input.EndpointConfigName!, input);
+    this.newestConfig = input.EndpointConfigName!;
     return { EndpointConfigArn: this.arn('endpoint-config', input.EndpointConfigName!) };
   }
 
@@ -381,7 +392,9 @@ export class LocalSageMaker {
   }
 
   private requireConfig(name: string): void {
-    if (!this.endpointConfigs.has(name)) throw new SageMakerError('ValidationException', `Could not find endpoint configuration "${name}".`);
+    const stale = name === this.newestConfig && this.staleReads > 0;
+    if (stale) this.staleReads--;
+    if (stale || !this.endpointConfigs.has(name)) throw new SageMakerError('ValidationException', `Could not find endpoint configuration "${name}".`);
   }
 
   /** An id for requests, as the HTTP responses carry. */
