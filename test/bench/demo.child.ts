@@ -1,4 +1,4 @@
-/** One demo run in a fresh process (a process hosts one local environment); prints its timings as JSON. */
+/** One demo run in a fresh process (a process hosts one local environment); prints its timings as JSON. `no-iam` turns local IAM off. */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     sample: readFileSync(path.join(__dirname, '..', '..', 'data', 'mlc_churn.csv')),
     directory,
     print: () => undefined,
+    enforceIam: process.argv[2] !== 'no-iam',
   }).finally(restore);
   process.stdout.write(`${JSON.stringify({ wallTimeMs: result.wallTimeMs, timings: result.timings, runs: result.runs.map((r) => r.outcome) })}\n`);
 }

@@ -34,6 +34,8 @@ export interface DemoOptions {
   readonly rowsPerHour?: number;
   /** What drifted traffic multiplies the numeric features by. @default 1.3 */
   readonly driftFactor?: number;
+  /** Evaluate the template's IAM policies on every state machine call and training job. @default true */
+  readonly enforceIam?: boolean;
   /** Called with the live environment before it stops (tests inspect it). */
   readonly beforeStop?: (local: LocalMlops) => Promise<void>;
 }
@@ -103,6 +105,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const started = await LocalMlops.start({
       template,
       directory,
+      enforceIam: options.enforceIam,
       onNotification: (n) => {
         if (!n.subject?.startsWith('OK:')) view.detail(`SNS → ${n.subject ?? '(no subject)'}`);
       },
