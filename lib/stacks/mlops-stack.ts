@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { DRIFT_PREFIX } from '../../lambdas/contracts/layout';
 import type { MlopsConfig } from '../config';
@@ -79,6 +79,13 @@ export class MlopsStack extends Stack {
       deployedModelParameter: this.pipeline.deployedModelParameter,
       retrainingQueue: this.trigger.queue,
     });
+    if (!config.deployment.dataCapture) {
+      // Said at synth (and by `cdk deploy`), not failed: the rest of the lifecycle works.
+      Annotations.of(this.driftMonitor).addWarningV2(
+        'serverless-mlops:no-data-capture',
+        `deployment.dataCapture is off (${config.deployment.compute.type} compute): the drift check will find no captured requests and report "insufficient data". SageMaker Serverless Inference excludes data capture; use compute.type "instances" for drift monitoring.`,
+      );
+    }
     this.notifications.addOccurrenceAlarm(
       'PipelineRunsFailed',
       this.pipeline.metricRunsFailed(),

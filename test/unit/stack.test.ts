@@ -1,5 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations as AssertAnnotations, Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { MlopsStack } from '../../lib/stacks/mlops-stack';
@@ -125,6 +125,14 @@ describe('MlopsStack', () => {
         ]),
       },
     });
+  });
+
+  test('GIVEN a serverless deployment THEN synth warns that the drift check will get no captured data, and an instance deployment does not', () => {
+    const warnings = (config: ReturnType<typeof makeConfig>) =>
+      AssertAnnotations.fromStack(synthMlopsStack(config).stack).findWarning('*', Match.stringLikeRegexp('drift check will find no captured requests'));
+    const serverless = { type: 'serverless', instanceType: undefined, instanceCount: undefined, memorySizeMb: 2048, maxConcurrency: 5 };
+    expect(warnings(makeConfig({ deployment: { compute: serverless, strategy: 'all-at-once' } }))).toHaveLength(1);
+    expect(warnings(makeConfig())).toHaveLength(0);
   });
 
   test('GIVEN the stack THEN a dead-lettered upload event raises an alarm that notifies the topic on alarm and on recovery', () => {
