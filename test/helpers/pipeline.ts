@@ -12,7 +12,9 @@ import { startSageMakerServer } from '../../lib/local/services/sagemaker/api-ser
 import { LocalParameterStore } from '../../lib/local/services/ssm';
 import { authorizedTaskHandlers } from '../../lib/local/iam/authorized-tasks';
 import { authorizedTrainer, bucketKeysOf } from '../../lib/local/iam/authorized-training';
+import { runAsRole } from '../../lib/local/iam/caller-context';
 import { LocalIam } from '../../lib/local/iam/local-iam';
+import { callerValue, jsonServiceAuthorizer, s3Authorizer } from '../../lib/local/iam/service-authorizers';
 import { pipelineTaskHandlers } from '../../lib/local/runtime/pipeline-tasks';
 import type { CfnTemplate } from '../../lib/local/template/cfn-template';
 import { renderStateMachine, runStateMachine, type AslDefinition } from '../../lib/local/services/stepfunctions/state-machine-runner';
@@ -82,15 +84,22 @@ export class PipelineHarness {
     };
     const cfnTemplate = template.toJSON() as CfnTemplate;
     this.definition = renderStateMachine(cfnTemplate, render);
+    // A handler invoked as its function: its requests carry the function's role.
+    const asFunction =
+      (fn: { role: { node: { defaultChild?: unknown } }; function: { node: { defaultChild?: unknown } } }, handler: (event: never) => Promise<unknown>) =>
+      (event: unknown) =>
+        runAsRole(callerValue(id(fn.role), id(fn.function)), () => handler(event as never));
     this.deployedModelParameter = `/${stack.stackName}/${this.config.deployment.endpointName}/deployed-model`;
-    this.localS3 = await startLocalS3({ buckets: [this.dataBucket, 'models', 'capture'] });
+    // Every call of the state machine, the training job's under its execution role and the Lambda
+    // handlers' under their functions' roles, evaluated against the template's policies, as on AWS.
+    this.iam = new LocalIam(cfnTemplate, render);
+    const bucketKeys = bucketKeysOf(cfnTemplate, render);
+    this.localS3 = await startLocalS3({ buckets: [this.dataBucket, 'models', 'capture'], authorize: s3Authorizer(this.iam, bucketKeys) });
     Object.assign(process.env, this.localS3.clientEnv);
     this.s3 = new S3Client({});
-    // Every call of the state machine, and the training job's under its execution role, evaluated against the template's policies, as on AWS.
-    this.iam = new LocalIam(cfnTemplate, render);
-    const trainer = authorizedTrainer(this.trainer(this), { iam: this.iam, s3: this.s3, bucketKeys: bucketKeysOf(cfnTemplate, render) });
+    const trainer = authorizedTrainer(this.trainer(this), { iam: this.iam, s3: this.s3, bucketKeys });
     this.sagemaker = new LocalSageMaker({ region: REGION, trainer, onEndpointServing: this.serving?.(this) });
-    const server = await startSageMakerServer(this.sagemaker);
+    const server = await startSageMakerServer(this.sagemaker, 0, jsonServiceAuthorizer(this.iam, REGION));
     this.closeSageMaker = server.close;
     process.env.AWS_ENDPOINT_URL_SAGEMAKER = server.endpoint;
     this.handlers = authorizedTaskHandlers(
@@ -98,8 +107,8 @@ export class PipelineHarness {
         sagemaker: this.sagemaker,
         notifier: this.notifier,
         parameters: this.parameters,
-        featureProcessing: (await import('../../lambdas/feature-processing/handler')).handler,
-        evaluation: (await import('../../lambdas/evaluation/handler')).handler,
+        featureProcessing: asFunction(stack.pipeline.featureProcessing, (await import('../../lambdas/feature-processing/handler')).handler),
+        evaluation: asFunction(stack.pipeline.evaluation, (await import('../../lambdas/evaluation/handler')).handler),
       }),
       { template: cfnTemplate, render, definition: this.definition, iam: this.iam },
     );

@@ -89,6 +89,11 @@ describe('retraining pipeline (auto approval), run after run', () => {
     expect(harness.iam.decisions.map((d) => d.action)).toEqual(
       expect.arrayContaining(['sagemaker:AddTags', 'iam:PassRole', 'sagemaker:CreateEndpoint', 'ssm:PutParameter']),
     );
+    // And the handlers' own calls, under their functions' roles.
+    const by = (role: string, action: string) => harness.iam.decisions.some((d) => d.principal.includes(role) && d.action === action);
+    expect(by('RetrainingPipelineFeatureProcessingRole', 's3:GetObject')).toBe(true);
+    expect(by('RetrainingPipelineFeatureProcessingRole', 's3:PutObject')).toBe(true);
+    expect(by('RetrainingPipelineEvaluationRole', 'sagemaker:ListModelPackages')).toBe(true);
     expect(harness.iam.decisions.every((d) => d.allowed)).toBe(true);
     expect(harness.deployedModel()).toMatchObject({
       endpointName: 'churn-endpoint',

@@ -24,6 +24,8 @@ import { localXgboostTrainer } from '../trainer/sagemaker-trainer';
 import { authorizedTaskHandlers } from '../iam/authorized-tasks';
 import { authorizedTrainer, bucketKeysOf } from '../iam/authorized-training';
 import { LocalIam } from '../iam/local-iam';
+import { runAsRole } from '../iam/caller-context';
+import { callerValue, jsonServiceAuthorizer, s3Authorizer } from '../iam/service-authorizers';
 
 export interface LocalMlopsOptions {
   /** The synthesized stack template. */
@@ -146,6 +148,7 @@ export class LocalMlops {
       directory: path.join(this.options.directory, 's3'),
       port: ports.s3,
       onObjectCreated: (record) => this.bus.put(s3ObjectCreatedEvent(record)),
+      authorize: this.enforcing ? s3Authorizer(this.iam, bucketKeysOf(template, this.render)) : undefined,
     });
     Object.assign(this.clientEnv, this.localS3.clientEnv);
     Object.assign(process.env, this.clientEnv);
@@ -180,11 +183,13 @@ export class LocalMlops {
         this.options.onExecutionEnded?.(execution);
       },
     });
+    // The handlers' calls to these services are evaluated under their functions' roles.
+    const authorize = this.enforcing ? jsonServiceAuthorizer(this.iam, LOCAL_REGION) : undefined;
     const services: [string, Promise<RunningServer>][] = [
-      ['AWS_ENDPOINT_URL_SFN', this.stepFunctions.start()],
-      ['AWS_ENDPOINT_URL_SSM', this.parameters.start()],
-      ['AWS_ENDPOINT_URL_SAGEMAKER', startSageMakerServer(this.sagemaker)],
-      ['AWS_ENDPOINT_URL_CLOUDWATCH', this.cloudwatch.start()],
+      ['AWS_ENDPOINT_URL_SFN', this.stepFunctions.start(0, authorize)],
+      ['AWS_ENDPOINT_URL_SSM', this.parameters.start(0, authorize)],
+      ['AWS_ENDPOINT_URL_SAGEMAKER', startSageMakerServer(this.sagemaker, 0, authorize)],
+      ['AWS_ENDPOINT_URL_CLOUDWATCH', this.cloudwatch.start(0, authorize)],
     ];
     for (const [variable, server] of services) {
       const running = await server;
@@ -205,10 +210,7 @@ export class LocalMlops {
       featureProcessing: this.handler('feature-processing'),
       evaluation: this.handler('evaluation'),
     });
-    Object.assign(
-      taskHandlers,
-      this.options.enforceIam === false ? handlers : authorizedTaskHandlers(handlers, { template, render: this.render, definition, iam: this.iam }),
-    );
+    Object.assign(taskHandlers, !this.enforcing ? handlers : authorizedTaskHandlers(handlers, { template, render: this.render, definition, iam: this.iam }));
 
     for (const source of queueSourcesOf(template)) {
       const fn = this.functions.find((f) => f.logicalId === source.functionLogicalId);
@@ -236,9 +238,13 @@ export class LocalMlops {
     });
   }
 
+  private get enforcing(): boolean {
+    return this.options.enforceIam !== false;
+  }
+
   /** The trainer, run under the job's execution role with IAM enforced (unless turned off). */
   private trainerOf(trainer: Trainer): Trainer {
-    if (this.options.enforceIam === false) return trainer;
+    if (!this.enforcing) return trainer;
     return authorizedTrainer(trainer, { iam: this.iam, s3: this.s3, bucketKeys: bucketKeysOf(this.options.template, this.render) });
   }
 
@@ -248,7 +254,8 @@ export class LocalMlops {
     return async (event) => {
       this.putServiceMetric('AWS/Lambda', 'Invocations', 'FunctionName', functionName, 1);
       try {
-        return await handler(event);
+        // Its requests to the local services carry its role, as its credentials would on AWS.
+        return await runAsRole(callerValue(fn.roleLogicalId, functionName), () => handler(event));
       } catch (err) {
         this.putServiceMetric('AWS/Lambda', 'Errors', 'FunctionName', functionName, 1);
         throw err;

@@ -1,4 +1,4 @@
-import { ServiceError, startJsonRpcServer, type RunningServer } from './json-rpc-server';
+import { ServiceError, startJsonRpcServer, type RequestAuthorizer, type RunningServer } from './json-rpc-server';
 import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from '../template/cfn-template';
 
 /**
@@ -184,7 +184,7 @@ export class LocalCloudWatch {
   }
 
   /** Serves PutMetricData over the wire (AWS JSON 1.0) for unmodified SDK clients via AWS_ENDPOINT_URL_CLOUDWATCH. */
-  start(port = 0): Promise<RunningServer> {
+  start(port = 0, authorize?: RequestAuthorizer): Promise<RunningServer> {
     return startJsonRpcServer(
       {
         title: 'local CloudWatch',
@@ -193,6 +193,7 @@ export class LocalCloudWatch {
         operations: { PutMetricData: (input) => (this.putMetricData(input), {}) },
       },
       port,
+      authorize,
     );
   }
 }

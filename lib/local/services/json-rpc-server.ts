@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { callerRoleOf } from '../iam/caller-context';
 
 /** An error the service reports to the caller (HTTP 400 with its name as `__type`), as AWS does. */
 export class ServiceError extends Error {
@@ -19,6 +20,12 @@ export interface JsonRpcService {
   readonly protocol: '1.0' | '1.1';
   readonly operations: Readonly<Record<string, (input: never) => unknown>>;
 }
+
+/**
+ * Decides whether the caller of a request may make it (local IAM); throws a ServiceError (e.g.
+ * AccessDeniedException) to refuse. `role` is the role a handler's request was made under.
+ */
+export type RequestAuthorizer = (request: { role?: string; targetPrefix: string; operation: string; input: Record<string, unknown> }) => Promise<void>;
 
 export interface RunningServer {
   readonly endpoint: string;
@@ -75,7 +82,7 @@ export async function readBody(request: IncomingMessage): Promise<string> {
  * <prefix>.<Operation>`), so unmodified SDK clients reach it through AWS_ENDPOINT_URL_<SERVICE>.
  * An operation the service does not implement is refused by name, never answered with a guess.
  */
-export async function startJsonRpcServer(service: JsonRpcService, port = 0): Promise<RunningServer> {
+export async function startJsonRpcServer(service: JsonRpcService, port = 0, authorize?: RequestAuthorizer): Promise<RunningServer> {
   const server = createServer((request, response) => {
     void (async () => {
       const target = String(request.headers['x-amz-target'] ?? '');
@@ -90,6 +97,7 @@ export async function startJsonRpcServer(service: JsonRpcService, port = 0): Pro
           throw new ServiceError('UnknownOperationException', `the ${service.title} does not implement ${target || `${request.method} ${request.url}`}`);
         }
         const input = JSON.parse((await readBody(request)) || '{}') as never;
+        await authorize?.({ role: callerRoleOf(request.headers), targetPrefix: service.targetPrefix, operation, input });
         reply(200, toWire(await handler(input)));
       } catch (err) {
         // A ServiceError is the caller's fault; anything else is a bug of the stand-in, reported as such.

@@ -2,9 +2,21 @@ import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { callerRoleOf } from '../iam/caller-context';
+import type { S3Request } from '../iam/service-calls';
 import { portInUseError } from './json-rpc-server';
 
+interface KoaContext {
+  method: string;
+  path: string;
+  query: Record<string, string | string[] | undefined>;
+  headers: Record<string, string | string[] | undefined>;
+  status: number;
+  body: unknown;
+}
 interface S3rverInstance {
+  /** Koa's middleware list (s3rver is a Koa app); the router is the last entry. */
+  middleware: ((ctx: KoaContext, next: () => Promise<void>) => Promise<void>)[];
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
   on(event: 'event', listener: (event: { Records: S3NotificationRecord[] }) => void): void;
@@ -26,6 +38,11 @@ export interface LocalS3Options {
   readonly port?: number;
   /** Called for every object created, however it was written (SDK, `aws` CLI, multipart). */
   readonly onObjectCreated?: (record: S3NotificationRecord) => void;
+  /**
+   * Decides each request before s3rver serves it (local IAM); throwing refuses it with S3's
+   * 403 AccessDenied error document, the thrown message as its Message.
+   */
+  readonly authorize?: (role: string | undefined, request: S3Request) => Promise<void>;
 }
 
 /** The S3 event notification record s3rver emits. */
@@ -58,6 +75,20 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     directory,
     configureBuckets: options.buckets.map((name) => ({ name, configs: [] })),
   });
+  const authorize = options.authorize;
+  if (authorize) {
+    // Before the router (after s3rver's logger and XML encoder, which renders the error document).
+    server.middleware.splice(server.middleware.length - 1, 0, async (ctx, next) => {
+      try {
+        await authorize(callerRoleOf(ctx.headers as never), { method: ctx.method, path: ctx.path, query: ctx.query, headers: ctx.headers });
+      } catch (err) {
+        ctx.status = 403;
+        ctx.body = { Error: { Code: 'AccessDenied', Message: (err as Error).message } };
+        return;
+      }
+      await next();
+    });
+  }
   const onObjectCreated = options.onObjectCreated;
   if (onObjectCreated) {
     server.on('event', (event) => {

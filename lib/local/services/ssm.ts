@@ -1,5 +1,5 @@
 import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from '../template/cfn-template';
-import { ServiceError, startJsonRpcServer, type RunningServer } from './json-rpc-server';
+import { ServiceError, startJsonRpcServer, type RequestAuthorizer, type RunningServer } from './json-rpc-server';
 
 /** The local stand-in for SSM Parameter Store (where the pipeline publishes its deployed model). */
 export class LocalParameterStore {
@@ -32,7 +32,7 @@ export class LocalParameterStore {
   }
 
   /** Serves GetParameter/PutParameter (AWS JSON 1.1) for SDK clients using AWS_ENDPOINT_URL_SSM. */
-  start(port = 0): Promise<RunningServer> {
+  start(port = 0, authorize?: RequestAuthorizer): Promise<RunningServer> {
     return startJsonRpcServer(
       {
         title: 'local SSM',
@@ -41,6 +41,7 @@ export class LocalParameterStore {
         operations: { GetParameter: (input) => this.getParameter(input), PutParameter: (input) => this.putParameter(input) },
       },
       port,
+      authorize,
     );
   }
 }

@@ -11,6 +11,8 @@ export interface FunctionWiring {
   readonly logicalId: string;
   /** The folder under lambdas/ (from the function's template metadata). */
   readonly handlerName: string;
+  /** The function's execution role: its calls are evaluated under it. */
+  readonly roleLogicalId: string;
   readonly environment: Readonly<Record<string, string>>;
 }
 
@@ -47,7 +49,9 @@ export function functionsOf(template: CfnTemplate, options: RenderOptions): Func
     const handlerName = resource.Metadata?.[HANDLER_METADATA_KEY];
     if (typeof handlerName !== 'string') return []; // CDK's own helper functions (none run locally)
     const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
-    return [{ logicalId, handlerName, environment: resolveIntrinsics(template, variables, options) as Record<string, string> }];
+    const roleLogicalId = (resource.Properties?.Role as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0];
+    if (!roleLogicalId) throw new Error(`function ${logicalId} has no Role of the template (Fn::GetAtt): local IAM cannot evaluate its calls`);
+    return [{ logicalId, handlerName, roleLogicalId, environment: resolveIntrinsics(template, variables, options) as Record<string, string> }];
   });
 }
 

@@ -1,4 +1,7 @@
+import { bucketKeysOf } from '../../../lib/local/iam/authorized-training';
 import { AccessDeniedError, LocalIam } from '../../../lib/local/iam/local-iam';
+import { s3Authorizer } from '../../../lib/local/iam/service-authorizers';
+import { s3Requests } from '../../../lib/local/iam/service-calls';
 import { localBucketName } from '../../../lib/local/runtime/local-mlops';
 import { resolveIntrinsics, resourcesOfType, type CfnTemplate } from '../../../lib/local/template/cfn-template';
 import { synthesizeTemplate } from '../../../lib/local/template/synth';
@@ -57,5 +60,32 @@ describe('local IAM from the template', () => {
       /because no identity-based policy allows the sagemaker:CreateTrainingJob action$/,
     );
     expect(iam.decisions.at(-1)).toMatchObject({ action: 'sagemaker:CreateTrainingJob', resource: job, allowed: false });
+  });
+
+  test('GIVEN S3 REST requests THEN each maps to the action IAM checks, with s3:prefix and the bucket key', () => {
+    const keys = bucketKeysOf(template, render);
+    const get = s3Requests({ method: 'GET', path: '/data-lake-data-bucket/raw/a%20b.csv', query: {}, headers: {} }, keys)!;
+    expect(get).toEqual([
+      { action: 's3:GetObject', resource: 'arn:aws:s3:::data-lake-data-bucket/raw/a b.csv' },
+      { action: 'kms:Decrypt', resource: key },
+    ]);
+    expect(s3Requests({ method: 'GET', path: '/data-lake-data-bucket', query: { 'list-type': '2', prefix: 'raw/' }, headers: {} }, keys)).toEqual([
+      { action: 's3:ListBucket', resource: 'arn:aws:s3:::data-lake-data-bucket', context: { 's3:prefix': 'raw/' } },
+    ]);
+    expect(s3Requests({ method: 'PATCH', path: '/data-lake-data-bucket/x', query: {}, headers: {} }, keys)).toBeUndefined();
+  });
+
+  test("GIVEN a handler's S3 request THEN it is evaluated under its role: the feature function may read raw/ but not list it, nor write drift/", async () => {
+    const authorize = s3Authorizer(iam, bucketKeysOf(template, render));
+    const role = `${roleOf('RetrainingPipelineFeatureProcessingRole')}/FeatureProcessingFunction`;
+    const request = (method: string, requestPath: string, query: Record<string, string> = {}) =>
+      denial(authorize(role, { method, path: requestPath, query, headers: {} }));
+    expect(await request('GET', '/data-lake-data-bucket/raw/upload.csv')).toBe('allowed');
+    expect(await request('GET', '/data-lake-data-bucket', { 'list-type': '2', prefix: 'raw/' })).toMatch(/not authorized to perform: s3:ListBucket/);
+    expect(await request('PUT', '/data-lake-data-bucket/drift/report.html')).toMatch(
+      /not authorized to perform: s3:PutObject on resource: arn:aws:s3:::data-lake-data-bucket\/drift\/report.html/,
+    );
+    // The account's own user (no handler role, e.g. the CLI's upload) is not a function's role.
+    expect(await denial(authorize(undefined, { method: 'PUT', path: '/data-lake-data-bucket/raw/x.csv', query: {}, headers: {} }))).toBe('allowed');
   });
 });

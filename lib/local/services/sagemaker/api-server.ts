@@ -1,11 +1,11 @@
-import { startJsonRpcServer, type RunningServer } from '../json-rpc-server';
+import { startJsonRpcServer, type RequestAuthorizer, type RunningServer } from '../json-rpc-server';
 import type { LocalSageMaker } from './sagemaker';
 
 /**
  * Serves the operations SDK clients (the evaluation handler) call over HTTP (`X-Amz-Target:
  * SageMaker.<Operation>`, JSON 1.1), so unmodified handlers reach it via AWS_ENDPOINT_URL_SAGEMAKER.
  */
-export function startSageMakerServer(local: LocalSageMaker, port = 0): Promise<RunningServer> {
+export function startSageMakerServer(local: LocalSageMaker, port = 0, authorize?: RequestAuthorizer): Promise<RunningServer> {
   return startJsonRpcServer(
     {
       title: 'local SageMaker',
@@ -18,5 +18,6 @@ export function startSageMakerServer(local: LocalSageMaker, port = 0): Promise<R
       },
     },
     port,
+    authorize,
   );
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ServiceError, startJsonRpcServer, type RunningServer } from '../json-rpc-server';
+import { ServiceError, startJsonRpcServer, type RequestAuthorizer, type RunningServer } from '../json-rpc-server';
 import { runStateMachine, type AslDefinition, type LocalExecution, type TaskHandler } from './state-machine-runner';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
@@ -118,7 +118,7 @@ export class LocalStepFunctions {
   }
 
   /** Serves StartExecution, ListExecutions and DescribeExecution (AWS JSON 1.0) via AWS_ENDPOINT_URL_SFN. */
-  start(port = 0): Promise<RunningServer> {
+  start(port = 0, authorize?: RequestAuthorizer): Promise<RunningServer> {
     return startJsonRpcServer(
       {
         title: 'local Step Functions',
@@ -131,6 +131,7 @@ export class LocalStepFunctions {
         },
       },
       port,
+      authorize,
     );
   }
 }
