@@ -31,3 +31,20 @@ describe('README layout', () => {
     expect(entries.sort()).toEqual([...new Set(documented)].sort());
   });
 });
+
+describe('README: what the local twin checks', () => {
+  const section = readme.split('### What the local twin checks against AWS')[1]?.split('\n## ')[0] ?? '';
+  const root = path.join(__dirname, '..', '..');
+
+  test('GIVEN the table of AWS rules THEN every test, file and folder it names exists', () => {
+    const named = [...section.matchAll(/`((?:test|lib|\.ci)\/[\w./-]+)`/g)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThan(8);
+    expect(named.filter((p) => !existsSync(path.join(root, p)))).toEqual([]);
+  });
+
+  test('GIVEN the table THEN each lib/local/iam file it names (bare) is in lib/local/iam', () => {
+    const bare = [...section.matchAll(/`([a-z-]+\.ts)`/g)].map((m) => m[1]);
+    expect(bare.length).toBeGreaterThan(0);
+    expect(bare.filter((f) => !existsSync(path.join(root, 'lib', 'local', 'iam', f)))).toEqual([]);
+  });
+});
