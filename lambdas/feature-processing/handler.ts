@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { datasetSchema, featuresSchema } from '../contracts/config/schema';
+import { datasetSchema, featuresSchema } from '../contracts/config/data-schema';
 import { DataValidationError, processDataset, type ProcessSummary } from '../core/features/process';
 import { assertScratchSpace } from '../core/io/spill-file';
 import { featurePaths } from '../contracts/layout';

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Stage } from 'aws-cdk-lib';
+import { HANDLER_METADATA_KEY } from '../../lambdas/contracts/deployment';
 import { synthMlopsStack } from '../helpers/app';
 
 describe('Lambda bundles', () => {
@@ -17,6 +18,8 @@ describe('Lambda bundles', () => {
       expect(code).not.toMatch(/aws-cdk-lib|constructs\/lib/);
       expect(code).toMatch(/require\("@aws-sdk\/client-/);
       expect(code).not.toMatch(/require\("@aws-sdk\/lib-storage"\)/);
+      // The SageMaker client (the config schema's instance-type enums) is for synthesis: only the evaluation handler calls SageMaker.
+      if (fn.Metadata?.[HANDLER_METADATA_KEY] !== 'evaluation') expect(code).not.toMatch(/require\("@aws-sdk\/client-sagemaker"\)/);
     }
   });
 });

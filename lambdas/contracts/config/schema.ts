@@ -1,84 +1,17 @@
 import { ProductionVariantInstanceType, TrainingInstanceType } from '@aws-sdk/client-sagemaker';
 import { z } from 'zod';
-import { EVAL_METRICS, OBJECTIVES, PROBLEM_TYPE_NAMES, PROBLEM_TYPES } from '../problem-types';
+import { EVAL_METRICS, OBJECTIVES, PROBLEM_TYPES } from '../problem-types';
 import { DEFAULTS } from './defaults';
 import { scheduleProblem } from './schedule';
+import { columnName, datasetSchema, featuresSchema } from './data-schema';
 import { deliverySchema, STAGE_NAME, stageSchema } from './stages';
+
+export { datasetSchema, featuresSchema };
 
 /**
  * The one schema for the whole project config. Every object is strict: an unknown or misspelt
  * key is an error, never a silently ignored field that falls back to a default.
  */
-
-const columnName = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[^\s,"]+$/, 'column names may not contain spaces, commas or quotes');
-
-const column = z
-  .strictObject({
-    /** The CSV header name. */
-    name: columnName,
-    type: z.enum(['numeric', 'categorical', 'boolean']),
-    /** A row whose value is missing in a required column is quarantined. */
-    required: z.boolean().default(false),
-    /** Numeric columns: values below are quarantined. */
-    min: z.number().optional(),
-    /** Numeric columns: values above are quarantined. */
-    max: z.number().optional(),
-    /** Categorical columns: values outside the list are quarantined. */
-    allowedValues: z.array(z.string()).min(1).optional(),
-  })
-  .superRefine((col, ctx) => {
-    if ((col.min !== undefined || col.max !== undefined) && col.type !== 'numeric') {
-      ctx.addIssue({ code: 'custom', path: ['min'], message: `min/max apply only to numeric columns, "${col.name}" is ${col.type}` });
-    }
-    if (col.min !== undefined && col.max !== undefined && col.min > col.max) {
-      ctx.addIssue({ code: 'custom', path: ['max'], message: `max (${col.max}) is below min (${col.min})` });
-    }
-    if (col.allowedValues && col.type !== 'categorical') {
-      ctx.addIssue({ code: 'custom', path: ['allowedValues'], message: `allowedValues applies only to categorical columns, "${col.name}" is ${col.type}` });
-    }
-  });
-
-export const datasetSchema = z
-  .strictObject({
-    /** Short name used in resource names and metrics, e.g. "churn". */
-    name: z.string().regex(/^[a-z][a-z0-9-]{0,23}$/, 'use 1-24 lower-case letters, digits or hyphens, starting with a letter'),
-    targetColumn: columnName,
-    problemType: z.enum(PROBLEM_TYPE_NAMES),
-    /** Binary problems: the target value that is encoded as 1. */
-    positiveClass: z.string().min(1).optional(),
-    /** A column that identifies a row; it drives the deterministic train/validation split. */
-    idColumn: columnName.optional(),
-    columns: z.array(column).min(2),
-  })
-  .superRefine((ds, ctx) => {
-    const seen = new Set<string>();
-    ds.columns.forEach((col, i) => {
-      if (seen.has(col.name)) ctx.addIssue({ code: 'custom', path: ['columns', i, 'name'], message: `duplicate column "${col.name}"` });
-      seen.add(col.name);
-    });
-    const target = ds.columns.find((c) => c.name === ds.targetColumn);
-    if (!target) {
-      ctx.addIssue({ code: 'custom', path: ['targetColumn'], message: `"${ds.targetColumn}" is not one of the configured columns` });
-    } else if (ds.problemType === 'regression' && target.type !== 'numeric') {
-      ctx.addIssue({ code: 'custom', path: ['targetColumn'], message: `a regression target must be numeric, "${target.name}" is ${target.type}` });
-    }
-    if (ds.problemType === 'binary' && ds.positiveClass === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['positiveClass'], message: 'required when problemType is "binary"' });
-    }
-    if (ds.problemType === 'regression' && ds.positiveClass !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['positiveClass'], message: 'only applies when problemType is "binary"' });
-    }
-    if (ds.idColumn !== undefined && !seen.has(ds.idColumn)) {
-      ctx.addIssue({ code: 'custom', path: ['idColumn'], message: `"${ds.idColumn}" is not one of the configured columns` });
-    }
-    if (ds.idColumn !== undefined && ds.idColumn === ds.targetColumn) {
-      ctx.addIssue({ code: 'custom', path: ['idColumn'], message: 'the id column cannot be the target' });
-    }
-  });
 
 // SageMaker's instance types as AWS's service model lists them (the SDK's enums, generated from it).
 const TRAINING_INSTANCE_TYPES: readonly string[] = Object.values(TrainingInstanceType);
@@ -106,15 +39,6 @@ const retraining = z.strictObject({
   retryIntervalSeconds: z.number().int().min(60).max(43_200).default(600),
   /** Deliveries before a waiting upload event moves to the dead-letter queue (and alarms). */
   maxDeliveryAttempts: z.number().int().min(1).max(1000).default(36),
-});
-
-export const featuresSchema = z.strictObject({
-  /** Share of rows (by a hash of the id column or the row) held out for validation. */
-  validationShare: z.number().min(0.05).max(0.5).default(0.2),
-  /** Categories kept per categorical column, by training frequency; the rest share one "other" code. */
-  topCategories: z.number().int().min(1).max(1000).default(50),
-  /** Bins per numeric feature in the drift baseline (quantiles of the training data). */
-  numericBins: z.number().int().min(2).max(100).default(20),
 });
 
 const hyperparameters = z.strictObject({
