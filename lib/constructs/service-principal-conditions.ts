@@ -41,11 +41,11 @@ export class ServicePrincipalConditions implements IAspect {
     return Lazy.any({
       produce: () => {
         const document = stack.resolve(original) as PolicyDocument;
+        const rules = ruleArns();
         for (const statement of document.Statement) {
           const services = [statement.Principal?.Service ?? []].flat();
           if (services.length === 0 || statement.Condition) continue;
           statement.Condition = { StringEquals: { 'aws:SourceAccount': stack.resolve(stack.account) } };
-          const rules = ruleArns();
           if (services.every((s) => s === 'events.amazonaws.com') && rules.length > 0) statement.Condition.ArnEquals = { 'aws:SourceArn': rules };
         }
         return document;

@@ -9,6 +9,7 @@ import { ENDPOINT_VARIANT } from '../../../lambdas/contracts/deployment';
 import { CAPTURE_PREFIX } from '../../../lambdas/contracts/layout';
 import { PipelineStates } from '../../../lambdas/contracts/states';
 import type { DataLake } from '../data-lake';
+import { checkProp } from '../props';
 import { endpointPolling } from './endpoint-polling';
 import type { FailureHandling } from './notify-step';
 import { retryEventualConsistency, retrySageMakerLimits } from './retries';
@@ -55,6 +56,13 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
   const catchFailure = (state: tasks.CallAwsService) => props.failures.catchAll(retrySageMakerLimits(state));
   const compute = deployment.compute;
   const serverless = compute.type === 'serverless';
+  // SageMaker Serverless Inference excludes both (the config schema refuses them too; this is for the construct used on its own).
+  for (const [feature, on] of [
+    ['networkIsolation', deployment.networkIsolation],
+    ['dataCapture', deployment.dataCapture],
+  ] as const) {
+    checkProp(scope, !(serverless && on), `deployment.${feature}`, 'SageMaker Serverless Inference excludes it: use instance compute or turn it off');
+  }
 
   const createModel = catchFailure(
     sagemakerCall(

@@ -2,31 +2,24 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 
-/** SageMaker API throttling and capacity limits are retried with backoff; everything else fails the run. */
-export function retrySageMakerLimits(state: tasks.CallAwsService): tasks.CallAwsService {
-  state.addRetry({
-    errors: ['SageMaker.ThrottlingException', 'SageMaker.ResourceLimitExceededException', 'SageMaker.ResourceLimitExceeded'],
-    interval: Duration.seconds(10),
-    maxAttempts: 5,
-    backoffRate: 2,
-    jitterStrategy: sfn.JitterType.FULL,
-  });
+/** Retries a service's transient errors with jittered exponential backoff (5 attempts). */
+function retryTransient(state: tasks.CallAwsService, errors: string[], interval: Duration): tasks.CallAwsService {
+  state.addRetry({ errors, interval, maxAttempts: 5, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
   return state;
 }
 
-/**
- * SSM refuses concurrent writes of one parameter (TooManyUpdatesException) and throttles; both are
- * transient and retried, like SageMaker's limits.
- */
+/** SageMaker API throttling and capacity limits are retried with backoff; everything else fails the run. */
+export function retrySageMakerLimits(state: tasks.CallAwsService): tasks.CallAwsService {
+  return retryTransient(
+    state,
+    ['SageMaker.ThrottlingException', 'SageMaker.ResourceLimitExceededException', 'SageMaker.ResourceLimitExceeded'],
+    Duration.seconds(10),
+  );
+}
+
+/** SSM refuses concurrent writes of one parameter (TooManyUpdatesException) and throttles; both are transient. */
 export function retrySsmLimits(state: tasks.CallAwsService): tasks.CallAwsService {
-  state.addRetry({
-    errors: ['SSM.TooManyUpdatesException', 'SSM.ThrottlingException', 'SSM.InternalServerErrorException'],
-    interval: Duration.seconds(2),
-    maxAttempts: 5,
-    backoffRate: 2,
-    jitterStrategy: sfn.JitterType.FULL,
-  });
-  return state;
+  return retryTransient(state, ['SSM.TooManyUpdatesException', 'SSM.ThrottlingException', 'SSM.InternalServerErrorException'], Duration.seconds(2));
 }
 
 /**

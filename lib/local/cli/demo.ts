@@ -34,7 +34,7 @@ export interface DemoOptions {
   readonly rowsPerHour?: number;
   /** What drifted traffic multiplies the numeric features by. @default 1.3 */
   readonly driftFactor?: number;
-  /** Evaluate the template's IAM policies on every state machine call and training job. @default true */
+  /** Evaluate the template's IAM policies on every call of the state machine, the training jobs and the handlers. @default true */
   readonly enforceIam?: boolean;
   /** Called with the live environment before it stops (tests inspect it). */
   readonly beforeStop?: (local: LocalMlops) => Promise<void>;

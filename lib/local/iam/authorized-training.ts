@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
 import type { Trainer } from '../services/sagemaker/sagemaker';
 import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from '../template/cfn-template';
@@ -39,8 +39,9 @@ export function authorizedTrainer(trainer: Trainer, context: { iam: LocalIam; s3
     for (const channel of request.InputDataConfig ?? []) {
       const { bucket, key: prefix } = s3Location(channel.DataSource!.S3DataSource!.S3Uri!);
       requests.push({ action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}`, context: { 's3:prefix': prefix } });
-      const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-      for (const object of listed.Contents ?? []) requests.push({ action: 's3:GetObject', resource: `arn:aws:s3:::${bucket}/${object.Key}` });
+      for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
+        for (const object of page.Contents ?? []) requests.push({ action: 's3:GetObject', resource: `arn:aws:s3:::${bucket}/${object.Key}` });
+      }
       const key = bucketKeys.get(bucket);
       if (key) requests.push({ action: 'kms:Decrypt', resource: key });
     }

@@ -54,8 +54,9 @@ export function s3Requests(request: S3Request, bucketKeys: ReadonlyMap<string, s
   const has = (name: string) => request.query[name] !== undefined;
   const bucketArn = `arn:aws:s3:::${bucket}`;
   const objectArn = `${bucketArn}/${key}`;
-  const kms = (...actions: string[]) => {
-    const keyArn = bucketKeys.get(bucket);
+  const kms = (...actions: string[]) => kmsOf(bucket, ...actions);
+  const kmsOf = (ofBucket: string, ...actions: string[]) => {
+    const keyArn = bucketKeys.get(ofBucket);
     return keyArn ? actions.map((action) => ({ action, resource: keyArn })) : [];
   };
   const method = request.method.toUpperCase();
@@ -76,7 +77,8 @@ export function s3Requests(request: S3Request, bucketKeys: ReadonlyMap<string, s
     const copied = typeof source === 'string' ? decodeURIComponent(source.replace(/^\//, '').split('?')[0]) : undefined;
     return [
       { action: 's3:PutObject', resource: objectArn },
-      ...(copied ? [{ action: 's3:GetObject', resource: `arn:aws:s3:::${copied}` }, ...kms('kms:Decrypt')] : []),
+      // A copy reads the source object, decrypted with the source bucket's key.
+      ...(copied ? [{ action: 's3:GetObject', resource: `arn:aws:s3:::${copied}` }, ...kmsOf(copied.split('/')[0], 'kms:Decrypt')] : []),
       ...kms('kms:GenerateDataKey'),
     ];
   }

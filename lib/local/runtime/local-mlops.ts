@@ -48,9 +48,10 @@ export interface LocalMlopsOptions {
   /** Errors of background work (queue deliveries) that no caller awaits. */
   readonly onBackgroundError?: (err: Error) => void;
   /**
-   * Evaluate every call the state machine makes against its role's policies in the template, and
-   * a training job's reads, writes and image pull against its execution role's (with the resource
-   * policies), failing the state or the job with AccessDenied as AWS would. @default true
+   * Evaluate against the template's policies (identity and resource) every call the state machine
+   * makes under its role, a training job's reads, writes and image pull under its execution role,
+   * and each handler's calls under its function's role, refusing them with AccessDenied as AWS would.
+   * @default true
    */
   readonly enforceIam?: boolean;
 }

@@ -65,6 +65,14 @@ function composeOwnStack(overrides: Partial<RetrainingPipelineProps> = {}) {
 
 const id = (stack: Stack, c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
 
+/** A serverless deployment section as the config resolves it (no isolation, no capture). */
+const SERVERLESS_DEPLOYMENT = makeConfig({
+  deployment: {
+    compute: { type: 'serverless', instanceType: undefined, instanceCount: undefined, memorySizeMb: 2048, maxConcurrency: 5 },
+    strategy: 'all-at-once',
+  },
+}).deployment;
+
 describe('the constructs composed in a stack of their own', () => {
   test('GIVEN a stack that is not MlopsStack, with uploads under landing/ THEN cdk-nag AwsSolutions finds no unacknowledged violation', () => {
     const { stack } = composeOwnStack();
@@ -127,6 +135,16 @@ describe('the constructs composed in a stack of their own', () => {
     ['a bad-row share above 1', { maxBadRowShare: 1.5 }, /Training: maxBadRowShare must be between 0 and 1, got 1.5/],
     ['a sampling percentage of 0', { samplingPercent: 0 }, /Training: samplingPercent must be a whole number from 1 to 100, got 0/],
     ['a fractional latency threshold', { latencyP99Ms: 0.5 }, /Training: latencyP99Ms must be a whole number/],
+    [
+      'network isolation on a serverless endpoint',
+      { deployment: { ...SERVERLESS_DEPLOYMENT, networkIsolation: true } },
+      /Training: deployment.networkIsolation SageMaker Serverless Inference excludes it/,
+    ],
+    [
+      'data capture on a serverless endpoint',
+      { deployment: { ...SERVERLESS_DEPLOYMENT, dataCapture: true } },
+      /Training: deployment.dataCapture SageMaker Serverless Inference excludes it/,
+    ],
   ])('GIVEN %s THEN the pipeline refuses it, naming the construct and the prop', (_case, overrides, message) => {
     expect(() => composeOwnStack(overrides)).toThrow(InvalidPropError);
     expect(() => composeOwnStack(overrides)).toThrow(message);

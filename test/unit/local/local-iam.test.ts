@@ -73,6 +73,17 @@ describe('local IAM from the template', () => {
       { action: 's3:ListBucket', resource: 'arn:aws:s3:::data-lake-data-bucket', context: { 's3:prefix': 'raw/' } },
     ]);
     expect(s3Requests({ method: 'PATCH', path: '/data-lake-data-bucket/x', query: {}, headers: {} }, keys)).toBeUndefined();
+    // A copy reads the source with the source bucket's key and writes with the destination's.
+    const twoKeys = new Map([
+      ['source', 'arn:aws:kms:us-east-1:000000000000:key/source'],
+      ['target', 'arn:aws:kms:us-east-1:000000000000:key/target'],
+    ]);
+    expect(s3Requests({ method: 'PUT', path: '/target/copy.csv', query: {}, headers: { 'x-amz-copy-source': '/source/raw/a.csv' } }, twoKeys)).toEqual([
+      { action: 's3:PutObject', resource: 'arn:aws:s3:::target/copy.csv' },
+      { action: 's3:GetObject', resource: 'arn:aws:s3:::source/raw/a.csv' },
+      { action: 'kms:Decrypt', resource: 'arn:aws:kms:us-east-1:000000000000:key/source' },
+      { action: 'kms:GenerateDataKey', resource: 'arn:aws:kms:us-east-1:000000000000:key/target' },
+    ]);
   });
 
   test("GIVEN a handler's S3 request THEN it is evaluated under its role: the feature function may read raw/ but not list it, nor write drift/", async () => {
