@@ -91,6 +91,7 @@ async function up(config: MlopsConfig, values: Record<string, string | boolean |
   S3:        ${env.s3}  (buckets: ${Object.values(local.buckets).join(', ')})
   endpoint:  ${local.endpointUrl}
   handler logs: ${path.join(dir, 'lambda.log')}; notifications: ${path.join(dir, 'notifications.jsonl')}
+  ${local.requestChecks}
 
 Upload with the aws CLI (any version):
   AWS_ACCESS_KEY_ID=${env.clientEnv.AWS_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY=${env.clientEnv.AWS_SECRET_ACCESS_KEY} AWS_REGION=${env.clientEnv.AWS_REGION} \\

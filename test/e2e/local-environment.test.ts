@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { DescribeTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { loadConfig } from '../../lib/config';
 import { startControlServer } from '../../lib/local/cli/control-server';
 import { LocalMlops } from '../../lib/local/runtime/local-mlops';
@@ -46,6 +47,19 @@ describe('a running local environment', () => {
     await control.close();
     await local.stop();
     jest.restoreAllMocks();
+  });
+
+  test('WHEN an SDK client sends SageMaker a request its API model refuses THEN the local service refuses it as SageMaker does (the model is on)', async () => {
+    expect(local.requestChecks).toMatch(/^requests checked against AWS's service models in /);
+    const sagemaker = new SageMakerClient({});
+    try {
+      await expect(sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'churn_1' }))).rejects.toMatchObject({
+        name: 'ValidationException',
+        message: expect.stringContaining("Value 'churn_1' at 'trainingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern"),
+      });
+    } finally {
+      sagemaker.destroy();
+    }
   });
 
   test('WHEN the same data is uploaded again THEN no second run starts (one run per snapshot)', async () => {

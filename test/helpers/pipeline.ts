@@ -16,6 +16,8 @@ import { runAsRole } from '../../lib/local/iam/caller-context';
 import { LocalIam } from '../../lib/local/iam/local-iam';
 import { callerValue, jsonServiceAuthorizer, s3Authorizer } from '../../lib/local/iam/service-authorizers';
 import { pipelineTaskHandlers } from '../../lib/local/runtime/pipeline-tasks';
+import { allChecks, jsonServiceValidator, requiredServiceModels } from '../../lib/local/aws-models/service-requests';
+import { validatedTaskHandlers } from '../../lib/local/aws-models/task-requests';
 import type { CfnTemplate } from '../../lib/local/template/cfn-template';
 import { renderStateMachine, runStateMachine, type AslDefinition } from '../../lib/local/services/stepfunctions/state-machine-runner';
 import { synthMlopsStack } from './app';
@@ -99,18 +101,24 @@ export class PipelineHarness {
     this.s3 = new S3Client({});
     const trainer = authorizedTrainer(this.trainer(this), { iam: this.iam, s3: this.s3, bucketKeys });
     this.sagemaker = new LocalSageMaker({ region: REGION, trainer, onEndpointServing: this.serving?.(this) });
-    const server = await startSageMakerServer(this.sagemaker, 0, jsonServiceAuthorizer(this.iam, REGION));
+    // Every request checked against AWS's model of its API, then against the template's IAM.
+    const models = requiredServiceModels();
+    const server = await startSageMakerServer(this.sagemaker, 0, allChecks(jsonServiceValidator(models), jsonServiceAuthorizer(this.iam, REGION)));
     this.closeSageMaker = server.close;
     process.env.AWS_ENDPOINT_URL_SAGEMAKER = server.endpoint;
-    this.handlers = authorizedTaskHandlers(
-      pipelineTaskHandlers({
-        sagemaker: this.sagemaker,
-        notifier: this.notifier,
-        parameters: this.parameters,
-        featureProcessing: asFunction(stack.pipeline.featureProcessing, (await import('../../lambdas/feature-processing/handler')).handler),
-        evaluation: asFunction(stack.pipeline.evaluation, (await import('../../lambdas/evaluation/handler')).handler),
-      }),
-      { template: cfnTemplate, render, definition: this.definition, iam: this.iam },
+    this.handlers = validatedTaskHandlers(
+      authorizedTaskHandlers(
+        pipelineTaskHandlers({
+          sagemaker: this.sagemaker,
+          notifier: this.notifier,
+          parameters: this.parameters,
+          featureProcessing: asFunction(stack.pipeline.featureProcessing, (await import('../../lambdas/feature-processing/handler')).handler),
+          evaluation: asFunction(stack.pipeline.evaluation, (await import('../../lambdas/evaluation/handler')).handler),
+        }),
+        { template: cfnTemplate, render, definition: this.definition, iam: this.iam },
+      ),
+      this.definition,
+      models,
     );
   }
 

@@ -117,6 +117,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     });
     view.detail(`S3 ${started.clientEnv.AWS_ENDPOINT_URL_S3} (files in ${path.join(directory, 's3')}); buckets ${Object.values(started.buckets).join(', ')}`);
     view.detail(`Step Functions, SageMaker, SSM, CloudWatch on loopback; endpoint ${started.endpointUrl}`);
+    view.detail(started.requestChecks);
     return started;
   });
 

@@ -26,6 +26,9 @@ import { authorizedTrainer, bucketKeysOf } from '../iam/authorized-training';
 import { LocalIam } from '../iam/local-iam';
 import { runAsRole } from '../iam/caller-context';
 import { callerValue, jsonServiceAuthorizer, s3Authorizer } from '../iam/service-authorizers';
+import { localServiceModels, MODELS_HINT, type ServiceModels } from '../aws-models/service-models';
+import { allChecks, jsonServiceValidator } from '../aws-models/service-requests';
+import { validatedTaskHandlers } from '../aws-models/task-requests';
 
 export interface LocalMlopsOptions {
   /** The synthesized stack template. */
@@ -54,6 +57,12 @@ export interface LocalMlopsOptions {
    * @default true
    */
   readonly enforceIam?: boolean;
+  /**
+   * AWS's service models the requests of the state machine and the handlers are checked against
+   * (members, required, types, enums, lengths, ranges, patterns); null checks none.
+   * @default the models of the botocore on this machine, when there is one
+   */
+  readonly serviceModels?: ServiceModels | null;
 }
 
 /** A bucket's local name: its logical id without the hash, in kebab case ("DataLakeDataBucket4C86F66D" → "data-lake-data-bucket"). */
@@ -84,6 +93,8 @@ export class LocalMlops {
   readonly functions: readonly FunctionWiring[];
   /** IAM evaluated from the template's policies. */
   readonly iam: LocalIam;
+  /** The models requests are checked against, or undefined (`requestChecks` says why). */
+  readonly serviceModels?: ServiceModels;
   sagemaker!: LocalSageMaker;
   parameters!: LocalParameterStore;
   cloudwatch!: LocalCloudWatch;
@@ -108,6 +119,7 @@ export class LocalMlops {
     this.render = { region: LOCAL_REGION, physicalNames: this.buckets };
     this.functions = functionsOf(template, this.render);
     this.iam = new LocalIam(template, this.render);
+    this.serviceModels = (options.serviceModels === undefined ? localServiceModels() : options.serviceModels) ?? undefined;
     const machines = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
     if (machines.length !== 1) throw new Error(`expected one state machine in the template, found ${machines.length}`);
     this.stateMachineArn = resolveIntrinsics(template, { Ref: machines[0] }, this.render) as string;
@@ -185,7 +197,11 @@ export class LocalMlops {
       },
     });
     // The handlers' calls to these services are evaluated under their functions' roles.
-    const authorize = this.enforcing ? jsonServiceAuthorizer(this.iam, LOCAL_REGION) : undefined;
+    // and every request is checked against its API's model first.
+    const authorize = allChecks(
+      this.serviceModels && jsonServiceValidator(this.serviceModels),
+      this.enforcing ? jsonServiceAuthorizer(this.iam, LOCAL_REGION) : undefined,
+    );
     const services: [string, Promise<RunningServer>][] = [
       ['AWS_ENDPOINT_URL_SFN', this.stepFunctions.start(0, authorize)],
       ['AWS_ENDPOINT_URL_SSM', this.parameters.start(0, authorize)],
@@ -211,7 +227,8 @@ export class LocalMlops {
       featureProcessing: this.handler('feature-processing'),
       evaluation: this.handler('evaluation'),
     });
-    Object.assign(taskHandlers, !this.enforcing ? handlers : authorizedTaskHandlers(handlers, { template, render: this.render, definition, iam: this.iam }));
+    const authorized = !this.enforcing ? handlers : authorizedTaskHandlers(handlers, { template, render: this.render, definition, iam: this.iam });
+    Object.assign(taskHandlers, this.serviceModels ? validatedTaskHandlers(authorized, definition, this.serviceModels) : authorized);
 
     for (const source of queueSourcesOf(template)) {
       const fn = this.functions.find((f) => f.logicalId === source.functionLogicalId);
@@ -237,6 +254,14 @@ export class LocalMlops {
       if (!queue) throw new Error(`a rule targets ${target}, which the local runtime cannot deliver to (only queues feeding handlers)`);
       queue.send(JSON.stringify(event));
     });
+  }
+
+  /** One line saying whether requests are checked against AWS's service models, and with which. */
+  get requestChecks(): string {
+    if (this.serviceModels) return `requests checked against AWS's service models in ${this.serviceModels.directory}`;
+    return this.options.serviceModels === null
+      ? 'requests not checked against service models (turned off)'
+      : `requests NOT checked against AWS's service models: ${MODELS_HINT}`;
   }
 
   private get enforcing(): boolean {
