@@ -12,6 +12,7 @@ import { startSageMakerServer } from '../../lib/local/services/sagemaker/api-ser
 import { LocalParameterStore } from '../../lib/local/services/ssm';
 import { authorizedTaskHandlers } from '../../lib/local/iam/authorized-tasks';
 import { authorizedTrainer, bucketKeysOf } from '../../lib/local/iam/authorized-training';
+import { authorizedServing } from '../../lib/local/iam/authorized-serving';
 import { runAsRole } from '../../lib/local/iam/caller-context';
 import { LocalIam } from '../../lib/local/iam/local-iam';
 import { callerValue, jsonServiceAuthorizer, s3Authorizer } from '../../lib/local/iam/service-authorizers';
@@ -100,7 +101,8 @@ export class PipelineHarness {
     Object.assign(process.env, this.localS3.clientEnv);
     this.s3 = new S3Client({});
     const trainer = authorizedTrainer(this.trainer(this), { iam: this.iam, s3: this.s3, bucketKeys });
-    this.sagemaker = new LocalSageMaker({ region: REGION, trainer, onEndpointServing: this.serving?.(this) });
+    const onEndpointServing = authorizedServing(this.serving?.(this), { iam: this.iam, region: REGION, bucketKeys });
+    this.sagemaker = new LocalSageMaker({ region: REGION, trainer, onEndpointServing });
     // Every request checked against AWS's model of its API, then against the template's IAM.
     const models = requiredServiceModels();
     const server = await startSageMakerServer(this.sagemaker, 0, allChecks(jsonServiceValidator(models), jsonServiceAuthorizer(this.iam, REGION)));

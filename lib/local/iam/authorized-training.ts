@@ -19,7 +19,7 @@ export function bucketKeysOf(template: CfnTemplate, render: RenderOptions): Map<
   return keys;
 }
 
-const s3Location = (uri: string) => {
+export const s3Location = (uri: string) => {
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
   if (!match) throw new Error(`not an s3:// URI: ${uri}`);
   return { bucket: match[1], key: match[2] };
@@ -61,7 +61,7 @@ export function authorizedTrainer(trainer: Trainer, context: { iam: LocalIam; s3
 }
 
 /** ECR's pull of `<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>`. */
-function imagePull(image: string): AuthorizationRequest[] {
+export function imagePull(image: string): AuthorizationRequest[] {
   const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([^:@]+)/.exec(image);
   if (!match) throw new Error(`the training image "${image}" is not an ECR image URI`);
   const repository = `arn:aws:ecr:${match[2]}:${match[1]}:repository/${match[3]}`;

@@ -12,7 +12,7 @@ import { LocalEndpoints } from '../services/sagemaker/endpoint';
 import { LocalNotifier, type Notification } from '../services/sns';
 import { LocalQueue } from '../services/sqs';
 import { LOCAL_REGION, LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../services/s3';
-import { LocalSageMaker, type Trainer } from '../services/sagemaker/sagemaker';
+import { LocalSageMaker, type EndpointServing, type Trainer } from '../services/sagemaker/sagemaker';
 import { startSageMakerServer } from '../services/sagemaker/api-server';
 import { LocalParameterStore } from '../services/ssm';
 import { LocalStepFunctions, type ExecutionRecord } from '../services/stepfunctions/step-functions';
@@ -23,6 +23,7 @@ import { eventRulesOf, functionsOf, queueSourcesOf, type FunctionWiring } from '
 import { localXgboostTrainer } from '../trainer/sagemaker-trainer';
 import { authorizedTaskHandlers } from '../iam/authorized-tasks';
 import { authorizedTrainer, bucketKeysOf } from '../iam/authorized-training';
+import { authorizedServing } from '../iam/authorized-serving';
 import { LocalIam } from '../iam/local-iam';
 import { runAsRole } from '../iam/caller-context';
 import { callerValue, jsonServiceAuthorizer, s3Authorizer } from '../iam/service-authorizers';
@@ -172,7 +173,7 @@ export class LocalMlops {
     this.sagemaker = new LocalSageMaker({
       region: LOCAL_REGION,
       trainer: this.trainerOf((this.options.trainer ?? ((s3) => localXgboostTrainer(s3, this.options.onTrainingRound)))(this.s3)),
-      onEndpointServing: serveOnLocalEndpoints(this.endpoints, this.s3),
+      onEndpointServing: this.servingOf(serveOnLocalEndpoints(this.endpoints, this.s3)),
     });
     this.endpointUrl = await this.endpoints.start(ports.endpoint);
     this.clientEnv.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME = this.endpointUrl;
@@ -272,6 +273,12 @@ export class LocalMlops {
   private trainerOf(trainer: Trainer): Trainer {
     if (!this.enforcing) return trainer;
     return authorizedTrainer(trainer, { iam: this.iam, s3: this.s3, bucketKeys: bucketKeysOf(this.options.template, this.render) });
+  }
+
+  /** Endpoint models started under their execution roles with IAM enforced (unless turned off). */
+  private servingOf(serving: EndpointServing): EndpointServing {
+    if (!this.enforcing) return serving;
+    return authorizedServing(serving, { iam: this.iam, region: LOCAL_REGION, bucketKeys: bucketKeysOf(this.options.template, this.render) });
   }
 
   /** A handler invoked as Lambda would: it reports Invocations and Errors to the local CloudWatch. */

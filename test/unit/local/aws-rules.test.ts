@@ -1,5 +1,5 @@
 import type { CreateEndpointConfigCommandInput } from '@aws-sdk/client-sagemaker';
-import { LocalSageMaker } from '../../../lib/local/services/sagemaker/sagemaker';
+import { LocalSageMaker, ModelStartError } from '../../../lib/local/services/sagemaker/sagemaker';
 import { LocalNotifier } from '../../../lib/local/services/sns';
 
 /** The local stand-ins refuse what AWS documents it refuses, in the service's error shape. */
@@ -69,6 +69,40 @@ describe('SageMaker rules in the local stand-in', () => {
     expect(errorOf(() => local.updateEndpoint({ EndpointName: 'e', EndpointConfigName: 'c3', DeploymentConfig: blueGreen('ALL_AT_ONCE') }))).toBe('accepted');
     // While Updating, another update is refused.
     expect(errorOf(() => local.updateEndpoint({ EndpointName: 'e', EndpointConfigName: 'c1' }))).toContain('Cannot update in-progress endpoint');
+  });
+
+  test("GIVEN an update whose model cannot start THEN the endpoint fails with the reason and keeps the config that served; another error is the stand-in's bug and propagates", async () => {
+    const serving: { failure?: Error } = {};
+    const local = new LocalSageMaker({
+      region: 'us-east-1',
+      trainer: async () => ({ metrics: [] }),
+      onEndpointServing: () => {
+        if (serving.failure) throw serving.failure;
+      },
+    });
+    local.createModel(model('m'));
+    local.createEndpointConfig({ EndpointConfigName: 'c1', ProductionVariants: [serverless] });
+    local.createEndpointConfig({ EndpointConfigName: 'c2', ProductionVariants: [serverless] });
+    local.createEndpoint({ EndpointName: 'e', EndpointConfigName: 'c1' });
+    expect((await local.describeEndpoint({ EndpointName: 'e' })).EndpointStatus).toBe('InService');
+    serving.failure = new ModelStartError('Could not access model data at s3://models/model.tar.gz.');
+    local.updateEndpoint({ EndpointName: 'e', EndpointConfigName: 'c2' });
+    expect(await local.describeEndpoint({ EndpointName: 'e' })).toMatchObject({
+      EndpointStatus: 'Failed',
+      EndpointConfigName: 'c1',
+      FailureReason: 'Could not access model data at s3://models/model.tar.gz.',
+    });
+    const failing = new LocalSageMaker({
+      region: 'us-east-1',
+      trainer: async () => ({ metrics: [] }),
+      onEndpointServing: () => {
+        throw new TypeError('bug');
+      },
+    });
+    failing.createModel(model('m'));
+    failing.createEndpointConfig({ EndpointConfigName: 'c1', ProductionVariants: [serverless] });
+    failing.createEndpoint({ EndpointName: 'e', EndpointConfigName: 'c1' });
+    await expect(failing.describeEndpoint({ EndpointName: 'e' })).rejects.toThrow('bug');
   });
 
   test('GIVEN names past 63 characters THEN models are refused', () => {

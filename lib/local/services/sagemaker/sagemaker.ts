@@ -96,6 +96,17 @@ interface Endpoint {
   failureReason?: string;
 }
 
+/**
+ * An endpoint's container could not start (e.g. its model's execution role cannot read the
+ * artifact): the endpoint fails with this message as its FailureReason, as SageMaker reports it.
+ */
+export class ModelStartError extends Error {
+  override readonly name = 'ModelStartError';
+}
+
+/** Called when an endpoint starts serving a config; throws ModelStartError when the model cannot start. */
+export type EndpointServing = (endpointName: string, config: CreateEndpointConfigCommandInput, models: CreateModelCommandInput[]) => Promise<void> | void;
+
 /** What the next endpoint update does; tests use it to exercise rollback and failure. */
 export type UpdateOutcome = 'succeed' | 'rollback' | 'fail';
 
@@ -119,7 +130,7 @@ export class LocalSageMaker {
       /** DescribeEndpoint calls before a Creating/Updating endpoint settles. @default 1 */
       readonly settlePolls?: number;
       /** Called when an endpoint starts serving a config (the local endpoint server swaps models). */
-      readonly onEndpointServing?: (endpointName: string, config: CreateEndpointConfigCommandInput, models: CreateModelCommandInput[]) => Promise<void> | void;
+      readonly onEndpointServing?: EndpointServing;
     },
   ) {}
 
@@ -362,11 +373,18 @@ export class LocalSageMaker {
     endpoint.pendingConfig = undefined;
     if (outcome === 'succeed') {
       const endpointConfig = this.endpointConfigs.get(config)!;
-      await this.options.onEndpointServing?.(
-        endpoint.name,
-        endpointConfig,
-        (endpointConfig.ProductionVariants ?? []).map((v) => this.models.get(v.ModelName!)!),
-      );
+      try {
+        await this.options.onEndpointServing?.(
+          endpoint.name,
+          endpointConfig,
+          (endpointConfig.ProductionVariants ?? []).map((v) => this.models.get(v.ModelName!)!),
+        );
+      } catch (err) {
+        // The new fleet never starts: the endpoint fails with the reason; what served before still serves.
+        if (!(err instanceof ModelStartError)) throw err;
+        Object.assign(endpoint, { status: 'Failed', failureReason: err.message });
+        return;
+      }
       Object.assign(endpoint, { status: 'InService', configName: config, failureReason: undefined });
     } else if (outcome === 'rollback' && endpoint.status === 'Updating') {
       // Blue/green: the alarms tripped during baking, traffic goes back to the old fleet.
