@@ -9,6 +9,8 @@ import { portInUseError } from './json-rpc-server';
 interface KoaContext {
   method: string;
   path: string;
+  /** What @koa/router matches instead of `path` when set. */
+  routerPath?: string;
   query: Record<string, string | string[] | undefined>;
   headers: Record<string, string | string[] | undefined>;
   status: number;
@@ -74,6 +76,15 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     silent: true,
     directory,
     configureBuckets: options.buckets.map((name) => ({ name, configs: [] })),
+  });
+  // s3rver's router matches keys as `:key+`, which has no empty segment, so a key with one (a
+  // leading "/" or "a//b", both valid S3 keys) answered 404. The router gets the key as one
+  // encoded segment instead (its param decoding gives back the key; its trailing-slash hook still
+  // sees the real path).
+  server.middleware.splice(server.middleware.length - 1, 0, async (ctx, next) => {
+    const match = /^\/([^/]+)\/(.*\/\/.*|\/.*)$/.exec(ctx.path);
+    if (match) ctx.routerPath = `/${match[1]}/${encodeURIComponent(match[2].replace(/\/$/, ''))}`;
+    await next();
   });
   const authorize = options.authorize;
   if (authorize) {

@@ -128,6 +128,17 @@ describe('drift-check handler', () => {
     expect(result.reportUri).toBe('s3://data/drift/churn-endpoint/2026-11-26T12-00-00-000Z/report.json');
   });
 
+  test('GIVEN 1,001 capture files in the window (past one listing page) THEN every file is read', async () => {
+    const rows = rawRows();
+    const time = new Date('2026-11-27T11:30:00Z');
+    const files = Array.from({ length: 1001 }, (_, i) => i);
+    for (let i = 0; i < files.length; i += 100) {
+      await Promise.all(files.slice(i, i + 100).map((f) => capture(rows.slice((f * 3) % 2997, ((f * 3) % 2997) + 3), time, `many-${f}`)));
+    }
+    const result = await handler({ windowEnd: '2026-11-27T12:00:00Z', windowMinutes: 60 });
+    expect(result).toMatchObject({ status: 'checked', summary: { rows: 3003, records: 1001, corruptedRecords: 0 } });
+  }, 60_000);
+
   test('GIVEN shifted traffic THEN the shifted features drift and the data set drifts', async () => {
     const shifted = rawRows()
       .slice(0, 3000)

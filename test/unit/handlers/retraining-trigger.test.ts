@@ -117,6 +117,17 @@ describe('retraining trigger handler', () => {
     expect(manifestRef.objectCount).toBe(manifest.objects.length);
   });
 
+  test('GIVEN 1,001 objects under raw/ (past one listing page) WHEN triggered THEN the manifest lists every one', async () => {
+    const keys = Array.from({ length: 1001 }, (_, i) => `raw/many/part-${String(i).padStart(4, '0')}.csv`);
+    for (let i = 0; i < keys.length; i += 100) await Promise.all(keys.slice(i, i + 100).map((key) => upload(key, 'a\n1\n')));
+    const result = await handler(sqsEvent([objectCreatedEvent(BUCKET, keys[1000], 4)]));
+    expect(result.batchItemFailures).toEqual([]);
+    const [{ input }] = executions.started;
+    const manifest = await readJson<SnapshotManifest>((input.manifest as { key: string }).key);
+    expect(manifest.objects.map((o) => o.key).filter((key) => key.startsWith('raw/many/'))).toEqual(keys);
+    executions.finishAll();
+  }, 60_000);
+
   test('GIVEN a run in progress WHEN new data arrives THEN every event is returned for redelivery and nothing starts', async () => {
     await upload('raw/progress/a.csv', 'a\n1\n');
     await handler(sqsEvent([objectCreatedEvent(BUCKET, 'raw/progress/a.csv', 4)]));

@@ -1,0 +1,85 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, paginateListObjectsV2 } from '@aws-sdk/client-s3';
+import { startLocalS3, type LocalS3 } from '../../../lib/local/services/s3';
+
+/** The local S3 (s3rver with patches/s3rver+3.7.1.patch): keys stay inside their bucket, listings page in S3's order. */
+let s3server: LocalS3;
+let s3: S3Client;
+const root = mkdtempSync(path.join(tmpdir(), 'mlops-s3-test-'));
+const directory = path.join(root, 'state');
+
+beforeAll(async () => {
+  s3server = await startLocalS3({ buckets: ['data'], directory });
+  s3 = new S3Client({
+    endpoint: s3server.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3server.clientEnv.AWS_ACCESS_KEY_ID, secretAccessKey: s3server.clientEnv.AWS_SECRET_ACCESS_KEY },
+  });
+});
+afterAll(async () => {
+  s3.destroy();
+  await s3server.close();
+});
+
+const put = (Key: string, Body = Key) => s3.send(new PutObjectCommand({ Bucket: 'data', Key, Body }));
+const get = async (Key: string) => (await s3.send(new GetObjectCommand({ Bucket: 'data', Key }))).Body!.transformToString();
+const listAll = async (Prefix = '', Delimiter?: string, MaxKeys?: number) => {
+  const keys: string[] = [];
+  for await (const page of paginateListObjectsV2({ client: s3, pageSize: MaxKeys }, { Bucket: 'data', Prefix, Delimiter })) {
+    keys.push(...(page.Contents ?? []).map((o) => o.Key!), ...(page.CommonPrefixes ?? []).map((p) => p.Prefix!));
+  }
+  return keys;
+};
+
+describe('keys that look like paths', () => {
+  const keys = ['raw/../../../escaped.csv', '/absolute/key.csv', '%2E%2E/encoded.csv', 'raw/ünïcødé/çsv.csv', 'a//b', 'a/b', 'raw/./dot', '50%/x'];
+
+  test('GIVEN keys with "..", a leading "/", encoded dots, unicode, empty and "." segments THEN each is stored inside its bucket, read back by its exact key, and listed as itself', async () => {
+    for (const key of keys) await put(key);
+    for (const key of keys) expect(await get(key)).toBe(key);
+    expect((await listAll()).sort()).toEqual([...keys].sort());
+    // Nothing was written beside the state directory (where "raw/../../../escaped.csv" pointed).
+    expect(readdirSync(root)).toEqual(['state']);
+    expect(existsSync(path.join(directory, 'escaped.csv._S3rver_object'))).toBe(false);
+  });
+
+  test('GIVEN such keys are deleted THEN directories outside the bucket are untouched (the control: an empty one where ".." pointed)', async () => {
+    const outside = path.join(directory, 'data-outside');
+    mkdirSync(outside);
+    await put('x/../../data-outside/y');
+    await s3.send(new DeleteObjectCommand({ Bucket: 'data', Key: 'x/../../data-outside/y' }));
+    expect(existsSync(outside)).toBe(true);
+    for (const key of keys) await s3.send(new DeleteObjectCommand({ Bucket: 'data', Key: key }));
+    expect(await listAll()).toEqual([]);
+  });
+});
+
+describe('listing', () => {
+  test('GIVEN 2,501 keys THEN the paginator reads every one in S3 order, 1,000 per page (past the first page, which used to answer HTTP 500)', async () => {
+    const keys = Array.from({ length: 2501 }, (_, i) => `capture/part-${String(i).padStart(5, '0')}.jsonl`);
+    for (let i = 0; i < keys.length; i += 100) await Promise.all(keys.slice(i, i + 100).map((key) => put(key, 'x')));
+    const first = await s3.send(new ListObjectsV2Command({ Bucket: 'data', Prefix: 'capture/' }));
+    expect(first.KeyCount).toBe(1000);
+    expect(first.IsTruncated).toBe(true);
+    expect(await listAll('capture/')).toEqual(keys);
+  });
+
+  test("GIVEN keys whose directory order is not S3's THEN pages of one key return them in byte order, none lost", async () => {
+    // UTF-8 bytes: "z" (7A) sorts before "é" (C3 A9).
+    const keys = ['order/a', 'order/a-b', 'order/a/x', 'order/b', 'order/z', 'order/é'];
+    for (const key of [...keys].reverse()) await put(key);
+    expect(await listAll('order/', undefined, 1)).toEqual(keys);
+  });
+
+  test('GIVEN a delimiter THEN common prefixes count toward MaxKeys and a page ending on one resumes after all its keys', async () => {
+    for (const key of ['tree/a/1', 'tree/a/2', 'tree/b', 'tree/c/1', 'tree/d']) await put(key);
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: 'data', Prefix: 'tree/', Delimiter: '/', MaxKeys: 2 }));
+    expect(page.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['tree/a/']);
+    expect(page.Contents?.map((o) => o.Key)).toEqual(['tree/b']);
+    expect(page.IsTruncated).toBe(true);
+    expect(await listAll('tree/', '/', 1)).toEqual(['tree/a/', 'tree/b', 'tree/c/', 'tree/d']);
+  });
+});
