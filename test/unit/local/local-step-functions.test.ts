@@ -1,3 +1,4 @@
+import { runStateMachine } from '../../../lib/local/services/stepfunctions/state-machine-runner';
 import { LocalStepFunctions } from '../../../lib/local/services/stepfunctions/step-functions';
 
 const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:m';
@@ -73,5 +74,43 @@ describe('local Step Functions API', () => {
     expect(() => sfn.startExecution({ stateMachineArn: ARN, name: 'has space' })).toThrow(expect.objectContaining({ name: 'InvalidName' }));
     expect(() => sfn.startExecution({ stateMachineArn: ARN, name: 'a', input: '{' })).toThrow(expect.objectContaining({ name: 'InvalidExecutionInput' }));
     expect(() => sfn.describeExecution({ executionArn: 'nope' })).toThrow(expect.objectContaining({ name: 'ExecutionDoesNotExist' }));
+  });
+});
+
+describe('Task timeouts as Step Functions applies them', () => {
+  const timed = (timeout?: number) =>
+    ({
+      StartAt: 'Train',
+      States: {
+        Train: { Type: 'Task', Resource: 'arn:aws:states:::sagemaker:createTrainingJob.sync', ...(timeout ? { TimeoutSeconds: timeout } : {}), End: true },
+      },
+    }) as never;
+  const ninetySeconds = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 90_000));
+    return { TrainingJobStatus: 'Completed' };
+  };
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  test('GIVEN a Task without TimeoutSeconds that runs 90 s THEN it completes (Step Functions sets no default; the States Language default of 60 s is not AWS)', async () => {
+    const run = runStateMachine(
+      timed(),
+      {},
+      { Train: ninetySeconds },
+      { executionName: 'long', stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:m' },
+    );
+    await jest.advanceTimersByTimeAsync(91_000);
+    expect(await run).toMatchObject({ status: 'SUCCEEDED', output: { TrainingJobStatus: 'Completed' } });
+  });
+
+  test('GIVEN TimeoutSeconds 30 THEN the same Task fails with States.Timeout (the control)', async () => {
+    const run = runStateMachine(
+      timed(30),
+      {},
+      { Train: ninetySeconds },
+      { executionName: 'short', stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:m' },
+    );
+    await jest.advanceTimersByTimeAsync(91_000);
+    expect(await run).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
   });
 });

@@ -54,6 +54,34 @@ export interface LocalExecution {
 }
 
 /**
+ * The longest timer Node keeps (2^31 - 1 ms, about 24.8 days): AWS's "no timeout" locally.
+ */
+export const LOCAL_NO_TIMEOUT_SECONDS = Math.floor(2 ** 31 / 1000) - 1;
+
+/**
+ * The definition with AWS's Task timeout made explicit. aws-local-stepfunctions follows the
+ * States Language spec (a Task without TimeoutSeconds times out after 60 s), but Step Functions
+ * sets no timeout then (its docs: such a Task waits until it answers), so an 85 s training job
+ * failed locally with States.Timeout. A Task without one gets the longest timer Node keeps.
+ */
+export function withAwsTaskTimeouts(definition: AslDefinition): AslDefinition {
+  const States = Object.fromEntries(
+    Object.entries(definition.States).map(([name, state]) => {
+      const raw = state as AslState & { TimeoutSeconds?: number; TimeoutSecondsPath?: string };
+      const nested = {
+        ...(raw.Branches ? { Branches: raw.Branches.map(withAwsTaskTimeouts) } : {}),
+        ...(raw.Iterator ? { Iterator: withAwsTaskTimeouts(raw.Iterator) } : {}),
+        ...(raw.ItemProcessor ? { ItemProcessor: withAwsTaskTimeouts(raw.ItemProcessor) } : {}),
+      };
+      const timeout =
+        raw.Type === 'Task' && raw.TimeoutSeconds === undefined && raw.TimeoutSecondsPath === undefined ? { TimeoutSeconds: LOCAL_NO_TIMEOUT_SECONDS } : {};
+      return [name, { ...raw, ...nested, ...timeout }];
+    }),
+  );
+  return { ...definition, States };
+}
+
+/**
  * Runs the synthesized definition with aws-local-stepfunctions. Every Task must have a local
  * handler: a Task without one would call real AWS, so the run is refused instead.
  */
@@ -72,7 +100,7 @@ export async function runStateMachine(
   const missing = taskStates(definition).filter((t) => !handlers[t.name]);
   if (missing.length > 0) throw new Error(`no local handler for Task state(s): ${missing.map((t) => `${t.name} (${t.resource})`).join(', ')}`);
 
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const machine = new StateMachine(withAwsTaskTimeouts(definition) as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(input as never, {
     // Retries still happen, without the real backoff waits.
     overrides: {
