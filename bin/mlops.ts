@@ -1,5 +1,5 @@
 #!/usr/bin/env -S npx tsx
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,8 +30,10 @@ const ENVIRONMENT_FILE = 'environment.json';
 /** Where `mlops up` keeps its state, and where the other commands look for it. */
 const DEFAULT_DIR = '.mlops-local';
 
+/** What the other commands need of a running `mlops up`; owner-readable only (it holds the key pair and the control token). */
 interface EnvironmentFile {
   readonly control: string;
+  readonly token: string;
   readonly s3: string;
   readonly dataBucket: string;
   readonly rawPrefix: string;
@@ -51,7 +53,7 @@ function readEnvironment(dir: string): EnvironmentFile {
 async function control(env: EnvironmentFile, method: 'GET' | 'POST', route: string, body?: string): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetch(`${env.control}${route}`, { method, body });
+    response = await fetch(`${env.control}${route}`, { method, body, headers: { authorization: `Bearer ${env.token}` } });
   } catch (err) {
     throw new Error(`the local environment at ${env.control} does not answer (was \`mlops up\` stopped?): ${(err as Error).message}`, { cause: err });
   }
@@ -80,13 +82,15 @@ async function up(config: MlopsConfig, values: Record<string, string | boolean |
   });
   const env: EnvironmentFile = {
     control: server.endpoint,
+    token: server.token,
     s3: local.clientEnv.AWS_ENDPOINT_URL_S3,
     dataBucket: local.functionSetting('DATA_BUCKET'),
     rawPrefix: config.retraining.rawPrefix,
     clientEnv: local.clientEnv,
   };
   const environmentFile = path.join(dir, ENVIRONMENT_FILE);
-  writeFileSync(environmentFile, JSON.stringify(env, null, 2));
+  writeFileSync(environmentFile, JSON.stringify(env, null, 2), { mode: 0o600 });
+  chmodSync(environmentFile, 0o600);
   console.log(`Local environment up; state in ${dir} (Ctrl-C stops it).
   S3:        ${env.s3}  (buckets: ${Object.values(local.buckets).join(', ')})
   endpoint:  ${local.endpointUrl}

@@ -1,12 +1,12 @@
+import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DescribeTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { loadConfig } from '../../lib/config';
-import { startControlServer } from '../../lib/local/cli/control-server';
+import { startControlServer, type ControlServer } from '../../lib/local/cli/control-server';
 import { LocalMlops } from '../../lib/local/runtime/local-mlops';
-import type { RunningServer } from '../../lib/local/services/json-rpc-server';
 import { synthesizeTemplate } from '../../lib/local/template/synth';
 
 /** The long-lived local environment (`mlops up`): failures, idempotency and the control API. */
@@ -15,10 +15,10 @@ const template = synthesizeTemplate(config);
 const sample = readFileSync(path.join(__dirname, '..', '..', 'data', 'mlc_churn.csv'), 'utf8');
 const header = sample.slice(0, sample.indexOf('\n') + 1);
 let local: LocalMlops;
-let control: RunningServer;
+let control: ControlServer;
 
 async function post(route: string, body: string): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(`${control.endpoint}${route}`, { method: 'POST', body });
+  const response = await fetch(`${control.endpoint}${route}`, { method: 'POST', body, headers: { authorization: `Bearer ${control.token}` } });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
@@ -60,6 +60,22 @@ describe('a running local environment', () => {
     } finally {
       sagemaker.destroy();
     }
+  });
+
+  test('WHEN the control API is called without the token, from a web page, or under another Host name THEN it refuses, and with the token it answers (the control)', async () => {
+    const status = (headers: Record<string, string>) => fetch(`${control.endpoint}/status`, { headers }).then((r) => r.status);
+    const token = { authorization: `Bearer ${control.token}` };
+    expect(await status({})).toBe(401);
+    expect(await status({ authorization: 'Bearer wrong' })).toBe(401);
+    expect(await status({ ...token, origin: 'https://attacker.example' })).toBe(403);
+    // fetch will not send another Host; node:http does.
+    const rebound = await new Promise<number>((resolve, reject) =>
+      request(`${control.endpoint}/status`, { headers: { ...token, host: 'rebound.attacker.example' } }, (r) => resolve(r.statusCode!))
+        .on('error', reject)
+        .end(),
+    );
+    expect(rebound).toBe(400);
+    expect(await status(token)).toBe(200);
   });
 
   test('WHEN the same data is uploaded again THEN no second run starts (one run per snapshot)', async () => {

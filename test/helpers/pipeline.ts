@@ -105,7 +105,10 @@ export class PipelineHarness {
     this.sagemaker = new LocalSageMaker({ region: REGION, trainer, onEndpointServing });
     // Every request checked against AWS's model of its API, then against the template's IAM.
     const models = requiredServiceModels();
-    const server = await startSageMakerServer(this.sagemaker, 0, allChecks(jsonServiceValidator(models), jsonServiceAuthorizer(this.iam, REGION)));
+    const server = await startSageMakerServer(this.sagemaker, 0, allChecks(jsonServiceValidator(models), jsonServiceAuthorizer(this.iam, REGION)), {
+      credentials: this.localS3.credentials,
+      region: REGION,
+    });
     this.closeSageMaker = server.close;
     process.env.AWS_ENDPOINT_URL_SAGEMAKER = server.endpoint;
     this.handlers = validatedTaskHandlers(

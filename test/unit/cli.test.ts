@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -58,6 +58,8 @@ describe('mlops up', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
       expect(existsSync(path.join(dir, 'environment.json'))).toBe(true);
+      // It holds the environment's key pair and control token: readable by its owner only.
+      expect(statSync(path.join(dir, 'environment.json')).mode & 0o777).toBe(0o600);
       const status = mlops('status', '--dir', dir);
       expect(status.status).toBe(0);
       expect(status.stdout).toContain('endpoint: churn-endpoint not created');

@@ -1,4 +1,7 @@
-import { createServer } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AuthenticationError, checkHost } from '../auth/request-auth';
 import type { FeatureSpec } from '../../../lambdas/core/features/feature-spec';
 import { readJsonAt } from '../../../lambdas/shared/s3';
 import { listenOnLoopback, readBody, type RunningServer } from '../services/json-rpc-server';
@@ -20,10 +23,31 @@ async function predict(local: LocalMlops, csv: string): Promise<{ predictions: n
 }
 
 /**
- * The loopback API through which `mlops upload|predict|drift|status` talk to a running `mlops up`.
- * Errors come back as `{ "error": message }` with status 400.
+ * Who may use the control API: the Host names this server (no DNS rebinding), no browser sent it
+ * (a cross-origin page's request carries Origin), and it carries the environment's token, which
+ * only the owner-readable environment file holds.
  */
-export async function startControlServer(local: LocalMlops, port = 0): Promise<RunningServer> {
+function checkCaller(request: IncomingMessage, port: number, token: string): void {
+  checkHost(request.headers, port);
+  if (request.headers.origin !== undefined)
+    throw new AuthenticationError(403, 'Forbidden', `requests from web pages (Origin ${request.headers.origin}) are refused`);
+  const given = Buffer.from(String(request.headers.authorization ?? ''));
+  const expected = Buffer.from(`Bearer ${token}`);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new AuthenticationError(401, 'Unauthorized', "the request lacks the environment's token (the CLI reads it from environment.json)");
+  }
+}
+
+export interface ControlServer extends RunningServer {
+  /** The bearer token every request must carry. */
+  readonly token: string;
+}
+
+/**
+ * The loopback API through which `mlops upload|predict|drift|status` talk to a running `mlops up`.
+ * Errors come back as `{ "error": message }` with status 400 (401/403 when the caller is refused).
+ */
+export async function startControlServer(local: LocalMlops, port = 0, token = randomBytes(24).toString('hex')): Promise<ControlServer> {
   const routes: Record<string, (body: string) => Promise<unknown>> = {
     'GET /status': () => local.status(),
     'POST /wait': async () => (await local.idle(), local.status()),
@@ -36,17 +60,18 @@ export async function startControlServer(local: LocalMlops, port = 0): Promise<R
   };
   const server = createServer((request, response) => {
     void (async () => {
-      const route = routes[`${request.method} ${request.url}`];
       try {
+        checkCaller(request, (server.address() as AddressInfo).port, token);
+        const route = routes[`${request.method} ${request.url}`];
         if (!route) throw new Error(`unknown request ${request.method} ${request.url}`);
         const result = await route(await readBody(request));
         response.writeHead(200, { 'content-type': 'application/json' });
         response.end(JSON.stringify(result));
       } catch (err) {
-        response.writeHead(400, { 'content-type': 'application/json' });
+        response.writeHead(err instanceof AuthenticationError ? err.status : 400, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ error: (err as Error).message }));
       }
     })();
   });
-  return listenOnLoopback(server, port, 'control API');
+  return { ...(await listenOnLoopback(server, port, 'control API')), token };
 }

@@ -11,7 +11,8 @@ import { alarmsOf, LocalCloudWatch, type AlarmTransition } from '../services/clo
 import { LocalEndpoints } from '../services/sagemaker/endpoint';
 import { LocalNotifier, type Notification } from '../services/sns';
 import { LocalQueue } from '../services/sqs';
-import { LOCAL_REGION, LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../services/s3';
+import { LOCAL_REGION, startLocalS3, type LocalS3 } from '../services/s3';
+import { newLocalCredentials, type LocalCredentials } from '../auth/sigv4';
 import { LocalSageMaker, type EndpointServing, type Trainer } from '../services/sagemaker/sagemaker';
 import { startSageMakerServer } from '../services/sagemaker/api-server';
 import { LocalParameterStore } from '../services/ssm';
@@ -109,6 +110,8 @@ export class LocalMlops {
   /** Environment that points SDK clients (and the `aws` CLI, for S3) at the local services. */
   readonly clientEnv: Record<string, string> = {};
   endpointUrl = '';
+  /** The environment's key pair: every local service refuses a request not signed with it. */
+  readonly credentials: LocalCredentials = newLocalCredentials();
   private localS3?: LocalS3;
   private servers: RunningServer[] = [];
   private handlers = new Map<string, Handler>();
@@ -158,6 +161,7 @@ export class LocalMlops {
   private async startServices(): Promise<void> {
     const { template, ports = {} } = this.options;
     this.localS3 = await startLocalS3({
+      credentials: this.credentials,
       buckets: Object.values(this.buckets),
       directory: path.join(this.options.directory, 's3'),
       port: ports.s3,
@@ -175,7 +179,7 @@ export class LocalMlops {
       trainer: this.trainerOf((this.options.trainer ?? ((s3) => localXgboostTrainer(s3, this.options.onTrainingRound)))(this.s3)),
       onEndpointServing: this.servingOf(serveOnLocalEndpoints(this.endpoints, this.s3)),
     });
-    this.endpointUrl = await this.endpoints.start(ports.endpoint);
+    this.endpointUrl = await this.endpoints.start(ports.endpoint, { credentials: this.credentials, region: LOCAL_REGION });
     this.clientEnv.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME = this.endpointUrl;
 
     const definition = renderStateMachine(template, this.render);
@@ -203,11 +207,12 @@ export class LocalMlops {
       this.serviceModels && jsonServiceValidator(this.serviceModels),
       this.enforcing ? jsonServiceAuthorizer(this.iam, LOCAL_REGION) : undefined,
     );
+    const signed = { credentials: this.credentials, region: LOCAL_REGION };
     const services: [string, Promise<RunningServer>][] = [
-      ['AWS_ENDPOINT_URL_SFN', this.stepFunctions.start(0, authorize)],
-      ['AWS_ENDPOINT_URL_SSM', this.parameters.start(0, authorize)],
-      ['AWS_ENDPOINT_URL_SAGEMAKER', startSageMakerServer(this.sagemaker, 0, authorize)],
-      ['AWS_ENDPOINT_URL_CLOUDWATCH', this.cloudwatch.start(0, authorize)],
+      ['AWS_ENDPOINT_URL_SFN', this.stepFunctions.start(0, authorize, signed)],
+      ['AWS_ENDPOINT_URL_SSM', this.parameters.start(0, authorize, signed)],
+      ['AWS_ENDPOINT_URL_SAGEMAKER', startSageMakerServer(this.sagemaker, 0, authorize, signed)],
+      ['AWS_ENDPOINT_URL_CLOUDWATCH', this.cloudwatch.start(0, authorize, signed)],
     ];
     for (const [variable, server] of services) {
       const running = await server;
@@ -308,7 +313,7 @@ export class LocalMlops {
 
   /** A SageMaker Runtime client for the local endpoint (the caller destroys it). */
   runtimeClient(): SageMakerRuntimeClient {
-    return new SageMakerRuntimeClient({ endpoint: this.endpointUrl, region: LOCAL_REGION, credentials: LOCAL_S3_CREDENTIALS });
+    return new SageMakerRuntimeClient({ endpoint: this.endpointUrl, region: LOCAL_REGION, credentials: this.credentials });
   }
 
   async upload(key: string, body: string | Uint8Array): Promise<void> {

@@ -1,3 +1,4 @@
+import type { ServiceAuth } from '../auth/request-auth';
 import { ServiceError, startJsonRpcServer, type RequestAuthorizer, type RunningServer } from './json-rpc-server';
 import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from '../template/cfn-template';
 
@@ -184,16 +185,18 @@ export class LocalCloudWatch {
   }
 
   /** Serves PutMetricData over the wire (AWS JSON 1.0) for unmodified SDK clients via AWS_ENDPOINT_URL_CLOUDWATCH. */
-  start(port = 0, authorize?: RequestAuthorizer): Promise<RunningServer> {
+  start(port = 0, authorize?: RequestAuthorizer, auth?: ServiceAuth): Promise<RunningServer> {
     return startJsonRpcServer(
       {
         title: 'local CloudWatch',
         targetPrefix: 'GraniteServiceVersion20100801',
+        signingName: 'monitoring',
         protocol: '1.0',
         operations: { PutMetricData: (input) => (this.putMetricData(input), {}) },
       },
       port,
       authorize,
+      auth,
     );
   }
 }

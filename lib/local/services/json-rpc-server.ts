@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { authenticate, AuthenticationError, checkHost, type ServiceAuth } from '../auth/request-auth';
+import { sha256Hex } from '../auth/sigv4';
 import { callerRoleOf } from '../iam/caller-context';
 
 /** An error the service reports to the caller (HTTP 400 with its name as `__type`), as AWS does. */
@@ -17,6 +19,8 @@ export interface JsonRpcService {
   readonly title: string;
   /** The X-Amz-Target prefix, e.g. "AWSStepFunctions". */
   readonly targetPrefix: string;
+  /** The name requests are signed for (the credential scope's service): states, ssm, sagemaker, monitoring. */
+  readonly signingName: string;
   readonly protocol: '1.0' | '1.1';
   readonly operations: Readonly<Record<string, (input: never) => unknown>>;
 }
@@ -69,20 +73,30 @@ function toWire(value: unknown): unknown {
   return value;
 }
 
-/** The request body; SDK clients gzip large requests (CloudWatch's PutMetricData does). */
-export async function readBody(request: IncomingMessage): Promise<string> {
+/** The request body as sent (what the signature covers). */
+export async function readRawBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
-  const body = Buffer.concat(chunks);
+  return Buffer.concat(chunks);
+}
+
+/** The body as text; SDK clients gzip large requests (CloudWatch's PutMetricData does). */
+export function bodyText(request: IncomingMessage, body: Buffer): string {
   return (request.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString('utf8');
+}
+
+/** The body as text, for servers that sign nothing (the control API). */
+export async function readBody(request: IncomingMessage): Promise<string> {
+  return bodyText(request, await readRawBody(request));
 }
 
 /**
  * Serves a local service over the AWS JSON protocol the SDK speaks (`POST /`, `X-Amz-Target:
  * <prefix>.<Operation>`), so unmodified SDK clients reach it through AWS_ENDPOINT_URL_<SERVICE>.
  * An operation the service does not implement is refused by name, never answered with a guess.
+ * With `auth`, every request must carry this environment's signature and name this server as Host.
  */
-export async function startJsonRpcServer(service: JsonRpcService, port = 0, authorize?: RequestAuthorizer): Promise<RunningServer> {
+export async function startJsonRpcServer(service: JsonRpcService, port = 0, authorize?: RequestAuthorizer, auth?: ServiceAuth): Promise<RunningServer> {
   const server = createServer((request, response) => {
     void (async () => {
       const target = String(request.headers['x-amz-target'] ?? '');
@@ -92,14 +106,23 @@ export async function startJsonRpcServer(service: JsonRpcService, port = 0, auth
         response.end(JSON.stringify(payload));
       };
       try {
+        const body = await readRawBody(request);
+        // Who is asking first, as AWS does: the Host, the signature over the body, the role claim.
+        if (auth) {
+          checkHost(request.headers, (server.address() as AddressInfo).port);
+          const signed = { method: request.method ?? '', url: request.url ?? '/', headers: request.headers };
+          authenticate(signed, auth, { signingName: service.signingName, family: 'json', payloadHash: sha256Hex(body) });
+        }
+        const role = callerRoleOf(request.headers, request.url);
         const handler = Object.hasOwn(service.operations, operation) ? service.operations[operation] : undefined;
         if (request.method !== 'POST' || !handler) {
           throw new ServiceError('UnknownOperationException', `the ${service.title} does not implement ${target || `${request.method} ${request.url}`}`);
         }
-        const input = JSON.parse((await readBody(request)) || '{}') as never;
-        await authorize?.({ role: callerRoleOf(request.headers), targetPrefix: service.targetPrefix, operation, input });
+        const input = JSON.parse(bodyText(request, body) || '{}') as never;
+        await authorize?.({ role, targetPrefix: service.targetPrefix, operation, input });
         reply(200, toWire(await handler(input)));
       } catch (err) {
+        if (err instanceof AuthenticationError) return reply(err.status, { __type: err.code, message: err.message });
         // A ServiceError is the caller's fault; anything else is a bug of the stand-in, reported as such.
         const known = err instanceof ServiceError;
         reply(known ? 400 : 500, { __type: known ? err.name : 'InternalFailure', message: (err as Error).message });

@@ -2,6 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { authenticate, AuthenticationError, checkHost } from '../auth/request-auth';
+import { newLocalCredentials, type LocalCredentials } from '../auth/sigv4';
 import { callerRoleOf } from '../iam/caller-context';
 import type { S3Request } from '../iam/service-calls';
 import { portInUseError } from './json-rpc-server';
@@ -9,6 +11,8 @@ import { portInUseError } from './json-rpc-server';
 interface KoaContext {
   method: string;
   path: string;
+  /** The request target as sent (path and query, percent-encoded). */
+  originalUrl: string;
   /** What @koa/router matches instead of `path` when set. */
   routerPath?: string;
   query: Record<string, string | string[] | undefined>;
@@ -28,8 +32,10 @@ type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstanc
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver') as S3rverConstructor;
 
-/** s3rver's built-in account accepts only this key pair. */
-export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+// s3rver's account registry (its own checks look the access key up there).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } };
+
 export const LOCAL_REGION = 'us-east-1';
 
 export interface LocalS3Options {
@@ -38,11 +44,13 @@ export interface LocalS3Options {
   readonly directory?: string;
   /** @default 0 (a free port) */
   readonly port?: number;
+  /** The key pair every request must be signed with. @default a new random pair */
+  readonly credentials?: LocalCredentials;
   /** Called for every object created, however it was written (SDK, `aws` CLI, multipart). */
   readonly onObjectCreated?: (record: S3NotificationRecord) => void;
   /**
-   * Decides each request before s3rver serves it (local IAM); throwing refuses it with S3's
-   * 403 AccessDenied error document, the thrown message as its Message.
+   * Decides each signed request before s3rver serves it (local IAM); throwing refuses it with
+   * S3's 403 AccessDenied error document, the thrown message as its Message.
    */
   readonly authorize?: (role: string | undefined, request: S3Request) => Promise<void>;
 }
@@ -63,6 +71,8 @@ export interface S3NotificationRecord {
 export interface LocalS3 {
   readonly endpoint: string;
   readonly directory: string;
+  /** The environment's key pair: every request must be signed with it (SigV4). */
+  readonly credentials: LocalCredentials;
   /** Environment for unmodified SDK v3 clients (and the Debian `aws` CLI) to use this server. */
   readonly clientEnv: Record<string, string>;
   close(): Promise<void>;
@@ -86,20 +96,31 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     if (match) ctx.routerPath = `/${match[1]}/${encodeURIComponent(match[2].replace(/\/$/, ''))}`;
     await next();
   });
+  const credentials = options.credentials ?? newLocalCredentials();
+  DUMMY_ACCOUNT.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
   const authorize = options.authorize;
-  if (authorize) {
-    // Before the router (after s3rver's logger and XML encoder, which renders the error document).
-    server.middleware.splice(server.middleware.length - 1, 0, async (ctx, next) => {
-      try {
-        await authorize(callerRoleOf(ctx.headers as never), { method: ctx.method, path: ctx.path, query: ctx.query, headers: ctx.headers });
-      } catch (err) {
-        ctx.status = 403;
-        ctx.body = { Error: { Code: 'AccessDenied', Message: (err as Error).message } };
-        return;
-      }
-      await next();
-    });
-  }
+  let port = 0;
+  // Before the router (after s3rver's logger and XML encoder, which renders the error document):
+  // the Host, the request's SigV4 signature with the environment's key (s3rver checks neither:
+  // it served unsigned and tampered requests), the role claim, then local IAM.
+  server.middleware.splice(server.middleware.length - 1, 0, async (ctx, next) => {
+    try {
+      checkHost(ctx.headers as never, port);
+      authenticate(
+        { method: ctx.method, url: ctx.originalUrl, headers: ctx.headers as never },
+        { credentials, region: LOCAL_REGION },
+        { signingName: 's3', family: 's3' },
+      );
+      const role = callerRoleOf(ctx.headers as never, ctx.originalUrl);
+      await authorize?.(role, { method: ctx.method, path: ctx.path, query: ctx.query, headers: ctx.headers });
+    } catch (err) {
+      const refusal = err instanceof AuthenticationError ? err : new AuthenticationError(403, 'AccessDenied', (err as Error).message);
+      ctx.status = refusal.status;
+      ctx.body = { Error: { Code: refusal.code, Message: refusal.message } };
+      return;
+    }
+    await next();
+  });
   const onObjectCreated = options.onObjectCreated;
   if (onObjectCreated) {
     server.on('event', (event) => {
@@ -109,14 +130,16 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   // s3rver leaves a listen error unhandled (it would crash the process), so probe a fixed port first.
   if (options.port) await assertPortFree(options.port, 'local S3', '--s3-port');
   const address = await server.run();
+  port = address.port;
   const endpoint = `http://127.0.0.1:${address.port}`;
   return {
     endpoint,
     directory,
+    credentials,
     clientEnv: {
       AWS_ENDPOINT_URL_S3: endpoint,
-      AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       AWS_REGION: LOCAL_REGION,
     },
     close: () => server.close(),

@@ -1,3 +1,4 @@
+import type { ServiceAuth } from '../auth/request-auth';
 import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from '../template/cfn-template';
 import { ServiceError, startJsonRpcServer, type RequestAuthorizer, type RunningServer } from './json-rpc-server';
 
@@ -32,16 +33,18 @@ export class LocalParameterStore {
   }
 
   /** Serves GetParameter/PutParameter (AWS JSON 1.1) for SDK clients using AWS_ENDPOINT_URL_SSM. */
-  start(port = 0, authorize?: RequestAuthorizer): Promise<RunningServer> {
+  start(port = 0, authorize?: RequestAuthorizer, auth?: ServiceAuth): Promise<RunningServer> {
     return startJsonRpcServer(
       {
         title: 'local SSM',
         targetPrefix: 'AmazonSSM',
+        signingName: 'ssm',
         protocol: '1.1',
         operations: { GetParameter: (input) => this.getParameter(input), PutParameter: (input) => this.putParameter(input) },
       },
       port,
       authorize,
+      auth,
     );
   }
 }

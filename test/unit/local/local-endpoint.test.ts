@@ -24,13 +24,13 @@ beforeAll(async () => {
   s3 = new S3Client({
     endpoint: localS3.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    credentials: localS3.credentials,
     forcePathStyle: true,
   });
   endpoints = new LocalEndpoints();
   endpoints.clock = () => new Date('2026-11-26T09:30:00Z');
-  endpointUrl = await endpoints.start();
-  runtime = new SageMakerRuntimeClient({ endpoint: endpointUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  endpointUrl = await endpoints.start(0, { credentials: localS3.credentials, region: 'us-east-1' });
+  runtime = new SageMakerRuntimeClient({ endpoint: endpointUrl, region: 'us-east-1', credentials: localS3.credentials });
 });
 afterAll(async () => {
   await endpoints.stop();
@@ -73,10 +73,13 @@ describe('local SageMaker Runtime endpoint', () => {
   });
 
   test('GIVEN a request in flight WHEN the model is swapped THEN it finishes on the model it started with', async () => {
-    endpoints.deploy('swap-endpoint', regression);
+    // A raw request written in two parts: on an endpoint that takes unsigned requests (signatures are tested with the SDK).
+    const unsigned = new LocalEndpoints();
+    const unsignedUrl = await unsigned.start();
+    unsigned.deploy('swap-endpoint', regression);
     const row = csv([cases.rows[0]]);
     const answer = new Promise<string>((resolve, reject) => {
-      const req = request(`${endpointUrl}/endpoints/swap-endpoint/invocations`, { method: 'POST', headers: { 'content-type': 'text/csv' } }, (res) => {
+      const req = request(`${unsignedUrl}/endpoints/swap-endpoint/invocations`, { method: 'POST', headers: { 'content-type': 'text/csv' } }, (res) => {
         let body = '';
         res.on('data', (c) => (body += c));
         res.on('end', () => resolve(body));
@@ -84,12 +87,34 @@ describe('local SageMaker Runtime endpoint', () => {
       req.on('error', reject);
       req.write(row.slice(0, 5));
       setTimeout(() => {
-        endpoints.deploy('swap-endpoint', binary);
+        unsigned.deploy('swap-endpoint', binary);
         req.end(row.slice(5));
       }, 50);
     });
     expect(Number(await answer)).toBeCloseTo(cases.regression[0], 5);
+    endpoints.deploy('swap-endpoint', binary);
     expect(Number(await invoke('swap-endpoint', row))).toBeCloseTo(cases.binary[0], 6);
+    await unsigned.stop();
+  });
+
+  test('GIVEN an unsigned request or one signed with another key THEN the endpoint refuses it as SageMaker Runtime does', async () => {
+    endpoints.deploy('churn-endpoint', binary);
+    const response = await fetch(`${endpointUrl}/endpoints/churn-endpoint/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: '1,2,3,4',
+    });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+    const foreign = new SageMakerRuntimeClient({
+      endpoint: endpointUrl,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    await expect(foreign.send(new InvokeEndpointCommand({ EndpointName: 'churn-endpoint', ContentType: 'text/csv', Body: '1,2,3,4' }))).rejects.toMatchObject({
+      name: 'UnrecognizedClientException',
+    });
+    foreign.destroy();
   });
 
   test.each([

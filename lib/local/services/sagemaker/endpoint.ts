@@ -3,7 +3,10 @@ import { createServer } from 'node:http';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { captureObjectKey, formatCaptureRecord } from '../../../../lambdas/core/drift/capture';
 import type { XgboostModel } from '../../trainer/xgboost-model';
+import type { AddressInfo } from 'node:net';
 import { listenOnLoopback, type RunningServer } from '../json-rpc-server';
+import { authenticate, AuthenticationError, checkHost, type ServiceAuth } from '../../auth/request-auth';
+import { sha256Hex } from '../../auth/sigv4';
 
 /**
  * The local stand-in for SageMaker Runtime: `POST /endpoints/{name}/invocations` with text/csv
@@ -50,7 +53,8 @@ export class LocalEndpoints {
     return this.deployments.has(endpointName);
   }
 
-  async start(port = 0): Promise<string> {
+  /** Listens on loopback; with `auth`, every request must be signed with the environment's key and name this server as Host. */
+  async start(port = 0, auth?: ServiceAuth): Promise<string> {
     const server = createServer((request, response) => {
       const reply = (status: number, contentType: string, body: string) => {
         response.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': randomUUID(), 'x-amzn-invoked-production-variant': 'AllTraffic' });
@@ -74,6 +78,16 @@ export class LocalEndpoints {
       });
       request.on('end', () => {
         if (size > MAX_BODY_BYTES) return error(413, 'ValidationError', `Request payload exceeds ${MAX_BODY_BYTES} bytes`);
+        if (auth) {
+          try {
+            checkHost(request.headers, (server.address() as AddressInfo).port);
+            const signed = { method: request.method ?? '', url: request.url ?? '', headers: request.headers };
+            authenticate(signed, auth, { signingName: 'sagemaker', family: 'json', payloadHash: sha256Hex(Buffer.concat(chunks)) });
+          } catch (err) {
+            if (err instanceof AuthenticationError) return error(err.status, err.code, err.message);
+            throw err;
+          }
+        }
         const contentType = String(request.headers['content-type'] ?? '');
         if (!contentType.startsWith('text/csv')) return error(415, 'ModelError', `content type "${contentType}" is not supported: send text/csv`);
         const body = Buffer.concat(chunks).toString('utf8');

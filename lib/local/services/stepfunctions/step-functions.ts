@@ -1,3 +1,4 @@
+import type { ServiceAuth } from '../../auth/request-auth';
 import { randomUUID } from 'node:crypto';
 import { ServiceError, startJsonRpcServer, type RequestAuthorizer, type RunningServer } from '../json-rpc-server';
 import { runStateMachine, type AslDefinition, type LocalExecution, type TaskHandler } from './state-machine-runner';
@@ -118,11 +119,12 @@ export class LocalStepFunctions {
   }
 
   /** Serves StartExecution, ListExecutions and DescribeExecution (AWS JSON 1.0) via AWS_ENDPOINT_URL_SFN. */
-  start(port = 0, authorize?: RequestAuthorizer): Promise<RunningServer> {
+  start(port = 0, authorize?: RequestAuthorizer, auth?: ServiceAuth): Promise<RunningServer> {
     return startJsonRpcServer(
       {
         title: 'local Step Functions',
         targetPrefix: 'AWSStepFunctions',
+        signingName: 'states',
         protocol: '1.0',
         operations: {
           StartExecution: (input) => this.startExecution(input),
@@ -132,6 +134,7 @@ export class LocalStepFunctions {
       },
       port,
       authorize,
+      auth,
     );
   }
 }
