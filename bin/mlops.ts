@@ -5,7 +5,16 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type MlopsConfig } from '../lib/config';
-import { LocalMlops, readSynthesizedTemplate, routeLambdaLogs, runDemo, startControlServer, synthesizeTemplate, type CfnTemplate } from '../lib/local';
+import {
+  LocalMlops,
+  lockStateDirectory,
+  readSynthesizedTemplate,
+  routeLambdaLogs,
+  runDemo,
+  startControlServer,
+  synthesizeTemplate,
+  type CfnTemplate,
+} from '../lib/local';
 import { stackNameFor } from '../lib/stacks/mlops-stack';
 
 const USAGE = `mlops: the serverless-mlops lifecycle on this machine, no AWS account needed
@@ -65,6 +74,8 @@ async function control(env: EnvironmentFile, method: 'GET' | 'POST', route: stri
 async function up(config: MlopsConfig, values: Record<string, string | boolean | undefined>): Promise<void> {
   const dir = path.resolve(typeof values.dir === 'string' ? values.dir : DEFAULT_DIR);
   mkdirSync(dir, { recursive: true });
+  // One `mlops up` per state directory.
+  const unlock = lockStateDirectory(dir);
   const restore = routeLambdaLogs(path.join(dir, 'lambda.log'));
   console.log(`Synthesizing ${stackNameFor(config)}...`);
   const port = (name: string) => (typeof values[name] === 'string' ? Number(values[name]) : undefined);
@@ -111,6 +122,7 @@ or: npx mlops upload data/mlc_churn.csv --dir ${dir}`);
   await server.close();
   await local.stop();
   restore();
+  unlock();
   console.log('Stopped.');
 }
 

@@ -12,6 +12,7 @@
 export { startControlServer } from './cli/control-server';
 export { runDemo } from './cli/demo';
 export { routeLambdaLogs } from './runtime/lambda-logs';
+export { lockStateDirectory } from './runtime/state-lock';
 export { LocalMlops } from './runtime/local-mlops';
 export type { CfnTemplate } from './template/cfn-template';
 export { readSynthesizedTemplate, synthesizeTemplate } from './template/synth';

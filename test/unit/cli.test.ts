@@ -60,6 +60,10 @@ describe('mlops up', () => {
       expect(existsSync(path.join(dir, 'environment.json'))).toBe(true);
       // It holds the environment's key pair and control token: readable by its owner only.
       expect(statSync(path.join(dir, 'environment.json')).mode & 0o777).toBe(0o600);
+      // A second `mlops up` on the same directory is refused, naming the first one's PID.
+      const second = mlops('up', '--dir', dir);
+      expect(second.status).not.toBe(0);
+      expect(second.stderr).toMatch(new RegExp(`is in use by another mlops up \\(PID ${readFileSync(path.join(dir, 'mlops.lock'), 'utf8').trim()}\\)`));
       const status = mlops('status', '--dir', dir);
       expect(status.status).toBe(0);
       expect(status.stdout).toContain('endpoint: churn-endpoint not created');
