@@ -33,7 +33,7 @@ export const s3Location = (uri: string) => {
  */
 export function authorizedTrainer(trainer: Trainer, context: { iam: LocalIam; s3: S3Client; bucketKeys: ReadonlyMap<string, string> }): Trainer {
   const { iam, s3, bucketKeys } = context;
-  return async (request: CreateTrainingJobCommandInput) => {
+  return async (request: CreateTrainingJobCommandInput, signal?: AbortSignal) => {
     const session = iam.sessionOfRoleArn(request.RoleArn!, 'SageMaker');
     const requests: AuthorizationRequest[] = [...imagePull(request.AlgorithmSpecification?.TrainingImage ?? '')];
     for (const channel of request.InputDataConfig ?? []) {
@@ -56,7 +56,7 @@ export function authorizedTrainer(trainer: Trainer, context: { iam: LocalIam; s3
       if (err instanceof AccessDeniedError) throw Object.assign(new Error(err.message), { name: 'ClientError' });
       throw err;
     }
-    return trainer(request);
+    return trainer(request, signal);
   };
 }
 

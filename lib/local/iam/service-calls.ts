@@ -28,6 +28,7 @@ export function jsonServiceRequests(region: string): Record<string, Record<strin
       DescribeTrainingJob: (i) => [
         { action: 'sagemaker:DescribeTrainingJob', resource: arn('sagemaker', `training-job/${String(i.TrainingJobName).toLowerCase()}`) },
       ],
+      StopTrainingJob: (i) => [{ action: 'sagemaker:StopTrainingJob', resource: arn('sagemaker', `training-job/${String(i.TrainingJobName).toLowerCase()}`) }],
     },
     GraniteServiceVersion20100801: {
       PutMetricData: (i) => [{ action: 'cloudwatch:PutMetricData', resource: '*', context: { 'cloudwatch:namespace': String(i.Namespace) } }],

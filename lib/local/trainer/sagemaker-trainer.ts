@@ -5,7 +5,8 @@ import { readText } from '../../../lambdas/shared/s3';
 import type { Trainer } from '../services/sagemaker/sagemaker';
 import { tarGz } from './tar';
 import { parseTrainingCsv } from './training-data';
-import { train, type TrainingParams } from './gbt-trainer';
+import type { TrainingParams } from './gbt-trainer';
+import { trainInWorker } from './train-in-worker';
 import { stringifyXgboostJson, toXgboostJson } from './xgboost-json';
 
 /** The file inside model.tar.gz that holds the model, as the built-in XGBoost container names it. */
@@ -62,7 +63,7 @@ export function paramsFromHyperparameters(hp: Record<string, string>, versionBas
  * algorithm names them (train:<metric>, validation:<metric>).
  */
 export function localXgboostTrainer(s3: S3Client, onRound?: (job: string, round: number, validation: number) => void): Trainer {
-  return async (request: CreateTrainingJobCommandInput) => {
+  return async (request: CreateTrainingJobCommandInput, signal?: AbortSignal) => {
     const channel = (name: string) => {
       const found = request.InputDataConfig?.find((c) => c.ChannelName === name);
       if (!found?.DataSource?.S3DataSource?.S3Uri) throw new Error(`the job has no "${name}" channel`);
@@ -73,7 +74,8 @@ export function localXgboostTrainer(s3: S3Client, onRound?: (job: string, round:
     const trainSet = parseTrainingCsv(await readChannel(s3, channel('train')), 'train channel');
     const validation = parseTrainingCsv(await readChannel(s3, channel('validation')), 'validation channel');
     const job = request.TrainingJobName!;
-    const model = train(trainSet, validation, params, (round, v) => onRound?.(job, round, v));
+    // Off the main thread: the endpoint and the control API answer while the job trains.
+    const model = await trainInWorker(trainSet, validation, params, { onRound: (round, v) => onRound?.(job, round, v), signal });
     const { bucket, key } = parseS3Uri(request.OutputDataConfig!.S3OutputPath!);
     const artifact = tarGz({ [MODEL_FILE]: Buffer.from(stringifyXgboostJson(toXgboostJson(model))) });
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${key.replace(/\/?$/, '/')}${job}/output/model.tar.gz`, Body: artifact }));

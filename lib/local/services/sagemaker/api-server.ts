@@ -15,6 +15,7 @@ export function startSageMakerServer(local: LocalSageMaker, port = 0, authorize?
       protocol: '1.1',
       operations: {
         DescribeTrainingJob: (input) => local.describeTrainingJob(input),
+        StopTrainingJob: (input) => local.stopTrainingJob(input),
         ListModelPackages: (input) => local.listModelPackages(input),
         DescribeModelPackage: (input) => local.describeModelPackage(input),
       },

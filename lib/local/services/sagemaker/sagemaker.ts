@@ -24,8 +24,11 @@ import { ServiceError as SageMakerError } from '../json-rpc-server';
 /** A SageMaker API error, named as the service names it (ValidationException, ResourceNotFound, ...). */
 export { SageMakerError };
 
-/** Trains a model for a CreateTrainingJob request: reads the channels, writes the artifact. */
-export type Trainer = (request: CreateTrainingJobCommandInput) => Promise<{ metrics: { MetricName: string; Value: number }[] }>;
+/**
+ * Trains a model for a CreateTrainingJob request: reads the channels, writes the artifact. The
+ * signal aborts when the job is stopped (StopTrainingJob, MaxRuntimeInSeconds).
+ */
+export type Trainer = (request: CreateTrainingJobCommandInput, signal?: AbortSignal) => Promise<{ metrics: { MetricName: string; Value: number }[] }>;
 
 const name63 = z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$');
 const s3Uri = z.string().regex(/^(https|s3):\/\//, 'must be an s3:// URI');
@@ -79,7 +82,10 @@ function validate<K extends keyof typeof requestSchemas>(operation: K, input: un
 
 interface TrainingJob {
   request: CreateTrainingJobCommandInput;
-  status: 'InProgress' | 'Completed' | 'Failed';
+  status: 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
+  /** SageMaker's finer status: MaxRuntimeExceeded or Stopped when stopped. */
+  secondaryStatus?: string;
+  stop?: AbortController;
   failureReason?: string;
   metrics: { MetricName: string; Value: number }[];
   created: Date;
@@ -170,17 +176,39 @@ export class LocalSageMaker {
     validate('CreateTrainingJob', input);
     const name = input.TrainingJobName!;
     if (this.trainingJobs.has(name)) throw new SageMakerError('ResourceInUse', `Training job ${name} already exists`);
-    const job: TrainingJob = { request: input, status: 'InProgress', metrics: [], created: new Date() };
+    const stop = new AbortController();
+    const job: TrainingJob = { request: input, status: 'InProgress', metrics: [], created: new Date(), stop };
     this.trainingJobs.set(name, job);
+    // MaxRuntimeInSeconds: SageMaker stops the job (Stopped, MaxRuntimeExceeded).
+    const limit = setTimeout(() => stop.abort('MaxRuntimeExceeded'), input.StoppingCondition!.MaxRuntimeInSeconds! * 1000);
+    const stopped = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true }));
     try {
-      job.metrics = (await this.options.trainer(input)).metrics;
+      job.metrics = (await Promise.race([this.options.trainer(input, stop.signal), stopped])).metrics;
       job.status = 'Completed';
     } catch (err) {
-      job.status = 'Failed';
-      // SageMaker's two kinds: the job's own inputs or permissions (ClientError), or the algorithm.
-      job.failureReason = `${(err as Error).name === 'ClientError' ? 'ClientError' : 'AlgorithmError'}: ${(err as Error).message}`;
+      if (stop.signal.aborted) {
+        Object.assign(job, { status: 'Stopped', secondaryStatus: String(stop.signal.reason) });
+      } else {
+        job.status = 'Failed';
+        // SageMaker's two kinds: the job's own inputs or permissions (ClientError), or the algorithm.
+        job.failureReason = `${(err as Error).name === 'ClientError' ? 'ClientError' : 'AlgorithmError'}: ${(err as Error).message}`;
+      }
+    } finally {
+      clearTimeout(limit);
+      job.stop = undefined;
     }
     return { TrainingJobArn: this.arn('training-job', name) };
+  }
+
+  /** StopTrainingJob: an InProgress job is stopped (Stopping, then Stopped); any other is refused as SageMaker refuses it. */
+  stopTrainingJob(input: { TrainingJobName?: string }): Record<string, never> {
+    this.call('StopTrainingJob');
+    const job = this.trainingJobs.get(input.TrainingJobName ?? '');
+    if (!job) throw new SageMakerError('ResourceNotFound', `Requested resource not found: training job ${input.TrainingJobName}`);
+    if (!job.stop) throw new SageMakerError('ValidationException', `The training job ${input.TrainingJobName} is not in progress (status ${job.status}).`);
+    job.status = 'Stopping';
+    job.stop.abort('Stopped');
+    return {};
   }
 
   describeTrainingJob(input: { TrainingJobName?: string }): DescribeTrainingJobCommandOutput {
@@ -193,7 +221,7 @@ export class LocalSageMaker {
       TrainingJobName: name,
       TrainingJobArn: this.arn('training-job', name),
       TrainingJobStatus: job.status,
-      SecondaryStatus: job.status,
+      SecondaryStatus: job.secondaryStatus ?? job.status,
       FailureReason: job.failureReason,
       HyperParameters: job.request.HyperParameters,
       AlgorithmSpecification: job.request.AlgorithmSpecification,
