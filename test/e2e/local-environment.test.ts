@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DescribeTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
@@ -15,6 +15,7 @@ const template = synthesizeTemplate(config);
 const sample = readFileSync(path.join(__dirname, '..', '..', 'data', 'mlc_churn.csv'), 'utf8');
 const header = sample.slice(0, sample.indexOf('\n') + 1);
 let local: LocalMlops;
+let directory: string;
 let control: ControlServer;
 
 async function post(route: string, body: string): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -38,7 +39,11 @@ test('GIVEN a port in use WHEN the environment starts THEN the error names the p
 describe('a running local environment', () => {
   beforeAll(async () => {
     jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    local = await LocalMlops.start({ template, directory: mkdtempSync(path.join(tmpdir(), 'mlops-env-')) });
+    directory = mkdtempSync(path.join(tmpdir(), 'mlops-env-'));
+    // Scratch data a killed process left behind.
+    mkdirSync(path.join(directory, 'tmp', 'mlops-spill-killed'), { recursive: true });
+    writeFileSync(path.join(directory, 'tmp', 'mlops-spill-killed', 'train.part'), 'x'.repeat(1000));
+    local = await LocalMlops.start({ template, directory });
     control = await startControlServer(local);
     await local.upload('raw/churn.csv', sample);
     await local.idle();
@@ -76,6 +81,11 @@ describe('a running local environment', () => {
     );
     expect(rebound).toBe(400);
     expect(await status(token)).toBe(200);
+  });
+
+  test("WHEN the environment started THEN the handlers' scratch space is its tmp/, swept of what a killed process left, and empty after the run", () => {
+    expect(process.env.TMPDIR).toBe(path.join(directory, 'tmp'));
+    expect(readdirSync(path.join(directory, 'tmp'))).toEqual([]);
   });
 
   test('WHEN the same data is uploaded again THEN no second run starts (one run per snapshot)', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
@@ -145,6 +145,18 @@ export class LocalMlops {
   }
 
   /** Every function's template environment, merged: one process hosts all handlers (see the class comment). */
+  /**
+   * The handlers' ephemeral storage (Lambda's /tmp): `tmp/` in the state directory, so feature
+   * processing's scratch data stays with the environment; what a killed process left there is
+   * swept at start (each environment owns its directory: `mlops up` locks it).
+   */
+  private scratchDirectory(): string {
+    const scratch = path.join(this.options.directory, 'tmp');
+    rmSync(scratch, { recursive: true, force: true });
+    mkdirSync(scratch, { recursive: true });
+    return scratch;
+  }
+
   private handlerEnvironment(): Record<string, string> {
     const merged: Record<string, string> = {};
     for (const fn of this.functions) {
@@ -219,7 +231,7 @@ export class LocalMlops {
       this.servers.push(running);
       this.clientEnv[variable] = running.endpoint;
     }
-    Object.assign(process.env, this.clientEnv, this.handlerEnvironment());
+    Object.assign(process.env, this.clientEnv, this.handlerEnvironment(), { TMPDIR: this.scratchDirectory() });
 
     // The handlers' SDK clients are created when their modules load: after the environment is set.
     for (const fn of this.functions) {
