@@ -1,26 +1,29 @@
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
 import { parseS3Uri } from '../../../lambdas/contracts/layout';
-import { readText } from '../../../lambdas/shared/s3';
 import type { Trainer } from '../services/sagemaker/sagemaker';
 import { tarGz } from './tar';
-import { parseTrainingCsv } from './training-data';
-import type { TrainingParams } from './gbt-trainer';
+import { TrainingCsvParser } from './training-data';
+import type { Dataset, TrainingParams } from './gbt-trainer';
 import { trainInWorker } from './train-in-worker';
 import { stringifyXgboostJson, toXgboostJson } from './xgboost-json';
 
 /** The file inside model.tar.gz that holds the model, as the built-in XGBoost container names it. */
 export const MODEL_FILE = 'xgboost-model';
 
-/** All objects under an S3Prefix channel, concatenated (SageMaker's File mode reads every file). */
-async function readChannel(s3: S3Client, uri: string): Promise<string> {
+/** Every object under an S3Prefix channel (SageMaker's File mode reads every file; all pages), in key order, streamed into the parser. */
+async function readChannel(s3: S3Client, uri: string, name: string): Promise<Dataset> {
   const { bucket, key } = parseS3Uri(uri);
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key }));
-  const keys = (listed.Contents ?? []).map((o) => o.Key!).sort();
+  const keys: string[] = [];
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: key })) keys.push(...(page.Contents ?? []).map((o) => o.Key!));
   if (keys.length === 0) throw new Error(`channel ${uri} has no objects`);
-  let text = '';
-  for (const k of keys) text += await readText(s3, bucket, k);
-  return text;
+  const parser = new TrainingCsvParser(`${name} channel`);
+  for (const k of keys.sort()) {
+    parser.begin(`s3://${bucket}/${k}`);
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: k }));
+    for await (const chunk of object.Body as AsyncIterable<Uint8Array>) parser.push(chunk);
+  }
+  return parser.end();
 }
 
 /**
@@ -71,8 +74,8 @@ export function localXgboostTrainer(s3: S3Client, onRound?: (job: string, round:
     };
     const imageTag = request.AlgorithmSpecification?.TrainingImage?.split(':').pop();
     const params = paramsFromHyperparameters(request.HyperParameters ?? {}, defaultBaseScore(imageTag));
-    const trainSet = parseTrainingCsv(await readChannel(s3, channel('train')), 'train channel');
-    const validation = parseTrainingCsv(await readChannel(s3, channel('validation')), 'validation channel');
+    const trainSet = await readChannel(s3, channel('train'), 'train');
+    const validation = await readChannel(s3, channel('validation'), 'validation');
     const job = request.TrainingJobName!;
     // Off the main thread: the endpoint and the control API answer while the job trains.
     const model = await trainInWorker(trainSet, validation, params, { onRound: (round, v) => onRound?.(job, round, v), signal });

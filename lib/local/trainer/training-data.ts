@@ -4,26 +4,95 @@ import { writableSink } from '../../../lambdas/core/io/line-sink';
 import type { MlopsConfig } from '../../config';
 import type { Dataset } from './gbt-trainer';
 
-/** Parses SageMaker XGBoost CSV (label first, no header, empty = missing) into a dense dataset. */
-export function parseTrainingCsv(text: string, source: string): Dataset {
-  const lines = text.split('\n').filter((l) => l.length > 0);
-  if (lines.length === 0) throw new Error(`${source}: no rows`);
-  const columns = lines[0].split(',').length - 1;
-  const features = new Float32Array(lines.length * columns);
-  const labels = new Float32Array(lines.length);
-  lines.forEach((line, r) => {
+/** A growable Float32Array: doubles its capacity when full, trimmed to its length at the end. */
+class FloatColumn {
+  private values = new Float32Array(1 << 16);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Float32Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = value;
+  }
+
+  trimmed(): Float32Array {
+    return this.values.slice(0, this.length);
+  }
+}
+
+/**
+ * Parses SageMaker XGBoost CSV (label first, no header, empty = missing) into a dense dataset, as
+ * the bytes arrive: a channel is never held as one string (a string cannot pass 512 MiB in V8, and
+ * text takes twice the bytes), only its float32 values. Errors name the object and its line.
+ */
+export class TrainingCsvParser {
+  private readonly features = new FloatColumn();
+  private readonly labels = new FloatColumn();
+  private readonly decoder = new TextDecoder();
+  private columns = -1;
+  private pending = '';
+  private source = '';
+  private line = 0;
+
+  constructor(private readonly channel: string) {}
+
+  /** Starts the next object of the channel (its lines are numbered from 1). */
+  begin(source: string): void {
+    this.finishObject();
+    this.source = source;
+    this.line = 0;
+  }
+
+  push(chunk: Uint8Array): void {
+    const text = this.pending + this.decoder.decode(chunk, { stream: true });
+    const lines = text.split('\n');
+    this.pending = lines.pop()!;
+    for (const line of lines) this.row(line);
+  }
+
+  end(): Dataset {
+    this.finishObject();
+    const rows = this.labels.length;
+    if (rows === 0) throw new Error(`${this.channel}: no rows`);
+    return { features: this.features.trimmed(), labels: this.labels.trimmed(), rows, columns: this.columns };
+  }
+
+  private finishObject(): void {
+    const rest = this.pending + this.decoder.decode();
+    this.pending = '';
+    if (rest !== '') this.row(rest);
+  }
+
+  private where(): string {
+    return `${this.channel}${this.source ? ` (${this.source})` : ''}: line ${this.line}`;
+  }
+
+  private row(line: string): void {
+    this.line++;
+    if (line.length === 0) return;
     const fields = line.split(',');
-    if (fields.length !== columns + 1) throw new Error(`${source}: line ${r + 1} has ${fields.length} fields, expected ${columns + 1}`);
-    labels[r] = Number(fields[0]);
-    for (let c = 0; c < columns; c++) {
+    if (this.columns === -1) this.columns = fields.length - 1;
+    if (fields.length !== this.columns + 1) throw new Error(`${this.where()} has ${fields.length} fields, expected ${this.columns + 1}`);
+    const label = Number(fields[0]);
+    if (!Number.isFinite(label)) throw new Error(`${this.where()}: the label "${fields[0]}" is not a number`);
+    for (let c = 0; c < this.columns; c++) {
       const text = fields[c + 1];
       const value = text === '' ? Number.NaN : Number(text);
-      if (text !== '' && !Number.isFinite(value)) throw new Error(`${source}: line ${r + 1}, column ${c + 2}: "${text}" is not a number`);
-      features[r * columns + c] = value;
+      if (text !== '' && !Number.isFinite(value)) throw new Error(`${this.where()}, column ${c + 2}: "${text}" is not a number`);
+      this.features.push(value);
     }
-    if (!Number.isFinite(labels[r])) throw new Error(`${source}: line ${r + 1}: the label "${fields[0]}" is not a number`);
-  });
-  return { features, labels, rows: lines.length, columns };
+    this.labels.push(label);
+  }
+}
+
+/** Parses SageMaker XGBoost CSV text held in memory (tests, small data). */
+export function parseTrainingCsv(text: string, source: string): Dataset {
+  const parser = new TrainingCsvParser(source);
+  parser.push(new TextEncoder().encode(text));
+  return parser.end();
 }
 
 /** Runs the project's feature processing on CSV bytes and returns the train/validation datasets. */
