@@ -78,7 +78,12 @@ export function localXgboostTrainer(s3: S3Client, onRound?: (job: string, round:
     const validation = await readChannel(s3, channel('validation'), 'validation');
     const job = request.TrainingJobName!;
     // Off the main thread: the endpoint and the control API answer while the job trains.
-    const model = await trainInWorker(trainSet, validation, params, { onRound: (round, v) => onRound?.(job, round, v), signal });
+    const model = await trainInWorker(trainSet, validation, params, {
+      onRound: (round, v) => onRound?.(job, round, v),
+      signal,
+      // The channels' values move to the worker: one copy in memory, not two.
+      transfer: true,
+    });
     const { bucket, key } = parseS3Uri(request.OutputDataConfig!.S3OutputPath!);
     const artifact = tarGz({ [MODEL_FILE]: Buffer.from(stringifyXgboostJson(toXgboostJson(model))) });
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${key.replace(/\/?$/, '/')}${job}/output/model.tar.gz`, Body: artifact }));

@@ -17,17 +17,23 @@ export function trainInWorker(
   trainSet: Dataset,
   validation: Dataset,
   params: TrainingParams,
-  options: { onRound?: (round: number, value: number) => void; signal?: AbortSignal } = {},
+  options: {
+    onRound?: (round: number, value: number) => void;
+    signal?: AbortSignal;
+    /** Move the datasets' buffers to the worker instead of copying them (the caller's arrays are then unusable). */
+    transfer?: boolean;
+  } = {},
 ): Promise<TrainedModel> {
   const file = path.join(__dirname, `train-worker${path.extname(__filename)}`);
   // From TypeScript sources the worker registers tsx's require hook first (Worker takes no loader flags).
+  const workerData = { trainSet, validation, params };
+  const transferList = options.transfer
+    ? [...new Set([trainSet, validation].flatMap((d) => [d.features.buffer as ArrayBuffer, d.labels.buffer as ArrayBuffer]))]
+    : [];
   const worker =
     path.extname(__filename) === '.ts'
-      ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(file)});`, {
-          eval: true,
-          workerData: { trainSet, validation, params },
-        })
-      : new Worker(file, { workerData: { trainSet, validation, params } });
+      ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(file)});`, { eval: true, workerData, transferList })
+      : new Worker(file, { workerData, transferList });
   return new Promise<TrainedModel>((resolve, reject) => {
     const stop = () => {
       void worker.terminate();

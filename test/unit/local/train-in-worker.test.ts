@@ -36,13 +36,16 @@ describe('training in a worker thread', () => {
     const runtime = new SageMakerRuntimeClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'k', secretAccessKey: 's' } });
     const order: string[] = [];
     const big = dataset(300_000, 8, 2);
-    const training = trainInWorker(big, big, params(40)).then(() => order.push('trained'));
+    const check = dataset(1000, 8, 9);
+    const training = trainInWorker(big, check, params(40), { transfer: true }).then(() => order.push('trained'));
     // Wait for the worker to be busy, then ask the endpoint.
     await new Promise((resolve) => setTimeout(resolve, 300));
     await runtime.send(new InvokeEndpointCommand({ EndpointName: 'e', ContentType: 'text/csv', Body: '0.5,0.5,0.5,0.5' }));
     order.push('answered');
     await training;
     expect(order).toEqual(['answered', 'trained']);
+    // Transferred, not copied: the caller's arrays were moved to the worker.
+    expect(big.features.length).toBe(0);
     runtime.destroy();
     await endpoints.stop();
   }, 120_000);
