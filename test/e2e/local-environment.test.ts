@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DescribeTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
@@ -51,6 +51,8 @@ describe('a running local environment', () => {
   afterAll(async () => {
     await control.close();
     await local.stop();
+    // Stopping removes the scratch space with the environment's work done.
+    expect(existsSync(path.join(directory, 'tmp'))).toBe(false);
     jest.restoreAllMocks();
   });
 

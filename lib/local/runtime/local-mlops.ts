@@ -430,5 +430,7 @@ export class LocalMlops {
     this.s3?.destroy();
     await Promise.all(this.servers.map((s) => s.close()));
     await this.localS3?.close();
+    // After every run ended: no handler writes scratch data any more.
+    rmSync(path.join(this.options.directory, 'tmp'), { recursive: true, force: true });
   }
 }
