@@ -136,7 +136,10 @@ describe('the local JSON services (SSM here; all share the server)', () => {
 
   test('GIVEN a body changed after signing, a foreign key or a stale signature THEN each is refused', async () => {
     const put = (client: SSMClient) => client.send(new PutParameterCommand({ Name: '/p', Value: 'v2', Type: 'String', Overwrite: true }));
-    const changedBody = tamper(ssmClient(), (r) => (r.body = String(r.body).replace('v2', 'v3')));
+    const changedBody = tamper(
+      ssmClient(),
+      (r) => (r.body = (typeof r.body === 'string' ? r.body : new TextDecoder().decode(r.body as Uint8Array)).replace('v2', 'v3')),
+    );
     expect(await errorOf(put(changedBody))).toMatch(/^InvalidSignatureException: The request signature we calculated does not match/);
     expect(await errorOf(put(ssmClient(newLocalCredentials())))).toBe('UnrecognizedClientException: The security token included in the request is invalid.');
     const stale = new SSMClient({ endpoint: ssmServer.endpoint, region: 'us-east-1', credentials: localS3.credentials, systemClockOffset: -20 * 60_000 });
@@ -192,5 +195,22 @@ describe('the verifier itself', () => {
     };
     expect(verifySignature(request, options)).toBe('AKIDEXAMPLE');
     expect(() => verifySignature({ ...request, headers: { ...request.headers, host: 'other.amazonaws.com' } }, options)).toThrow('does not match');
+  });
+});
+
+describe('S3 payloads', () => {
+  test('GIVEN a body changed after signing (the signed x-amz-content-sha256 no longer matches) THEN S3 refuses it and the stored object is unchanged', async () => {
+    const s3 = s3Client();
+    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'raw/hashed.csv', Body: 'a\n1\n' }));
+    const swapped = tamper(s3Client(), (r) => (r.body = 'a\n9\n'));
+    expect(await errorOf(swapped.send(new PutObjectCommand({ Bucket: 'data', Key: 'raw/hashed.csv', Body: 'a\n2\n' })))).toBe(
+      "XAmzContentSHA256Mismatch: The provided 'x-amz-content-sha256' header does not match what was computed.",
+    );
+    expect(await (await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'raw/hashed.csv' }))).Body!.transformToString()).toBe('a\n1\n');
+    // The control: the same upload untouched is stored.
+    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'raw/hashed.csv', Body: 'a\n2\n' }));
+    expect(await (await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'raw/hashed.csv' }))).Body!.transformToString()).toBe('a\n2\n');
+    s3.destroy();
+    swapped.destroy();
   });
 });
