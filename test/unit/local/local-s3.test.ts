@@ -83,3 +83,24 @@ describe('listing', () => {
     expect(await listAll('tree/', '/', 1)).toEqual(['tree/a/', 'tree/b', 'tree/c/', 'tree/d']);
   });
 });
+
+describe('conditional reads', () => {
+  test('GIVEN If-Match, If-None-Match, If-Unmodified-Since and If-Modified-Since THEN GetObject answers as S3 does: 412, 304, or the object, If-Match deciding over the date', async () => {
+    const { ETag } = await put('cond/a.csv', 'a\n1\n');
+    const read = (conditions: Partial<ConstructorParameters<typeof GetObjectCommand>[0]>) =>
+      s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'cond/a.csv', ...conditions })).then(
+        async (r) => `200 ${await r.Body!.transformToString()}`,
+        (err: { name: string; $metadata?: { httpStatusCode?: number } }) => `${err.$metadata?.httpStatusCode} ${err.name}`,
+      );
+    const past = new Date(Date.now() - 3_600_000);
+    const future = new Date(Date.now() + 3_600_000);
+    expect(await read({ IfMatch: ETag })).toBe('200 a\n1\n');
+    expect(await read({ IfMatch: '"0123456789abcdef0123456789abcdef"' })).toBe('412 PreconditionFailed');
+    expect(await read({ IfUnmodifiedSince: past })).toBe('412 PreconditionFailed');
+    expect(await read({ IfMatch: ETag, IfUnmodifiedSince: past })).toBe('200 a\n1\n');
+    expect(await read({ IfNoneMatch: ETag })).toMatch(/^304 /);
+    expect(await read({ IfNoneMatch: '"other"' })).toBe('200 a\n1\n');
+    expect(await read({ IfModifiedSince: future })).toMatch(/^304 /);
+    expect(await read({ IfModifiedSince: past })).toBe('200 a\n1\n');
+  });
+});
