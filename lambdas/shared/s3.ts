@@ -59,15 +59,27 @@ export function snapshotSource(s3: S3Client, bucket: string, object: SnapshotObj
   return {
     name: object.key,
     async *chunks() {
-      const response = await s3.send(
-        new GetObjectCommand({ Bucket: bucket, Key: object.key, VersionId: object.versionId ?? undefined, IfMatch: object.etag || undefined }),
-      );
+      const changed = (now: string | undefined, cause?: unknown) =>
+        new Error(
+          `s3://${bucket}/${object.key} changed since the snapshot was taken (ETag ${now ?? 'now different'}, expected ${object.etag}): PreconditionFailed`,
+          {
+            cause,
+          },
+        );
+      let response;
+      try {
+        response = await s3.send(
+          new GetObjectCommand({ Bucket: bucket, Key: object.key, VersionId: object.versionId ?? undefined, IfMatch: object.etag || undefined }),
+        );
+      } catch (err) {
+        // S3's own answer names neither the object nor the ETags.
+        if ((err as Error).name === 'PreconditionFailed') throw changed(undefined, err);
+        throw err;
+      }
       // Checked here too: S3 enforces IfMatch, but not every S3-compatible server does.
       if (object.etag && response.ETag !== object.etag) {
         (response.Body as Readable).destroy();
-        throw new Error(
-          `s3://${bucket}/${object.key} changed since the snapshot was taken (ETag ${response.ETag}, expected ${object.etag}): PreconditionFailed`,
-        );
+        throw changed(response.ETag);
       }
       yield* response.Body as Readable;
     },

@@ -133,7 +133,10 @@ describe('feature-processing handler against a local S3', () => {
     const pinned = await put('raw/changed/data.csv', SAMPLE);
     const event = await eventFor([pinned]);
     await put('raw/changed/data.csv', SAMPLE.replace('"KS",128', '"KS",129'));
-    await expect(handler(event)).rejects.toThrow(/PreconditionFailed|precondition/i);
+    // The local S3 refuses the read as S3 does (If-Match); the error names the object.
+    await expect(handler(event)).rejects.toThrow(
+      /^s3:\/\/[\w-]+\/raw\/changed\/data\.csv changed since the snapshot was taken \(ETag now different, expected "[0-9a-f]{32}"\): PreconditionFailed$/,
+    );
     expect(await exists(`features/${event.runId}/_SUCCESS`)).toBe(false);
   });
 
