@@ -1,6 +1,7 @@
 import type { ServiceAuth } from '../auth/request-auth';
 import { ServiceError, startJsonRpcServer, type RequestAuthorizer, type RunningServer } from './json-rpc-server';
 import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from '../template/cfn-template';
+import { ControlPlaneStore } from '../state/control-plane-store';
 
 /**
  * The local stand-in for CloudWatch metrics and alarms: a loopback server that accepts the SDK's
@@ -117,8 +118,19 @@ export class LocalCloudWatch {
   /** The time stamped on data sent without one, and the evaluation time. */
   clock: () => Date = () => new Date();
 
-  constructor(readonly alarms: readonly AlarmDefinition[] = []) {
+  /** `store` keeps the data and the alarm states (in memory by default). */
+  constructor(
+    readonly alarms: readonly AlarmDefinition[] = [],
+    private readonly store: ControlPlaneStore = ControlPlaneStore.inMemory(),
+  ) {
     for (const alarm of alarms) this.states.set(alarm.alarmName, 'INSUFFICIENT_DATA');
+    const known = new Set(alarms.map((a) => a.alarmName));
+    for (const { alarmName, state } of store.alarmStates()) if (known.has(alarmName)) this.states.set(alarmName, state as AlarmState);
+    for (const { metric, time, value } of store.metricData()) {
+      const list = this.data.get(metric) ?? [];
+      list.push({ time, value });
+      this.data.set(metric, list);
+    }
   }
 
   state(alarmName: string): AlarmState | undefined {
@@ -139,8 +151,10 @@ export class LocalCloudWatch {
       }
       const key = metricKey(input.Namespace, datum.MetricName, Object.fromEntries((datum.Dimensions ?? []).map((d) => [d.Name, d.Value])));
       const list = this.data.get(key) ?? [];
-      list.push({ time: datum.Timestamp !== undefined ? datum.Timestamp * 1000 : this.clock().getTime(), value: datum.Value });
+      const point = { time: datum.Timestamp !== undefined ? datum.Timestamp * 1000 : this.clock().getTime(), value: datum.Value };
+      list.push(point);
       this.data.set(key, list);
+      this.store.saveDatum(key, point.time, point.value);
     }
   }
 
@@ -177,6 +191,7 @@ export class LocalCloudWatch {
       else next = 'OK';
       if (next !== previous) {
         this.states.set(alarm.alarmName, next);
+        this.store.saveAlarmState(alarm.alarmName, next, now.getTime());
         const reason = `${breaching} of the last ${alarm.evaluationPeriods} datapoints of ${alarm.metricName} (${alarm.statistic}, ${alarm.periodSeconds} s) breached ${alarm.comparison} ${alarm.threshold}; ${alarm.datapointsToAlarm} needed`;
         transitions.push({ alarm, from: previous, to: next, reason, time: now });
       }

@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 
 export interface Notification {
@@ -16,7 +16,14 @@ export interface Notification {
 export class LocalNotifier {
   readonly notifications: Notification[] = [];
 
-  constructor(private readonly options: { logFile?: string; print?: (n: Notification) => void } = {}) {}
+  /** Notifications already in `logFile` (a previous process's) are kept as published. */
+  constructor(private readonly options: { logFile?: string; print?: (n: Notification) => void } = {}) {
+    if (options.logFile && existsSync(options.logFile)) {
+      // A process killed mid-append leaves its last line cut short (the only line without its newline).
+      const lines = readFileSync(options.logFile, 'utf8').split('\n').slice(0, -1);
+      this.notifications.push(...lines.map((line) => JSON.parse(line) as Notification));
+    }
+  }
 
   publish(topicArn: string, message: string, subject?: string): { MessageId: string } {
     if (!topicArn) throw snsError('TopicArn is required');

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ControlPlaneStore } from '../state/control-plane-store';
 
 export interface LocalQueueOptions {
   readonly queueArn: string;
@@ -14,6 +15,8 @@ export interface LocalQueueOptions {
   /** The function the event source mapping invokes. */
   readonly consumer: (event: SQSEvent) => Promise<SQSBatchResponse | void>;
   readonly onError?: (err: Error) => void;
+  /** Where the messages are kept. @default in memory */
+  readonly store?: ControlPlaneStore;
 }
 
 interface Message {
@@ -28,15 +31,30 @@ interface Message {
  * An SQS queue with a Lambda event source mapping, run locally: messages wait out the batching
  * window, go to the consumer in batches, and the ones it reports failed (or all, if it throws)
  * come back after the visibility timeout until maxReceiveCount moves them to the dead letters.
+ * A received message is invisible for the visibility timeout, as in SQS, and every message is
+ * kept in the store until it is consumed: those a stopped process had received are delivered
+ * again once their visibility timeout has passed, with their receive counts.
  */
 export class LocalQueue {
-  private messages: Message[] = [];
-  readonly deadLetters: Message[] = [];
+  private messages: Message[];
+  readonly deadLetters: Message[];
   private timer?: NodeJS.Timeout;
   private delivering?: Promise<void>;
   private stopped = false;
+  private readonly store: ControlPlaneStore;
 
-  constructor(private readonly options: LocalQueueOptions) {}
+  constructor(private readonly options: LocalQueueOptions) {
+    this.store = options.store ?? ControlPlaneStore.inMemory();
+    const stored = this.store.messages(options.queueArn);
+    const message = ({ deadLettered: _deadLettered, ...m }: (typeof stored)[number]): Message => m;
+    this.messages = stored.filter((m) => !m.deadLettered).map(message);
+    this.deadLetters = stored.filter((m) => m.deadLettered).map(message);
+    this.schedule();
+  }
+
+  private save(m: Message, deadLettered = false): void {
+    this.store.saveMessage(this.options.queueArn, { ...m, deadLettered });
+  }
 
   get depth(): number {
     return this.messages.length;
@@ -47,6 +65,7 @@ export class LocalQueue {
     const now = Date.now();
     const message: Message = { messageId: randomUUID(), body, sentAt: now, receiveCount: 0, visibleAt: now };
     this.messages.push(message);
+    this.save(message);
     this.schedule();
     return message.messageId;
   }
@@ -76,7 +95,14 @@ export class LocalQueue {
     const now = Date.now();
     const batch = this.messages.filter((m) => m.visibleAt <= now).slice(0, this.options.batchSize);
     if (batch.length === 0) return;
-    for (const m of batch) m.receiveCount++;
+    // Received: invisible for the visibility timeout (what a restart waits out before redelivering).
+    this.store.transaction(() => {
+      for (const m of batch) {
+        m.receiveCount++;
+        m.visibleAt = now + this.options.visibilityTimeoutMs;
+        this.save(m);
+      }
+    });
     const records: SQSRecord[] = batch.map((m) => ({
       messageId: m.messageId,
       receiptHandle: randomUUID(),
@@ -103,14 +129,23 @@ export class LocalQueue {
     }
     const retryAt = Date.now() + this.options.visibilityTimeoutMs;
     const done = new Set(batch.filter((m) => !failed.has(m.messageId)).map((m) => m.messageId));
+    const deadLettered = new Set<string>();
     for (const m of batch.filter((x) => failed.has(x.messageId))) {
       if (this.options.maxReceiveCount !== undefined && m.receiveCount >= this.options.maxReceiveCount) {
         this.deadLetters.push(m);
+        deadLettered.add(m.messageId);
         done.add(m.messageId);
       } else {
         m.visibleAt = retryAt;
       }
     }
+    this.store.transaction(() => {
+      for (const m of batch) {
+        if (deadLettered.has(m.messageId)) this.save(m, true);
+        else if (done.has(m.messageId)) this.store.deleteMessage(this.options.queueArn, m.messageId);
+        else this.save(m);
+      }
+    });
     this.messages = this.messages.filter((m) => !done.has(m.messageId));
   }
 

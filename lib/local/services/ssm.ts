@@ -1,20 +1,29 @@
 import type { ServiceAuth } from '../auth/request-auth';
 import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from '../template/cfn-template';
 import { ServiceError, startJsonRpcServer, type RequestAuthorizer, type RunningServer } from './json-rpc-server';
+import { ControlPlaneStore } from '../state/control-plane-store';
 
 /** The local stand-in for SSM Parameter Store (where the pipeline publishes its deployed model). */
 export class LocalParameterStore {
   readonly parameters = new Map<string, { value: string; version: number }>();
 
-  /** The parameters a template creates, with their initial values, as CloudFormation would create them. */
-  static fromTemplate(template: CfnTemplate, options: RenderOptions): LocalParameterStore {
-    const store = new LocalParameterStore();
+  /** `store` keeps the parameters (in memory by default). */
+  constructor(private readonly store: ControlPlaneStore = ControlPlaneStore.inMemory()) {
+    for (const p of store.parameters()) this.parameters.set(p.name, { value: p.value, version: p.version });
+  }
+
+  /**
+   * The parameters a template creates, with their initial values, as CloudFormation would create
+   * them; those the store already holds keep their values (a restart is not a new deployment).
+   */
+  static fromTemplate(template: CfnTemplate, options: RenderOptions, store?: ControlPlaneStore): LocalParameterStore {
+    const parameters = new LocalParameterStore(store);
     for (const id of resourcesOfType(template, 'AWS::SSM::Parameter')) {
       const properties = resolveIntrinsics(template, template.Resources[id].Properties, options) as { Name?: string; Value?: string };
       if (!properties.Name) throw new Error(`parameter ${id} has no Name: a local run needs the name the handlers are given`);
-      store.putParameter({ Name: properties.Name, Value: properties.Value });
+      if (!parameters.parameters.has(properties.Name)) parameters.putParameter({ Name: properties.Name, Value: properties.Value });
     }
-    return store;
+    return parameters;
   }
 
   putParameter(input: { Name?: string; Value?: string; Overwrite?: boolean }): { Version: number } {
@@ -23,6 +32,7 @@ export class LocalParameterStore {
     if (existing && !input.Overwrite) throw new ServiceError('ParameterAlreadyExists', `parameter ${input.Name} exists`);
     const version = (existing?.version ?? 0) + 1;
     this.parameters.set(input.Name, { value: input.Value, version });
+    this.store.saveParameter(input.Name, input.Value, version);
     return { Version: version };
   }
 

@@ -13,6 +13,7 @@ import type {
 import { z } from 'zod';
 import { LOCAL_ACCOUNT } from '../../template/cfn-template';
 import { ServiceError as SageMakerError } from '../json-rpc-server';
+import { ControlPlaneStore } from '../../state/control-plane-store';
 
 /**
  * The local stand-in for the SageMaker control plane: training jobs (run by a real trainer the
@@ -116,12 +117,21 @@ export type EndpointServing = (endpointName: string, config: CreateEndpointConfi
 /** What the next endpoint update does; tests use it to exercise rollback and failure. */
 export type UpdateOutcome = 'succeed' | 'rollback' | 'fail';
 
+type ModelPackage = DescribeModelPackageCommandOutput & { ModelPackageArn: string };
+
+/** The kinds of resource kept in the control-plane store. */
+const TRAINING_JOB = 'training-job';
+const MODEL = 'model';
+const ENDPOINT_CONFIG = 'endpoint-config';
+const ENDPOINT = 'endpoint';
+
 export class LocalSageMaker {
-  readonly trainingJobs = new Map<string, TrainingJob>();
-  readonly modelPackages: (DescribeModelPackageCommandOutput & { ModelPackageArn: string })[] = [];
-  readonly models = new Map<string, CreateModelCommandInput>();
-  readonly endpointConfigs = new Map<string, CreateEndpointConfigCommandInput>();
-  readonly endpoints = new Map<string, Endpoint>();
+  readonly trainingJobs: Map<string, TrainingJob>;
+  readonly modelPackages: ModelPackage[];
+  readonly models: Map<string, CreateModelCommandInput>;
+  readonly endpointConfigs: Map<string, CreateEndpointConfigCommandInput>;
+  readonly endpoints: Map<string, Endpoint>;
+  private readonly store: ControlPlaneStore;
   /** Every call, in order, as `Operation` names (for tests and the status view). */
   readonly calls: string[] = [];
   private nextUpdateOutcome: UpdateOutcome = 'succeed';
@@ -137,8 +147,86 @@ export class LocalSageMaker {
       readonly settlePolls?: number;
       /** Called when an endpoint starts serving a config (the local endpoint server swaps models). */
       readonly onEndpointServing?: EndpointServing;
+      /** Where the resources are kept. @default in memory */
+      readonly store?: ControlPlaneStore;
     },
-  ) {}
+  ) {
+    this.store = options.store ?? ControlPlaneStore.inMemory();
+    const byName = <T>(kind: string, nameOf: (r: T) => string) => new Map(this.store.resources<T>(kind).map((r) => [nameOf(r), r]));
+    this.trainingJobs = byName<TrainingJob>(TRAINING_JOB, (j) => j.request.TrainingJobName!);
+    this.models = byName<CreateModelCommandInput>(MODEL, (m) => m.ModelName!);
+    this.endpointConfigs = byName<CreateEndpointConfigCommandInput>(ENDPOINT_CONFIG, (c) => c.EndpointConfigName!);
+    this.endpoints = byName<Endpoint>(ENDPOINT, (e) => e.name);
+    this.modelPackages = this.store.modelPackages<ModelPackage>();
+  }
+
+  private saveJob(job: TrainingJob): void {
+    // Its AbortController lives with this process only.
+    this.store.saveResource(TRAINING_JOB, job.request.TrainingJobName!, { ...job, stop: undefined });
+  }
+
+  private saveEndpoint(endpoint: Endpoint): void {
+    this.store.saveResource(ENDPOINT, endpoint.name, endpoint);
+  }
+
+  /**
+   * What a previous process left unfinished (it stopped or died): a training job in progress
+   * fails, as SageMaker fails a job whose instance is lost; an endpoint serves again the config it
+   * served (one being created fails; one being updated stays on its old config, as a failed update
+   * rolls back). Returns one line per resource it changed or restarted.
+   */
+  async recoverAfterRestart(): Promise<string[]> {
+    const report: string[] = [];
+    for (const job of this.trainingJobs.values()) {
+      if (job.status !== 'InProgress' && job.status !== 'Stopping') continue;
+      Object.assign(job, {
+        status: 'Failed',
+        failureReason: 'InternalServerError: the local environment stopped while this job ran (its process exited); its training was lost',
+      });
+      this.saveJob(job);
+      report.push(`training job ${job.request.TrainingJobName}: Failed (the environment stopped while it ran)`);
+    }
+    for (const endpoint of this.endpoints.values()) {
+      if (endpoint.status === 'Creating') {
+        Object.assign(endpoint, {
+          status: 'Failed',
+          pendingConfig: undefined,
+          failureReason: 'The local environment stopped while the endpoint was being created',
+        });
+        this.saveEndpoint(endpoint);
+        report.push(`endpoint ${endpoint.name}: Failed (the environment stopped while it was being created)`);
+        continue;
+      }
+      if (endpoint.status === 'Updating') {
+        Object.assign(endpoint, {
+          status: 'InService',
+          pendingConfig: undefined,
+          failureReason: `Update to ${endpoint.pendingConfig} stopped with the local environment: still on ${endpoint.configName}`,
+        });
+      }
+      if (endpoint.status !== 'InService') continue;
+      try {
+        await this.serve(endpoint, endpoint.configName);
+        report.push(`endpoint ${endpoint.name}: InService again with ${endpoint.configName}`);
+      } catch (err) {
+        if (!(err instanceof ModelStartError)) throw err;
+        Object.assign(endpoint, { status: 'Failed', failureReason: err.message });
+        report.push(`endpoint ${endpoint.name}: Failed (${err.message})`);
+      }
+      this.saveEndpoint(endpoint);
+    }
+    return report;
+  }
+
+  /** Starts the config's models on the endpoint (throws ModelStartError when they cannot start). */
+  private async serve(endpoint: Endpoint, configName: string): Promise<void> {
+    const endpointConfig = this.endpointConfigs.get(configName)!;
+    await this.options.onEndpointServing?.(
+      endpoint.name,
+      endpointConfig,
+      (endpointConfig.ProductionVariants ?? []).map((v) => this.models.get(v.ModelName!)!),
+    );
+  }
 
   private arn(resource: string, name: string): string {
     return `arn:aws:sagemaker:${this.options.region}:${LOCAL_ACCOUNT}:${resource}/${name}`;
@@ -179,6 +267,7 @@ export class LocalSageMaker {
     const stop = new AbortController();
     const job: TrainingJob = { request: input, status: 'InProgress', metrics: [], created: new Date(), stop };
     this.trainingJobs.set(name, job);
+    this.saveJob(job);
     // MaxRuntimeInSeconds: SageMaker stops the job (Stopped, MaxRuntimeExceeded).
     const limit = setTimeout(() => stop.abort('MaxRuntimeExceeded'), input.StoppingCondition!.MaxRuntimeInSeconds! * 1000);
     const stopped = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true }));
@@ -196,6 +285,7 @@ export class LocalSageMaker {
     } finally {
       clearTimeout(limit);
       job.stop = undefined;
+      this.saveJob(job);
     }
     return { TrainingJobArn: this.arn('training-job', name) };
   }
@@ -207,6 +297,7 @@ export class LocalSageMaker {
     if (!job) throw new SageMakerError('ResourceNotFound', `Requested resource not found: training job ${input.TrainingJobName}`);
     if (!job.stop) throw new SageMakerError('ValidationException', `The training job ${input.TrainingJobName} is not in progress (status ${job.status}).`);
     job.status = 'Stopping';
+    this.saveJob(job);
     job.stop.abort('Stopped');
     return {};
   }
@@ -237,9 +328,10 @@ export class LocalSageMaker {
     this.call('CreateModelPackage');
     validate('CreateModelPackage', input);
     const group = input.ModelPackageGroupName!;
-    const version = this.modelPackages.filter((p) => p.ModelPackageGroupName === group).length + 1;
+    // Versions are never reused, even across restarts of the local environment.
+    const version = this.store.nextModelPackageVersion(group);
     const arn = this.arn('model-package', `${group}/${version}`);
-    this.modelPackages.push({
+    const modelPackage = {
       $metadata: {},
       ModelPackageArn: arn,
       ModelPackageName: group,
@@ -251,7 +343,9 @@ export class LocalSageMaker {
       InferenceSpecification: input.InferenceSpecification,
       CustomerMetadataProperties: input.CustomerMetadataProperties,
       CreationTime: new Date(Date.now() + version), // strictly increasing for sorting
-    } as DescribeModelPackageCommandOutput & { ModelPackageArn: string });
+    } as ModelPackage;
+    this.store.saveModelPackage(arn, group, version, modelPackage);
+    this.modelPackages.push(modelPackage);
     return { ModelPackageArn: arn };
   }
 
@@ -285,6 +379,7 @@ export class LocalSageMaker {
     const found = this.modelPackages.find((p) => p.ModelPackageArn === arn);
     if (!found) throw new SageMakerError('ValidationException', `ModelPackage ${arn} does not exist.`);
     found.ModelApprovalStatus = status;
+    this.store.saveModelPackage(arn, found.ModelPackageGroupName!, found.ModelPackageVersion!, found);
   }
 
   createModel(input: CreateModelCommandInput): { ModelArn: string } {
@@ -292,6 +387,7 @@ export class LocalSageMaker {
     validate('CreateModel', input);
     if (this.models.has(input.ModelName!)) throw new SageMakerError('ValidationException', `Cannot create already existing model "${input.ModelName}".`);
     this.models.set(input.ModelName!, input);
+    this.store.saveResource(MODEL, input.ModelName!, input);
     return { ModelArn: this.arn('model', input.ModelName!) };
   }
 
@@ -303,6 +399,7 @@ export class LocalSageMaker {
     }
     this.refuseServerlessExclusions(input);
     this.endpointConfigs.set(input.EndpointConfigName!, input);
+    this.store.saveResource(ENDPOINT_CONFIG, input.EndpointConfigName!, input);
     this.newestConfig = input.EndpointConfigName!;
     return { EndpointConfigArn: this.arn('endpoint-config', input.EndpointConfigName!) };
   }
@@ -330,14 +427,16 @@ export class LocalSageMaker {
     if (this.endpoints.has(input.EndpointName!))
       throw new SageMakerError('ValidationException', `Cannot create already existing endpoint "${input.EndpointName}".`);
     this.requireConfig(input.EndpointConfigName!);
-    this.endpoints.set(input.EndpointName!, {
+    const endpoint: Endpoint = {
       name: input.EndpointName!,
       status: 'Creating',
       configName: input.EndpointConfigName!,
       pendingConfig: input.EndpointConfigName!,
       pendingOutcome: this.takeOutcome(),
       pollsLeft: this.options.settlePolls ?? 1,
-    });
+    };
+    this.endpoints.set(endpoint.name, endpoint);
+    this.saveEndpoint(endpoint);
     return { EndpointArn: this.arn('endpoint', input.EndpointName!) };
   }
 
@@ -355,6 +454,7 @@ export class LocalSageMaker {
       pendingOutcome: this.takeOutcome(),
       pollsLeft: this.options.settlePolls ?? 1,
     });
+    this.saveEndpoint(endpoint);
     return { EndpointArn: this.arn('endpoint', endpoint.name) };
   }
 
@@ -382,7 +482,10 @@ export class LocalSageMaker {
   async describeEndpoint(input: { EndpointName?: string }): Promise<DescribeEndpointCommandOutput> {
     this.call('DescribeEndpoint');
     const endpoint = this.requireEndpoint(input.EndpointName ?? '');
-    if (endpoint.pendingConfig && --endpoint.pollsLeft <= 0) await this.settle(endpoint);
+    if (endpoint.pendingConfig && --endpoint.pollsLeft <= 0) {
+      await this.settle(endpoint);
+      this.saveEndpoint(endpoint);
+    }
     return {
       $metadata: {},
       EndpointName: endpoint.name,
@@ -400,13 +503,8 @@ export class LocalSageMaker {
     const outcome = endpoint.pendingOutcome ?? 'succeed';
     endpoint.pendingConfig = undefined;
     if (outcome === 'succeed') {
-      const endpointConfig = this.endpointConfigs.get(config)!;
       try {
-        await this.options.onEndpointServing?.(
-          endpoint.name,
-          endpointConfig,
-          (endpointConfig.ProductionVariants ?? []).map((v) => this.models.get(v.ModelName!)!),
-        );
+        await this.serve(endpoint, config);
       } catch (err) {
         // The new fleet never starts: the endpoint fails with the reason; what served before still serves.
         if (!(err instanceof ModelStartError)) throw err;

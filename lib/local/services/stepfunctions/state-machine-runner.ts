@@ -1,5 +1,6 @@
 import './polyfills';
 import { StateMachine } from 'aws-local-stepfunctions';
+import type { RunnerEvent } from './execution-history';
 import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from '../../template/cfn-template';
 
 /** A local implementation of one Task state: receives the input after Parameters, returns the raw service result. */
@@ -93,6 +94,10 @@ export async function runStateMachine(
     executionName: string;
     stateMachineArn: string;
     onStateEntered?: (name: string) => void;
+    /** Every event of the run, as the runner reports it (the execution history is made of them). */
+    onEvent?: (event: RunnerEvent) => void;
+    /** The execution's start time. @default now */
+    startTime?: Date;
     /** How long every Wait state waits locally, in ms (the local services settle at once). @default 0 */
     waitMs?: number;
   },
@@ -113,13 +118,14 @@ export async function runStateMachine(
         Id: `${options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${options.executionName}`,
         Name: options.executionName,
         Input: input as never,
-        StartTime: new Date().toISOString(),
+        StartTime: (options.startTime ?? new Date()).toISOString(),
       },
     },
   });
   const statesEntered: string[] = [];
   const logs = (async () => {
     for await (const event of execution.eventLogs) {
+      options.onEvent?.(event as RunnerEvent);
       const entered = event as { type: string; state?: { name: string } };
       if (entered.type === 'StateEntered' && entered.state) {
         statesEntered.push(entered.state.name);

@@ -2,6 +2,8 @@ import type { ServiceAuth } from '../../auth/request-auth';
 import { randomUUID } from 'node:crypto';
 import { ServiceError, startJsonRpcServer, type RequestAuthorizer, type RunningServer } from '../json-rpc-server';
 import { runStateMachine, type AslDefinition, type LocalExecution, type TaskHandler } from './state-machine-runner';
+import { historyEventsOf } from './execution-history';
+import { ControlPlaneStore, parseStored, type StoredExecution } from '../../state/control-plane-store';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 
@@ -22,18 +24,76 @@ export interface LocalStateMachine {
   readonly handlers: Readonly<Record<string, TaskHandler>>;
   readonly onStateEntered?: (execution: ExecutionRecord, state: string) => void;
   readonly onExecutionEnded?: (execution: ExecutionRecord) => void;
+  /** The state machine's role (ExecutionStarted's roleArn). */
+  readonly roleArn?: string;
+  /** Where executions and their history are kept. @default in memory */
+  readonly store?: ControlPlaneStore;
 }
 
 /**
  * The local stand-in for the Step Functions API of one state machine: StartExecution runs the
- * synthesized definition with the local runner in the background; ListExecutions and
- * DescribeExecution report on it. Names are unique per state machine as in AWS: the same name
- * with the same input while running returns the running execution, otherwise ExecutionAlreadyExists.
+ * synthesized definition with the local runner in the background; ListExecutions,
+ * DescribeExecution and GetExecutionHistory report on it. Names are unique per state machine as in
+ * AWS: the same name with the same input while running returns the running execution, otherwise
+ * ExecutionAlreadyExists. Executions and their history are kept in the control-plane store, so
+ * they outlive the process; one that was running when it died is found by `lostExecutions`.
  */
 export class LocalStepFunctions {
-  readonly executions: ExecutionRecord[] = [];
+  readonly executions: ExecutionRecord[];
+  private readonly store: ControlPlaneStore;
+  private readonly historyEvent: ReturnType<typeof historyEventsOf>;
 
-  constructor(private readonly machine: LocalStateMachine) {}
+  constructor(private readonly machine: LocalStateMachine) {
+    this.store = machine.store ?? ControlPlaneStore.inMemory();
+    this.historyEvent = historyEventsOf(machine.definition, machine.roleArn ?? '');
+    this.executions = this.store.executions().map((stored) => {
+      const result = stored.result === undefined ? undefined : parseStored<LocalExecution>(stored.result);
+      return {
+        executionArn: stored.executionArn,
+        name: stored.name,
+        input: stored.input,
+        startDate: new Date(stored.startDate),
+        status: stored.status as ExecutionStatus,
+        stopDate: stored.stopDate === undefined ? undefined : new Date(stored.stopDate),
+        result,
+        done: Promise.resolve(result as LocalExecution),
+      };
+    });
+  }
+
+  private save(e: ExecutionRecord): void {
+    const stored: StoredExecution = {
+      executionArn: e.executionArn,
+      name: e.name,
+      input: e.input,
+      status: e.status,
+      startDate: e.startDate.getTime(),
+      stopDate: e.stopDate?.getTime(),
+      result: e.result && JSON.stringify(e.result),
+    };
+    this.store.saveExecution(stored);
+  }
+
+  /**
+   * Executions a previous process left RUNNING (it stopped or died while they ran): each is
+   * failed now with `error` and `cause`, recorded in its history as Step Functions records a
+   * failed execution, and reported to onExecutionEnded.
+   */
+  failLostExecutions(error: string, cause: (e: ExecutionRecord) => string): ExecutionRecord[] {
+    const lost = this.executions.filter((e) => e.status === 'RUNNING');
+    for (const e of lost) {
+      const failure = { error, cause: cause(e) };
+      const statesEntered = this.statesEntered(e.executionArn);
+      Object.assign(e, { status: 'FAILED', stopDate: new Date(), result: { status: 'FAILED', ...failure, statesEntered } });
+      Object.assign(e, { done: Promise.resolve(e.result) });
+      this.store.transaction(() => {
+        this.store.appendHistoryEvent(e.executionArn, { timestamp: Date.now(), type: 'ExecutionFailed', details: { executionFailedEventDetails: failure } });
+        this.save(e);
+      });
+      this.machine.onExecutionEnded?.(e);
+    }
+    return lost;
+  }
 
   private checkArn(stateMachineArn: string | undefined): void {
     if (stateMachineArn !== this.machine.stateMachineArn)
@@ -62,14 +122,21 @@ export class LocalStepFunctions {
     const done = runStateMachine(this.machine.definition, parsed, this.machine.handlers, {
       executionName: name,
       stateMachineArn: this.machine.stateMachineArn,
+      startTime: record.startDate,
       onStateEntered: (state) => this.machine.onStateEntered?.(record, state),
+      onEvent: (event) => {
+        const history = this.historyEvent(event);
+        if (history) this.store.appendHistoryEvent(executionArn, history);
+      },
     }).then((result) => {
       Object.assign(record, { status: result.status, stopDate: new Date(), result });
+      this.save(record);
       this.machine.onExecutionEnded?.(record);
       return result;
     });
     Object.assign(record, { done });
     this.executions.push(record);
+    this.save(record);
     return { executionArn, startDate: record.startDate };
   }
 
@@ -107,6 +174,47 @@ export class LocalStepFunctions {
     };
   }
 
+  /** The states an execution entered, in order, from its history. */
+  private statesEntered(executionArn: string): string[] {
+    return this.store.history(executionArn).flatMap((h) => {
+      const entered = h.details.stateEnteredEventDetails as { name?: string } | undefined;
+      return entered?.name ? [entered.name] : [];
+    });
+  }
+
+  /** The last state an execution entered, from its history. */
+  lastStateEntered(executionArn: string): string | undefined {
+    return this.statesEntered(executionArn).at(-1);
+  }
+
+  /** GetExecutionHistory: the events in order (or reversed), at most maxResults (default 100, up to 1000) a page. */
+  getExecutionHistory(request: { executionArn?: string; maxResults?: number; reverseOrder?: boolean; nextToken?: string; includeExecutionData?: boolean }) {
+    const e = this.executions.find((x) => x.executionArn === request.executionArn);
+    if (!e) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
+    const events = this.store.history(e.executionArn);
+    if (request.reverseOrder) events.reverse();
+    const start = request.nextToken === undefined ? 0 : pageOffset(request.nextToken, e.executionArn);
+    const limit = request.maxResults && request.maxResults > 0 ? request.maxResults : 100;
+    const page = events.slice(start, start + limit);
+    const withoutData = (details: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(details).map(([key, value]) => [
+          key,
+          Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([member]) => member !== 'input' && member !== 'output')),
+        ]),
+      );
+    return {
+      events: page.map((h) => ({
+        timestamp: new Date(h.timestamp),
+        type: h.type,
+        id: h.id,
+        previousEventId: h.id - 1,
+        ...(request.includeExecutionData === false ? withoutData(h.details) : h.details),
+      })),
+      nextToken: start + limit < events.length ? Buffer.from(JSON.stringify({ arn: e.executionArn, offset: start + limit })).toString('base64') : undefined,
+    };
+  }
+
   /** Resolves when no execution is running. */
   async idle(): Promise<void> {
     for (
@@ -118,7 +226,7 @@ export class LocalStepFunctions {
     }
   }
 
-  /** Serves StartExecution, ListExecutions and DescribeExecution (AWS JSON 1.0) via AWS_ENDPOINT_URL_SFN. */
+  /** Serves StartExecution, ListExecutions, DescribeExecution and GetExecutionHistory (AWS JSON 1.0) via AWS_ENDPOINT_URL_SFN. */
   start(port = 0, authorize?: RequestAuthorizer, auth?: ServiceAuth): Promise<RunningServer> {
     return startJsonRpcServer(
       {
@@ -130,6 +238,7 @@ export class LocalStepFunctions {
           StartExecution: (input) => this.startExecution(input),
           ListExecutions: (input) => this.listExecutions(input),
           DescribeExecution: (input) => this.describeExecution(input),
+          GetExecutionHistory: (input) => this.getExecutionHistory(input),
         },
       },
       port,
@@ -137,4 +246,15 @@ export class LocalStepFunctions {
       auth,
     );
   }
+}
+
+/** The offset a GetExecutionHistory nextToken carries, refused as Step Functions refuses a token of another request. */
+function pageOffset(token: string, executionArn: string): number {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { arn?: string; offset?: number };
+    if (parsed.arn === executionArn && Number.isInteger(parsed.offset) && parsed.offset! >= 0) return parsed.offset!;
+  } catch {
+    // refused below
+  }
+  throw new ServiceError('InvalidToken', `Invalid Token: '${token}'`);
 }
