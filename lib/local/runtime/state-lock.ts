@@ -7,10 +7,21 @@ export const LOCK_FILE = 'mlops.lock';
 function running(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // EPERM: it runs, as another user.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !zombie(pid);
+}
+
+/** A killed process not yet reaped by its parent (Linux's state Z): it answers signal 0 but holds nothing. */
+function zombie(pid: number): boolean {
+  try {
+    // The state follows the parenthesized command name, which may itself contain spaces or parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false; // no /proc (not Linux): signal 0 decides
   }
 }
 

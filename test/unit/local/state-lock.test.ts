@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -24,5 +24,22 @@ describe('the state directory lock', () => {
     const release = lockStateDirectory(dir);
     expect(readFileSync(path.join(dir, LOCK_FILE), 'utf8').trim()).toBe(String(process.pid));
     release();
+  });
+
+  test('GIVEN a lock whose holder was killed and not yet reaped (a zombie, which still answers signal 0) THEN it is taken over', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mlops-lock-'));
+    // `sleep 0` exits at once; its parent, exec'd into `sleep 5`, never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const zombie = await new Promise<string>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
+      const state = () => readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1][0];
+      for (let waited = 0; state() !== 'Z' && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      expect(state()).toBe('Z');
+      expect(() => process.kill(Number(zombie), 0)).not.toThrow();
+      writeFileSync(path.join(dir, LOCK_FILE), `${zombie}\n`);
+      lockStateDirectory(dir)();
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 });
