@@ -87,6 +87,8 @@ async function up(config: MlopsConfig, values: Record<string, string | boolean |
     onExecutionEnded: (e) => console.log(`[run] ${e.name}: ${e.status}${e.result?.error ? ` (${e.result.error}: ${e.result.cause})` : ''}`),
     onBackgroundError: (err) => console.error(`[error] ${err.message}`),
   });
+  if (local.recovered.length > 0)
+    console.log(`Resumed the state in ${dir}; unfinished when the previous process stopped:\n${local.recovered.map((line) => `  ${line}`).join('\n')}`);
   const server = await startControlServer(local, port('control-port')).catch(async (err: unknown) => {
     await local.stop();
     throw err;

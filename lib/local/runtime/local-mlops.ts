@@ -31,6 +31,8 @@ import { callerValue, jsonServiceAuthorizer, s3Authorizer } from '../iam/service
 import { localServiceModels, MODELS_HINT, type ServiceModels } from '../aws-models/service-models';
 import { allChecks, jsonServiceValidator } from '../aws-models/service-requests';
 import { validatedTaskHandlers } from '../aws-models/task-requests';
+import { CONTROL_PLANE_FILE, ControlPlaneStore } from '../state/control-plane-store';
+import { failLostRuns } from './lost-runs';
 
 export interface LocalMlopsOptions {
   /** The synthesized stack template. */
@@ -112,6 +114,10 @@ export class LocalMlops {
   endpointUrl = '';
   /** The environment's key pair: every local service refuses a request not signed with it. */
   readonly credentials: LocalCredentials = newLocalCredentials();
+  /** The control plane's durable state (control-plane.sqlite in the directory). */
+  readonly store: ControlPlaneStore;
+  /** What starting found unfinished from a previous process and did about it, one line each. */
+  readonly recovered: string[] = [];
   private localS3?: LocalS3;
   private servers: RunningServer[] = [];
   private handlers = new Map<string, Handler>();
@@ -128,6 +134,7 @@ export class LocalMlops {
     if (machines.length !== 1) throw new Error(`expected one state machine in the template, found ${machines.length}`);
     this.stateMachineArn = resolveIntrinsics(template, { Ref: machines[0] }, this.render) as string;
     mkdirSync(options.directory, { recursive: true });
+    this.store = ControlPlaneStore.open(path.join(options.directory, CONTROL_PLANE_FILE));
     this.notifier = new LocalNotifier({ logFile: path.join(options.directory, 'notifications.jsonl'), print: options.onNotification });
   }
 
@@ -184,9 +191,10 @@ export class LocalMlops {
     Object.assign(process.env, this.clientEnv);
     this.s3 = new S3Client({});
 
-    this.parameters = LocalParameterStore.fromTemplate(template, this.render);
-    this.cloudwatch = new LocalCloudWatch(alarmsOf(template, this.render));
+    this.parameters = LocalParameterStore.fromTemplate(template, this.render, this.store);
+    this.cloudwatch = new LocalCloudWatch(alarmsOf(template, this.render), this.store);
     this.sagemaker = new LocalSageMaker({
+      store: this.store,
       region: LOCAL_REGION,
       trainer: this.trainerOf((this.options.trainer ?? ((s3) => localXgboostTrainer(s3, this.options.onTrainingRound)))(this.s3)),
       onEndpointServing: this.servingOf(serveOnLocalEndpoints(this.endpoints, this.s3)),
@@ -198,6 +206,8 @@ export class LocalMlops {
     // Filled once the handlers are loaded with their environment (which needs the servers' endpoints).
     const taskHandlers: Record<string, TaskHandler> = {};
     this.stepFunctions = new LocalStepFunctions({
+      store: this.store,
+      roleArn: this.stateMachineRoleArn(),
       stateMachineArn: this.stateMachineArn,
       definition,
       handlers: taskHandlers,
@@ -247,6 +257,8 @@ export class LocalMlops {
     });
     const authorized = !this.enforcing ? handlers : authorizedTaskHandlers(handlers, { template, render: this.render, definition, iam: this.iam });
     Object.assign(taskHandlers, this.serviceModels ? validatedTaskHandlers(authorized, definition, this.serviceModels) : authorized);
+    // Before the queues deliver again: the trigger must not see a lost run as still running.
+    await this.recoverAfterRestart(definition, taskHandlers);
 
     for (const source of queueSourcesOf(template)) {
       const fn = this.functions.find((f) => f.logicalId === source.functionLogicalId);
@@ -264,6 +276,7 @@ export class LocalMlops {
           reportsBatchItemFailures: source.reportsBatchItemFailures,
           consumer: (event: SQSEvent) => consumer(event) as never,
           onError: this.options.onBackgroundError,
+          store: this.store,
         }),
       );
     }
@@ -272,6 +285,23 @@ export class LocalMlops {
       if (!queue) throw new Error(`a rule targets ${target}, which the local runtime cannot deliver to (only queues feeding handlers)`);
       queue.send(JSON.stringify(event));
     });
+    for (const [id, queue] of this.queues) if (queue.depth > 0) this.recovered.push(`queue ${id}: ${queue.depth} message(s) kept, delivered again`);
+  }
+
+  /**
+   * A previous process on this directory stopped or died with work unfinished: the endpoints serve
+   * again what they served, and runs left running fail and are notified (queued messages are
+   * delivered again by the queues themselves, once their visibility timeout has passed).
+   */
+  private async recoverAfterRestart(definition: ReturnType<typeof renderStateMachine>, handlers: Record<string, TaskHandler>): Promise<void> {
+    this.recovered.push(...(await this.sagemaker.recoverAfterRestart()));
+    const lost = await failLostRuns(this.stepFunctions, { definition, handlers, stateMachineArn: this.stateMachineArn });
+    for (const e of lost) this.recovered.push(`run ${e.name}: FAILED (${e.result?.cause})`);
+  }
+
+  private stateMachineRoleArn(): string {
+    const [id] = resourcesOfType(this.options.template, 'AWS::StepFunctions::StateMachine');
+    return resolveIntrinsics(this.options.template, this.options.template.Resources[id].Properties?.RoleArn, this.render) as string;
   }
 
   /** One line saying whether requests are checked against AWS's service models, and with which. */
@@ -432,5 +462,6 @@ export class LocalMlops {
     await this.localS3?.close();
     // After every run ended: no handler writes scratch data any more.
     rmSync(path.join(this.options.directory, 'tmp'), { recursive: true, force: true });
+    this.store.close();
   }
 }
