@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { loadConfig } from '../../lib/config';
 import { startControlServer, type ControlServer } from '../../lib/local/cli/control-server';
@@ -90,10 +91,23 @@ describe('a running local environment', () => {
     expect(readdirSync(path.join(directory, 'tmp'))).toEqual([]);
   });
 
-  test('WHEN the same data is uploaded again THEN no second run starts (one run per snapshot)', async () => {
+  test('WHEN the same bytes are uploaded again THEN the versioned bucket makes a new version, so a new snapshot and one new run (as on AWS), whose manifest pins that version', async () => {
     await local.upload('raw/churn.csv', sample);
     await local.idle();
-    expect(local.stepFunctions.executions.map((e) => e.status)).toEqual(['SUCCEEDED']);
+    expect(local.stepFunctions.executions.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    const [first, second] = local.stepFunctions.executions.map(
+      (e) => JSON.parse(e.input) as { runId: string; manifest: { bucket: string; key: string; hash: string } },
+    );
+    expect(second.runId).not.toBe(first.runId);
+    expect(second.manifest.hash).not.toBe(first.manifest.hash);
+    const pinned = async (manifest: typeof first.manifest) => {
+      const body = await (await local.s3.send(new GetObjectCommand({ Bucket: manifest.bucket, Key: manifest.key }))).Body!.transformToString();
+      return (JSON.parse(body) as { objects: { key: string; versionId: string | null }[] }).objects.map((o) => o.versionId);
+    };
+    const [before, after] = [await pinned(first.manifest), await pinned(second.manifest)];
+    expect(before).toEqual([expect.stringMatching(/^[0-9a-z]{9}[A-Za-z0-9]{23}$/)]);
+    expect(after).toEqual([expect.stringMatching(/^[0-9a-z]{9}[A-Za-z0-9]{23}$/)]);
+    expect(after).not.toEqual(before);
     expect(local.queues.size).toBe(1);
     expect([...local.queues.values()][0].deadLetters).toHaveLength(0);
   });
@@ -122,7 +136,7 @@ describe('a running local environment', () => {
     const published = local.notifier.notifications.length;
     await local.upload('raw/empty.csv', header);
     await local.idle();
-    const failed = local.stepFunctions.executions[1];
+    const failed = local.stepFunctions.executions.at(-1)!;
     expect(failed.status).toBe('FAILED');
     const failure = local.notifier.notifications.slice(published).map((n) => JSON.parse(n.message) as Record<string, unknown>);
     expect(failure[0]).toMatchObject({ runId: failed.name, outcome: 'FAILED' });

@@ -182,6 +182,9 @@ export class LocalMlops {
     this.localS3 = await startLocalS3({
       credentials: this.credentials,
       buckets: Object.values(this.buckets),
+      versionedBuckets: Object.entries(this.buckets)
+        .filter(([id]) => (template.Resources[id].Properties?.VersioningConfiguration as { Status?: string } | undefined)?.Status === 'Enabled')
+        .map(([, name]) => name),
       directory: path.join(this.options.directory, 's3'),
       port: ports.s3,
       onObjectCreated: (record) => this.bus.put(s3ObjectCreatedEvent(record)),

@@ -49,7 +49,14 @@ export function s3ObjectCreatedEvent(record: S3NotificationRecord): BusEvent {
     {
       version: '0',
       bucket: { name: bucket.name },
-      object: { key: object.key, size: object.size, etag: object.eTag, sequencer: object.sequencer },
+      // A versioned bucket's event names the version it created (EventBridge's "version-id").
+      object: {
+        key: object.key,
+        size: object.size,
+        etag: object.eTag,
+        ...(object.versionId ? { 'version-id': object.versionId } : {}),
+        sequencer: object.sequencer,
+      },
       'request-id': record.responseElements?.['x-amz-request-id'] ?? randomUUID(),
       requester: LOCAL_ACCOUNT,
       'source-ip-address': record.requestParameters?.sourceIPAddress ?? '127.0.0.1',

@@ -1,3 +1,4 @@
+import { PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -40,6 +41,8 @@ export const LOCAL_REGION = 'us-east-1';
 
 export interface LocalS3Options {
   readonly buckets: readonly string[];
+  /** Buckets whose versioning is Enabled (as the template's VersioningConfiguration says). @default none */
+  readonly versionedBuckets?: readonly string[];
   /** @default - a new temporary directory */
   readonly directory?: string;
   /** @default 0 (a free port) */
@@ -63,7 +66,7 @@ export interface S3NotificationRecord {
   readonly responseElements?: Record<string, string>;
   readonly s3: {
     readonly bucket: { readonly name: string };
-    readonly object: { readonly key: string; readonly size?: number; readonly eTag?: string; readonly sequencer?: string };
+    readonly object: { readonly key: string; readonly size?: number; readonly eTag?: string; readonly versionId?: string; readonly sequencer?: string };
   };
 }
 
@@ -132,6 +135,18 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const address = await server.run();
   port = address.port;
   const endpoint = `http://127.0.0.1:${address.port}`;
+  // As CloudFormation configures a bucket: through the API (PutBucketVersioning), signed like any client.
+  const admin = new S3Client({ endpoint, region: LOCAL_REGION, forcePathStyle: true, credentials });
+  try {
+    for (const Bucket of options.versionedBuckets ?? []) {
+      await admin.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    }
+  } catch (err) {
+    await server.close();
+    throw err;
+  } finally {
+    admin.destroy();
+  }
   return {
     endpoint,
     directory,
