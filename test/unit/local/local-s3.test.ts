@@ -1,7 +1,19 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, paginateListObjectsV2 } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  paginateListObjectsV2,
+} from '@aws-sdk/client-s3';
 import { startLocalS3, type LocalS3 } from '../../../lib/local/services/s3';
 
 /** The local S3 (s3rver with patches/s3rver+3.7.1.patch): keys stay inside their bucket, listings page in S3's order. */
@@ -102,5 +114,47 @@ describe('conditional reads', () => {
     expect(await read({ IfNoneMatch: '"other"' })).toBe('200 a\n1\n');
     expect(await read({ IfModifiedSince: future })).toMatch(/^304 /);
     expect(await read({ IfModifiedSince: past })).toBe('200 a\n1\n');
+  });
+});
+
+describe('multipart uploads', () => {
+  const MiB = 1024 * 1024;
+  const start = async (Key: string) => (await s3.send(new CreateMultipartUploadCommand({ Bucket: 'data', Key }))).UploadId!;
+  const part = async (Key: string, UploadId: string, PartNumber: number, Body: Buffer) => ({
+    PartNumber,
+    ETag: (await s3.send(new UploadPartCommand({ Bucket: 'data', Key, UploadId, PartNumber, Body }))).ETag!,
+  });
+  const complete = (Key: string, UploadId: string, Parts: { PartNumber: number; ETag: string }[]) =>
+    s3.send(new CompleteMultipartUploadCommand({ Bucket: 'data', Key, UploadId, MultipartUpload: { Parts } }));
+  const bodies = [Buffer.alloc(5 * MiB, 'a'), Buffer.alloc(5 * MiB, 'b'), Buffer.from('tail')];
+
+  test("GIVEN three parts THEN the object's ETag is S3's multipart ETag (MD5 of the parts' MD5s, then -3), not the body's MD5, and the body is whole", async () => {
+    const UploadId = await start('mp/whole.bin');
+    const parts = [];
+    for (let i = 0; i < bodies.length; i++) parts.push(await part('mp/whole.bin', UploadId, i + 1, bodies[i]));
+    const md5 = (b: Buffer) => createHash('md5').update(b).digest();
+    const expected = `"${createHash('md5')
+      .update(Buffer.concat(bodies.map(md5)))
+      .digest('hex')}-3"`;
+    expect((await complete('mp/whole.bin', UploadId, parts)).ETag).toBe(expected);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'mp/whole.bin' }))).ETag).toBe(expected);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'mp/whole.bin' }))).ContentLength).toBe(10 * MiB + 4);
+  });
+
+  test('GIVEN a parts list out of order, with a wrong ETag, or with a part under 5 MiB before the last THEN CompleteMultipartUpload is refused as S3 refuses it', async () => {
+    const UploadId = await start('mp/refused.bin');
+    const [p1, p2, p3] = [
+      await part('mp/refused.bin', UploadId, 1, bodies[0]),
+      await part('mp/refused.bin', UploadId, 2, bodies[1]),
+      await part('mp/refused.bin', UploadId, 3, bodies[2]),
+    ];
+    await expect(complete('mp/refused.bin', UploadId, [p2, p1, p3])).rejects.toMatchObject({ name: 'InvalidPartOrder' });
+    await expect(complete('mp/refused.bin', UploadId, [p1, { ...p2, ETag: p1.ETag }, p3])).rejects.toMatchObject({ name: 'InvalidPart' });
+    await expect(complete('mp/refused.bin', UploadId, [p1, { PartNumber: 4, ETag: p3.ETag }])).rejects.toMatchObject({ name: 'InvalidPart' });
+    const small = await start('mp/small.bin');
+    const tiny = [await part('mp/small.bin', small, 1, Buffer.from('tiny')), await part('mp/small.bin', small, 2, bodies[2])];
+    await expect(complete('mp/small.bin', small, tiny)).rejects.toMatchObject({ name: 'EntityTooSmall' });
+    // The control: the right list completes.
+    expect((await complete('mp/refused.bin', UploadId, [p1, p2, p3])).ETag).toMatch(/-3"$/);
   });
 });

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { HttpRequest } from '@smithy/types';
 import { newLocalCredentials, verifySignature } from '../../../lib/local/auth/sigv4';
@@ -210,6 +210,19 @@ describe('S3 payloads', () => {
     // The control: the same upload untouched is stored.
     await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'raw/hashed.csv', Body: 'a\n2\n' }));
     expect(await (await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'raw/hashed.csv' }))).Body!.transformToString()).toBe('a\n2\n');
+    s3.destroy();
+    swapped.destroy();
+  });
+
+  test('GIVEN an UploadPart body changed after signing THEN S3 refuses the part (the control: the same part untouched is taken)', async () => {
+    const s3 = s3Client();
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'data', Key: 'raw/parts.csv' }));
+    const swapped = tamper(s3Client(), (r) => (r.body = 'tampered'));
+    const part = { Bucket: 'data', Key: 'raw/parts.csv', UploadId, PartNumber: 1, Body: 'original' };
+    expect(await errorOf(swapped.send(new UploadPartCommand(part)))).toBe(
+      "XAmzContentSHA256Mismatch: The provided 'x-amz-content-sha256' header does not match what was computed.",
+    );
+    expect((await s3.send(new UploadPartCommand(part))).ETag).toBe('"919c8b643b7133116b02fc0d9bb7df3f"');
     s3.destroy();
     swapped.destroy();
   });
