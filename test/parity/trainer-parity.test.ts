@@ -60,7 +60,7 @@ describe('local trainer parity with XGBoost 1.7 (the SageMaker image 1.7-1)', ()
       const data = parseTrainingCsv(csv, 'train');
       const params = paramsFromHyperparameters(hyperparameters, defaultBaseScore('1.7-1'));
       const model = new XgboostModel(toXgboostJson(train(data, data, params)));
-      const ours = Array.from({ length: data.rows }, (_, r) => model.predict(data.features.subarray(r * data.columns, (r + 1) * data.columns)));
+      const ours = Array.from({ length: data.rows }, (_, r) => model.predict(data.features!.subarray(r * data.columns, (r + 1) * data.columns)));
 
       const file = path.join(mkdtempSync(path.join(tmpdir(), 'parity-')), 'train.csv');
       writeFileSync(file, csv);
@@ -84,7 +84,7 @@ describe('local trainer parity with XGBoost 1.7 (the SageMaker image 1.7-1)', ()
     const hyperparameters = { objective: 'binary:logistic', num_round: '1', max_depth: '1', eta: '0.3', subsample: '1' };
     const fromMean = new XgboostModel(toXgboostJson(train(data, data, paramsFromHyperparameters(hyperparameters))));
     const fromHalf = new XgboostModel(toXgboostJson(train(data, data, paramsFromHyperparameters(hyperparameters, 0.5))));
-    const row = data.features.subarray(0, data.columns);
+    const row = data.features!.subarray(0, data.columns);
     expect(Math.abs(fromMean.predict(row) - fromHalf.predict(row))).toBeGreaterThan(1e-3);
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { parseCaptureLine } from '../../lambdas/core/drift/capture';
@@ -19,11 +22,17 @@ const harness = useHarness(
 );
 let runtime: SageMakerRuntimeClient;
 
+// The jobs' scratch space (their channels spilled column by column) goes here, and must not stay.
+const scratch = mkdtempSync(path.join(tmpdir(), 'mlops-real-training-'));
+const previousTmp = process.env.TMPDIR;
+process.env.TMPDIR = scratch;
+
 beforeAll(async () => {
   const url = await endpoints.start();
   runtime = new SageMakerRuntimeClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
 });
 afterAll(async () => {
+  process.env.TMPDIR = previousTmp;
   runtime.destroy();
   await endpoints.stop();
 });
@@ -41,6 +50,7 @@ describe('retraining with the local trainer and endpoint', () => {
     expect(artifacts.Contents?.map((o) => o.Key)).toEqual([`models/${job.request.TrainingJobName}/output/model.tar.gz`]);
     const auc = job.metrics.find((m) => m.MetricName === 'validation:auc')!.Value;
     expect(auc).toBeGreaterThan(0.85);
+    expect(readdirSync(scratch).filter((name) => name.startsWith('mlops-training-'))).toEqual([]);
 
     // The endpoint answers the held-out rows (encoded as the feature spec encodes them) through the real SDK.
     const validation = await (

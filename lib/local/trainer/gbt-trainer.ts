@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { seededRandom } from './random';
 import { binaryAuc, logLoss, rmse } from './metrics';
 import { sortFloat32 } from './sort-float32';
@@ -31,12 +32,39 @@ export interface TrainingParams {
   readonly baseScore?: number;
 }
 
-/** Rows as a dense row-major matrix; NaN marks a missing value. */
+/**
+ * Rows as a dense row-major matrix (`features`), or as one float32 file per feature
+ * (`columnFiles`, written by the channel parser's spill); NaN marks a missing value.
+ */
 export interface Dataset {
-  readonly features: Float32Array;
+  readonly features?: Float32Array;
+  readonly columnFiles?: readonly string[];
   readonly labels: Float32Array;
   readonly rows: number;
   readonly columns: number;
+}
+
+/** Feature f of every row, as a new array (read from its file, or taken out of the matrix). */
+export function featureColumn(data: Dataset, f: number): Float32Array {
+  const column = new Float32Array(data.rows);
+  if (data.features) {
+    for (let r = 0; r < data.rows; r++) column[r] = data.features[r * data.columns + f];
+    return column;
+  }
+  const file = data.columnFiles?.[f];
+  if (!file) throw new Error(`the dataset has neither features nor a file for feature ${f}`);
+  const fd = openSync(file, 'r');
+  try {
+    const bytes = new Uint8Array(column.buffer);
+    for (let read = 0; read < bytes.length;) {
+      const n = readSync(fd, bytes, read, bytes.length - read, read);
+      if (n === 0) throw new Error(`${file} holds ${read} bytes, expected ${bytes.length} (${data.rows} rows)`);
+      read += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return column;
 }
 
 export interface TreeNode {
@@ -87,12 +115,13 @@ type BinMatrix = Uint8Array | Uint16Array;
 function binningOf(data: Dataset, maxBins: number): Binning {
   const cuts: Float32Array[] = [];
   const hasMissing: boolean[] = [];
-  const present = new Float32Array(data.rows);
   const distinct = new Float64Array(maxBins + 1);
   for (let f = 0; f < data.columns; f++) {
+    // The column's present values, compacted in place (one feature in memory at a time).
+    const present = featureColumn(data, f);
     let count = 0;
     for (let r = 0; r < data.rows; r++) {
-      const v = data.features[r * data.columns + f];
+      const v = present[r];
       if (!Number.isNaN(v)) present[count++] = v;
     }
     hasMissing.push(count < data.rows);
@@ -115,14 +144,18 @@ function binningOf(data: Dataset, maxBins: number): Binning {
   return { cuts, hasMissing, missingBins: Uint16Array.from(cuts, (c) => c.length + 1) };
 }
 
-/** Bin of every value, row-major (row r's bins are [r·columns, (r+1)·columns)); missingBins[f] marks NaN. */
-function binMatrix(data: Dataset, { cuts, missingBins, hasMissing }: Binning): BinMatrix {
-  const largestCode = Math.max(...cuts.map((c, f) => (hasMissing[f] ? missingBins[f] : c.length)));
+/**
+ * Bin of every value, row-major (row r's bins are [r·columns, (r+1)·columns)); missingBins[f] marks
+ * NaN. For data other than the training set (`anyMissing`), any feature may be missing.
+ */
+function binMatrix(data: Dataset, { cuts, missingBins, hasMissing }: Binning, anyMissing = false): BinMatrix {
+  const largestCode = Math.max(...cuts.map((c, f) => (anyMissing || hasMissing[f] ? missingBins[f] : c.length)));
   const bins = largestCode <= 255 ? new Uint8Array(data.rows * data.columns) : new Uint16Array(data.rows * data.columns);
   for (let f = 0; f < data.columns; f++) {
     const c = cuts[f];
+    const column = featureColumn(data, f);
     for (let r = 0; r < data.rows; r++) {
-      const v = data.features[r * data.columns + f];
+      const v = column[r];
       if (Number.isNaN(v)) {
         bins[r * data.columns + f] = missingBins[f];
         continue;
@@ -189,6 +222,10 @@ export function train(trainSet: Dataset, validationSet: Dataset, params: Trainin
   const maxBins = params.maxBins ?? 256;
   const binning = binningOf(trainSet, maxBins);
   const bins = binMatrix(trainSet, binning);
+  // The validation rows in the training bins: bin(x) <= splitBin exactly when x < threshold, so
+  // they take the trees' routes as their raw values would, and need a byte per value, not four.
+  if (validationSet.columns !== trainSet.columns) throw new Error(`validation has ${validationSet.columns} features, train ${trainSet.columns}`);
+  const validationBins = binMatrix(validationSet, binning, true);
   const random = seededRandom(params.seed ?? 0);
   const { rows, columns } = trainSet;
 
@@ -239,7 +276,7 @@ export function train(trainSet: Dataset, validationSet: Dataset, params: Trainin
     // Sampled rows sit in their leaves' segments after growing; only the others walk the tree.
     for (const { node, begin, end } of grower.leaves) for (let i = begin; i < end; i++) trainMargins[sample[i]] += node.value;
     for (let r = 0; r < rows; r++) if (inSample[r] === 0) trainMargins[r] += binnedTreeMargin(tree, bins, r * columns, binning.missingBins);
-    for (let r = 0; r < validationSet.rows; r++) validationMargins[r] += treeMargin(tree, validationSet.features, r * validationSet.columns);
+    for (let r = 0; r < validationSet.rows; r++) validationMargins[r] += binnedTreeMargin(tree, validationBins, r * columns, binning.missingBins);
 
     // Only the validation metric is needed per round (early stopping); the train metric is reported for the best round.
     const validationMetric = evaluate(params.evalMetric, params.objective, validationMargins, validationSet.labels);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
 import { parseS3Uri } from '../../../lambdas/contracts/layout';
@@ -11,13 +14,16 @@ import { stringifyXgboostJson, toXgboostJson } from './xgboost-json';
 /** The file inside model.tar.gz that holds the model, as the built-in XGBoost container names it. */
 export const MODEL_FILE = 'xgboost-model';
 
-/** Every object under an S3Prefix channel (SageMaker's File mode reads every file; all pages), in key order, streamed into the parser. */
-async function readChannel(s3: S3Client, uri: string, name: string): Promise<Dataset> {
+/**
+ * Every object under an S3Prefix channel (SageMaker's File mode reads every file; all pages), in
+ * key order, streamed into the parser, which writes each feature's values to a file in `spill`.
+ */
+async function readChannel(s3: S3Client, uri: string, name: string, spill: string): Promise<Dataset> {
   const { bucket, key } = parseS3Uri(uri);
   const keys: string[] = [];
   for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: key })) keys.push(...(page.Contents ?? []).map((o) => o.Key!));
   if (keys.length === 0) throw new Error(`channel ${uri} has no objects`);
-  const parser = new TrainingCsvParser(`${name} channel`);
+  const parser = new TrainingCsvParser(`${name} channel`, mkdtempSync(path.join(spill, `${name}-`)));
   for (const k of keys.sort()) {
     parser.begin(`s3://${bucket}/${k}`);
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: k }));
@@ -74,16 +80,24 @@ export function localXgboostTrainer(s3: S3Client, onRound?: (job: string, round:
     };
     const imageTag = request.AlgorithmSpecification?.TrainingImage?.split(':').pop();
     const params = paramsFromHyperparameters(request.HyperParameters ?? {}, defaultBaseScore(imageTag));
-    const trainSet = await readChannel(s3, channel('train'), 'train');
-    const validation = await readChannel(s3, channel('validation'), 'validation');
     const job = request.TrainingJobName!;
-    // Off the main thread: the endpoint and the control API answer while the job trains.
-    const model = await trainInWorker(trainSet, validation, params, {
-      onRound: (round, v) => onRound?.(job, round, v),
-      signal,
-      // The channels' values move to the worker: one copy in memory, not two.
-      transfer: true,
-    });
+    // The job's scratch space (its channels column by column), removed when the job ends however
+    // it ends; in `mlops up` it is under the state directory's tmp/, swept at start after a kill.
+    const spill = mkdtempSync(path.join(tmpdir(), `mlops-training-${job}-`));
+    let model;
+    try {
+      const trainSet = await readChannel(s3, channel('train'), 'train', spill);
+      const validation = await readChannel(s3, channel('validation'), 'validation', spill);
+      // Off the main thread: the endpoint and the control API answer while the job trains.
+      model = await trainInWorker(trainSet, validation, params, {
+        onRound: (round, v) => onRound?.(job, round, v),
+        signal,
+        // The labels move to the worker: one copy in memory, not two (the features are on disk).
+        transfer: true,
+      });
+    } finally {
+      rmSync(spill, { recursive: true, force: true });
+    }
     const { bucket, key } = parseS3Uri(request.OutputDataConfig!.S3OutputPath!);
     const artifact = tarGz({ [MODEL_FILE]: Buffer.from(stringifyXgboostJson(toXgboostJson(model))) });
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${key.replace(/\/?$/, '/')}${job}/output/model.tar.gz`, Body: artifact }));

@@ -28,7 +28,9 @@ export function trainInWorker(
   // From TypeScript sources the worker registers tsx's require hook first (Worker takes no loader flags).
   const workerData = { trainSet, validation, params };
   const transferList = options.transfer
-    ? [...new Set([trainSet, validation].flatMap((d) => [d.features.buffer as ArrayBuffer, d.labels.buffer as ArrayBuffer]))]
+    ? [...new Set([trainSet, validation].flatMap((d) => [d.features?.buffer as ArrayBuffer | undefined, d.labels.buffer as ArrayBuffer]))].filter(
+        (b): b is ArrayBuffer => b !== undefined,
+      )
     : [];
   const worker =
     path.extname(__filename) === '.ts'

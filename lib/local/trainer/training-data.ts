@@ -1,3 +1,5 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { processDataset } from '../../../lambdas/core/features/process';
 import { writableSink } from '../../../lambdas/core/io/line-sink';
@@ -24,12 +26,54 @@ class FloatColumn {
 }
 
 /**
+ * Each feature's float32 values appended to a file of its own, in blocks: the channel on disk
+ * column by column, so the trainer can take one feature at a time into memory.
+ */
+class ColumnSpill {
+  private static readonly BLOCK = 1 << 14;
+  private readonly blocks: Float32Array[];
+  private readonly fills: number[];
+  private readonly descriptors: number[];
+  readonly files: string[];
+
+  constructor(directory: string, columns: number) {
+    this.files = Array.from({ length: columns }, (_, f) => path.join(directory, `feature-${f}.f32`));
+    this.descriptors = this.files.map((file) => openSync(file, 'w'));
+    this.blocks = this.files.map(() => new Float32Array(ColumnSpill.BLOCK));
+    this.fills = this.files.map(() => 0);
+  }
+
+  push(feature: number, value: number): void {
+    const block = this.blocks[feature];
+    block[this.fills[feature]++] = value;
+    if (this.fills[feature] === ColumnSpill.BLOCK) this.flush(feature);
+  }
+
+  private flush(feature: number): void {
+    const block = this.blocks[feature];
+    writeSync(this.descriptors[feature], new Uint8Array(block.buffer, 0, this.fills[feature] * 4));
+    this.fills[feature] = 0;
+  }
+
+  close(): string[] {
+    for (let f = 0; f < this.files.length; f++) {
+      this.flush(f);
+      closeSync(this.descriptors[f]);
+    }
+    return this.files;
+  }
+}
+
+/**
  * Parses SageMaker XGBoost CSV (label first, no header, empty = missing) into a dense dataset, as
  * the bytes arrive: a channel is never held as one string (a string cannot pass 512 MiB in V8, and
- * text takes twice the bytes), only its float32 values. Errors name the object and its line.
+ * text takes twice the bytes), only its float32 values, or, with a spill directory, not even those:
+ * each feature's values go to a file of their own (the trainer then takes one feature at a time,
+ * and holds only the bins). Errors name the object and its line.
  */
 export class TrainingCsvParser {
   private readonly features = new FloatColumn();
+  private spill?: ColumnSpill;
   private readonly labels = new FloatColumn();
   private readonly decoder = new TextDecoder();
   private columns = -1;
@@ -37,7 +81,11 @@ export class TrainingCsvParser {
   private source = '';
   private line = 0;
 
-  constructor(private readonly channel: string) {}
+  constructor(
+    private readonly channel: string,
+    /** Where each feature's values are written (a directory the caller removes). @default in memory */
+    private readonly spillDirectory?: string,
+  ) {}
 
   /** Starts the next object of the channel (its lines are numbered from 1). */
   begin(source: string): void {
@@ -57,6 +105,7 @@ export class TrainingCsvParser {
     this.finishObject();
     const rows = this.labels.length;
     if (rows === 0) throw new Error(`${this.channel}: no rows`);
+    if (this.spill) return { columnFiles: this.spill.close(), labels: this.labels.trimmed(), rows, columns: this.columns };
     return { features: this.features.trimmed(), labels: this.labels.trimmed(), rows, columns: this.columns };
   }
 
@@ -74,7 +123,10 @@ export class TrainingCsvParser {
     this.line++;
     if (line.length === 0) return;
     const fields = line.split(',');
-    if (this.columns === -1) this.columns = fields.length - 1;
+    if (this.columns === -1) {
+      this.columns = fields.length - 1;
+      if (this.spillDirectory) this.spill = new ColumnSpill(this.spillDirectory, this.columns);
+    }
     if (fields.length !== this.columns + 1) throw new Error(`${this.where()} has ${fields.length} fields, expected ${this.columns + 1}`);
     const label = Number(fields[0]);
     if (!Number.isFinite(label)) throw new Error(`${this.where()}: the label "${fields[0]}" is not a number`);
@@ -82,7 +134,8 @@ export class TrainingCsvParser {
       const text = fields[c + 1];
       const value = text === '' ? Number.NaN : Number(text);
       if (text !== '' && !Number.isFinite(value)) throw new Error(`${this.where()}, column ${c + 2}: "${text}" is not a number`);
-      this.features.push(value);
+      if (this.spill) this.spill.push(c, value);
+      else this.features.push(value);
     }
     this.labels.push(label);
   }

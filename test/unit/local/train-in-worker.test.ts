@@ -45,7 +45,7 @@ describe('training in a worker thread', () => {
     await training;
     expect(order).toEqual(['answered', 'trained']);
     // Transferred, not copied: the caller's arrays were moved to the worker.
-    expect(big.features.length).toBe(0);
+    expect(big.features!.length).toBe(0);
     runtime.destroy();
     await endpoints.stop();
   }, 120_000);

@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 
 const predictAll = (m: XgboostModel, data: Dataset) =>
-  Array.from({ length: data.rows }, (_, r) => m.predict(data.features.subarray(r * data.columns, (r + 1) * data.columns)));
+  Array.from({ length: data.rows }, (_, r) => m.predict(data.features!.subarray(r * data.columns, (r + 1) * data.columns)));
 
 describe('local gradient-boosted trees trainer', () => {
   test('GIVEN the churn sample THEN the model separates churners well on held-out rows (validation AUC recorded)', () => {

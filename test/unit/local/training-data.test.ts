@@ -1,3 +1,7 @@
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { featureColumn, train } from '../../../lib/local/trainer/gbt-trainer';
 import { parseTrainingCsv, TrainingCsvParser } from '../../../lib/local/trainer/training-data';
 import { seededRandom } from '../../../lib/local/trainer/random';
 
@@ -38,7 +42,7 @@ describe('TrainingCsvParser', () => {
       }
       const pieces = parser.end();
       expect(pieces.rows).toBe(whole.rows);
-      expect(Buffer.from(pieces.features.buffer).equals(Buffer.from(whole.features.buffer))).toBe(true);
+      expect(Buffer.from(pieces.features!.buffer).equals(Buffer.from(whole.features!.buffer))).toBe(true);
       expect(Buffer.from(pieces.labels.buffer).equals(Buffer.from(whole.labels.buffer))).toBe(true);
     }
   });
@@ -62,5 +66,50 @@ describe('TrainingCsvParser', () => {
     parser.push(new TextEncoder().encode('0,3'));
     expect(parser.end()).toMatchObject({ rows: 2, columns: 1 });
     expect(() => new TrainingCsvParser('validation channel').end()).toThrow('validation channel: no rows');
+  });
+});
+
+describe('channels spilled column by column', () => {
+  const params = {
+    objective: 'binary:logistic',
+    numRound: 8,
+    maxDepth: 4,
+    eta: 0.3,
+    subsample: 0.8,
+    minChildWeight: 1,
+    lambda: 1,
+    evalMetric: 'auc',
+    seed: 3,
+  } as const;
+  const spilled = (text: string, name: string) => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'mlops-spill-test-'));
+    const parser = new TrainingCsvParser(name, directory);
+    parser.push(new TextEncoder().encode(text));
+    return { dataset: parser.end(), directory };
+  };
+
+  test('GIVEN a channel parsed with a spill directory THEN each feature is a float32 file of its own, with the values the in-memory parse holds, and nothing of the features in memory', () => {
+    const text = csv(2500, 21);
+    const { dataset, directory } = spilled(text, 'train');
+    const memory = parseTrainingCsv(text, 'train');
+    expect(dataset.features).toBeUndefined();
+    expect(readdirSync(directory).sort()).toEqual(['feature-0.f32', 'feature-1.f32', 'feature-2.f32', 'feature-3.f32', 'feature-4.f32']);
+    expect(statSync(path.join(directory, 'feature-0.f32')).size).toBe(2500 * 4);
+    for (let f = 0; f < 5; f++) expect(Buffer.from(featureColumn(dataset, f).buffer).equals(Buffer.from(featureColumn(memory, f).buffer))).toBe(true);
+    expect(dataset.labels).toEqual(memory.labels);
+  });
+
+  test('GIVEN the same channels spilled and in memory THEN the trained models are identical (trees, thresholds, leaf values and metric history)', () => {
+    const trainText = csv(3000, 31);
+    const validationText = csv(800, 32);
+    const fromDisk = train(spilled(trainText, 'train').dataset, spilled(validationText, 'validation').dataset, params);
+    const inMemory = train(parseTrainingCsv(trainText, 'train'), parseTrainingCsv(validationText, 'validation'), params);
+    expect(JSON.stringify(fromDisk)).toBe(JSON.stringify(inMemory));
+    expect(fromDisk.trees).toHaveLength(8);
+  });
+
+  test('GIVEN a feature file shorter than the rows THEN reading it fails naming the file and both sizes', () => {
+    const { dataset } = spilled(csv(100, 41), 'train');
+    expect(() => featureColumn({ ...dataset, rows: 101 }, 2)).toThrow(/feature-2\.f32 holds 400 bytes, expected 404 \(101 rows\)/);
   });
 });
