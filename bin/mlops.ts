@@ -1,5 +1,6 @@
 #!/usr/bin/env -S npx tsx
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +17,7 @@ import {
   type CfnTemplate,
 } from '../lib/local';
 import { stackNameFor } from '../lib/stacks/mlops-stack';
+import { synthesizeInChildProcess } from '../lib/local/template/synth-process';
 
 const USAGE = `mlops: the serverless-mlops lifecycle on this machine, no AWS account needed
 
@@ -59,15 +61,29 @@ function readEnvironment(dir: string): EnvironmentFile {
   return JSON.parse(readFileSync(file, 'utf8')) as EnvironmentFile;
 }
 
+/**
+ * One call of the control API. node:http rather than fetch: fetch gives up on a response whose
+ * headers take over 300 s, and `POST /wait` answers only when the run it waits for has ended.
+ */
 async function control(env: EnvironmentFile, method: 'GET' | 'POST', route: string, body?: string): Promise<unknown> {
-  let response: Response;
+  let response: { status: number; text: string };
   try {
-    response = await fetch(`${env.control}${route}`, { method, body, headers: { authorization: `Bearer ${env.token}` } });
+    response = await new Promise((resolve, reject) => {
+      const sent = request(`${env.control}${route}`, { method, headers: { authorization: `Bearer ${env.token}` } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', reject);
+      });
+      sent.on('error', reject);
+      sent.end(body);
+    });
   } catch (err) {
     throw new Error(`the local environment at ${env.control} does not answer (was \`mlops up\` stopped?): ${(err as Error).message}`, { cause: err });
   }
-  const result = (await response.json()) as { error?: string };
-  if (!response.ok) throw new Error(result.error ?? `HTTP ${response.status}`);
+  const result = JSON.parse(response.text) as { error?: string };
+  if (response.status < 200 || response.status > 299) throw new Error(result.error ?? `HTTP ${response.status}`);
   return result;
 }
 
@@ -80,7 +96,15 @@ async function up(config: MlopsConfig, values: Record<string, string | boolean |
   console.log(`Synthesizing ${stackNameFor(config)}...`);
   const port = (name: string) => (typeof values[name] === 'string' ? Number(values[name]) : undefined);
   const local = await LocalMlops.start({
-    template: templateFor(config, typeof values['cdk-out'] === 'string' ? values['cdk-out'] : undefined),
+    // A long-lived process: synthesized apart, so the CDK's memory is not its high-water mark.
+    template:
+      typeof values['cdk-out'] === 'string'
+        ? templateFor(config, values['cdk-out'])
+        : synthesizeInChildProcess(
+            typeof values.config === 'string' ? values.config : DEFAULT_CONFIG_PATH,
+            typeof values.stage === 'string' ? values.stage : undefined,
+            path.join(dir, 'template.json'),
+          ),
     directory: dir,
     ports: { s3: port('s3-port'), endpoint: port('endpoint-port') },
     onNotification: (n) => console.log(`[SNS] ${n.subject ?? ''}\n      ${n.message}`),
