@@ -437,6 +437,7 @@ export class LocalMlops {
     return {
       runs: this.stepFunctions.executions.map((e) => ({
         name: e.name,
+        executionArn: e.executionArn,
         status: e.status,
         started: e.startDate.toISOString(),
         stopped: e.stopDate?.toISOString(),
