@@ -158,3 +158,57 @@ describe('multipart uploads', () => {
     expect((await complete('mp/refused.bin', UploadId, [p1, p2, p3])).ETag).toMatch(/-3"$/);
   });
 });
+
+describe('conditional writes', () => {
+  const putIf = (Key: string, Body: string, conditions: { IfNoneMatch?: string; IfMatch?: string }) =>
+    s3.send(new PutObjectCommand({ Bucket: 'data', Key, Body, ...conditions }));
+
+  test('GIVEN If-None-Match: * THEN the first PUT creates the key and the next is refused with 412, the object unchanged', async () => {
+    await putIf('cond/create-once', 'first', { IfNoneMatch: '*' });
+    await expect(putIf('cond/create-once', 'second', { IfNoneMatch: '*' })).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+      $metadata: { httpStatusCode: 412 },
+    });
+    expect(await get('cond/create-once')).toBe('first');
+    // S3 takes only "*" there on a write.
+    await expect(putIf('cond/create-once', 'x', { IfNoneMatch: '"abc"' })).rejects.toMatchObject({ name: 'NotImplemented' });
+  });
+
+  test('GIVEN If-Match THEN a PUT replaces the object only while its ETag is the one given; a missing key is NoSuchKey', async () => {
+    const { ETag } = await put('cond/swap', 'v1');
+    const second = await putIf('cond/swap', 'v2', { IfMatch: ETag });
+    await expect(putIf('cond/swap', 'v3', { IfMatch: ETag })).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    expect(await get('cond/swap')).toBe('v2');
+    await putIf('cond/swap', 'v3', { IfMatch: second.ETag });
+    expect(await get('cond/swap')).toBe('v3');
+    await expect(putIf('cond/absent', 'x', { IfMatch: ETag })).rejects.toMatchObject({ name: 'NoSuchKey' });
+  });
+
+  test('GIVEN two PUTs racing with If-None-Match: * THEN exactly one creates the key', async () => {
+    const results = await Promise.allSettled(['a', 'b', 'c', 'd'].map((body) => putIf('cond/race', body, { IfNoneMatch: '*' })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.name)).toEqual([
+      'PreconditionFailed',
+      'PreconditionFailed',
+      'PreconditionFailed',
+    ]);
+  });
+
+  test('GIVEN CompleteMultipartUpload with If-None-Match: * on an existing key THEN it is refused with 412', async () => {
+    await put('cond/multipart', 'existing');
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'data', Key: 'cond/multipart' }));
+    const { ETag } = await s3.send(new UploadPartCommand({ Bucket: 'data', Key: 'cond/multipart', UploadId, PartNumber: 1, Body: 'part' }));
+    await expect(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'data',
+          Key: 'cond/multipart',
+          UploadId,
+          IfNoneMatch: '*',
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    expect(await get('cond/multipart')).toBe('existing');
+  });
+});
