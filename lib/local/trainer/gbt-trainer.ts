@@ -315,8 +315,6 @@ class TreeGrower {
   /** One reusable histogram pair (gradient, hessian interleaved) per depth and side. */
   private readonly pool: Float64Array[];
   private scratch = new Int32Array(0);
-  /** The same bins per feature (column-major), for partitioning on one feature. */
-  private readonly columnBins: BinMatrix[];
   private readonly cuts: readonly Float32Array[];
   private readonly missingBins: Uint16Array;
 
@@ -331,12 +329,6 @@ class TreeGrower {
     this.missingBins = binning.missingBins;
     // Bins 0..cuts.length and the missing code right after: at most maxBins + 1 slots per feature.
     this.histogramSize = Math.max(...binning.missingBins) + 1;
-    const rowCount = bins.length / columns;
-    this.columnBins = Array.from({ length: columns }, (_, f) => {
-      const column = bins instanceof Uint8Array ? new Uint8Array(rowCount) : new Uint16Array(rowCount);
-      for (let r = 0; r < rowCount; r++) column[r] = bins[r * columns + f];
-      return column;
-    });
     this.pool = Array.from({ length: 2 * (params.maxDepth + 2) }, () => new Float64Array(2 * columns * this.histogramSize));
   }
 
@@ -480,10 +472,11 @@ class TreeGrower {
     if (bestFeature === -1) return this.leaf(node, begin, end);
 
     // Stable in-place partition: left rows first, right rows after, each in their original order.
-    // The children's sums come from the histogram (as the split's gain did); the column-major
-    // copy of the split feature's bins is read in row order (rows stay sorted within a node).
+    // The children's sums come from the histogram (as the split's gain did). The split feature's
+    // bins are read from the row-major matrix in row order (rows stay sorted within a node), a
+    // stride of one row: no column-major copy, which took as much memory as the matrix again.
     const scratch = this.scratch;
-    const column = this.columnBins[bestFeature];
+    const bins = this.bins;
     const missingBin = missingBins[bestFeature];
     let left = begin;
     let right = 0;
@@ -491,7 +484,7 @@ class TreeGrower {
     const hl = bestHl;
     for (let i = begin; i < end; i++) {
       const r = rows[i];
-      const b = column[r];
+      const b = bins[r * columns + bestFeature];
       if (b === missingBin ? bestDefaultLeft : b <= bestBin) {
         rows[left++] = r;
       } else {
