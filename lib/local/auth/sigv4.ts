@@ -174,15 +174,17 @@ export function verifySignature(request: SignedRequest, options: VerifyOptions):
   if (typeof payloadHash !== 'string') throw new SignatureError('malformed', 'the request has no x-amz-content-sha256 header');
   const canonicalRequest = [request.method, canonicalUri, canonicalQuery, canonicalHeaders, auth.signedHeaders.join(';'), payloadHash].join('\n');
   const stringToSign = [ALGORITHM, auth.amzDate, auth.scope, sha256(canonicalRequest)].join('\n');
-  const key = ['aws4_request'].reduce(
-    (k, part) => hmac(k, part),
-    [auth.date, auth.region, auth.service].reduce<Buffer | string>((k, part) => hmac(k, part), `AWS4${options.credentials.secretAccessKey}`),
-  );
+  const key = signingKey(options.credentials.secretAccessKey, auth.date, auth.region, auth.service);
   const expected = createHmac('sha256', key).update(stringToSign).digest();
   if (!timingSafeEqual(expected, Buffer.from(auth.signature, 'hex'))) {
     throw new SignatureError('mismatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
   }
   return auth.accessKeyId;
+}
+
+/** SigV4's signing key: the secret HMAC-chained with the date, region, service and "aws4_request". */
+export function signingKey(secretAccessKey: string, date: string, region: string, service: string): Buffer {
+  return [date, region, service, 'aws4_request'].reduce<Buffer | string>((k, part) => hmac(k, part), `AWS4${secretAccessKey}`) as Buffer;
 }
 
 /** The signature of a signed request (header or presigned), to bind other claims to it. */

@@ -1,5 +1,6 @@
 import { PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdtempSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -8,6 +9,7 @@ import { newLocalCredentials, type LocalCredentials } from '../auth/sigv4';
 import { callerRoleOf } from '../iam/caller-context';
 import type { S3Request } from '../iam/service-calls';
 import { portInUseError } from './json-rpc-server';
+import { ChunkedUploadError, decodeChunkedUpload } from './s3-chunked';
 
 interface KoaContext {
   method: string;
@@ -116,7 +118,15 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       );
       const role = callerRoleOf(ctx.headers as never, ctx.originalUrl);
       await authorize?.(role, { method: ctx.method, path: ctx.path, query: ctx.query, headers: ctx.headers });
+      if (ctx.method === 'PUT' && String(ctx.headers['x-amz-content-sha256']).startsWith('STREAMING-')) {
+        decodeChunkedBody(ctx as never, credentials.secretAccessKey);
+      }
     } catch (err) {
+      if (err instanceof ChunkedUploadError) {
+        ctx.status = err.status;
+        ctx.body = { Error: { Code: err.code, Message: err.message } };
+        return;
+      }
       const refusal = err instanceof AuthenticationError ? err : new AuthenticationError(403, 'AccessDenied', (err as Error).message);
       ctx.status = refusal.status;
       ctx.body = { Error: { Code: refusal.code, Message: refusal.message } };
@@ -159,6 +169,62 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     },
     close: () => server.close(),
   };
+}
+
+/** s3rver's error type: what it renders as S3's error document with the error's status. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- s3rver ships no type declarations (as above)
+const S3Error = require('s3rver/lib/models/error') as new (code: string, message: string) => Error & { status: number; expose: boolean };
+
+/**
+ * An aws-chunked PUT (object or part): s3rver reads `ctx.req` as the body, so it gets the decoded
+ * bytes instead, with the decoded length and without "aws-chunked" in Content-Encoding (S3 stores
+ * neither framing nor that encoding). A chunk signature, checksum or length that does not hold
+ * fails the upload with S3's error.
+ */
+function decodeChunkedBody(
+  ctx: {
+    req: NodeJS.ReadableStream & { headers: Record<string, string | string[] | undefined>; on(e: 'aborted', f: () => void): unknown };
+    request: { req: { headers: Record<string, string | string[] | undefined> } };
+  },
+  secretAccessKey: string,
+): void {
+  const headers = ctx.request.req.headers;
+  const decoder = decodeChunkedUpload(headers, secretAccessKey);
+  const raw = ctx.req;
+  raw.on('aborted', () =>
+    decoder.destroy(Object.assign(new S3Error('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.'))),
+  );
+  // Errors as s3rver's own, so it answers with their code and status (not InternalError).
+  const asS3Error = (err: Error) => {
+    if (!(err instanceof ChunkedUploadError)) return err;
+    return Object.assign(new S3Error(err.code, err.message), { status: err.status, expose: true });
+  };
+  // Started by the first read, once s3rver listens for its errors: a small body would otherwise
+  // be decoded, and fail, before anyone listened.
+  let started = false;
+  const decoded: Readable = new Readable({
+    read() {
+      if (started) {
+        decoder.resume();
+        return;
+      }
+      started = true;
+      decoder.on('data', (chunk: Buffer) => {
+        if (!decoded.push(chunk)) decoder.pause();
+      });
+      decoder.on('end', () => decoded.push(null));
+      decoder.on('error', (err: Error) => decoded.destroy(asS3Error(err)));
+      raw.pipe(decoder);
+    },
+  });
+  headers['content-length'] = String(headers['x-amz-decoded-content-length']);
+  const encodings = String(headers['content-encoding'] ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '' && e !== 'aws-chunked');
+  if (encodings.length > 0) headers['content-encoding'] = encodings.join(',');
+  else delete headers['content-encoding'];
+  (ctx as { req: unknown }).req = decoded;
 }
 
 /** Fails with a message naming the port when something already listens on it. */
