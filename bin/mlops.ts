@@ -217,7 +217,7 @@ async function main(): Promise<void> {
       await s3.send(new PutObjectCommand({ Bucket: env.dataBucket, Key: key, Body: readFileSync(file) }));
       s3.destroy();
       console.log(`uploaded s3://${env.dataBucket}/${key}; waiting for the retraining it starts...`);
-      printStatus(await control(env, 'POST', '/wait'));
+      printStatus(await withProgress(env, control(env, 'POST', '/wait')));
       return;
     }
     case 'predict': {
@@ -242,10 +242,47 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * While `work` runs, the running runs' states and the training round, a line whenever they
+ * change (a training job's round at most every 10 rounds): a large upload trains for minutes.
+ */
+async function withProgress<T>(env: EnvironmentFile, work: Promise<T>): Promise<T> {
+  let last = '';
+  let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  let wake: (() => void) | undefined;
+  const poll = (async () => {
+    while (!done) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, 2000);
+      });
+      if (done) return;
+      const s = (await control(env, 'GET', '/status').catch(() => undefined)) as Awaited<ReturnType<LocalMlops['status']>> | undefined;
+      if (!s) continue;
+      const training = s.training.map((t) => (t.round === undefined ? t.job : `${t.job} round ${Math.floor(t.round / 10) * 10}+`)).join(', ');
+      const line = s.runs
+        .filter((r) => r.status === 'RUNNING')
+        .map((r) => `  ${r.name}: ${r.state ?? 'starting'}${r.state === 'Train' && training ? ` (${training})` : ''}`)
+        .join('\n');
+      if (line && line !== last) console.log(line);
+      last = line;
+    }
+  })();
+  try {
+    return await work;
+  } finally {
+    done = true;
+    clearTimeout(timer);
+    wake?.();
+    await poll;
+  }
+}
+
 function printStatus(status: unknown): void {
   const s = status as Awaited<ReturnType<LocalMlops['status']>>;
   console.log('runs:');
-  for (const r of s.runs) console.log(`  ${r.name}  ${r.status}${r.error ? `  ${r.error}` : ''}`);
+  for (const r of s.runs) console.log(`  ${r.name}  ${r.status}${r.state ? ` (in ${r.state})` : ''}${r.error ? `  ${r.error}` : ''}`);
   console.log('model versions:');
   for (const m of s.models) console.log(`  v${m.version}  ${m.approval}  ${m.arn}`);
   console.log(`endpoint: ${s.endpoint.name} ${s.endpoint.status}${'config' in s.endpoint ? ` (${s.endpoint.config})` : ''}`);

@@ -61,7 +61,8 @@ const environment = (dir: string) =>
   };
 
 interface Status {
-  runs: { name: string; status: string; error?: string }[];
+  runs: { name: string; status: string; state?: string; error?: string }[];
+  training: { job: string; round?: number }[];
   models: { version: number; arn: string }[];
   endpoint: { status: string };
 }
@@ -121,6 +122,10 @@ test('GIVEN mlops up killed with SIGKILL during training, with an upload event w
       execution_arn: string;
     };
     expect(lastEntered()).toBe('Train');
+    // What `mlops status` (and `mlops upload`'s progress) shows of it: its state and its training job.
+    const during = await status(dir);
+    expect(during.runs.find((r) => r.name === lost)).toMatchObject({ status: 'RUNNING', state: 'Train' });
+    expect(during.training).toEqual([expect.objectContaining({ job: expect.stringMatching(/^churn-/) })]);
     db.close();
     s3.destroy();
     const holder = readFileSync(path.join(dir, LOCK_FILE), 'utf8').trim();

@@ -199,7 +199,7 @@ export class LocalMlops {
     this.sagemaker = new LocalSageMaker({
       store: this.store,
       region: LOCAL_REGION,
-      trainer: this.trainerOf((this.options.trainer ?? ((s3) => localXgboostTrainer(s3, this.options.onTrainingRound)))(this.s3)),
+      trainer: this.trainerOf((this.options.trainer ?? ((s3) => localXgboostTrainer(s3, (job, round, v) => this.trainingRound(job, round, v))))(this.s3)),
       onEndpointServing: this.servingOf(serveOnLocalEndpoints(this.endpoints, this.s3)),
     });
     this.endpointUrl = await this.endpoints.start(ports.endpoint, { credentials: this.credentials, region: LOCAL_REGION });
@@ -331,6 +331,14 @@ export class LocalMlops {
     return authorizedServing(serving, { iam: this.iam, region: LOCAL_REGION, bucketKeys: bucketKeysOf(this.options.template, this.render) });
   }
 
+  /** The last round each training job reported (what `mlops status` shows of a job in progress). */
+  private readonly trainingRounds = new Map<string, { round: number; validation: number }>();
+
+  private trainingRound(job: string, round: number, validation: number): void {
+    this.trainingRounds.set(job, { round, validation });
+    this.options.onTrainingRound?.(job, round, validation);
+  }
+
   /** A handler invoked as Lambda would: it reports Invocations and Errors to the local CloudWatch. */
   private asLambda(fn: FunctionWiring, handler: Handler): Handler {
     const functionName = resolveIntrinsics(this.options.template, { Ref: fn.logicalId }, this.render) as string;
@@ -439,10 +447,14 @@ export class LocalMlops {
         name: e.name,
         executionArn: e.executionArn,
         status: e.status,
+        state: e.status === 'RUNNING' ? this.stepFunctions.lastStateEntered(e.executionArn) : undefined,
         started: e.startDate.toISOString(),
         stopped: e.stopDate?.toISOString(),
         error: e.result?.error,
       })),
+      training: [...this.sagemaker.trainingJobs.values()]
+        .filter((job) => job.status === 'InProgress')
+        .map((job) => ({ job: job.request.TrainingJobName!, ...this.trainingRounds.get(job.request.TrainingJobName!) })),
       models: this.sagemaker.modelPackages.map((p) => ({
         version: p.ModelPackageVersion,
         approval: p.ModelApprovalStatus,
