@@ -142,7 +142,14 @@ or: npx mlops upload data/mlc_churn.csv --dir ${dir}`);
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  console.log('\nStopping: waiting for running work, flushing capture, closing servers...');
+  const running = local.stepFunctions.executions.filter((e) => e.status === 'RUNNING').map((e) => e.name);
+  console.log(
+    `\nStopping: waiting for running work, flushing capture, closing servers...${
+      running.length > 0
+        ? `\n  (${running.join(', ')} still running; Ctrl-C again stops at once: the next \`mlops up\` on ${dir} fails and notifies the run)`
+        : ''
+    }`,
+  );
   // Other commands find no environment rather than a dead one.
   rmSync(environmentFile, { force: true });
   await server.close();
