@@ -16,6 +16,7 @@ export function jsonServiceRequests(region: string): Record<string, Record<strin
       StartExecution: (i) => [{ action: 'states:StartExecution', resource: String(i.stateMachineArn) }],
       ListExecutions: (i) => [{ action: 'states:ListExecutions', resource: String(i.stateMachineArn) }],
       DescribeExecution: (i) => [{ action: 'states:DescribeExecution', resource: String(i.executionArn) }],
+      GetExecutionHistory: (i) => [{ action: 'states:GetExecutionHistory', resource: String(i.executionArn) }],
     },
     AmazonSSM: {
       GetParameter: (i) => [{ action: 'ssm:GetParameter', resource: arn('ssm', `parameter/${String(i.Name).replace(/^\//, '')}`) }],

@@ -1,6 +1,6 @@
 import { bucketKeysOf } from '../../../lib/local/iam/authorized-training';
 import { AccessDeniedError, LocalIam } from '../../../lib/local/iam/local-iam';
-import { s3Authorizer } from '../../../lib/local/iam/service-authorizers';
+import { jsonServiceAuthorizer, s3Authorizer } from '../../../lib/local/iam/service-authorizers';
 import { s3Requests } from '../../../lib/local/iam/service-calls';
 import { localBucketName } from '../../../lib/local/runtime/local-mlops';
 import { resolveIntrinsics, resourcesOfType, type CfnTemplate } from '../../../lib/local/template/cfn-template';
@@ -52,6 +52,19 @@ describe('local IAM from the template', () => {
       iam.authorize(featureProcessing, [{ action: 's3:GetObject', resource: object, context: { 'aws:SecureTransport': secure } }]);
     expect(await denial(read('true'))).toBe('allowed');
     expect(await denial(read('false'))).toMatch(/s3:GetObject on resource: arn:aws:s3:::data-lake-data-bucket\/raw\/upload.csv because an explicit deny/);
+  });
+
+  test("GIVEN GetExecutionHistory from the trigger's role THEN IAM evaluates states:GetExecutionHistory on the execution (denied: its policies grant only starting and listing)", async () => {
+    const authorize = jsonServiceAuthorizer(iam, 'us-east-1');
+    const executionArn = 'arn:aws:states:us-east-1:000000000000:execution:m:snapshot-1';
+    const call = authorize({
+      role: `${roleOf('RetrainingTriggerHandlerRole')}/trigger`,
+      targetPrefix: 'AWSStepFunctions',
+      operation: 'GetExecutionHistory',
+      input: { executionArn },
+    } as never);
+    await expect(call).rejects.toMatchObject({ name: 'AccessDeniedException', message: expect.stringContaining('states:GetExecutionHistory') });
+    await expect(call).rejects.toMatchObject({ message: expect.stringContaining(executionArn) });
   });
 
   test('GIVEN a role and an action its policies never name THEN it is denied and the decision is recorded', async () => {

@@ -102,6 +102,8 @@ describe("AWS's service models", () => {
       ['stepfunctions', 'StartExecution'],
       ['stepfunctions', 'ListExecutions'],
       ['stepfunctions', 'DescribeExecution'],
+      ['stepfunctions', 'GetExecutionHistory'],
+      ['sagemaker', 'StopTrainingJob'],
       ['cloudwatch', 'PutMetricData'],
     ];
     const uncompiled: string[] = [];
