@@ -7,10 +7,11 @@
  *   npm run bench:idle            # 60 s window
  *   npm run bench:idle -- 20
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { printed } from './child-output';
 
 const GOAL_PERCENT = 1;
 const SETTLE_MS = 30_000;
@@ -34,21 +35,6 @@ function groupTicks(group: number): number {
   return ticks;
 }
 
-function started(child: ChildProcess, marker: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`no "${marker}" within ${timeoutMs} ms:\n${output}`)), timeoutMs);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes(marker)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before "${marker}":\n${output}`)));
-  });
-}
-
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 60);
   const root = path.join(__dirname, '..', '..');
@@ -62,7 +48,7 @@ async function main(): Promise<void> {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   try {
-    await Promise.all([started(up, 'Local environment up', 120_000), started(idleNode, 'ready', 10_000)]);
+    await Promise.all([printed(up, 'Local environment up', 120_000), printed(idleNode, 'ready', 10_000)]);
     // Let start-up work (module loading, V8's post-start-up collections) settle before the window opens.
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const before = { up: groupTicks(up.pid!), node: groupTicks(idleNode.pid!), at: Date.now() };

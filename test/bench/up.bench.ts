@@ -8,31 +8,17 @@
  *   npm run bench:up                 # a 1 GB resample of the churn sample (about 10M rows)
  *   npm run bench:up -- 200          # another size, in MB
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LOCK_FILE } from '../../lib/local/runtime/state-lock';
+import { printed } from './child-output';
 import { BENCH_DATA_DIR, generateCsv } from './generate-data';
 
 const root = path.join(__dirname, '..', '..');
-
-function waitFor(child: ChildProcess, marker: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`no "${marker}" within ${timeoutMs} ms:\n${output}`)), timeoutMs);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes(marker)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before "${marker}":\n${output}`)));
-  });
-}
 
 /** The kernel's peak resident set of a process, in MB (VmHWM in /proc/<pid>/status). */
 function peakRssMb(pid: number): number {
@@ -52,7 +38,7 @@ async function main(): Promise<void> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    await waitFor(up, 'Local environment up', 120_000);
+    await printed(up, 'Local environment up', 120_000);
     const pid = Number(readFileSync(path.join(dir, LOCK_FILE), 'utf8').trim());
     const env = JSON.parse(readFileSync(path.join(dir, 'environment.json'), 'utf8')) as {
       control: string;

@@ -151,7 +151,6 @@ export class LocalMlops {
     return local;
   }
 
-  /** Every function's template environment, merged: one process hosts all handlers (see the class comment). */
   /**
    * The handlers' ephemeral storage (Lambda's /tmp): `tmp/` in the state directory, so feature
    * processing's scratch data stays with the environment; what a killed process left there is
@@ -164,6 +163,7 @@ export class LocalMlops {
     return scratch;
   }
 
+  /** Every function's template environment, merged: one process hosts all handlers (see the class comment). */
   private handlerEnvironment(): Record<string, string> {
     const merged: Record<string, string> = {};
     for (const fn of this.functions) {

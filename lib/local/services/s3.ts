@@ -192,7 +192,7 @@ function decodeChunkedBody(
   const decoder = decodeChunkedUpload(headers, secretAccessKey);
   const raw = ctx.req;
   raw.on('aborted', () =>
-    decoder.destroy(Object.assign(new S3Error('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.'))),
+    decoder.destroy(new S3Error('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.')),
   );
   // Errors as s3rver's own, so it answers with their code and status (not InternalError).
   const asS3Error = (err: Error) => {

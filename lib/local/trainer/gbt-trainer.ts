@@ -176,17 +176,6 @@ function binMatrix(data: Dataset, { cuts, missingBins, hasMissing }: Binning, an
 
 const sigmoid = (m: number) => 1 / (1 + Math.exp(-m));
 
-/** Predicts the margin of row r of `data` with one tree (the same rule XGBoost applies). */
-export function treeMargin(tree: readonly TreeNode[], features: Float32Array, offset: number): number {
-  let node = 0;
-  while (tree[node].left !== -1) {
-    const n = tree[node];
-    const x = features[offset + n.feature];
-    node = Number.isNaN(x) ? (n.defaultLeft ? n.left : n.right) : Math.fround(x) < n.threshold ? n.left : n.right;
-  }
-  return tree[node].value;
-}
-
 /** The metric of float32 margins (as XGBoost keeps them); predictions are computed in float64. */
 function evaluate(metric: TrainingParams['evalMetric'], objective: TrainingParams['objective'], margins: Float32Array, labels: Float32Array): number {
   // AUC depends on ranks only, which the strictly increasing logistic function keeps.
@@ -206,7 +195,10 @@ function evaluate(metric: TrainingParams['evalMetric'], objective: TrainingParam
 
 export const HIGHER_IS_BETTER = new Set(['auc']);
 
-/** Margin of row r from its bins (the same route as treeMargin: x < cuts[b] exactly when bin(x) <= b). */
+/**
+ * Margin of row r with one tree, from its bins: the route XGBoost's rule (x < threshold goes left,
+ * NaN the default way) gives the raw value, since x < cuts[b] exactly when bin(x) <= b.
+ */
 function binnedTreeMargin(tree: readonly TreeNode[], bins: BinMatrix, offset: number, missingBins: Uint16Array): number {
   let node = 0;
   while (tree[node].left !== -1) {
