@@ -93,6 +93,10 @@ describe('Step Functions: executions and their history', () => {
     const withoutData = sfn.getExecutionHistory({ executionArn, includeExecutionData: false }).events[0] as { executionStartedEventDetails?: object };
     expect(withoutData.executionStartedEventDetails).not.toHaveProperty('input');
     expect(() => sfn.getExecutionHistory({ executionArn, nextToken: 'forged' })).toThrow(expect.objectContaining({ name: 'InvalidToken' }));
+    // A token of the other order is another request's.
+    expect(() => sfn.getExecutionHistory({ executionArn, maxResults: 4, reverseOrder: true, nextToken: first.nextToken })).toThrow(
+      expect.objectContaining({ name: 'InvalidToken' }),
+    );
   });
 
   test('GIVEN a failing task THEN the history records TaskFailed with the resource, then ExecutionFailed', async () => {

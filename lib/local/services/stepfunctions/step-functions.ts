@@ -36,7 +36,7 @@ export interface LocalStateMachine {
  * DescribeExecution and GetExecutionHistory report on it. Names are unique per state machine as in
  * AWS: the same name with the same input while running returns the running execution, otherwise
  * ExecutionAlreadyExists. Executions and their history are kept in the control-plane store, so
- * they outlive the process; one that was running when it died is found by `lostExecutions`.
+ * they outlive the process; one that was running when it died is failed by `failLostExecutions`.
  */
 export class LocalStepFunctions {
   readonly executions: ExecutionRecord[];
@@ -193,7 +193,8 @@ export class LocalStepFunctions {
     if (!e) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
     const events = this.store.history(e.executionArn);
     if (request.reverseOrder) events.reverse();
-    const start = request.nextToken === undefined ? 0 : pageOffset(request.nextToken, e.executionArn);
+    const reverse = request.reverseOrder === true;
+    const start = request.nextToken === undefined ? 0 : pageOffset(request.nextToken, e.executionArn, reverse);
     const limit = request.maxResults && request.maxResults > 0 ? request.maxResults : 100;
     const page = events.slice(start, start + limit);
     const withoutData = (details: Record<string, unknown>) =>
@@ -211,7 +212,8 @@ export class LocalStepFunctions {
         previousEventId: h.id - 1,
         ...(request.includeExecutionData === false ? withoutData(h.details) : h.details),
       })),
-      nextToken: start + limit < events.length ? Buffer.from(JSON.stringify({ arn: e.executionArn, offset: start + limit })).toString('base64') : undefined,
+      nextToken:
+        start + limit < events.length ? Buffer.from(JSON.stringify({ arn: e.executionArn, reverse, offset: start + limit })).toString('base64') : undefined,
     };
   }
 
@@ -249,10 +251,10 @@ export class LocalStepFunctions {
 }
 
 /** The offset a GetExecutionHistory nextToken carries, refused as Step Functions refuses a token of another request. */
-function pageOffset(token: string, executionArn: string): number {
+function pageOffset(token: string, executionArn: string, reverse: boolean): number {
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { arn?: string; offset?: number };
-    if (parsed.arn === executionArn && Number.isInteger(parsed.offset) && parsed.offset! >= 0) return parsed.offset!;
+    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { arn?: string; reverse?: boolean; offset?: number };
+    if (parsed.arn === executionArn && parsed.reverse === reverse && Number.isInteger(parsed.offset) && parsed.offset! >= 0) return parsed.offset!;
   } catch {
     // refused below
   }
