@@ -67,6 +67,8 @@ export function s3Requests(request: S3Request, bucketKeys: ReadonlyMap<string, s
     if ((method === 'GET' || method === 'HEAD') && has('versions'))
       return [{ action: 's3:ListBucketVersions', resource: bucketArn, context: { 's3:prefix': String(request.query.prefix ?? '') } }];
     if (method === 'GET' && has('location')) return [{ action: 's3:GetBucketLocation', resource: bucketArn }];
+    if (method === 'GET' && has('versioning')) return [{ action: 's3:GetBucketVersioning', resource: bucketArn }];
+    if (method === 'PUT' && has('versioning')) return [{ action: 's3:PutBucketVersioning', resource: bucketArn }];
     if (method === 'GET') return [{ action: 's3:ListBucket', resource: bucketArn, context: { 's3:prefix': String(request.query.prefix ?? '') } }];
     if (method === 'HEAD') return [{ action: 's3:ListBucket', resource: bucketArn }];
     return undefined;

@@ -85,6 +85,13 @@ describe('local IAM from the template', () => {
     expect(s3Requests({ method: 'GET', path: '/data-lake-data-bucket', query: { 'list-type': '2', prefix: 'raw/' }, headers: {} }, keys)).toEqual([
       { action: 's3:ListBucket', resource: 'arn:aws:s3:::data-lake-data-bucket', context: { 's3:prefix': 'raw/' } },
     ]);
+    // The bucket's versioning, which the local S3 serves: its own actions, not a listing.
+    expect(s3Requests({ method: 'GET', path: '/data-lake-data-bucket', query: { versioning: '' }, headers: {} }, keys)).toEqual([
+      { action: 's3:GetBucketVersioning', resource: 'arn:aws:s3:::data-lake-data-bucket' },
+    ]);
+    expect(s3Requests({ method: 'PUT', path: '/data-lake-data-bucket', query: { versioning: '' }, headers: {} }, keys)).toEqual([
+      { action: 's3:PutBucketVersioning', resource: 'arn:aws:s3:::data-lake-data-bucket' },
+    ]);
     expect(s3Requests({ method: 'PATCH', path: '/data-lake-data-bucket/x', query: {}, headers: {} }, keys)).toBeUndefined();
     // A copy reads the source with the source bucket's key and writes with the destination's.
     const twoKeys = new Map([
