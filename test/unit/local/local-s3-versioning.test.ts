@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
@@ -73,8 +73,14 @@ test('GIVEN identical bytes put twice THEN each PUT is a new version with its ow
     { key: 'raw/same.csv', id: second, latest: false },
     { key: 'raw/same.csv', id: first, latest: false },
   ]);
-  // An unversioned bucket's PUT has no version id (the control).
+  // The current object and its newest version are one file (a hard link): versions cost no space.
+  const current = statSync(path.join(root, 'state', Bucket, 'raw', 'same.csv._S3rver_object'));
+  const newest = statSync(path.join(root, 'state', '.versions', Bucket, 'raw', 'same.csv._S3rver_versions', `${third}.object`));
+  expect(newest.ino).toBe(current.ino);
+  expect(current.nlink).toBe(2);
+  // An unversioned bucket's PUT has no version id (the control), and its object is the "null" version.
   expect(await put('x', 'y', 'plain')).toBeUndefined();
+  expect((await s3.send(new GetObjectCommand({ Bucket: 'plain', Key: 'x', VersionId: 'null' }))).Body).toBeDefined();
 });
 
 test('GIVEN a delete without a version id THEN a delete marker hides the key, the old versions stay readable, and deleting the marker brings the object back', async () => {
@@ -100,6 +106,13 @@ test('GIVEN the current version deleted by its id THEN the previous one is curre
   expect(await read('raw/rollback.csv')).toBe('older');
   expect((await s3.send(new HeadObjectCommand({ Bucket, Key: 'raw/rollback.csv' }))).VersionId).toBe(older);
   await expect(read('raw/rollback.csv', newer)).rejects.toMatchObject({ name: 'NoSuchVersion' });
+  // An id S3 could not have made is a bad argument (400), not a missing version.
+  await expect(read('raw/rollback.csv', 'not-a-version')).rejects.toMatchObject({ name: 'InvalidArgument', $metadata: { httpStatusCode: 400 } });
+  await expect(s3.send(new DeleteObjectCommand({ Bucket, Key: 'raw/rollback.csv', VersionId: 'not-a-version' }))).rejects.toMatchObject({
+    name: 'InvalidArgument',
+  });
+  // "null" is the version written before versioning: here there is none (every version has an id).
+  await expect(read('raw/rollback.csv', 'null')).rejects.toMatchObject({ name: 'NoSuchVersion' });
 });
 
 test('GIVEN copies and multipart uploads THEN each is a new version too', async () => {
