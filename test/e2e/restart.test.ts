@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -7,7 +7,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import Database from 'better-sqlite3';
 import { CONTROL_PLANE_FILE } from '../../lib/local/state/control-plane-store';
-import { LOCK_FILE } from '../../lib/local/runtime/state-lock';
+import { LOCK_FILE, processRuns } from '../../lib/local/runtime/state-lock';
 
 /**
  * `mlops up` killed with SIGKILL in the middle of a run, then started again on the same directory:
@@ -71,6 +71,30 @@ async function status(dir: string): Promise<Status> {
   return (await (await fetch(`${env.control}/status`, { headers: { authorization: `Bearer ${env.token}` } })).json()) as Status;
 }
 
+/** An S3 client of the environment in `dir` (its key pair), and a PUT to its data bucket. */
+function dataBucket(dir: string) {
+  const env = environment(dir);
+  const s3 = new S3Client({
+    endpoint: env.clientEnv.AWS_ENDPOINT_URL_S3,
+    region: env.clientEnv.AWS_REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: env.clientEnv.AWS_ACCESS_KEY_ID, secretAccessKey: env.clientEnv.AWS_SECRET_ACCESS_KEY },
+  });
+  return { put: (key: string, body: string) => s3.send(new PutObjectCommand({ Bucket: env.dataBucket, Key: key, Body: body })), destroy: () => s3.destroy() };
+}
+
+/** The state a running run entered last, read from the control-plane database as the environment commits it. */
+function lastEnteredOf(db: Database.Database): () => string | undefined {
+  const query = db.prepare(
+    `SELECT json_extract(h.details, '$.stateEnteredEventDetails.name') AS state FROM execution_events h
+     JOIN executions e ON e.execution_arn = h.execution_arn WHERE e.status = 'RUNNING' AND h.type LIKE '%StateEntered' ORDER BY h.id DESC LIMIT 1`,
+  );
+  return () => (query.get() as { state: string } | undefined)?.state;
+}
+
+/** A snapshot big enough to train for a while: the sample twenty times over. */
+const large = () => `${header}\n${Array.from({ length: 20 }, () => rows.join('\n')).join('\n')}\n`;
+
 test('GIVEN mlops up killed with SIGKILL during training, with an upload event waiting THEN the next mlops up on the directory fails and notifies the lost run, delivers the event again, serves the model and numbers the next model 2', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'mlops-restart-'));
   const database = () => new Database(path.join(dir, CONTROL_PLANE_FILE), { readonly: true });
@@ -85,25 +109,11 @@ test('GIVEN mlops up killed with SIGKILL during training, with an upload event w
     expect((await mlops('upload', few, '--key', 'raw/few.csv', '--dir', dir)).stdout).toContain('endpoint: churn-endpoint InService');
 
     // Run 2 on a larger snapshot; while it trains, one more upload arrives and waits in the queue.
-    const env = environment(dir);
-    const s3 = new S3Client({
-      endpoint: env.clientEnv.AWS_ENDPOINT_URL_S3,
-      region: env.clientEnv.AWS_REGION,
-      forcePathStyle: true,
-      credentials: { accessKeyId: env.clientEnv.AWS_ACCESS_KEY_ID, secretAccessKey: env.clientEnv.AWS_SECRET_ACCESS_KEY },
-    });
-    const put = (key: string, body: string) => s3.send(new PutObjectCommand({ Bucket: env.dataBucket, Key: key, Body: body }));
-    await put('raw/more.csv', `${header}\n${Array.from({ length: 20 }, () => rows.join('\n')).join('\n')}\n`);
+    const s3 = dataBucket(dir);
+    const put = s3.put;
+    await put('raw/more.csv', large());
     const db = database();
-    const lastEntered = () =>
-      (
-        db
-          .prepare(
-            `SELECT json_extract(h.details, '$.stateEnteredEventDetails.name') AS state FROM execution_events h
-             JOIN executions e ON e.execution_arn = h.execution_arn WHERE e.status = 'RUNNING' AND h.type LIKE '%StateEntered' ORDER BY h.id DESC LIMIT 1`,
-          )
-          .get() as { state: string } | undefined
-      )?.state;
+    const lastEntered = lastEnteredOf(db);
     await until(
       () => lastEntered() === 'Train',
       60_000,
@@ -132,8 +142,11 @@ test('GIVEN mlops up killed with SIGKILL during training, with an upload event w
     process.kill(-first.process.pid!, 'SIGKILL');
     await first.exited;
     // Until the kernel has torn it down (a zombie, or reaped): SIGKILL is not instant for a large process.
-    const dead = () => !existsSync(`/proc/${holder}`) || readFileSync(`/proc/${holder}/stat`, 'utf8').split(') ')[1][0] === 'Z';
-    await until(dead, 10_000, () => `process ${holder} survived SIGKILL`);
+    await until(
+      () => !processRuns(Number(holder)),
+      10_000,
+      () => `process ${holder} survived SIGKILL`,
+    );
     expect(first.output()).not.toContain('Stopping');
 
     second = await up(dir);
@@ -183,3 +196,40 @@ test('GIVEN mlops up killed with SIGKILL during training, with an upload event w
     for (const p of [first, second]) if (p && p.process.exitCode === null && p.process.signalCode === null) process.kill(-p.process.pid!, 'SIGKILL');
   }
 }, 300_000);
+
+test('GIVEN Ctrl-C while a run trains THEN mlops up says the run is still running, a second Ctrl-C stops it at once, and the next start fails the run', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mlops-interrupt-'));
+  const first = await up(dir);
+  let second: Up | undefined;
+  try {
+    const s3 = dataBucket(dir);
+    await s3.put('raw/large.csv', large());
+    s3.destroy();
+    const db = new Database(path.join(dir, CONTROL_PLANE_FILE), { readonly: true });
+    const lastEntered = lastEnteredOf(db);
+    await until(
+      () => lastEntered() === 'Train',
+      60_000,
+      () => `the run never reached Train:\n${first.output()}`,
+    );
+    const pid = Number(readFileSync(path.join(dir, LOCK_FILE), 'utf8').trim());
+    process.kill(pid, 'SIGINT');
+    await until(
+      () => first.output().includes('still running; Ctrl-C again stops at once'),
+      10_000,
+      () => `no hint on Ctrl-C:\n${first.output()}`,
+    );
+    process.kill(pid, 'SIGINT');
+    await first.exited;
+    // It did not wait for the run: still RUNNING in the store, and the clean stop never finished.
+    expect(lastEntered()).toBe('Train');
+    expect(first.output()).not.toContain('Stopped.');
+    db.close();
+    second = await up(dir);
+    expect(second.output()).toMatch(/run \S+: FAILED \(The local environment stopped while this run was in state Train/);
+    process.kill(Number(readFileSync(path.join(dir, LOCK_FILE), 'utf8').trim()), 'SIGINT');
+    await second.exited;
+  } finally {
+    for (const p of [first, second]) if (p && p.process.exitCode === null && p.process.signalCode === null) process.kill(-p.process.pid!, 'SIGKILL');
+  }
+}, 180_000);

@@ -3,8 +3,8 @@ import * as path from 'node:path';
 
 export const LOCK_FILE = 'mlops.lock';
 
-/** Whether a process with this PID runs (signal 0 checks without signalling). */
-function running(pid: number): boolean {
+/** Whether a process with this PID runs (signal 0 checks without signalling; a zombie does not run). */
+export function processRuns(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {
@@ -42,7 +42,7 @@ export function lockStateDirectory(directory: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && running(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && processRuns(holder)) {
         throw new Error(`${directory} is in use by another mlops up (PID ${holder}): stop it, or pass another --dir`, { cause: err });
       }
       // The holder is gone (killed, crashed): its lock is stale.

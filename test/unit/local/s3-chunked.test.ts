@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { HttpRequest } from '@smithy/types';
@@ -76,6 +77,33 @@ describe("AWS's published signed streaming PUT", () => {
     expect(() =>
       decodeChunkedUpload({ ...AWS_EXAMPLE.headers, 'x-amz-content-sha256': 'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD' }, AWS_EXAMPLE.secret),
     ).toThrow(/STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD is not implemented/);
+  });
+});
+
+describe('unsigned chunks with a trailing checksum', () => {
+  const body = (data: string, trailer: string) => Buffer.from(`${data.length.toString(16)}\r\n${data}\r\n0\r\n${trailer}\r\n\r\n`, 'latin1');
+  const headers = (algorithm: string) => ({
+    'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+    'x-amz-decoded-content-length': '9',
+    'x-amz-trailer': `x-amz-checksum-${algorithm}`,
+  });
+  // The check values of "123456789": CRC32 0xCBF43926 and CRC32C 0xE3069283 (the algorithms' published ones).
+  test.each([
+    ['crc32', 'y/Q5Jg=='],
+    ['crc32c', '4waSgw=='],
+    ['sha1', createHash('sha1').update('123456789').digest('base64')],
+    ['sha256', createHash('sha256').update('123456789').digest('base64')],
+  ])('GIVEN the %s of the bytes in the trailer THEN they decode; with another value the upload fails with BadDigest', async (algorithm, checksum) => {
+    expect((await decode(body('123456789', `x-amz-checksum-${algorithm}:${checksum}`), 5, headers(algorithm))).toString()).toBe('123456789');
+    const wrong = `${checksum[0] === 'A' ? 'B' : 'A'}${checksum.slice(1)}`;
+    await expect(decode(body('123456789', `x-amz-checksum-${algorithm}:${wrong}`), 5, headers(algorithm))).rejects.toMatchObject({ code: 'BadDigest' });
+  });
+
+  test('GIVEN the declared trailer missing from the body THEN the upload fails naming it', async () => {
+    await expect(decode(body('123456789', 'x-amz-checksum-sha1:abc'), 5, headers('crc32'))).rejects.toMatchObject({
+      code: 'MalformedTrailerError',
+      message: expect.stringContaining('x-amz-checksum-crc32'),
+    });
   });
 });
 
