@@ -63,6 +63,13 @@ export const datasetSchema = z
     } else if (ds.problemType === 'regression' && target.type !== 'numeric') {
       ctx.addIssue({ code: 'custom', path: ['targetColumn'], message: `a regression target must be numeric, "${target.name}" is ${target.type}` });
     }
+    if (ds.positiveClass !== undefined && target?.allowedValues && !target.allowedValues.includes(ds.positiveClass)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['positiveClass'],
+        message: `"${ds.positiveClass}" is not one of the target's allowedValues (${target.allowedValues.map((v) => `"${v}"`).join(', ')}; values are case-sensitive)`,
+      });
+    }
     if (ds.problemType === 'binary' && ds.positiveClass === undefined) {
       ctx.addIssue({ code: 'custom', path: ['positiveClass'], message: 'required when problemType is "binary"' });
     }

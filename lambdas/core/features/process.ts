@@ -2,8 +2,10 @@ import type { MlopsConfig } from '../../contracts/config/resolve';
 import { encodesPositiveClass } from '../../contracts/problem-types';
 import { CsvParser, DEFAULT_MAX_RECORD_LENGTH, type CsvRecord, type FastRecordHandler } from '../csv/csv-parser';
 import type { LineSink } from '../io/line-sink';
+import { gunzipIfCompressed } from '../io/gunzip';
 import { SpillDirectory, SPILL_READ_CHUNK, type SpillFile } from '../io/spill-file';
 import { BaselineCounter, type Baseline } from './baseline';
+import { oneClassMessage } from './class-check';
 import { RowKernel, type CategoryResolver, type KernelEncoding } from './fast-row';
 import { categoricalEncoding, positiveValue, type FeatureEncoding, type FeatureSpec } from './feature-spec';
 import { CategoryCounter, CategoryIds, PLACEHOLDER_OVERHEAD, PlaceholderResolver, writePlaceholder } from './pending-categories';
@@ -30,7 +32,7 @@ import { ValueHistogram } from './value-histogram';
 export interface DataSource {
   /** Names the file in errors and in the quarantine, e.g. "raw/2026/data.csv". */
   readonly name: string;
-  /** Streams the bytes (called once). */
+  /** Streams the bytes, gzip-compressed or not (called once; again only to explain a failure). */
   chunks(): AsyncIterable<Uint8Array>;
 }
 
@@ -141,7 +143,7 @@ async function scanFile(
       onRow(plan, record);
     },
   });
-  for await (const chunk of source.chunks()) {
+  for await (const chunk of gunzipIfCompressed(source.chunks(), source.name)) {
     if (window === undefined) parser.write(chunk);
     else {
       // The fast path reads only its own memory: the chunk goes through its input window.
@@ -359,6 +361,9 @@ async function processWithScratch(
   }
   if (split.train === 0 || split.validation === 0) {
     throw new DataValidationError(`too few valid rows to split into training and validation sets (train ${split.train}, validation ${split.validation})`);
+  }
+  if (positive !== undefined && (training.labelSum === 0 || training.labelSum === training.rows)) {
+    throw new DataValidationError(await oneClassMessage(sources, targetColumn.name, String(dataset.positiveClass), training.labelSum, training.rows));
   }
 
   const encodings: FeatureEncoding[] = featureIndexes.map((ci, i) => {
