@@ -16,11 +16,33 @@ export interface SnapshotManifest {
   readonly hash: string;
   readonly runId: string;
   readonly objects: readonly SnapshotObject[];
+  /** Objects under the prefix that are not data (folder markers aside); not in the hash. */
+  readonly skipped?: readonly SkippedObject[];
 }
 
-/** Zero-byte objects and keys ending in "/" are console "folders", not data. */
-export function isDataObject(key: string, size: number): boolean {
-  return size > 0 && !key.endsWith('/');
+/** An object under the raw prefix that is not data: listed in the manifest and the run's summary, not read. */
+export interface SkippedObject {
+  readonly key: string;
+  readonly size: number;
+  readonly reason: string;
+}
+
+/** Data is CSV, plain or gzip-compressed; the name decides, as a person names what they upload. */
+const DATA_KEY = /\.csv(\.gz)?$/i;
+
+/**
+ * Why an object under the raw prefix is not data, or undefined when it is. A key ending in "/" is
+ * a console "folder" (undefined reason too, but see isFolderMarker: it is not listed).
+ */
+export function skipReason(key: string, size: number): string | undefined {
+  if (isFolderMarker(key)) return 'a folder marker';
+  if (size === 0) return 'empty (0 bytes)';
+  if (!DATA_KEY.test(key)) return 'not a CSV file (data keys end in .csv or .csv.gz)';
+  return undefined;
+}
+
+export function isFolderMarker(key: string): boolean {
+  return key.endsWith('/');
 }
 
 /** Step Functions execution names allow 80 characters of [A-Za-z0-9-_]. */
@@ -43,7 +65,13 @@ export function driftRunId(hash: string, now: Date, cooldownHours: number): stri
  * Builds the manifest of a snapshot. Objects are sorted by key and only their identity (key,
  * version, ETag, size) enters the hash, so listing order and timestamps never change it.
  */
-export function buildManifest(bucket: string, prefix: string, objects: readonly SnapshotObject[], runId?: (hash: string) => string): SnapshotManifest {
+export function buildManifest(
+  bucket: string,
+  prefix: string,
+  objects: readonly SnapshotObject[],
+  runId?: (hash: string) => string,
+  skipped: readonly SkippedObject[] = [],
+): SnapshotManifest {
   if (objects.length === 0) throw new Error(`no data objects under s3://${bucket}/${prefix}`);
   const sorted = [...objects]
     .map(({ key, versionId, etag, size }) => ({ key, versionId, etag, size }))
@@ -51,5 +79,5 @@ export function buildManifest(bucket: string, prefix: string, objects: readonly 
   const hash = createHash('sha256')
     .update(JSON.stringify({ bucket, objects: sorted }))
     .digest('hex');
-  return { bucket, prefix, hash, runId: (runId ?? runIdForHash)(hash), objects: sorted };
+  return { bucket, prefix, hash, runId: (runId ?? runIdForHash)(hash), objects: sorted, ...(skipped.length > 0 ? { skipped } : {}) };
 }

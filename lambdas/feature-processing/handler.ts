@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { datasetSchema, featuresSchema } from '../contracts/config/data-schema';
-import { DataValidationError, processDataset, type ProcessSummary } from '../core/features/process';
+import { processDataset, type ProcessSummary } from '../core/features/process';
 import { assertScratchSpace } from '../core/io/spill-file';
 import { featurePaths } from '../contracts/layout';
 import type { SnapshotManifest } from '../core/snapshot';
@@ -29,7 +29,7 @@ export interface FeatureProcessingResult {
   readonly featureSpecUri: string;
   readonly baselineUri: string;
   readonly quarantineUri: string;
-  readonly summary: Omit<ProcessSummary, 'files'> & { readonly fileCount: number };
+  readonly summary: Omit<ProcessSummary, 'files'> & { readonly fileCount: number; readonly skippedObjects: number };
 }
 
 /**
@@ -71,10 +71,22 @@ export async function handler(rawEvent: unknown): Promise<FeatureProcessingResul
     );
   } catch (err) {
     await Promise.all([outputs.train.abort(), outputs.validation.abort()]);
-    // Keep the rejected rows of a failed run: they are how the user finds out what to fix.
-    if (err instanceof DataValidationError) await outputs.quarantine.complete();
-    else await outputs.quarantine.abort();
-    logger.error('feature processing failed', { runId, error: (err as Error).name, reason: (err as Error).message, quarantine: outputs.quarantine.uri });
+    // Keep the rejected rows of a failed run, whatever failed it (a format error in a later file
+    // too): they are how the user finds out what to fix. If even that fails, the run's error wins.
+    const kept = await outputs.quarantine.complete().then(
+      () => true,
+      async (quarantineError: unknown) => {
+        logger.error('the rejected rows could not be kept', { runId, reason: (quarantineError as Error).message });
+        await outputs.quarantine.abort().catch(() => undefined);
+        return false;
+      },
+    );
+    logger.error('feature processing failed', {
+      runId,
+      error: (err as Error).name,
+      reason: (err as Error).message,
+      quarantine: kept ? outputs.quarantine.uri : 'not written',
+    });
     throw err;
   }
   await Promise.all([outputs.quarantine.complete(), outputs.train.complete(), outputs.validation.complete()]);
@@ -83,7 +95,7 @@ export async function handler(rawEvent: unknown): Promise<FeatureProcessingResul
   await Promise.all([
     putJson(s3, bucket, paths.spec, result.spec),
     putJson(s3, bucket, paths.baseline, result.baseline),
-    putJson(s3, bucket, paths.summary, { runId, manifestHash: manifest.hash, ...result.summary }),
+    putJson(s3, bucket, paths.summary, { runId, manifestHash: manifest.hash, ...result.summary, skippedObjects: manifest.skipped ?? [] }),
   ]);
   const output: FeatureProcessingResult = {
     runId,
@@ -93,7 +105,7 @@ export async function handler(rawEvent: unknown): Promise<FeatureProcessingResul
     featureSpecUri: `s3://${bucket}/${paths.spec}`,
     baselineUri: `s3://${bucket}/${paths.baseline}`,
     quarantineUri: outputs.quarantine.uri,
-    summary: { ...counts, fileCount: files.length },
+    summary: { ...counts, fileCount: files.length, skippedObjects: manifest.skipped?.length ?? 0 },
   };
   await putJson(s3, bucket, paths.success, output);
 

@@ -4,7 +4,7 @@ import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda
 import type { RetrainingInput } from '../contracts/events';
 import { manifestKey } from '../contracts/layout';
 import { MalformedEventError, parseTriggerEvent } from '../core/trigger-event';
-import { buildManifest, driftRunId, isDataObject, type SnapshotObject } from '../core/snapshot';
+import { buildManifest, driftRunId, isFolderMarker, skipReason, type SkippedObject, type SnapshotObject } from '../core/snapshot';
 import { requireEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
 
@@ -15,13 +15,23 @@ const logger = createLogger('retraining-trigger');
 /** The input every retraining execution starts with. */
 const HEAD_CONCURRENCY = 8;
 
-/** Lists the current data objects under the prefix, each pinned to its current version. */
-async function listSnapshot(bucket: string, prefix: string): Promise<SnapshotObject[]> {
+/**
+ * Lists the current data objects under the prefix, each pinned to its current version, and the
+ * objects that are not data (a notes.txt, an empty upload), which are skipped instead of failing
+ * every later run.
+ */
+async function listSnapshot(bucket: string, prefix: string): Promise<{ objects: SnapshotObject[]; skipped: SkippedObject[] }> {
   const keys: string[] = [];
+  const skipped: SkippedObject[] = [];
   let token: string | undefined;
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const obj of page.Contents ?? []) if (obj.Key && isDataObject(obj.Key, obj.Size ?? 0)) keys.push(obj.Key);
+    for (const obj of page.Contents ?? []) {
+      if (!obj.Key || isFolderMarker(obj.Key)) continue;
+      const reason = skipReason(obj.Key, obj.Size ?? 0);
+      if (reason === undefined) keys.push(obj.Key);
+      else skipped.push({ key: obj.Key, size: obj.Size ?? 0, reason });
+    }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   // HeadObject gives the version id and ETag of one consistent current version per key.
@@ -30,7 +40,7 @@ async function listSnapshot(bucket: string, prefix: string): Promise<SnapshotObj
     const heads = await Promise.all(keys.slice(i, i + HEAD_CONCURRENCY).map((Key) => s3.send(new HeadObjectCommand({ Bucket: bucket, Key }))));
     heads.forEach((head, j) => objects.push({ key: keys[i + j], versionId: head.VersionId ?? null, etag: head.ETag ?? '', size: head.ContentLength ?? 0 }));
   }
-  return objects;
+  return { objects, skipped };
 }
 
 async function runInProgress(stateMachineArn: string): Promise<string | undefined> {
@@ -77,15 +87,16 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
     return { batchItemFailures: [...malformed, ...valid] };
   }
 
-  const objects = await listSnapshot(bucket, rawPrefix);
+  const { objects, skipped } = await listSnapshot(bucket, rawPrefix);
+  if (skipped.length > 0) logger.warn('objects under the raw prefix that are not data are skipped', { skipped: skipped.slice(0, 20), count: skipped.length });
   if (objects.length === 0) {
-    logger.warn('no data objects under the raw prefix (deleted since the upload?): nothing to train on', { bucket, rawPrefix });
+    logger.warn('no data objects under the raw prefix (deleted since the upload, or none is a CSV file?): nothing to train on', { bucket, rawPrefix });
     return { batchItemFailures: malformed };
   }
   // New data is a new snapshot; a drift alarm alone retrains the same data once per cooldown period.
   const driftOnly = uploads === 0;
   const cooldownHours = Number(process.env.RETRAIN_COOLDOWN_HOURS ?? '24');
-  const manifest = buildManifest(bucket, rawPrefix, objects, driftOnly ? (hash) => driftRunId(hash, new Date(), cooldownHours) : undefined);
+  const manifest = buildManifest(bucket, rawPrefix, objects, driftOnly ? (hash) => driftRunId(hash, new Date(), cooldownHours) : undefined, skipped);
   const key = manifestKey(manifest.runId);
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(manifest, null, 2), ContentType: 'application/json' }));
 

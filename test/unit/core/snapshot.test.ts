@@ -1,4 +1,4 @@
-import { buildManifest, isDataObject, runIdForHash } from '../../../lambdas/core/snapshot';
+import { buildManifest, runIdForHash, skipReason } from '../../../lambdas/core/snapshot';
 
 const a = { key: 'raw/a.csv', versionId: 'v1', etag: '"aa"', size: 10 };
 const b = { key: 'raw/b.csv', versionId: 'v7', etag: '"bb"', size: 20 };
@@ -38,11 +38,25 @@ describe('snapshot manifest', () => {
   });
 
   test.each([
-    ['raw/a.csv', 1, true],
-    ['raw/a.csv', 0, false],
-    ['raw/folder/', 0, false],
-    ['raw/folder/', 5, false],
-  ])('GIVEN key %s of %d bytes THEN isDataObject is %s', (key, size, expected) => {
-    expect(isDataObject(key, size)).toBe(expected);
+    ['raw/a.csv', 1, undefined],
+    ['raw/2026/A.CSV', 1, undefined],
+    ['raw/a.csv.gz', 1, undefined],
+    ['raw/a.csv', 0, 'empty (0 bytes)'],
+    ['raw/notes.txt', 10, 'not a CSV file (data keys end in .csv or .csv.gz)'],
+    ['raw/a.gz', 10, 'not a CSV file (data keys end in .csv or .csv.gz)'],
+    ['raw/a.csv.bak', 10, 'not a CSV file (data keys end in .csv or .csv.gz)'],
+    ['raw/folder/', 0, 'a folder marker'],
+    ['raw/folder/', 5, 'a folder marker'],
+  ])('GIVEN key %s of %d bytes THEN the reason it is skipped is %s', (key, size, expected) => {
+    expect(skipReason(key, size)).toBe(expected);
+  });
+
+  test('GIVEN skipped objects THEN the manifest lists them and its hash is that of the data alone', () => {
+    const data = [{ key: 'raw/a.csv', versionId: 'v1', etag: '"e"', size: 3 }];
+    const skipped = [{ key: 'raw/notes.txt', size: 4, reason: 'not a CSV file (data keys end in .csv or .csv.gz)' }];
+    const manifest = buildManifest('bucket', 'raw/', data, undefined, skipped);
+    expect(manifest.skipped).toEqual(skipped);
+    expect(manifest.hash).toBe(buildManifest('bucket', 'raw/', data).hash);
+    expect(buildManifest('bucket', 'raw/', data)).not.toHaveProperty('skipped');
   });
 });

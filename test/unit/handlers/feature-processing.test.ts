@@ -129,6 +129,30 @@ describe('feature-processing handler against a local S3', () => {
     expect((await text(`quarantine/${event.runId}/rejected.jsonl`)).trimEnd().split('\n')).toHaveLength(3);
   });
 
+  test('GIVEN rows quarantined from one file and a format error in the next THEN the run fails and the rejected rows are still kept', async () => {
+    const bad = await put('raw/format/a.csv', BAD_ROWS);
+    const broken = await put('raw/format/b.csv', `${BAD_ROWS.split('\r\n')[0]}\n"KS,128\n`);
+    const event = await eventFor([bad, broken], 1);
+    await expect(handler(event)).rejects.toThrow('raw/format/b.csv: line 2');
+    const kept = (await text(`quarantine/${event.runId}/rejected.jsonl`)).trimEnd().split('\n');
+    expect(kept.map((l) => (JSON.parse(l) as { file: string }).file)).toEqual(['raw/format/a.csv', 'raw/format/a.csv', 'raw/format/a.csv']);
+    expect(await exists(`features/${event.runId}/_SUCCESS`)).toBe(false);
+  });
+
+  test('GIVEN a manifest with skipped objects THEN the summary lists them and the result counts them', async () => {
+    const data = await put('raw/skips/data.csv', SAMPLE);
+    const skipped = [{ key: 'raw/skips/notes.txt', size: 5, reason: 'not a CSV file (data keys end in .csv or .csv.gz)' }];
+    const manifest = buildManifest(BUCKET, 'raw/', [data], undefined, skipped);
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: manifestKey(manifest.runId), Body: JSON.stringify(manifest) }));
+    const result = await handler({
+      runId: manifest.runId,
+      manifest: { bucket: BUCKET, key: manifestKey(manifest.runId) },
+      config: { dataset: config.dataset, features: config.features, maxBadRowShare: 0.05 },
+    });
+    expect(result.summary.skippedObjects).toBe(1);
+    expect(JSON.parse(await text(`features/${manifest.runId}/summary.json`))).toMatchObject({ skippedObjects: skipped });
+  });
+
   test('GIVEN an object changed after the snapshot THEN the run fails instead of reading other data', async () => {
     const pinned = await put('raw/changed/data.csv', SAMPLE);
     const event = await eventFor([pinned]);

@@ -117,6 +117,30 @@ describe('retraining trigger handler', () => {
     expect(manifestRef.objectCount).toBe(manifest.objects.length);
   });
 
+  test('GIVEN a notes.txt and an empty upload beside the data THEN they are skipped, listed in the manifest with reasons and left out of its hash', async () => {
+    await upload('raw/skips/data.csv', 'a\n1\n');
+    const event = sqsEvent([objectCreatedEvent(BUCKET, 'raw/skips/data.csv', 4)]);
+    await handler(event);
+    executions.finishAll();
+    await upload('raw/skips/notes.txt', 'hello');
+    await upload('raw/skips/empty.csv', '');
+    await handler(sqsEvent([objectCreatedEvent(BUCKET, 'raw/skips/notes.txt', 5)]));
+    // The data did not change: the same snapshot, no second run.
+    expect(executions.started).toHaveLength(1);
+    await upload('raw/skips/more.csv', 'a\n2\n');
+    await handler(sqsEvent([objectCreatedEvent(BUCKET, 'raw/skips/more.csv', 4)]));
+    expect(executions.started).toHaveLength(2);
+    const manifest = await readJson<SnapshotManifest>(`features/${executions.started[1].name}/manifest.json`);
+    expect(manifest.skipped).toEqual(
+      expect.arrayContaining([
+        { key: 'raw/skips/empty.csv', size: 0, reason: 'empty (0 bytes)' },
+        { key: 'raw/skips/notes.txt', size: 5, reason: 'not a CSV file (data keys end in .csv or .csv.gz)' },
+      ]),
+    );
+    expect(manifest.objects.map((o) => o.key)).not.toContain('raw/skips/notes.txt');
+    expect(logs.join('')).toContain('objects under the raw prefix that are not data are skipped');
+  });
+
   test('GIVEN 1,001 objects under raw/ (past one listing page) WHEN triggered THEN the manifest lists every one', async () => {
     const keys = Array.from({ length: 1001 }, (_, i) => `raw/many/part-${String(i).padStart(4, '0')}.csv`);
     for (let i = 0; i < keys.length; i += 100) await Promise.all(keys.slice(i, i + 100).map((key) => upload(key, 'a\n1\n')));
