@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type MlopsConfig } from '../lib/config';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, parseConfig, type MlopsConfig } from '../lib/config';
+import { InferenceError, inferConfig } from '../lib/config/infer-config';
+import { formatInference } from '../lib/config/inference-table';
+import { checkData, formatCheck } from '../lib/local/cli/check-data';
+import { formatRunReport, type RunReport } from '../lib/local/cli/run-report';
 import {
   LocalMlops,
   lockStateDirectory,
@@ -21,12 +25,17 @@ import { synthesizeInChildProcess } from '../lib/local/template/synth-process';
 
 const USAGE = `mlops: the serverless-mlops lifecycle on this machine, no AWS account needed
 
+  mlops init <file.csv> --target COL [--positive VALUE] [--id COL] [--name NAME] [--out FILE] [--limits] [--force]
+                             infer a config from your data (prints every column with what was inferred and why)
+  mlops check <file.csv>     validate a file against the config as a run would (accepted, quarantined with reasons); uploads nothing
   mlops demo                 the whole lifecycle on the sample data, narrated (npm run demo)
   mlops up                   start a local environment and keep it running (Ctrl-C stops it)
   mlops upload <file.csv>    upload a data file under the raw prefix of a running environment
   mlops predict <file.csv>   score raw rows (CSV with a header) on the local endpoint
   mlops drift [--window-end ISO]   run the drift check now and judge the alarms
   mlops status               runs, model versions, endpoint, alarms, queues
+  mlops runs                 every run: outcome, duration, rows, the gate's decision
+  mlops run <name>           one run: its states with timings, rows by reason, the gate, the error
   mlops config [--stage S]   print the final config (of stage S: base + its overrides), as deployed
 
 Options:
@@ -35,7 +44,9 @@ Options:
   --cdk-out <dir>      use the template \`npm run synth\` wrote instead of synthesizing in process
   --dir <dir>          local state (default: a new temporary directory for demo, .mlops-local for up)
   --s3-port <n>, --endpoint-port <n>, --control-port <n>   fixed ports for up (default: free ports)
-  --key <key>          object key for upload (default <rawPrefix><file name>)`;
+  --key <key>          object key for upload (default <rawPrefix><file name>)
+
+Exit status: 0 when the command did what it says; 1 on an error, and for upload when its run FAILED.`;
 
 const ENVIRONMENT_FILE = 'environment.json';
 /** Where `mlops up` keeps its state, and where the other commands look for it. */
@@ -93,6 +104,7 @@ async function up(config: MlopsConfig, values: Record<string, string | boolean |
   // One `mlops up` per state directory.
   const unlock = lockStateDirectory(dir);
   const restore = routeLambdaLogs(path.join(dir, 'lambda.log'));
+  nodeVersionNote();
   console.log(`Synthesizing ${stackNameFor(config)}...`);
   const port = (name: string) => (typeof values[name] === 'string' ? Number(values[name]) : undefined);
   const local = await LocalMlops.start({
@@ -159,6 +171,19 @@ or: npx mlops upload data/mlc_churn.csv --dir ${dir}`);
   console.log('Stopped.');
 }
 
+/**
+ * The AWS SDK warns, in every process and worker, that its releases after January 2027 need
+ * Node.js 22. Said once instead, by the long-running commands, with what to do.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+function nodeVersionNote(): void {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 22)
+    console.log(
+      `note: Node.js ${process.versions.node}: mlops runs on it, but AWS SDK releases after January 2027 need Node.js 22 or later; upgrade Node before updating the SDK packages.`,
+    );
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -172,6 +197,13 @@ async function main(): Promise<void> {
       's3-port': { type: 'string' },
       'endpoint-port': { type: 'string' },
       'control-port': { type: 'string' },
+      target: { type: 'string' },
+      positive: { type: 'string' },
+      id: { type: 'string' },
+      name: { type: 'string' },
+      out: { type: 'string' },
+      limits: { type: 'boolean' },
+      force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -180,9 +212,30 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  if (command === 'init') return init(args[0], values);
   const config = loadConfig(values.config ?? DEFAULT_CONFIG_PATH, values.stage);
   const environment = () => readEnvironment(path.resolve(values.dir ?? DEFAULT_DIR));
   switch (command) {
+    case 'check': {
+      const [file] = args;
+      if (!file) throw new Error('mlops check: which file? e.g. `mlops check data/mlc_churn.csv --config config/churn.json`');
+      const report = await checkData(file, config);
+      console.log(formatCheck(report, config));
+      if (report.failure) process.exitCode = 1;
+      return;
+    }
+    case 'runs': {
+      const reports = (await control(environment(), 'GET', '/runs')) as RunReport[];
+      if (reports.length === 0) console.log('no runs yet: upload data with `mlops upload FILE`');
+      for (const report of reports) console.log(formatRunReport(report).split('\n  states:')[0]);
+      return;
+    }
+    case 'run': {
+      const [name] = args;
+      if (!name) throw new Error('mlops run: which run? `mlops runs` lists them');
+      console.log(formatRunReport((await control(environment(), 'POST', '/run', JSON.stringify({ name }))) as RunReport));
+      return;
+    }
     case 'config': {
       // Stages and delivery describe where configs go, not what one stage deploys.
       const { stages, delivery, ...deployed } = config;
@@ -195,6 +248,7 @@ async function main(): Promise<void> {
       const restore = routeLambdaLogs(path.join(dir, 'lambda.log'));
       try {
         console.log(`serverless-mlops demo: the "${config.dataset.name}" lifecycle on this machine (state and logs in ${dir})`);
+        nodeVersionNote();
         const sample = readFileSync(path.join(__dirname, '..', 'data', 'mlc_churn.csv'));
         await runDemo({
           config,
@@ -221,10 +275,18 @@ async function main(): Promise<void> {
         forcePathStyle: true,
         credentials: { accessKeyId: env.clientEnv.AWS_ACCESS_KEY_ID, secretAccessKey: env.clientEnv.AWS_SECRET_ACCESS_KEY },
       });
+      const before = new Set(((await control(env, 'GET', '/runs')) as RunReport[]).map((r) => r.name));
       await s3.send(new PutObjectCommand({ Bucket: env.dataBucket, Key: key, Body: readFileSync(file) }));
       s3.destroy();
       console.log(`uploaded s3://${env.dataBucket}/${key}; waiting for the retraining it starts...`);
-      printStatus(await withProgress(env, control(env, 'POST', '/wait')));
+      await withProgress(env, control(env, 'POST', '/wait'));
+      const started = ((await control(env, 'GET', '/runs')) as RunReport[]).filter((r) => !before.has(r.name));
+      if (started.length === 0)
+        console.log(
+          'no run started: the snapshot is one that already had its run, or nothing under the raw prefix is data (keys end in .csv or .csv.gz; see the handler log)',
+        );
+      for (const report of started) console.log(formatRunReport(report));
+      if (started.some((r) => r.outcome === 'FAILED')) process.exitCode = 1;
       return;
     }
     case 'predict': {
@@ -289,7 +351,7 @@ async function withProgress<T>(env: EnvironmentFile, work: Promise<T>): Promise<
 function printStatus(status: unknown): void {
   const s = status as Awaited<ReturnType<LocalMlops['status']>>;
   console.log('runs:');
-  for (const r of s.runs) console.log(`  ${r.name}  ${r.status}${r.state ? ` (in ${r.state})` : ''}${r.error ? `  ${r.error}` : ''}`);
+  for (const r of s.runs) console.log(`  ${r.name}  ${r.outcome}${r.state ? ` (in ${r.state})` : ''}${r.error ? `  ${r.error}` : ''}`);
   console.log('model versions:');
   for (const m of s.models) console.log(`  v${m.version}  ${m.approval}  ${m.arn}`);
   console.log(`endpoint: ${s.endpoint.name} ${s.endpoint.status}${'config' in s.endpoint ? ` (${s.endpoint.config})` : ''}`);
@@ -298,7 +360,36 @@ function printStatus(status: unknown): void {
   for (const q of s.queues) console.log(`queue ${q.queue}: ${q.waiting} waiting, ${q.deadLettered} dead-lettered`);
 }
 
+/** `mlops init`: writes the inferred config (never over an existing file without --force) and prints why. */
+async function init(file: string | undefined, values: Record<string, string | boolean | undefined>): Promise<void> {
+  if (!file) throw new Error('mlops init: which file? e.g. `mlops init data.csv --target churn`');
+  if (typeof values.target !== 'string') throw new Error('mlops init: --target COL names the column to predict');
+  const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const result = await inferConfig({
+    file,
+    target: values.target,
+    positive: str('positive'),
+    id: str('id'),
+    name: str('name'),
+    limits: values.limits === true,
+  });
+  const out = str('out') ?? path.join('config', `${(result.config.dataset as { name: string }).name}.json`);
+  // The config it writes must load: the same check as every command's.
+  parseConfig(result.config, out);
+  if (existsSync(out) && values.force !== true) throw new Error(`${out} exists: pass --force to replace it, or --out FILE`);
+  mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result.config, null, 2)}\n`);
+  console.log(formatInference(result, file));
+  console.log(`\nWrote ${out}. Next:\n  npx mlops check ${file} --config ${out}\n  npx mlops up --config ${out}     (then: npx mlops upload ${file})`);
+}
+
+// `mlops predict ... | head`: a closed pipe ends the command quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : `mlops: ${(err as Error).message}`);
+  console.error(err instanceof ConfigError || err instanceof InferenceError ? err.message : `mlops: ${(err as Error).message}`);
   process.exitCode = 1;
 });

@@ -11,7 +11,8 @@ describe('mlops CLI', () => {
   test('GIVEN --help THEN every command is listed', () => {
     const result = mlops('--help');
     expect(result.status).toBe(0);
-    for (const command of ['demo', 'up', 'upload', 'predict', 'drift', 'status', 'config']) expect(result.stdout).toContain(`mlops ${command}`);
+    for (const command of ['init', 'check', 'demo', 'up', 'upload', 'predict', 'drift', 'status', 'runs', 'run', 'config'])
+      expect(result.stdout).toContain(`mlops ${command}`);
   });
 
   test("GIVEN config --stage prod THEN the stage's final config is printed as JSON", () => {
@@ -69,8 +70,39 @@ describe('mlops up', () => {
       expect(status.stdout).toContain('endpoint: churn-endpoint not created');
       const upload = mlops('upload', 'data/mlc_churn.csv', '--dir', dir);
       expect(upload.status).toBe(0);
-      expect(upload.stdout).toMatch(/snapshot-[0-9a-f]{40} {2}SUCCEEDED/);
-      expect(upload.stdout).toContain('endpoint: churn-endpoint InService');
+      // What happened: the outcome, the rows, the gate's decision and every state with its time.
+      expect(upload.stdout).toMatch(/snapshot-[0-9a-f]{40}: DEPLOYED in \d+\.\d s/);
+      expect(upload.stdout).toContain('rows: read 5000, accepted 5000, quarantined 0; train 4040, validation 960');
+      expect(upload.stdout).toMatch(/gate: promote: no model in production; validation:auc 0\.\d+ passes the minimum/);
+      expect(upload.stdout).toMatch(/\+\d+\.\d s {2}Train +\d+\.\d s/);
+      const runName = /(snapshot-[0-9a-f]{40}): DEPLOYED/.exec(upload.stdout)![1];
+      expect(mlops('status', '--dir', dir).stdout).toContain('endpoint: churn-endpoint InService');
+      // A run that fails: upload says so, names the error, and exits 1.
+      const failing = mlops('upload', 'test/fixtures/header-only.csv', '--dir', dir);
+      expect(failing.status).toBe(1);
+      expect(failing.stdout).toMatch(/snapshot-[0-9a-f]{40}: FAILED in/);
+      expect(failing.stdout).toContain('error: DataValidationError: raw/header-only.csv: the file has a header but no data rows');
+      expect(failing.stdout).toMatch(/ProcessFeatures +\d+\.\d s {2}FAILED \(DataValidationError\)/);
+      const runs = mlops('runs', '--dir', dir);
+      expect(runs.status).toBe(0);
+      expect(runs.stdout).toContain(`${runName}: DEPLOYED`);
+      expect(runs.stdout).toMatch(/: FAILED in/);
+      const run = mlops('run', runName, '--dir', dir);
+      expect(run.stdout).toMatch(/PublishDeployedModel +\d+\.\d s/);
+      expect(mlops('run', 'snapshot-none', '--dir', dir).stderr).toContain('no run "snapshot-none" (runs: ');
+      // `predict | head`: the closed pipe ends it quietly, no EPIPE stack trace.
+      const piped = spawnSync(
+        'sh',
+        ['-c', `"${process.execPath}" "${require.resolve('tsx/cli')}" bin/mlops.ts predict data/mlc_churn.csv --dir "${dir}" | head -1`],
+        {
+          cwd: root,
+          encoding: 'utf8',
+        },
+      );
+      expect(piped.stdout).toMatch(/^# 5000 predictions from /);
+      expect(piped.stderr).not.toContain('EPIPE');
+      // The SDK's Node-version warning is not printed by every command.
+      expect(`${upload.stderr}${runs.stderr}`).not.toContain('NodeVersionSupportWarning');
       const predict = mlops('predict', 'test/fixtures/predict-rows.csv', '--dir', dir);
       expect(predict.status).toBe(0);
       const scores = predict.stdout.trim().split('\n').slice(1).map(Number);

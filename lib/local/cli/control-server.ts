@@ -52,6 +52,8 @@ export async function startControlServer(local: LocalMlops, port = 0, token = ra
     'GET /status': () => local.status(),
     'POST /wait': async () => (await local.idle(), local.status()),
     'POST /predict': (body) => predict(local, body),
+    'GET /runs': async () => local.runReports(),
+    'POST /run': async (body) => local.runReport(String((JSON.parse(body || '{}') as { name?: string }).name ?? '')),
     'POST /drift': async (body) => {
       const { windowEnd } = JSON.parse(body || '{}') as { windowEnd?: string };
       const { result, transitions } = await local.checkDrift(windowEnd ? new Date(windowEnd) : undefined);

@@ -33,6 +33,7 @@ import { allChecks, jsonServiceValidator } from '../aws-models/service-requests'
 import { validatedTaskHandlers } from '../aws-models/task-requests';
 import { CONTROL_PLANE_FILE, ControlPlaneStore } from '../state/control-plane-store';
 import { failLostRuns } from './lost-runs';
+import { runOutcome, runReport, type RunReport } from '../cli/run-report';
 
 export interface LocalMlopsOptions {
   /** The synthesized stack template. */
@@ -448,6 +449,7 @@ export class LocalMlops {
         executionArn: e.executionArn,
         status: e.status,
         state: e.status === 'RUNNING' ? this.stepFunctions.lastStateEntered(e.executionArn) : undefined,
+        outcome: runOutcome(e.status, this.stepFunctions.lastStateEntered(e.executionArn)),
         started: e.startDate.toISOString(),
         stopped: e.stopDate?.toISOString(),
         error: e.result?.error,
@@ -467,6 +469,18 @@ export class LocalMlops {
       queues: [...this.queues.entries()].map(([id, q]) => ({ queue: id, waiting: q.depth, deadLettered: q.deadLetters.length })),
       notifications: this.notifier.notifications.length,
     };
+  }
+
+  /** What happened in a run (by execution name), from its execution history. */
+  runReport(name: string): RunReport {
+    const execution = this.stepFunctions.executions.find((e) => e.name === name);
+    if (!execution) throw new Error(`no run "${name}" (runs: ${this.stepFunctions.executions.map((e) => e.name).join(', ') || 'none yet'})`);
+    return runReport(execution.name, execution.status, this.store.history(execution.executionArn));
+  }
+
+  /** Every run's report, oldest first. */
+  runReports(): RunReport[] {
+    return this.stepFunctions.executions.map((e) => runReport(e.name, e.status, this.store.history(e.executionArn)));
   }
 
   async stop(): Promise<void> {
