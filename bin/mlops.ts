@@ -279,13 +279,16 @@ async function main(): Promise<void> {
       await s3.send(new PutObjectCommand({ Bucket: env.dataBucket, Key: key, Body: readFileSync(file) }));
       s3.destroy();
       console.log(`uploaded s3://${env.dataBucket}/${key}; waiting for the retraining it starts...`);
-      await withProgress(env, control(env, 'POST', '/wait'));
+      const status = (await withProgress(env, control(env, 'POST', '/wait'))) as Awaited<ReturnType<LocalMlops['status']>>;
       const started = ((await control(env, 'GET', '/runs')) as RunReport[]).filter((r) => !before.has(r.name));
       if (started.length === 0)
         console.log(
           'no run started: the snapshot is one that already had its run, or nothing under the raw prefix is data (keys end in .csv or .csv.gz; see the handler log)',
         );
       for (const report of started) console.log(formatRunReport(report));
+      console.log(
+        `endpoint: ${status.endpoint.name} ${status.endpoint.status}${status.deployedModel.modelPackageArn ? ` (serving ${status.deployedModel.modelPackageArn})` : ''}`,
+      );
       if (started.some((r) => r.outcome === 'FAILED')) process.exitCode = 1;
       return;
     }

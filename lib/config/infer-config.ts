@@ -294,7 +294,7 @@ function inferFeature(s: ColumnStats, namedId: boolean): InferredColumn {
       'identifier',
       unique
         ? `a different value in every row: excluded (an identifier, not a category)`
-        : `${describeDistinct(s)} values, more than ${CATEGORY_LIMIT}: excluded (too many to be categories)`,
+        : `${s.counts ? s.counts.size : `over ${DISTINCT_LIMIT}`} distinct values (categories stop at ${CATEGORY_LIMIT}): excluded as an identifier`,
     );
   }
   return kind('categorical', `text, ${s.counts.size} distinct`);

@@ -28,7 +28,10 @@ export interface StateTiming {
   readonly at: number;
   /** Undefined while the state runs. */
   readonly durationMs?: number;
+  /** The error the state's task failed with. */
   readonly failed?: string;
+  /** Whether a Catch handled that error (the run went on), rather than it failing the run. */
+  readonly caught?: boolean;
 }
 
 export interface DataCounts {
@@ -69,8 +72,9 @@ export function runReport(name: string, status: string, history: readonly Histor
   const open = new Map<string, number>();
   let data: DataCounts | undefined;
   let gate: RunReport['gate'];
-  let error: string | undefined;
-  let cause: string | undefined;
+  let taskError: { error?: string; cause?: string } | undefined;
+  let executionError: { error?: string; cause?: string } | undefined;
+  let failedState: number | undefined;
   let end: number | undefined;
   for (const event of history) {
     const entered = event.details.stateEnteredEventDetails as { name: string } | undefined;
@@ -88,31 +92,33 @@ export function runReport(name: string, status: string, history: readonly Histor
       if (exited.name === PipelineStates.EVALUATE) gate = output?.evaluation as RunReport['gate'];
     } else if (taskFailed) {
       const last = states.at(-1);
-      if (last) last.failed = taskFailed.error;
-      // The first task failure is what went wrong; the run's own Fail state only points at it.
-      if (error === undefined) {
-        error = taskFailed.error;
-        cause = messageOf(taskFailed.cause);
+      if (last) {
+        last.failed = taskFailed.error;
+        last.durationMs = event.timestamp - start - last.at;
       }
-    } else if (failed && error === undefined) {
-      error = failed.error;
-      cause = failed.cause;
+      // The last task failure is what failed a run (earlier ones were caught and handled, e.g.
+      // FindEndpoint before the first CreateEndpoint); the run's own Fail state only points at it.
+      failedState = states.length - 1;
+      taskError = { error: taskFailed.error, cause: messageOf(taskFailed.cause) };
+    } else if (failed) {
+      executionError = { error: failed.error, cause: failed.cause };
     }
     if (event.type.startsWith('Execution') && event.type !== 'ExecutionStarted') end = event.timestamp;
   }
   // A Fail state has no exit event: it lasts until the execution ends.
   for (const state of states) if (state.durationMs === undefined && end !== undefined) state.durationMs = end - start - state.at;
-  const lastState = states.at(-1)?.name;
+  const outcome = runOutcome(status, states.at(-1)?.name);
+  const reason = outcome === 'FAILED' ? (taskError ?? executionError) : undefined;
   return {
     name,
     status,
-    outcome: runOutcome(status, lastState),
+    outcome,
     durationMs: end === undefined ? undefined : end - start,
-    states,
+    states: states.map((state, i) => (state.failed === undefined ? state : { ...state, caught: !(outcome === 'FAILED' && i === failedState) })),
     data,
     gate,
-    error,
-    cause,
+    error: reason?.error,
+    cause: reason?.cause,
   };
 }
 
@@ -140,6 +146,8 @@ export function formatRunReport(report: RunReport): string {
   if (report.gate) lines.push(`  gate: ${report.gate.promote ? 'promote' : 'reject'}: ${report.gate.reason}`);
   lines.push('  states:');
   for (const s of report.states)
-    lines.push(`    ${`+${seconds(s.at)}`.padStart(10)}  ${s.name.padEnd(24)} ${seconds(s.durationMs)}${s.failed ? `  FAILED (${s.failed})` : ''}`);
+    lines.push(
+      `    ${`+${seconds(s.at)}`.padStart(10)}  ${s.name.padEnd(24)} ${seconds(s.durationMs)}${s.failed ? (s.caught ? `  (caught: ${s.failed})` : `  FAILED (${s.failed})`) : ''}`,
+    );
   return lines.join('\n');
 }
