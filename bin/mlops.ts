@@ -22,6 +22,7 @@ import {
 } from '../lib/local';
 import { stackNameFor } from '../lib/stacks/mlops-stack';
 import { synthesizeInChildProcess } from '../lib/local/template/synth-process';
+import { watchLaunchers } from '../lib/local/runtime/launcher-watch';
 
 const USAGE = `mlops: the serverless-mlops lifecycle on this machine, no AWS account needed
 
@@ -150,10 +151,17 @@ Upload with the aws CLI (any version):
   AWS_ACCESS_KEY_ID=${env.clientEnv.AWS_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY=${env.clientEnv.AWS_SECRET_ACCESS_KEY} AWS_REGION=${env.clientEnv.AWS_REGION} \\
     aws --endpoint-url ${env.s3} s3 cp data/mlc_churn.csv s3://${env.dataBucket}/${env.rawPrefix}mlc_churn.csv
 or: npx mlops upload data/mlc_churn.csv --dir ${dir}`);
+  let stopWatching = () => undefined as void;
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
+    // A SIGTERM sent to npx does not reach this process: its launcher ending stands for it.
+    stopWatching = watchLaunchers((pid) => {
+      console.log(`\nThe process that launched mlops up (PID ${pid}) ended.`);
+      resolve();
+    });
   });
+  stopWatching();
   const running = local.stepFunctions.executions.filter((e) => e.status === 'RUNNING').map((e) => e.name);
   console.log(
     `\nStopping: waiting for running work, flushing capture, closing servers...${

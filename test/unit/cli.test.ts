@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { processRuns } from '../../lib/local/runtime/state-lock';
 
 /** The `mlops` CLI as a user runs it: output, exit codes and the errors it explains. */
 const root = path.join(__dirname, '..', '..');
@@ -124,4 +125,33 @@ describe('mlops up', () => {
       if (up.exitCode === null) process.kill(-up.pid!, 'SIGKILL');
     }
   }, 120_000);
+});
+
+describe('mlops up started through npx', () => {
+  test('GIVEN SIGTERM sent to npx (whose sh -c does not pass it on) THEN mlops up stops cleanly and frees its directory', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mlops-npx-'));
+    const npx = spawn('npx', ['mlops', 'up', '--dir', dir], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    npx.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    try {
+      for (const started = Date.now(); !stdout.includes('Local environment up'); await new Promise((r) => setTimeout(r, 200)))
+        if (Date.now() - started > 90_000) throw new Error(`mlops up did not start:\n${stdout}`);
+      const pid = Number(readFileSync(path.join(dir, 'mlops.lock'), 'utf8').trim());
+      npx.kill('SIGTERM');
+      for (const started = Date.now(); !stdout.includes('Stopped.'); await new Promise((r) => setTimeout(r, 200)))
+        if (Date.now() - started > 30_000) throw new Error(`mlops up did not stop after npx was terminated:\n${stdout}`);
+      expect(stdout).toMatch(/The process that launched mlops up \(PID \d+\) ended\./);
+      for (const started = Date.now(); existsSync(path.join(dir, 'mlops.lock')); await new Promise((r) => setTimeout(r, 100)))
+        if (Date.now() - started > 10_000) throw new Error('the lock was not released');
+      expect(existsSync(path.join(dir, 'environment.json'))).toBe(false);
+      for (const started = Date.now(); processRuns(pid); await new Promise((r) => setTimeout(r, 100)))
+        if (Date.now() - started > 10_000) throw new Error(`mlops up (PID ${pid}) still runs`);
+    } finally {
+      try {
+        process.kill(-npx.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }, 150_000);
 });
