@@ -148,12 +148,16 @@ describe('a running local environment', () => {
     expect(transitions.filter((t) => t.to === 'ALARM').map((t) => t.alarm.metricName)).toEqual(['ExecutionsFailed']);
   });
 
-  test('WHEN the drift check runs through the control API THEN it reports on the captured traffic', async () => {
+  test('WHEN the drift check runs through the control API THEN it reports on the captured traffic, and its HTML report is copied under the state directory', async () => {
     const { status, json } = await post('/drift', '{}');
     expect(status).toBe(200);
     expect((json.result as { status: string; summary: { rows: number; insufficientData: boolean } }).summary).toMatchObject({
       rows: 5,
       insufficientData: true,
     });
+    const reportFile = json.reportFile as string;
+    expect(path.dirname(reportFile)).toBe(path.join(directory, 'reports'));
+    expect(path.basename(reportFile)).toMatch(/^drift-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.html$/);
+    expect(readFileSync(reportFile, 'utf8')).toContain('<html');
   });
 });

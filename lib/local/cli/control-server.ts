@@ -56,8 +56,8 @@ export async function startControlServer(local: LocalMlops, port = 0, token = ra
     'POST /run': async (body) => local.runReport(String((JSON.parse(body || '{}') as { name?: string }).name ?? '')),
     'POST /drift': async (body) => {
       const { windowEnd } = JSON.parse(body || '{}') as { windowEnd?: string };
-      const { result, transitions } = await local.checkDrift(windowEnd ? new Date(windowEnd) : undefined);
-      return { result, transitions: transitions.map((t) => ({ alarm: t.alarm.alarmName, from: t.from, to: t.to, reason: t.reason })) };
+      const { result, transitions, reportFile } = await local.checkDrift(windowEnd ? new Date(windowEnd) : undefined);
+      return { result, reportFile, transitions: transitions.map((t) => ({ alarm: t.alarm.alarmName, from: t.from, to: t.to, reason: t.reason })) };
     },
   };
   const server = createServer((request, response) => {

@@ -1,11 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { DriftSummary } from '../../../lambdas/core/drift/drift-window';
 import type { ProcessSummary } from '../../../lambdas/core/features/process';
 import type { FeatureSpec } from '../../../lambdas/core/features/feature-spec';
 import type { DriftCheckResult } from '../../../lambdas/drift-check/handler';
 import { featurePaths } from '../../../lambdas/contracts/layout';
-import { readJsonAt, readJsonIfExists, readTextAt } from '../../../lambdas/shared/s3';
+import { readJsonAt, readJsonIfExists } from '../../../lambdas/shared/s3';
 import type { MlopsConfig } from '../../config';
 import type { CfnTemplate } from '../template/cfn-template';
 import { LocalMlops } from '../runtime/local-mlops';
@@ -85,8 +84,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { config, print } = options;
   const view = new ProgressView(print, 7);
   const directory = options.directory;
-  const reports = path.join(directory, 'reports');
-  mkdirSync(reports, { recursive: true });
   const stateTimes = new Map<string, { state: string; at: number }[]>();
 
   const template = await view.run(
@@ -211,7 +208,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const predictions = await sendTraffic(runtime, endpointName, spec, sent, BATCH);
       const windowEnd = new Date(start + HOUR);
       local.cloudwatch.clock = () => windowEnd;
-      const { result, transitions } = await local.checkDrift(windowEnd);
+      const { result, transitions, reportFile: written } = await local.checkDrift(windowEnd, `drift-${index + 1}-${traffic}`);
       driftChecks.push({ ...result, traffic });
       const report = await readJsonAt<DriftSummary>(local.s3, result.reportUri!);
       const drifted = report.features.filter((f) => f.status === 'drifted');
@@ -229,9 +226,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
             .map((f) => f.name)
             .join(', ')}`,
         );
-      const html = await readTextAt(local.s3, result.htmlReportUri!);
-      reportFile = path.join(reports, `drift-${index + 1}-${traffic}.html`);
-      writeFileSync(reportFile, html);
+      reportFile = written ?? reportFile;
       alarmTransitions.push(...transitions);
       const settled = transitions.filter((t) => t.from === 'INSUFFICIENT_DATA' && t.to === 'OK');
       if (settled.length > 0) view.detail(`  ${settled.length} alarms have data and are OK (their OK notifications are in the log)`);

@@ -1,9 +1,10 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { SQSEvent } from 'aws-lambda';
 import type { DriftCheckResult } from '../../../lambdas/drift-check/handler';
+import { readTextAt } from '../../../lambdas/shared/s3';
 import { LOCAL_ACCOUNT, resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from '../template/cfn-template';
 import { serveOnLocalEndpoints } from '../services/sagemaker/endpoint-serving';
 import { alarmStateChangeEvent, LocalEventBus, s3ObjectCreatedEvent } from '../services/eventbridge';
@@ -433,10 +434,17 @@ export class LocalMlops {
   }
 
   /** The scheduled drift check, run now (or for the window ending at `windowEnd`), then the alarms judged. */
-  async checkDrift(windowEnd?: Date): Promise<{ result: DriftCheckResult; transitions: AlarmTransition[] }> {
+  async checkDrift(windowEnd?: Date, reportName?: string): Promise<{ result: DriftCheckResult; transitions: AlarmTransition[]; reportFile?: string }> {
     await this.endpoints.flushCapture();
     const result = (await this.handler('drift-check')(windowEnd ? { windowEnd: windowEnd.toISOString() } : {})) as DriftCheckResult;
-    return { result, transitions: this.evaluateAlarms() };
+    const transitions = this.evaluateAlarms();
+    if (!result.htmlReportUri) return { result, transitions };
+    // The HTML report beside the state, where a browser opens it (the bucket's copy is the one alarms name).
+    const reports = path.join(this.options.directory, 'reports');
+    mkdirSync(reports, { recursive: true });
+    const reportFile = path.join(reports, `${reportName ?? `drift-${result.windowEnd.replace(/[:.]/g, '-')}`}.html`);
+    writeFileSync(reportFile, await readTextAt(this.s3, result.htmlReportUri));
+    return { result, transitions, reportFile };
   }
 
   /** What `mlops status` shows. */
