@@ -115,7 +115,7 @@ export async function handler(event: unknown = {}): Promise<DriftCheckResult> {
   const reportKey = `${DRIFT_PREFIX}${endpointName}/${stamp}/report`;
   const context = { ...window, modelPackageArn: deployed.modelPackageArn ?? 'unknown' };
   const report = { ...context, rules, missingFromBaseline, captureObjects: keys.length, ...summary };
-  const html = renderDriftReport(summary, context);
+  const html = renderDriftReport(summary, { ...context, rules });
   // The latest report also lives at a stable key that the alarm descriptions point to.
   for (const base of [reportKey, `${DRIFT_PREFIX}${endpointName}/latest/report`]) {
     await putJson(s3, dataBucket, `${base}.json`, report);

@@ -53,8 +53,20 @@ export interface DriftSummary {
   readonly driftedFeatures: number;
   readonly driftedShare: number;
   readonly datasetDrift: boolean;
-  readonly predictions: { readonly count: number; readonly mean: number | null; readonly trainingLabelMean: number; readonly meanShift: number | null };
+  readonly predictions: {
+    readonly count: number;
+    readonly mean: number | null;
+    readonly trainingLabelMean: number;
+    readonly meanShift: number | null;
+    /** Binary: the scores' distribution in ten bins of width 0.1 (shares), for the report. */
+    readonly histogram?: readonly { readonly label: string; readonly share: number }[];
+  };
 }
+
+/** Binary scores are probabilities: ten bins of width 0.1, the last closed. */
+const SCORE_BINS = 10;
+const scoreBin = (score: number) => Math.min(SCORE_BINS - 1, Math.max(0, Math.floor(score * SCORE_BINS)));
+const SCORE_LABELS = Array.from({ length: SCORE_BINS }, (_, i) => `${(i / SCORE_BINS).toFixed(1)}-${((i + 1) / SCORE_BINS).toFixed(1)}`);
 
 const MAX_CORRUPTED_EXAMPLES = 20;
 
@@ -91,6 +103,7 @@ export class DriftWindow {
   private readonly corruptedExamples: { file: string; line: number; reason: string }[] = [];
   private predictionCount = 0;
   private predictionSum = 0;
+  private readonly scoreCounts = new Array<number>(SCORE_BINS).fill(0);
   private readonly scores: number[] = [];
   private readonly fieldStarts: Int32Array;
   private readonly fieldEnds: Int32Array;
@@ -122,10 +135,7 @@ export class DriftWindow {
         this.countValue(i, parseNumber(text));
       }
     }
-    for (const p of record.predictions) {
-      this.predictionCount++;
-      this.predictionSum += p;
-    }
+    for (const p of record.predictions) this.countPrediction(p);
   }
 
   /**
@@ -183,10 +193,13 @@ export class DriftWindow {
       rowStart = rowEnd + 2;
     }
     // Summed one by one, in order, exactly as add() does.
-    for (const score of scores) {
-      this.predictionCount++;
-      this.predictionSum += score;
-    }
+    for (const score of scores) this.countPrediction(score);
+  }
+
+  private countPrediction(score: number): void {
+    this.predictionCount++;
+    this.predictionSum += score;
+    this.scoreCounts[scoreBin(score)]++;
   }
 
   private countValue(i: number, value: number | undefined): void {
@@ -235,6 +248,9 @@ export class DriftWindow {
         mean,
         trainingLabelMean: this.baseline.label.mean,
         meanShift: mean === null ? null : mean - this.baseline.label.mean,
+        ...(this.baseline.label.positiveShare !== undefined && this.predictionCount > 0
+          ? { histogram: this.scoreCounts.map((count, i) => ({ label: SCORE_LABELS[i], share: count / this.predictionCount })) }
+          : {}),
       },
     };
   }
