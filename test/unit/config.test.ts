@@ -233,3 +233,22 @@ describe('config', () => {
     expect(result.stderr).toContain('monitoring.samplingPercent: Too small: expected number to be >=1');
   });
 });
+
+describe('config: the positive class against the target allowedValues', () => {
+  const json = (positiveClass: string, categoryCase?: 'exact' | 'ignore') => {
+    const value = defaultConfigJson() as unknown as { dataset: Record<string, unknown> };
+    value.dataset = { ...value.dataset, positiveClass, ...(categoryCase ? { categoryCase } : {}) };
+    return value;
+  };
+
+  test('GIVEN a positiveClass outside allowedValues THEN the config is refused naming both and the case rule', () => {
+    expect(problemsOf(json('Yes'))).toEqual([
+      'dataset.positiveClass: "Yes" is not one of the target\'s allowedValues ("yes", "no"; values are case-sensitive unless categoryCase is "ignore")',
+    ]);
+  });
+
+  test('GIVEN categoryCase "ignore" THEN "Yes" matches "yes"; and "maybe" is still refused', () => {
+    expect(() => parseConfig(json('Yes', 'ignore'))).not.toThrow();
+    expect(problemsOf(json('maybe', 'ignore'))).toEqual(['dataset.positiveClass: "maybe" is not one of the target\'s allowedValues ("yes", "no")']);
+  });
+});

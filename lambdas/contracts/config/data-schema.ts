@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROBLEM_TYPE_NAMES } from '../problem-types';
+import { foldAsciiCase } from './category-case';
 
 /**
  * The data set and feature sections of the config schema: all the feature-processing Lambda
@@ -50,6 +51,11 @@ export const datasetSchema = z
     /** A column that identifies a row; it drives the deterministic train/validation split. */
     idColumn: columnName.optional(),
     columns: z.array(column).min(2),
+    /**
+     * How categorical values compare (features, a categorical target, allowedValues, positiveClass):
+     * "exact", or "ignore" (A-Z and a-z are the same letter; values are kept lower-cased).
+     */
+    categoryCase: z.enum(['exact', 'ignore']).default('exact'),
   })
   .superRefine((ds, ctx) => {
     const seen = new Set<string>();
@@ -63,11 +69,12 @@ export const datasetSchema = z
     } else if (ds.problemType === 'regression' && target.type !== 'numeric') {
       ctx.addIssue({ code: 'custom', path: ['targetColumn'], message: `a regression target must be numeric, "${target.name}" is ${target.type}` });
     }
-    if (ds.positiveClass !== undefined && target?.allowedValues && !target.allowedValues.includes(ds.positiveClass)) {
+    const same = (a: string, b: string) => (ds.categoryCase === 'ignore' ? foldAsciiCase(a) === foldAsciiCase(b) : a === b);
+    if (ds.positiveClass !== undefined && target?.allowedValues && !target.allowedValues.some((v) => same(v, ds.positiveClass!))) {
       ctx.addIssue({
         code: 'custom',
         path: ['positiveClass'],
-        message: `"${ds.positiveClass}" is not one of the target's allowedValues (${target.allowedValues.map((v) => `"${v}"`).join(', ')}; values are case-sensitive)`,
+        message: `"${ds.positiveClass}" is not one of the target's allowedValues (${target.allowedValues.map((v) => `"${v}"`).join(', ')}${ds.categoryCase === 'exact' ? '; values are case-sensitive unless categoryCase is "ignore"' : ''})`,
       });
     }
     if (ds.problemType === 'binary' && ds.positiveClass === undefined) {

@@ -1,6 +1,6 @@
 import type { ProblemType } from '../../contracts/problem-types';
 import type { ColumnType } from './validate';
-import { isMissing, parseBoolean, parseNumber, trimField } from './values';
+import { foldAsciiCase, isMissing, parseBoolean, parseNumber, trimField } from './values';
 
 /** A typed value: numbers for numeric and boolean columns, text for categorical, null when missing. */
 export type Value = number | string | null;
@@ -19,6 +19,8 @@ export type FeatureEncoding =
       readonly otherCode: number;
       /** Categories never seen in training. */
       readonly unseenCode: number;
+      /** dataset.categoryCase "ignore": the codes' values are lower-cased (A-Z only), and a value is folded before lookup. */
+      readonly foldCase?: true;
     };
 
 /** The fitted transform, stored as features/<run>/feature-spec.json and applied again at serving. */
@@ -31,7 +33,7 @@ export interface FeatureSpec {
 }
 
 /** Builds category codes by training frequency (ties by value, so the order is stable). */
-export function categoricalEncoding(name: string, counts: ReadonlyMap<string, number>, topK: number): FeatureEncoding {
+export function categoricalEncoding(name: string, counts: ReadonlyMap<string, number>, topK: number, foldCase = false): FeatureEncoding {
   const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const codes: Record<string, number> = {};
   ranked.slice(0, topK).forEach(([value], i) => (codes[value] = i));
@@ -40,7 +42,7 @@ export function categoricalEncoding(name: string, counts: ReadonlyMap<string, nu
     .slice(topK)
     .map(([value]) => value)
     .sort();
-  return { name, type: 'categorical', codes, otherValues, otherCode: top, unseenCode: top + 1 };
+  return { name, type: 'categorical', codes, otherValues, otherCode: top, unseenCode: top + 1, ...(foldCase ? { foldCase: true as const } : {}) };
 }
 
 const otherSets = new WeakMap<object, ReadonlySet<string>>();
@@ -106,6 +108,6 @@ export function encodeRawFeatures(spec: FeatureSpec, fields: readonly string[]):
       if (b === undefined) throw new ServingInputError(`feature "${feature.name}": "${text}" is not a boolean`);
       return String(b);
     }
-    return encodeValue(feature, text);
+    return encodeValue(feature, feature.foldCase ? foldAsciiCase(text) : text);
   });
 }

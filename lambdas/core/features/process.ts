@@ -10,7 +10,7 @@ import { RowKernel, type CategoryResolver, type KernelEncoding } from './fast-ro
 import { categoricalEncoding, positiveValue, type FeatureEncoding, type FeatureSpec } from './feature-spec';
 import { CategoryCounter, CategoryIds, PLACEHOLDER_OVERHEAD, PlaceholderResolver, writePlaceholder } from './pending-categories';
 import { isValidationHash, splitHash } from './split';
-import { BOOLEAN, kindOf, NUMERIC, planFile, validateRecord, type ColumnType, type FilePlan, type RowIssue } from './validate';
+import { BOOLEAN, categoryTextOf, kindOf, NUMERIC, planFile, validateRecord, type ColumnType, type FilePlan, type RowIssue } from './validate';
 import { ValueHistogram } from './value-histogram';
 
 /**
@@ -185,7 +185,10 @@ async function processWithScratch(
   const binary = encodesPositiveClass(dataset.problemType);
   const targetColumn = columns[layout.targetIndex];
   const target: FeatureSpec['target'] = { name: targetColumn.name, type: targetColumn.type, ...(binary ? { positiveClass: dataset.positiveClass } : {}) };
-  const positive = binary ? positiveValue(target) : undefined;
+  const categoryText = categoryTextOf(dataset);
+  const configuredPositive = binary ? positiveValue(target) : undefined;
+  // A categorical target's positive class is read as its values are (categoryCase).
+  const positive = typeof configuredPositive === 'string' ? categoryText(configuredPositive) : configuredPositive;
 
   // Pass 1: validate, quarantine, split, write encoded rows to scratch, gather statistics of the training rows.
   const featureIndexes = layout.featureIndexes;
@@ -299,10 +302,13 @@ async function processWithScratch(
       if (column.type !== 'categorical') return undefined;
       const feature = featureIndexes.indexOf(ci);
       // Only values counted by training rows have ids, and only valid values are counted.
-      if (feature >= 0) return (text) => categories[feature]!.idOf(text);
+      if (feature >= 0) return (text) => categories[feature]!.idOf(categoryText(text));
       const allowed = (text: string) => column.allowed === undefined || column.allowed.has(text);
-      if (ci !== layout.targetIndex) return (text) => (allowed(text) ? 0 : -1);
-      return (text) => (positive === undefined || !allowed(text) ? -1 : text === positive ? 1 : 0);
+      if (ci !== layout.targetIndex) return (text) => (allowed(categoryText(text)) ? 0 : -1);
+      return (raw) => {
+        const text = categoryText(raw);
+        return positive === undefined || !allowed(text) ? -1 : text === positive ? 1 : 0;
+      };
     });
     const file = fileEncodingFor(plan);
     const idField = idFieldOf(plan, layout);
@@ -368,7 +374,8 @@ async function processWithScratch(
 
   const encodings: FeatureEncoding[] = featureIndexes.map((ci, i) => {
     const column = columns[ci];
-    if (column.type === 'categorical') return categoricalEncoding(column.name, categories[i]!.countsByValue(), features.topCategories);
+    if (column.type === 'categorical')
+      return categoricalEncoding(column.name, categories[i]!.countsByValue(), features.topCategories, dataset.categoryCase === 'ignore');
     return { name: column.name, type: column.type };
   });
   const spec: FeatureSpec = { version: 1, problemType: dataset.problemType, target, features: encodings };

@@ -1,7 +1,7 @@
 import type { MlopsConfig } from '../../contracts/config/resolve';
 import type { CsvRecord } from '../csv/csv-parser';
 import { Kernel } from './kernel-abi';
-import { booleanField, isMissingField, numberField, plainDecimalBytes } from './values';
+import { booleanField, foldAsciiCase, isMissingField, numberField, plainDecimalBytes } from './values';
 
 type Dataset = MlopsConfig['dataset'];
 export type ColumnType = Dataset['columns'][number]['type'];
@@ -37,6 +37,8 @@ export interface FilePlan {
   readonly unknownColumns: readonly string[];
   /** The columns' rules as flat arrays (config order), for the per-row loop. */
   readonly rules: ColumnRules;
+  /** How categorical values are read: as written, or with A-Z folded (dataset.categoryCase "ignore"). */
+  readonly categoryText: (text: string) => string;
 }
 
 /** Column rules in typed arrays: one monomorphic load per check instead of a property per column object. */
@@ -84,6 +86,7 @@ export function planFile(header: readonly string[], dataset: Dataset, source: st
     );
   }
   const known = new Set(dataset.columns.map((c) => c.name));
+  const categoryText = categoryTextOf(dataset);
   const columns = dataset.columns.map((c): ColumnPlan => ({
     name: c.name,
     type: c.type,
@@ -91,9 +94,16 @@ export function planFile(header: readonly string[], dataset: Dataset, source: st
     required: c.required || c.name === dataset.targetColumn,
     min: c.min,
     max: c.max,
-    allowed: c.allowedValues ? new Set(c.allowedValues) : undefined,
+    allowed: c.allowedValues ? new Set(c.allowedValues.map(categoryText)) : undefined,
   }));
-  return { columns, fieldCount: header.length, unknownColumns: [...position.keys()].filter((n) => !known.has(n)), rules: rulesOf(columns) };
+  return { columns, fieldCount: header.length, unknownColumns: [...position.keys()].filter((n) => !known.has(n)), rules: rulesOf(columns), categoryText };
+}
+
+const asWritten = (text: string) => text;
+
+/** How a data set's categorical values are read (see FilePlan.categoryText). */
+export function categoryTextOf(dataset: Pick<Dataset, 'categoryCase'>): (text: string) => string {
+  return dataset.categoryCase === 'ignore' ? foldAsciiCase : asWritten;
 }
 
 /**
@@ -175,7 +185,7 @@ function problemOf(plan: FilePlan, i: number, record: CsvRecord, row: TypedRow):
       return b === -1 ? 'not a boolean (yes/no, true/false, 1/0)' : undefined;
     }
     default: {
-      const text = record.trimmedText(index);
+      const text = plan.categoryText(record.trimmedText(index));
       row.texts[i] = text;
       return col.allowed && !col.allowed.has(text) ? 'not an allowed value' : undefined;
     }

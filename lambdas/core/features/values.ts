@@ -1,5 +1,6 @@
 /** How raw CSV text becomes typed values, shared by validation at training time and serving. */
 import type { CsvRecord } from '../csv/csv-parser';
+export { foldAsciiCase } from '../../contracts/config/category-case';
 
 const TRUE_TOKENS = new Set(['yes', 'true', '1', 'y', 't']);
 const FALSE_TOKENS = new Set(['no', 'false', '0', 'n', 'f']);

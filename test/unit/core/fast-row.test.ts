@@ -4,6 +4,7 @@ import { RowKernel } from '../../../lambdas/core/features/fast-row';
 import { SpillDirectory } from '../../../lambdas/core/io/spill-file';
 import { ValueHistogram } from '../../../lambdas/core/features/value-histogram';
 import { processDataset } from '../../../lambdas/core/features/process';
+import { encodeRawFeatures, type CategoricalEncoding } from '../../../lambdas/core/features/feature-spec';
 import { BOOLEAN, CATEGORICAL, NUMERIC, planFile } from '../../../lambdas/core/features/validate';
 import { fnv1aBytes, isValidationHash } from '../../../lambdas/core/features/split';
 import { seededRandom } from '../../../lib/local/trainer/random';
@@ -267,6 +268,42 @@ describe('the fast path and the general path give the same outputs', () => {
       expect(fast.result.summary.accepted).toBeGreaterThan(2000);
       expect(fast).toEqual(general);
     }
+  });
+
+  test('GIVEN categoryCase "ignore" and categories written in mixed case THEN both paths agree, and the outputs equal those of the lower-cased data read exactly', async () => {
+    const ignoring: MlopsConfig = { ...withId, dataset: { ...withId.dataset, categoryCase: 'ignore' } };
+    const header = 'id,age,plan,active,city,score,visits,label';
+    const lower = messyRows(3000, 5, false);
+    // Categories and the target in another case on two of three rows (ids, tokens and numbers as they are).
+    const mixed = lower.map((line, i) =>
+      i % 3 === 0
+        ? line
+        : line.replace(/\b(pro|basic|paris|rome|oslo)\b/g, (v) => (i % 3 === 1 ? v.toUpperCase() : v[0].toUpperCase() + v.slice(1))).replace(/,yes$/, ',Yes'),
+    );
+    expect(mixed.filter((line, i) => line !== lower[i]).length).toBeGreaterThan(1000);
+    const { fast, general } = await both(ignoring, [{ text: fileText(ignoring, header, mixed), chunkSize: 997 }]);
+    expect(fast).toEqual(general);
+    const exact = (await both(withId, [{ text: fileText(withId, header, lower), chunkSize: 997 }])).fast;
+    expect(fast.train).toEqual(exact.train);
+    expect(fast.validation).toEqual(exact.validation);
+    expect(fast.result.baseline).toEqual(exact.result.baseline);
+    const plan = fast.result.spec.features.find((f) => f.name === 'plan') as CategoricalEncoding;
+    expect(plan.foldCase).toBe(true);
+    expect(Object.keys(plan.codes).every((v) => v === v.toLowerCase())).toBe(true);
+    // Serving folds as training did: "PRO" is pro's code.
+    const features = (values: string[]) => encodeRawFeatures(fast.result.spec, values);
+    expect(features(['30', 'PRO', 'yes', 'Paris', '1', '2'])).toEqual(features(['30', 'pro', 'yes', 'paris', '1', '2']));
+  });
+
+  test('GIVEN categoryCase "exact" (the default) THEN "Pro" and "pro" stay two categories (the control)', async () => {
+    const rows = Array.from(
+      { length: 400 },
+      (_, i) => `c${i},30,${['pro', 'basic'][i % 2]},yes,${i % 4 === 0 ? 'Paris' : 'paris'},1,2,${['yes', 'no'][i % 2]}`,
+    );
+    const { fast } = await both(withId, [{ text: fileText(withId, 'id,age,plan,active,city,score,visits,label', rows), chunkSize: 4096 }]);
+    const city = fast.result.spec.features.find((f) => f.name === 'city') as CategoricalEncoding;
+    expect(Object.keys(city.codes).sort()).toEqual(['Paris', 'paris']);
+    expect(city.foldCase).toBeUndefined();
   });
 
   test("GIVEN files of several MB in chunks larger than the kernel's input window and scratch buffers, in different column orders THEN the outputs are identical", async () => {
