@@ -9,7 +9,8 @@ import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, parseConfig, type MlopsCo
 import { InferenceError, inferConfig } from '../lib/config/infer-config';
 import { formatInference } from '../lib/config/inference-table';
 import { checkData, formatCheck } from '../lib/local/cli/check-data';
-import { formatRunReport, type RunReport } from '../lib/local/cli/run-report';
+import { formatRunReport } from '../lib/local/cli/run-report';
+import type { RunReport } from '../lib/local/runtime/run-report';
 import {
   LocalMlops,
   lockStateDirectory,
@@ -235,7 +236,7 @@ async function main(): Promise<void> {
     case 'runs': {
       const reports = (await control(environment(), 'GET', '/runs')) as RunReport[];
       if (reports.length === 0) console.log('no runs yet: upload data with `mlops upload FILE`');
-      for (const report of reports) console.log(formatRunReport(report).split('\n  states:')[0]);
+      for (const report of reports) console.log(formatRunReport(report, { states: false }));
       return;
     }
     case 'run': {

@@ -34,7 +34,7 @@ import { allChecks, jsonServiceValidator } from '../aws-models/service-requests'
 import { validatedTaskHandlers } from '../aws-models/task-requests';
 import { CONTROL_PLANE_FILE, ControlPlaneStore } from '../state/control-plane-store';
 import { failLostRuns } from './lost-runs';
-import { runOutcome, runReport, type RunReport } from '../cli/run-report';
+import { runOutcome, runReport, type RunReport } from './run-report';
 
 export interface LocalMlopsOptions {
   /** The synthesized stack template. */
@@ -452,16 +452,20 @@ export class LocalMlops {
     const endpointName = this.functionSetting('ENDPOINT_NAME');
     const endpoint = this.sagemaker.endpoints.get(endpointName);
     return {
-      runs: this.stepFunctions.executions.map((e) => ({
-        name: e.name,
-        executionArn: e.executionArn,
-        status: e.status,
-        state: e.status === 'RUNNING' ? this.stepFunctions.lastStateEntered(e.executionArn) : undefined,
-        outcome: runOutcome(e.status, this.stepFunctions.lastStateEntered(e.executionArn)),
-        started: e.startDate.toISOString(),
-        stopped: e.stopDate?.toISOString(),
-        error: e.result?.error,
-      })),
+      runs: this.stepFunctions.executions.map((e) => {
+        // One history read per run (status is polled while a run trains).
+        const last = this.stepFunctions.lastStateEntered(e.executionArn);
+        return {
+          name: e.name,
+          executionArn: e.executionArn,
+          status: e.status,
+          state: e.status === 'RUNNING' ? last : undefined,
+          outcome: runOutcome(e.status, last),
+          started: e.startDate.toISOString(),
+          stopped: e.stopDate?.toISOString(),
+          error: e.result?.error,
+        };
+      }),
       training: [...this.sagemaker.trainingJobs.values()]
         .filter((job) => job.status === 'InProgress')
         .map((job) => ({ job: job.request.TrainingJobName!, ...this.trainingRounds.get(job.request.TrainingJobName!) })),

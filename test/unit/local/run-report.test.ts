@@ -1,4 +1,5 @@
-import { formatRunReport, runOutcome, runReport } from '../../../lib/local/cli/run-report';
+import { formatRunReport } from '../../../lib/local/cli/run-report';
+import { runOutcome, runReport } from '../../../lib/local/runtime/run-report';
 import type { HistoryEvent } from '../../../lib/local/state/control-plane-store';
 
 /** A run's report from its GetExecutionHistory events: outcome, timings, data, gate, the error that failed it. */
@@ -49,6 +50,8 @@ test('GIVEN a deployed run whose FindEndpoint error was caught THEN it is DEPLOY
   expect(printed).toContain("objects skipped (not data; listed in the run's summary.json): 1");
   expect(printed).toMatch(/FindEndpoint +0\.1 s {2}\(caught: SageMaker\.ValidationException\)/);
   expect(printed).not.toContain('FAILED');
+  // `mlops runs`: the same report without its states.
+  expect(formatRunReport(report, { states: false })).toBe(printed.split('\n  states:')[0]);
 });
 
 test("GIVEN a run that failed in ProcessFeatures THEN the error is that task's (the Lambda's message), not the Fail state's, and its state is marked FAILED", () => {
