@@ -422,7 +422,7 @@ function encode(base: usize, out: usize, numbersPlain: i32): usize {
   let at = out;
   if (labelMode == LABEL_COPY)
     at = copy(at, base + <usize>load<i32>(starts + ((<usize>labelField) << 2)), base + <usize>load<i32>(ends + ((<usize>labelField) << 2)));
-  else store<u8>(at++, <u8>(ZERO + <u32>labelValue()));
+  else at = writeDigits(at, <u32>labelValue());
   for (let i = 0; i < featureCount; i++) {
     store<u8>(at++, <u8>COMMA);
     const run = load<i32>(featureRuns + ((<usize>i) << 2));
@@ -445,6 +445,13 @@ function encode(base: usize, out: usize, numbersPlain: i32): usize {
   }
   store<u8>(at++, <u8>LF);
   return at - out;
+}
+
+/** Writes a label's decimal digits (1/0, or a multiclass class index of any size) at `at`; returns the end. */
+function writeDigits(at: usize, value: u32): usize {
+  if (value >= 10) at = writeDigits(at, value / 10);
+  store<u8>(at, <u8>(ZERO + value % 10));
+  return at + 1;
 }
 
 /** Whether features first..last sit in adjacent unquoted fields (fast rows have nothing to trim and no missing tokens). */

@@ -14,6 +14,15 @@ export const PROBLEM_TYPES = {
     /** The label: 1 for the configured positive class, 0 otherwise. */
     label: 'positive-class',
   },
+  multiclass: {
+    objective: 'multi:softprob',
+    objectives: ['multi:softprob'],
+    /** XGBoost's multi-class metrics; the SageMaker image refuses auc for objectives other than binary:/rank:. */
+    evalMetric: 'mlogloss',
+    evalMetrics: ['mlogloss', 'merror'],
+    /** The label: the class's index in the target's allowedValues (num_class is their number). */
+    label: 'class-index',
+  },
   regression: {
     objective: 'reg:squarederror',
     objectives: ['reg:squarederror'],
@@ -30,6 +39,11 @@ export type Objective = (typeof PROBLEM_TYPES)[ProblemType]['objectives'][number
 export type EvalMetric = (typeof PROBLEM_TYPES)[ProblemType]['evalMetrics'][number];
 export const OBJECTIVES = [...new Set(Object.values(PROBLEM_TYPES).flatMap((p) => p.objectives))] as [Objective, ...Objective[]];
 export const EVAL_METRICS = [...new Set(Object.values(PROBLEM_TYPES).flatMap((p) => p.evalMetrics))] as [EvalMetric, ...EvalMetric[]];
+
+/** Whether the label is a class index (multiclass). */
+export function encodesClassIndex(problemType: ProblemType): boolean {
+  return PROBLEM_TYPES[problemType].label === 'class-index';
+}
 
 /** Whether the label is the positive class's indicator (binary) rather than a number. */
 export function encodesPositiveClass(problemType: ProblemType): boolean {

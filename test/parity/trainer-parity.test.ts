@@ -6,7 +6,7 @@ import { train } from '../../lib/local/trainer/gbt-trainer';
 import { seededRandom } from '../../lib/local/trainer/random';
 import { defaultBaseScore, paramsFromHyperparameters } from '../../lib/local/trainer/sagemaker-trainer';
 import { parseTrainingCsv } from '../../lib/local/trainer/training-data';
-import { toXgboostJson } from '../../lib/local/trainer/xgboost-json';
+import { stringifyXgboostJson, toXgboostJson } from '../../lib/local/trainer/xgboost-json';
 import { XgboostModel } from '../../lib/local/trainer/xgboost-model';
 
 /**
@@ -38,7 +38,8 @@ function trainingCsv(objective: string): string {
   for (let i = 0; i < 3000; i++) {
     const x = [Math.floor(random() * 100), Math.floor(random() * 50) / 2, Math.floor(random() * 7), random() < 0.1 ? Number.NaN : Math.floor(random() * 200)];
     const z = 0.05 * x[0] - 0.1 * x[1] + (x[2] === 3 ? 1.5 : 0) + (Number.isNaN(x[3]) ? 1 : x[3] / 100) - 2 + (random() - 0.5);
-    const label = objective === 'binary:logistic' ? (z > 0 ? 1 : 0) : z;
+    // multi:softprob: four classes, cut from the same score (with x[2] moving one class apart).
+    const label = objective === 'binary:logistic' ? (z > 0 ? 1 : 0) : objective === 'multi:softprob' ? (z < -1 ? 0 : z < 0 ? 1 : x[2] === 5 ? 3 : 2) : z;
     lines.push([label, ...x.map((v) => (Number.isNaN(v) ? '' : String(v)))].join(','));
   }
   return `${lines.join('\n')}\n`;
@@ -51,16 +52,21 @@ describe('local trainer parity with XGBoost 1.7 (the SageMaker image 1.7-1)', ()
     expect(defaultBaseScore('2.0-1')).toBeUndefined();
   });
 
-  test.each(['binary:logistic', 'reg:squarederror'])(
+  test.each([
+    ['binary:logistic', {}],
+    ['reg:squarederror', {}],
+    ['multi:softprob', { num_class: '4', eval_metric: 'mlogloss' }],
+  ] as const)(
     'GIVEN %s THEN both predict the same within 1e-5',
-    (objective) => {
+    (objective, extra) => {
       requireXgboost();
-      const hyperparameters = { objective, num_round: '20', max_depth: '4', eta: '0.3', subsample: '1', min_child_weight: '1', lambda: '1' };
+      const hyperparameters = { objective, num_round: '20', max_depth: '4', eta: '0.3', subsample: '1', min_child_weight: '1', lambda: '1', ...extra };
       const csv = trainingCsv(objective);
       const data = parseTrainingCsv(csv, 'train');
       const params = paramsFromHyperparameters(hyperparameters, defaultBaseScore('1.7-1'));
       const model = new XgboostModel(toXgboostJson(train(data, data, params)));
-      const ours = Array.from({ length: data.rows }, (_, r) => model.predict(data.features!.subarray(r * data.columns, (r + 1) * data.columns)));
+      // One prediction per row; multi:softprob a probability per class, flattened row by row (as XGBoost's are).
+      const ours = Array.from({ length: data.rows }, (_, r) => model.probabilities(data.features!.subarray(r * data.columns, (r + 1) * data.columns))).flat();
 
       const file = path.join(mkdtempSync(path.join(tmpdir(), 'parity-')), 'train.csv');
       writeFileSync(file, csv);
@@ -68,7 +74,7 @@ describe('local trainer parity with XGBoost 1.7 (the SageMaker image 1.7-1)', ()
       const xgboostParams = { ...hyperparameters, num_round: 20, tree_method: 'hist', max_bin: 256, nthread: 1 };
       const run = spawnSync(PYTHON, [path.join(__dirname, 'xgboost-train.py'), file, file, JSON.stringify(xgboostParams)], { encoding: 'utf8' });
       if (run.status !== 0) throw new Error(`xgboost-train.py failed: ${run.stderr}`);
-      const theirs = (JSON.parse(run.stdout) as { xgboost: string; predictions: number[] }).predictions;
+      const theirs = (JSON.parse(run.stdout) as { xgboost: string; predictions: (number | number[])[] }).predictions.flat();
 
       expect(theirs).toHaveLength(ours.length);
       const worst = Math.max(...ours.map((p, i) => Math.abs(p - theirs[i])));
@@ -76,6 +82,39 @@ describe('local trainer parity with XGBoost 1.7 (the SageMaker image 1.7-1)', ()
     },
     60_000,
   );
+
+  test('GIVEN multi:softprob THEN XGBoost loads the local model file and predicts what the local endpoint does', () => {
+    requireXgboost();
+    const csv = trainingCsv('multi:softprob');
+    const data = parseTrainingCsv(csv, 'train');
+    const params = paramsFromHyperparameters({ objective: 'multi:softprob', num_class: '4', num_round: '5', max_depth: '3' }, defaultBaseScore('1.7-1'));
+    const json = toXgboostJson(train(data, data, params));
+    const dir = mkdtempSync(path.join(tmpdir(), 'parity-model-'));
+    writeFileSync(path.join(dir, 'model.json'), stringifyXgboostJson(json));
+    writeFileSync(path.join(dir, 'rows.csv'), csv);
+    const run = spawnSync(PYTHON, [path.join(__dirname, 'xgboost-predict.py'), path.join(dir, 'model.json'), path.join(dir, 'rows.csv')], { encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`xgboost-predict.py failed: ${run.stderr}`);
+    const theirs = (JSON.parse(run.stdout) as { predictions: number[][] }).predictions;
+    const model = new XgboostModel(json);
+    const worst = Math.max(...theirs.map((row, r) => Math.max(...model.probabilities(data.features!.subarray(r * data.columns, (r + 1) * data.columns)).map((p, k) => Math.abs(p - row[k])))));
+    expect(theirs[0]).toHaveLength(4);
+    expect(worst).toBeLessThan(1e-6);
+  });
+
+  test.each([
+    [{ objective: 'multi:softprob', num_round: '5' }, "Require input for parameter 'num_class'"],
+    [{ objective: 'binary:logistic', num_round: '5', num_class: '3' }, "Do not need to setup parameter 'num_class'"],
+    [{ objective: 'multi:softprob', num_round: '5', num_class: '3', eval_metric: 'auc' }, "Metric 'auc' can only be applied"],
+    [{ objective: 'multi:softprob', num_round: '5', num_class: '1' }, 'num_class "1" must be an integer of at least 2'],
+  ])('GIVEN hyperparameters the SageMaker image refuses (%j) THEN the local trainer refuses them too', (hyperparameters, message) => {
+    expect(() => paramsFromHyperparameters(hyperparameters, 0.5)).toThrow(message);
+  });
+
+  test('GIVEN a label outside 0..num_class-1 THEN training fails as XGBoost does', () => {
+    const data = parseTrainingCsv('0,1\n1,2\n3,3\n', 'train');
+    const params = paramsFromHyperparameters({ objective: 'multi:softprob', num_class: '3', num_round: '2' }, 0.5);
+    expect(() => train(data, data, params)).toThrow('label must be in [0, num_class): row 3 has label 3, num_class is 3');
+  });
 
   test('GIVEN the label mean as the start (the old default) THEN the predictions differ: the test can fail', () => {
     requireXgboost();

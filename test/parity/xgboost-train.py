@@ -24,4 +24,5 @@ params = json.loads(sys.argv[3])
 rounds = params.pop("num_round")
 booster = xgb.train(params, xgb.DMatrix(train_x, label=train_y, missing=np.nan), num_boost_round=rounds)
 predictions = booster.predict(xgb.DMatrix(predict_x, missing=np.nan))
-print(json.dumps({"xgboost": xgb.__version__, "predictions": [float(p) for p in predictions]}))
+# multi:softprob gives a row of class probabilities per input row.
+print(json.dumps({"xgboost": xgb.__version__, "predictions": predictions.astype(float).tolist()}))

@@ -80,8 +80,26 @@ export const datasetSchema = z
     if (ds.problemType === 'binary' && ds.positiveClass === undefined) {
       ctx.addIssue({ code: 'custom', path: ['positiveClass'], message: 'required when problemType is "binary"' });
     }
-    if (ds.problemType === 'regression' && ds.positiveClass !== undefined) {
+    if (ds.problemType !== 'binary' && ds.positiveClass !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['positiveClass'], message: 'only applies when problemType is "binary"' });
+    }
+    if (ds.problemType === 'multiclass' && target) {
+      // The classes are fixed by the config: num_class is a training hyperparameter and each class's
+      // probability is an output column, so a new value in the data is quarantined, not a new class.
+      const classes = target.allowedValues?.map((v) => (ds.categoryCase === 'ignore' ? foldAsciiCase(v) : v));
+      if (target.type !== 'categorical' || !classes) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targetColumn'],
+          message: `a multiclass target must be categorical with its classes in allowedValues ("mlops init" lists them from the data); "${target.name}" is ${target.type}${target.type === 'categorical' ? ' without allowedValues' : ''}`,
+        });
+      } else if (new Set(classes).size !== classes.length || classes.length < 2) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targetColumn'],
+          message: `a multiclass target needs at least 2 distinct classes in allowedValues${ds.categoryCase === 'ignore' ? ' (compared ignoring case)' : ''}, "${target.name}" has ${classes.map((v) => `"${v}"`).join(', ')}`,
+        });
+      }
     }
     if (ds.idColumn !== undefined && !seen.has(ds.idColumn)) {
       ctx.addIssue({ code: 'custom', path: ['idColumn'], message: `"${ds.idColumn}" is not one of the configured columns` });

@@ -1,12 +1,14 @@
 import { PROBLEM_TYPES } from '../problem-types';
 import type { ParsedConfig } from './schema';
+import { targetClasses } from './target-classes';
 
 type Direction = 'maximize' | 'minimize';
 
 /** The config with every derived default filled in: what the constructs and handlers consume. */
 export interface MlopsConfig extends Omit<ParsedConfig, 'training' | 'evaluation' | 'deployment'> {
   readonly training: ParsedConfig['training'] & {
-    readonly hyperparameters: Required<ParsedConfig['training']['hyperparameters']>;
+    /** numClass: multiclass only, the number of the target's classes (XGBoost's num_class). */
+    readonly hyperparameters: Required<ParsedConfig['training']['hyperparameters']> & { readonly numClass?: number };
   };
   readonly evaluation: ParsedConfig['evaluation'] & { readonly metric: string; readonly direction: Direction };
   readonly deployment: ParsedConfig['deployment'] & {
@@ -38,9 +40,10 @@ export function resolveConfig(parsed: ParsedConfig, stageName?: string): MlopsCo
   const evalMetric = hp.evalMetric ?? problem.evalMetric;
   const metric = parsed.evaluation.metric ?? `validation:${evalMetric}`;
   const onInstances = parsed.deployment.compute.type === 'instances';
+  const numClass = targetClasses(parsed.dataset)?.length;
   return {
     ...parsed,
-    training: { ...parsed.training, hyperparameters: { ...hp, objective, evalMetric } },
+    training: { ...parsed.training, hyperparameters: { ...hp, objective, evalMetric, ...(numClass === undefined ? {} : { numClass }) } },
     evaluation: { ...parsed.evaluation, metric, direction: parsed.evaluation.direction ?? metricDirection(metric) },
     deployment: {
       ...parsed.deployment,

@@ -42,8 +42,11 @@ export interface Baseline {
   /** Training rows the statistics describe. */
   readonly rows: number;
   readonly features: readonly FeatureBaseline[];
-  /** Label distribution of the training rows: positive share for binary, bins for regression. */
-  readonly label: { readonly positiveShare?: number; readonly mean: number };
+  /**
+   * Label distribution of the training rows: the mean (of 1/0 for binary, of the value for
+   * regression), the positive share for binary, each class's share for multiclass (in label order).
+   */
+  readonly label: { readonly positiveShare?: number; readonly mean: number; readonly classShares?: readonly { readonly value: string; readonly share: number }[] };
 }
 
 /**
@@ -81,7 +84,8 @@ export class BaselineCounter {
     this.counts[feature][code] += count;
   }
 
-  result(binary: boolean): Baseline {
+  /** `classes`: multiclass, the classes in label order with their training counts. */
+  result(binary: boolean, classes?: { readonly classes: readonly string[]; readonly counts: ArrayLike<number> }): Baseline {
     const features = this.encodings.map((encoding, i): FeatureBaseline => {
       const common = {
         name: encoding.name,
@@ -109,6 +113,7 @@ export class BaselineCounter {
       return { ...common, type: 'categorical', categories, otherCount: this.counts[i][encoding.otherCode] };
     });
     const mean = this.rows === 0 ? 0 : this.labelSum / this.rows;
-    return { version: 1, rows: this.rows, features, label: binary ? { positiveShare: mean, mean } : { mean } };
+    const classShares = classes?.classes.map((value, i) => ({ value, share: this.rows === 0 ? 0 : classes.counts[i] / this.rows }));
+    return { version: 1, rows: this.rows, features, label: binary ? { positiveShare: mean, mean } : classShares ? { mean, classShares } : { mean } };
   }
 }

@@ -27,7 +27,8 @@ export type FeatureEncoding =
 export interface FeatureSpec {
   readonly version: 1;
   readonly problemType: ProblemType;
-  readonly target: { readonly name: string; readonly type: ColumnType; readonly positiveClass?: string };
+  /** classes: multiclass only, label i is classes[i] (what the model's i-th probability is of). */
+  readonly target: { readonly name: string; readonly type: ColumnType; readonly positiveClass?: string; readonly classes?: readonly string[] };
   /** In output column order (after the label). */
   readonly features: readonly FeatureEncoding[];
 }

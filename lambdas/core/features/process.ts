@@ -1,5 +1,6 @@
 import type { MlopsConfig } from '../../contracts/config/resolve';
 import { encodesPositiveClass } from '../../contracts/problem-types';
+import { targetClasses } from '../../contracts/config/target-classes';
 import { CsvParser, DEFAULT_MAX_RECORD_LENGTH, type CsvRecord, type FastRecordHandler } from '../csv/csv-parser';
 import type { LineSink } from '../io/line-sink';
 import { gunzipIfCompressed } from '../io/gunzip';
@@ -184,7 +185,16 @@ async function processWithScratch(
   const columns = dataset.columns;
   const binary = encodesPositiveClass(dataset.problemType);
   const targetColumn = columns[layout.targetIndex];
-  const target: FeatureSpec['target'] = { name: targetColumn.name, type: targetColumn.type, ...(binary ? { positiveClass: dataset.positiveClass } : {}) };
+  // Multiclass: label i is classes[i] (the target's allowedValues, as values are read).
+  const classes = targetClasses(dataset);
+  const classIndex = new Map(classes?.map((c, i) => [c, i]));
+  const classCounts = new Float64Array(classes?.length ?? 0);
+  const target: FeatureSpec['target'] = {
+    name: targetColumn.name,
+    type: targetColumn.type,
+    ...(binary ? { positiveClass: dataset.positiveClass } : {}),
+    ...(classes ? { classes } : {}),
+  };
   const categoryText = categoryTextOf(dataset);
   const configuredPositive = binary ? positiveValue(target) : undefined;
   // A categorical target's positive class is read as its values are (categoryCase).
@@ -204,8 +214,8 @@ async function processWithScratch(
   const files: FileSummary[] = [];
   const split = { train: 0, validation: 0 };
   const pending = { train: scratch.file('train.csv'), validation: scratch.file('validation.csv') };
-  /** What a row's encoding may take beyond its input bytes: the label's line end, a placeholder's overhead per category. */
-  const rowSlack = 2 + PLACEHOLDER_OVERHEAD * types.filter((type) => type === 'categorical').length;
+  /** What a row's encoding may take beyond its input bytes: the label (a class index's digits) and line end, a placeholder's overhead per category. */
+  const rowSlack = 1 + String(Math.max(0, classCounts.length - 1)).length + PLACEHOLDER_OVERHEAD * types.filter((type) => type === 'categorical').length;
   const maxRecordLength = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
   // The kernel also keeps the training statistics and the scratch buffers for the general path's rows.
   const kernel = new RowKernel(kernelEncoding(), pending, histograms);
@@ -229,8 +239,9 @@ async function processWithScratch(
       columns: columns.length,
       featureColumns: Int32Array.from(featureIndexes),
       featureKinds: kinds,
-      label:
-        positive === undefined
+      label: classes
+        ? { kind: 'entry', column: t }
+        : positive === undefined
           ? { kind: 'copy', column: t }
           : targetColumn.type === 'categorical'
             ? { kind: 'entry', column: t }
@@ -255,7 +266,10 @@ async function processWithScratch(
     let at = sink.end;
     const t = layout.targetIndex;
     let label: number;
-    if (positive === undefined) {
+    if (classes) {
+      label = classIndex.get(row.texts[t] as string)!;
+      at = writeDigits(out, at, label);
+    } else if (positive === undefined) {
       const field = targetField(plan);
       for (let k = trimmedStarts[field]; k < trimmedEnds[field]; k++) out[at++] = bytes[k];
       label = row.numbers[t];
@@ -292,6 +306,7 @@ async function processWithScratch(
     else {
       split.train++;
       kernel.countTraining(label);
+      if (classes) classCounts[label]++;
     }
   };
 
@@ -307,6 +322,7 @@ async function processWithScratch(
       if (ci !== layout.targetIndex) return (text) => (allowed(categoryText(text)) ? 0 : -1);
       return (raw) => {
         const text = categoryText(raw);
+        if (classes) return classIndex.get(text) ?? -1;
         return positive === undefined || !allowed(text) ? -1 : text === positive ? 1 : 0;
       };
     });
@@ -322,6 +338,7 @@ async function processWithScratch(
       else {
         split.train++;
         for (let k = 0; k < categoricalFeatures.length; k++) categoryIds.counts[values[categoricalFeatures[k]]]++;
+        if (classes) classCounts[values[layout.targetIndex]]++;
       }
       return next;
     };
@@ -372,6 +389,8 @@ async function processWithScratch(
     throw new DataValidationError(await oneClassMessage(sources, targetColumn.name, String(dataset.positiveClass), training.labelSum, training.rows));
   }
 
+  if (classes && classCounts.filter((n) => n > 0).length < 2) throw new DataValidationError(oneOfManyClassesMessage(targetColumn.name, classes, classCounts));
+
   const encodings: FeatureEncoding[] = featureIndexes.map((ci, i) => {
     const column = columns[ci];
     if (column.type === 'categorical')
@@ -404,7 +423,7 @@ async function processWithScratch(
 
   return {
     spec,
-    baseline: counter.result(binary),
+    baseline: counter.result(binary, classes ? { classes, counts: classCounts } : undefined),
     summary: {
       rowsRead,
       accepted: rowsRead - rejected,
@@ -433,6 +452,22 @@ async function copyResolved(file: SpillFile, scratchSink: LineSink, output: Line
 const COMMA = 44;
 const ZERO = 48;
 const LF = 10;
+
+/** Writes a non-negative integer's decimal digits at `at` (a class index); returns the end. */
+function writeDigits(out: Uint8Array, at: number, value: number): number {
+  if (value >= 10) at = writeDigits(out, at, Math.floor(value / 10));
+  out[at] = ZERO + (value % 10);
+  return at + 1;
+}
+
+/** Why a multiclass run cannot train: its training rows hold fewer than two of the configured classes. */
+function oneOfManyClassesMessage(targetColumn: string, classes: readonly string[], counts: Float64Array): string {
+  const seen = classes.flatMap((c, i) => (counts[i] > 0 ? [`"${c}" (${counts[i]})`] : []));
+  return (
+    `the training rows of "${targetColumn}" hold ${seen.length === 0 ? 'no class' : `one class only, ${seen.join(', ')}`}, so no model can be trained; ` +
+    `the configured classes (the target's allowedValues) are ${classes.map((c) => `"${c}"`).join(', ')}`
+  );
+}
 
 function idFieldOf(plan: FilePlan, layout: Layout): number | undefined {
   return layout.idIndexInConfig === undefined ? undefined : plan.columns[layout.idIndexInConfig].index;

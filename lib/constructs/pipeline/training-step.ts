@@ -41,6 +41,8 @@ export function xgboostHyperparameters(training: TrainingConfig): Record<string,
     lambda: String(hp.lambda),
     eval_metric: hp.evalMetric,
     early_stopping_rounds: String(hp.earlyStoppingRounds),
+    // The image requires num_class for multi:softprob and refuses it for every other objective.
+    ...(hp.numClass === undefined ? {} : { num_class: String(hp.numClass) }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { seededRandom } from './random';
-import { binaryAuc, logLoss, rmse } from './metrics';
+import { binaryAuc, logLoss, multiError, multiLogLoss, rmse, softmaxRows } from './metrics';
 import { sortFloat32 } from './sort-float32';
 
 /**
@@ -8,18 +8,21 @@ import { sortFloat32 } from './sort-float32';
  * 256 quantile bins, depth-wise growth, per node gradient/hessian histograms, the XGBoost split
  * gain G²/(H+λ) with min_child_weight, a learned default direction for missing values, leaf
  * weights −G/(H+λ)·eta, row subsampling per tree, early stopping on the validation metric.
- * Deterministic for a given seed. Objectives: binary:logistic and reg:squarederror.
+ * Deterministic for a given seed. Objectives: binary:logistic, reg:squarederror and
+ * multi:softprob (one tree per class and round, on the softmax's gradients, as XGBoost grows them).
  */
 
 export interface TrainingParams {
-  readonly objective: 'binary:logistic' | 'reg:squarederror';
+  readonly objective: 'binary:logistic' | 'reg:squarederror' | 'multi:softprob';
+  /** multi:softprob: the number of classes (labels are 0..numClass-1). */
+  readonly numClass?: number;
   readonly numRound: number;
   readonly maxDepth: number;
   readonly eta: number;
   readonly subsample: number;
   readonly minChildWeight: number;
   readonly lambda: number;
-  readonly evalMetric: 'auc' | 'logloss' | 'error' | 'rmse' | 'mae';
+  readonly evalMetric: 'auc' | 'logloss' | 'error' | 'rmse' | 'mae' | 'mlogloss' | 'merror';
   readonly earlyStoppingRounds?: number;
   /** @default 256 */
   readonly maxBins?: number;
@@ -86,7 +89,10 @@ export interface TreeNode {
 export interface TrainedModel {
   readonly params: TrainingParams;
   readonly baseScore: number;
+  /** In XGBoost's order: round by round, and within a round (multi:softprob) class by class. */
   readonly trees: readonly TreeNode[][];
+  /** Outputs per row: numClass for multi:softprob, else 1 (tree i adds to output i % outputs). */
+  readonly outputs: number;
   readonly columns: number;
   /**
    * params.evalMetric per round on the validation set; on the training set only for bestRound
@@ -176,8 +182,15 @@ function binMatrix(data: Dataset, { cuts, missingBins, hasMissing }: Binning, an
 
 const sigmoid = (m: number) => 1 / (1 + Math.exp(-m));
 
-/** The metric of float32 margins (as XGBoost keeps them); predictions are computed in float64. */
+/**
+ * The metric of float32 margins (as XGBoost keeps them; multi:softprob: numClass per row, row-major);
+ * predictions are computed in float64.
+ */
 function evaluate(metric: TrainingParams['evalMetric'], objective: TrainingParams['objective'], margins: Float32Array, labels: Float32Array): number {
+  if (objective === 'multi:softprob') {
+    const probabilities = softmaxRows(margins, labels.length);
+    return metric === 'merror' ? multiError(probabilities, labels) : multiLogLoss(probabilities, labels);
+  }
   // AUC depends on ranks only, which the strictly increasing logistic function keeps.
   if (metric === 'auc') return binaryAuc(margins, labels);
   const predictions = objective === 'binary:logistic' ? Float64Array.from(margins, sigmoid) : Float64Array.from(margins);
@@ -211,6 +224,8 @@ function binnedTreeMargin(tree: readonly TreeNode[], bins: BinMatrix, offset: nu
 
 export function train(trainSet: Dataset, validationSet: Dataset, params: TrainingParams, onRound?: (round: number, validation: number) => void): TrainedModel {
   const binary = params.objective === 'binary:logistic';
+  const multi = params.objective === 'multi:softprob';
+  const outputs = multi ? classCount(params, trainSet, validationSet) : 1;
   const maxBins = params.maxBins ?? 256;
   const binning = binningOf(trainSet, maxBins);
   const bins = binMatrix(trainSet, binning);
@@ -224,15 +239,19 @@ export function train(trainSet: Dataset, validationSet: Dataset, params: Trainin
   let labelMean = 0;
   for (const y of trainSet.labels) labelMean += y;
   labelMean /= rows;
-  // base_score as XGBoost stores it: a probability for logistic, a value for regression.
-  const baseScore = params.baseScore ?? (binary ? Math.min(0.999, Math.max(0.001, labelMean)) : labelMean);
+  // base_score as XGBoost stores it: a probability for logistic, a value for regression, and for
+  // softmax the margin itself (XGBoost does not estimate it there: 0.5 in 1.x and 2.x).
+  const baseScore = params.baseScore ?? (binary ? Math.min(0.999, Math.max(0.001, labelMean)) : multi ? 0.5 : labelMean);
   if (binary && !(baseScore > 0 && baseScore < 1)) throw new Error(`base_score ${baseScore} must be between 0 and 1 for binary:logistic`);
   const baseMargin = Math.fround(binary ? Math.log(baseScore / (1 - baseScore)) : baseScore);
 
-  // Margins are rounded to float32 after every tree, as XGBoost does: float32 arrays hold them exactly.
-  const trainMargins = new Float32Array(rows).fill(baseMargin);
-  const validationMargins = new Float32Array(validationSet.rows).fill(baseMargin);
+  // Margins are rounded to float32 after every tree, as XGBoost does: float32 arrays hold them
+  // exactly. multi:softprob keeps one per class, row-major (row r's at [r·outputs, (r+1)·outputs)).
+  const trainMargins = new Float32Array(rows * outputs).fill(baseMargin);
+  const validationMargins = new Float32Array(validationSet.rows * outputs).fill(baseMargin);
   let bestTrainMargins = trainMargins.slice();
+  // The round's softmax of every row's margins: all classes' gradients come from the margins before the round's first tree.
+  const probabilities = multi ? new Float32Array(rows * outputs) : undefined;
   // Gradient and hessian of row r at [2r] and [2r + 1]: one cache line serves both.
   const gradHess = new Float64Array(2 * rows);
   const sample = new Int32Array(rows);
@@ -244,31 +263,40 @@ export function train(trainSet: Dataset, validationSet: Dataset, params: Trainin
   let best = { round: -1, value: higherBetter ? -Infinity : Infinity };
 
   for (let round = 0; round < params.numRound; round++) {
-    for (let r = 0; r < rows; r++) {
-      const y = trainSet.labels[r];
-      if (binary) {
-        const p = sigmoid(trainMargins[r]);
-        gradHess[2 * r] = p - y;
-        gradHess[2 * r + 1] = Math.max(p * (1 - p), 1e-16);
-      } else {
-        gradHess[2 * r] = trainMargins[r] - y;
-        gradHess[2 * r + 1] = 1;
+    if (probabilities) softmaxInto(trainMargins, probabilities, outputs);
+    for (let k = 0; k < outputs; k++) {
+      for (let r = 0; r < rows; r++) {
+        const y = trainSet.labels[r];
+        if (probabilities) {
+          // XGBoost's softmax objective, in float32: h = max(2p(1-p), 1e-16), g = p - [y = k].
+          const p = probabilities[r * outputs + k];
+          gradHess[2 * r] = Math.fround(y === k ? p - 1 : p);
+          gradHess[2 * r + 1] = Math.max(Math.fround(2 * p * Math.fround(1 - p)), 1e-16);
+        } else if (binary) {
+          const p = sigmoid(trainMargins[r]);
+          gradHess[2 * r] = p - y;
+          gradHess[2 * r + 1] = Math.max(p * (1 - p), 1e-16);
+        } else {
+          gradHess[2 * r] = trainMargins[r] - y;
+          gradHess[2 * r + 1] = 1;
+        }
       }
-    }
-    let sampled = 0;
-    inSample.fill(0);
-    for (let r = 0; r < rows; r++) {
-      if (params.subsample >= 1 || random() < params.subsample) {
-        sample[sampled++] = r;
-        inSample[r] = 1;
+      let sampled = 0;
+      inSample.fill(0);
+      for (let r = 0; r < rows; r++) {
+        if (params.subsample >= 1 || random() < params.subsample) {
+          sample[sampled++] = r;
+          inSample[r] = 1;
+        }
       }
+      const tree = grower.grow(sample.subarray(0, sampled));
+      trees.push(tree);
+      // Sampled rows sit in their leaves' segments after growing; only the others walk the tree.
+      for (const { node, begin, end } of grower.leaves) for (let i = begin; i < end; i++) trainMargins[sample[i] * outputs + k] += node.value;
+      for (let r = 0; r < rows; r++) if (inSample[r] === 0) trainMargins[r * outputs + k] += binnedTreeMargin(tree, bins, r * columns, binning.missingBins);
+      for (let r = 0; r < validationSet.rows; r++)
+        validationMargins[r * outputs + k] += binnedTreeMargin(tree, validationBins, r * columns, binning.missingBins);
     }
-    const tree = grower.grow(sample.subarray(0, sampled));
-    trees.push(tree);
-    // Sampled rows sit in their leaves' segments after growing; only the others walk the tree.
-    for (const { node, begin, end } of grower.leaves) for (let i = begin; i < end; i++) trainMargins[sample[i]] += node.value;
-    for (let r = 0; r < rows; r++) if (inSample[r] === 0) trainMargins[r] += binnedTreeMargin(tree, bins, r * columns, binning.missingBins);
-    for (let r = 0; r < validationSet.rows; r++) validationMargins[r] += binnedTreeMargin(tree, validationBins, r * columns, binning.missingBins);
 
     // Only the validation metric is needed per round (early stopping); the train metric is reported for the best round.
     const validationMetric = evaluate(params.evalMetric, params.objective, validationMargins, validationSet.labels);
@@ -281,10 +309,39 @@ export function train(trainSet: Dataset, validationSet: Dataset, params: Trainin
     if (params.earlyStoppingRounds !== undefined && round - best.round >= params.earlyStoppingRounds) break;
   }
   // With early stopping the model keeps the trees up to the best round.
-  const kept = params.earlyStoppingRounds !== undefined ? trees.slice(0, best.round + 1) : trees;
-  const lastKept = kept.length - 1;
+  const kept = params.earlyStoppingRounds !== undefined ? trees.slice(0, (best.round + 1) * outputs) : trees;
+  const lastKept = kept.length / outputs - 1;
   history[lastKept].train = evaluate(params.evalMetric, params.objective, lastKept === best.round ? bestTrainMargins : trainMargins, trainSet.labels);
-  return { params, baseScore, trees: kept, columns, history, bestRound: lastKept };
+  return { params, baseScore, trees: kept, outputs, columns, history, bestRound: lastKept };
+}
+
+/**
+ * multi:softprob's class count, with XGBoost's checks: num_class is required and at least 2, and
+ * every label is a class index ("label must be in [0, num_class)").
+ */
+function classCount(params: TrainingParams, ...sets: Dataset[]): number {
+  const k = params.numClass;
+  if (k === undefined || !Number.isInteger(k) || k < 2) throw new Error(`multi:softprob needs num_class, an integer of at least 2 (got ${k})`);
+  for (const set of sets) {
+    const bad = set.labels.findIndex((y) => !(Number.isInteger(y) && y >= 0 && y < k));
+    if (bad !== -1) throw new Error(`SoftmaxMultiClassObj: label must be in [0, num_class): row ${bad + 1} has label ${set.labels[bad]}, num_class is ${k}`);
+  }
+  return k;
+}
+
+/**
+ * Each row's softmax of its margins as XGBoost computes it in float32 (its running maximum starts
+ * from the smallest positive float, a quirk kept because it moves the exponents).
+ */
+function softmaxInto(margins: Float32Array, out: Float32Array, classes: number): void {
+  for (let at = 0; at < margins.length; at += classes) {
+    let max = 1.1754943508222875e-38;
+    for (let k = 0; k < classes; k++) max = Math.max(margins[at + k], max);
+    let sum = 0;
+    for (let k = 0; k < classes; k++) sum += Math.fround(Math.exp(Math.fround(margins[at + k] - max)));
+    const total = Math.fround(sum);
+    for (let k = 0; k < classes; k++) out[at + k] = Math.fround(Math.fround(Math.exp(Math.fround(margins[at + k] - max))) / total);
+  }
 }
 
 /**

@@ -55,3 +55,41 @@ export function rmse(predictions: ArrayLike<number>, labels: ArrayLike<number>):
   for (let i = 0; i < predictions.length; i++) sum += (predictions[i] - labels[i]) ** 2;
   return Math.sqrt(sum / predictions.length);
 }
+
+/** Each row's softmax of `classes` margins (rows × classes, row-major), in float64. */
+export function softmaxRows(margins: ArrayLike<number>, rows: number): Float64Array {
+  const classes = margins.length / rows;
+  const out = new Float64Array(margins.length);
+  for (let at = 0; at < margins.length; at += classes) {
+    let max = -Infinity;
+    for (let k = 0; k < classes; k++) max = Math.max(max, margins[at + k]);
+    let sum = 0;
+    for (let k = 0; k < classes; k++) sum += out[at + k] = Math.exp(margins[at + k] - max);
+    for (let k = 0; k < classes; k++) out[at + k] /= sum;
+  }
+  return out;
+}
+
+/** XGBoost's mlogloss: the mean of -log p(true class), p floored at 1e-16. */
+export function multiLogLoss(probabilities: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const classes = probabilities.length / labels.length;
+  let sum = 0;
+  for (let r = 0; r < labels.length; r++) sum -= Math.log(Math.max(probabilities[r * classes + labels[r]], 1e-16));
+  return sum / labels.length;
+}
+
+/** The class with the highest probability (the first of equals, as XGBoost's merror and argmax take it). */
+export function argmax(values: ArrayLike<number>, from = 0, count = values.length - from): number {
+  let best = 0;
+  for (let k = 1; k < count; k++) if (values[from + k] > values[from + best]) best = k;
+  return best;
+}
+
+/** XGBoost's merror: the share of rows whose most probable class is not their label. */
+export function multiError(probabilities: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const classes = probabilities.length / labels.length;
+  let wrong = 0;
+  for (let r = 0; r < labels.length; r++) if (argmax(probabilities, r * classes, classes) !== labels[r]) wrong++;
+  return wrong / labels.length;
+}
+

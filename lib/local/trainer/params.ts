@@ -5,6 +5,7 @@ import type { TrainingParams } from './gbt-trainer';
 export function trainingParams(hp: MlopsConfig['training']['hyperparameters']): TrainingParams {
   return {
     objective: hp.objective,
+    ...(hp.numClass === undefined ? {} : { numClass: hp.numClass }),
     numRound: hp.numRound,
     maxDepth: hp.maxDepth,
     eta: hp.eta,

@@ -42,6 +42,9 @@ export function defaultBaseScore(imageTag: string | undefined): number | undefin
   return major < 2 ? 0.5 : undefined;
 }
 
+/** XGBoost's default eval_metric per objective. */
+const DEFAULT_EVAL_METRIC = { 'binary:logistic': 'logloss', 'reg:squarederror': 'rmse', 'multi:softprob': 'mlogloss' } as const;
+
 /** XGBoost hyperparameters (strings, XGBoost's names) to the trainer's parameters; base_score defaults to the image version's. */
 export function paramsFromHyperparameters(hp: Record<string, string>, versionBaseScore?: number): TrainingParams {
   const number = (name: string, fallback: number) => {
@@ -50,17 +53,27 @@ export function paramsFromHyperparameters(hp: Record<string, string>, versionBas
     return value;
   };
   const objective = hp.objective ?? 'reg:squarederror';
-  if (objective !== 'binary:logistic' && objective !== 'reg:squarederror') throw new Error(`objective "${objective}" is not supported locally`);
+  if (objective !== 'binary:logistic' && objective !== 'reg:squarederror' && objective !== 'multi:softprob')
+    throw new Error(`objective "${objective}" is not supported locally`);
   if (hp.num_round === undefined) throw new Error('hyperparameter num_round is required');
+  // The SageMaker XGBoost image's own hyperparameter checks (hyperparameter_validation.py).
+  const multi = objective === 'multi:softprob';
+  if (multi && hp.num_class === undefined) throw new Error("Require input for parameter 'num_class' for multi-classification");
+  if (!multi && hp.num_class !== undefined) throw new Error("Do not need to setup parameter 'num_class' for learning task other than multi-classification.");
+  if (hp.eval_metric?.includes('auc') && !objective.startsWith('binary:'))
+    throw new Error("Metric 'auc' can only be applied for classification and ranking problems.");
+  const numClass = multi ? number('num_class', 0) : undefined;
+  if (numClass !== undefined && !(Number.isInteger(numClass) && numClass >= 2)) throw new Error(`hyperparameter num_class "${hp.num_class}" must be an integer of at least 2`);
   return {
     objective,
+    ...(numClass === undefined ? {} : { numClass }),
     numRound: number('num_round', 0),
     maxDepth: number('max_depth', 6),
     eta: number('eta', 0.3),
     subsample: number('subsample', 1),
     minChildWeight: number('min_child_weight', 1),
     lambda: number('lambda', 1),
-    evalMetric: (hp.eval_metric ?? (objective === 'binary:logistic' ? 'logloss' : 'rmse')) as TrainingParams['evalMetric'],
+    evalMetric: (hp.eval_metric ?? DEFAULT_EVAL_METRIC[objective]) as TrainingParams['evalMetric'],
     earlyStoppingRounds: hp.early_stopping_rounds === undefined ? undefined : number('early_stopping_rounds', 0),
     baseScore: hp.base_score === undefined ? versionBaseScore : number('base_score', 0.5),
   };

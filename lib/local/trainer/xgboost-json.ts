@@ -26,22 +26,25 @@ export function toXgboostJson(model: TrainedModel): XgboostJsonModel & Record<st
     sum_hessian: nodes.map((n) => n.hessian),
     tree_param: { num_deleted: '0', num_feature: columns, num_nodes: String(nodes.length), size_leaf_vector: '0' },
   }));
+  const classes = String(model.outputs > 1 ? model.outputs : 0);
   const objective =
-    model.params.objective === 'binary:logistic'
-      ? { name: 'binary:logistic', reg_loss_param: { scale_pos_weight: '1' } }
-      : { name: 'reg:squarederror', reg_loss_param: { scale_pos_weight: '1' } };
+    model.params.objective === 'multi:softprob'
+      ? { name: 'multi:softprob', softmax_multiclass_param: { num_class: classes } }
+      : { name: model.params.objective, reg_loss_param: { scale_pos_weight: '1' } };
+  const rounds = model.trees.length / model.outputs;
   return {
     version: [1, 7, 4],
     learner: {
-      attributes: { best_iteration: String(model.bestRound), best_ntree_limit: String(model.trees.length) },
+      // best_ntree_limit counts rounds (XGBoost 1.7 multiplies it by num_parallel_tree only, not by the classes).
+      attributes: { best_iteration: String(model.bestRound), best_ntree_limit: String(rounds) },
       feature_names: [],
       feature_types: [],
       gradient_booster: {
-        model: { gbtree_model_param: { num_parallel_tree: '1', num_trees: String(trees.length) }, tree_info: trees.map(() => 0), trees },
+        model: { gbtree_model_param: { num_parallel_tree: '1', num_trees: String(trees.length) }, tree_info: trees.map((_, i) => i % model.outputs), trees },
         name: 'gbtree',
       },
       // XGBoost reads base_score only in its own spelling, e.g. "1.4257425E-1".
-      learner_model_param: { base_score: xgboostFloat(model.baseScore), boost_from_average: '1', num_class: '0', num_feature: columns, num_target: '1' },
+      learner_model_param: { base_score: xgboostFloat(model.baseScore), boost_from_average: '1', num_class: classes, num_feature: columns, num_target: '1' },
       objective,
     },
   } as unknown as XgboostJsonModel & Record<string, unknown>;

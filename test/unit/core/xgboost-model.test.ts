@@ -18,9 +18,19 @@ describe("XGBoost JSON model predictions equal XGBoost's own (fixtures from xgbo
 
   test('GIVEN an unsupported objective THEN the error names the field', () => {
     const json = JSON.parse(JSON.stringify(binaryModel));
-    json.learner.objective.name = 'multi:softprob';
+    json.learner.objective.name = 'multi:softmax';
     expect(() => new XgboostModel(json)).toThrow(ModelFormatError);
-    expect(() => new XgboostModel(json)).toThrow('learner.objective.name "multi:softprob" is not supported');
+    expect(() => new XgboostModel(json)).toThrow('learner.objective.name "multi:softmax" is not supported');
+  });
+
+  test('GIVEN multi:softprob without num_class, or a tree_info outside the classes THEN the error names the field', () => {
+    const json = JSON.parse(JSON.stringify(binaryModel));
+    json.learner.objective.name = 'multi:softprob';
+    json.learner.learner_model_param.num_class = '0';
+    expect(() => new XgboostModel(json)).toThrow('learner.learner_model_param.num_class "0" must be at least 2 for multi:softprob');
+    json.learner.learner_model_param.num_class = '2';
+    json.learner.gradient_booster.model.tree_info = json.learner.gradient_booster.model.trees.map(() => 2);
+    expect(() => new XgboostModel(json)).toThrow('tree_info[0] is 2, outside 0..1');
   });
 
   test('GIVEN a tree with inconsistent arrays THEN the error names the tree and field', () => {
