@@ -10,6 +10,8 @@ import { InferenceError, inferConfig } from '../lib/config/infer-config';
 import { formatInference } from '../lib/config/inference-table';
 import { checkData, formatCheck } from '../lib/local/cli/check-data';
 import { formatRunReport } from '../lib/local/cli/run-report';
+import { formatPredictions } from '../lib/local/cli/predictions';
+import type { PredictResponse } from '../lib/local/cli/control-server';
 import type { RunReport } from '../lib/local/runtime/run-report';
 import {
   LocalMlops,
@@ -305,9 +307,9 @@ async function main(): Promise<void> {
       const [file] = args;
       if (!file) throw new Error('mlops predict: which file? a CSV with a header and the feature columns');
       const env = environment();
-      const result = (await control(env, 'POST', '/predict', readFileSync(file, 'utf8'))) as { predictions: number[]; modelPackageArn?: string };
+      const result = (await control(env, 'POST', '/predict', readFileSync(file, 'utf8'))) as PredictResponse;
       console.log(`# ${result.predictions.length} predictions from ${result.modelPackageArn}`);
-      console.log(result.predictions.join('\n'));
+      console.log(formatPredictions(result));
       return;
     }
     case 'drift': {

@@ -96,7 +96,11 @@ describe('local trainer parity with XGBoost 1.7 (the SageMaker image 1.7-1)', ()
     if (run.status !== 0) throw new Error(`xgboost-predict.py failed: ${run.stderr}`);
     const theirs = (JSON.parse(run.stdout) as { predictions: number[][] }).predictions;
     const model = new XgboostModel(json);
-    const worst = Math.max(...theirs.map((row, r) => Math.max(...model.probabilities(data.features!.subarray(r * data.columns, (r + 1) * data.columns)).map((p, k) => Math.abs(p - row[k])))));
+    const worst = Math.max(
+      ...theirs.map((row, r) =>
+        Math.max(...model.probabilities(data.features!.subarray(r * data.columns, (r + 1) * data.columns)).map((p, k) => Math.abs(p - row[k]))),
+      ),
+    );
     expect(theirs[0]).toHaveLength(4);
     expect(worst).toBeLessThan(1e-6);
   });

@@ -1,3 +1,4 @@
+import { parseXgboostOutput } from '../../lambdas/core/xgboost-output';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -61,7 +62,8 @@ describe('retraining with the local trainer and endpoint', () => {
     const response = await runtime.send(
       new InvokeEndpointCommand({ EndpointName: 'churn-endpoint', ContentType: 'text/csv', Body: new TextEncoder().encode(body) }),
     );
-    const predictions = new TextDecoder().decode(response.Body).split('\n').map(Number);
+    // The container's answer: one number per row, joined by commas.
+    const predictions = parseXgboostOutput(new TextDecoder().decode(response.Body)).map(([p]) => p);
     expect(predictions).toHaveLength(rows.length);
     expect(
       binaryAuc(

@@ -58,6 +58,8 @@ function csvData(line: Buffer, from: number): [number, number] | undefined {
 }
 
 /** SageMaker starts every record with this, and closes the input object right before the output. */
+const OPEN_BRACKET = 0x5b;
+
 const RECORD_START = Buffer.from('{"captureData":{"endpointInput":{');
 const INPUT_THEN_OUTPUT = Buffer.from('},"endpointOutput":{');
 
@@ -79,7 +81,8 @@ function scanFast(line: Buffer, start: number, end: number, window: DriftWindow,
   let predictions: [number, number] | undefined;
   if (output !== -1 && output < end) {
     predictions = csvData(line, output);
-    if (!predictions) return false;
+    // A multi-class output ("[p0, p1, ...]" per row) takes the general path.
+    if (!predictions || line[predictions[0]] === OPEN_BRACKET) return false;
   }
   const timeAt = options.from === undefined && options.to === undefined ? -1 : line.indexOf(TIME, start);
   if (timeAt !== -1 && timeAt < end) {

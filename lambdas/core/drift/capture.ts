@@ -1,4 +1,5 @@
 import { parseNumber } from '../features/values';
+import { argmax, EndpointOutputError, parseXgboostOutput } from '../xgboost-output';
 
 /**
  * SageMaker data capture, one JSON record a line:
@@ -12,7 +13,7 @@ import { parseNumber } from '../features/values';
 export interface CapturedRecord {
   /** The feature rows of the request. */
   readonly rows: string[][];
-  /** One prediction per row (empty when the output was not captured). */
+  /** One prediction per row: the score, or a multiclass model's most probable class index (empty when the output was not captured). */
   readonly predictions: number[];
   /** eventMetadata.inferenceTime, epoch ms, when present. */
   readonly inferenceTime?: number;
@@ -71,8 +72,19 @@ function jsonRows(text: string): string[][] {
   });
 }
 
-/** Predictions: CSV numbers (one per line or comma-separated), or JSON number / array / {"predictions":[...]}. */
+/**
+ * Predictions: CSV numbers (one per line or comma-separated), or JSON number / array / {"predictions":[...]}.
+ * A multi-class output ("[p0, p1, ...]" per row) gives each row's most probable class index.
+ */
 function predictions(text: string, json: boolean): number[] {
+  if (!json && text.trimStart().startsWith('[')) {
+    try {
+      return parseXgboostOutput(text).map((row) => argmax(row));
+    } catch (err) {
+      if (err instanceof EndpointOutputError) throw new CaptureFormatError(`a prediction is not a number (${err.message})`);
+      throw err;
+    }
+  }
   if (!json)
     return text
       .split(/[\n,]/)

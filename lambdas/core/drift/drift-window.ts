@@ -60,6 +60,8 @@ export interface DriftSummary {
     readonly meanShift: number | null;
     /** Binary: the scores' distribution in ten bins of width 0.1 (shares), for the report. */
     readonly histogram?: readonly { readonly label: string; readonly share: number }[];
+    /** Multiclass: each class's share of the predicted (most probable) classes, beside its share of the training labels. */
+    readonly classes?: readonly { readonly label: string; readonly share: number; readonly trainingShare: number }[];
   };
 }
 
@@ -104,6 +106,8 @@ export class DriftWindow {
   private predictionCount = 0;
   private predictionSum = 0;
   private readonly scoreCounts = new Array<number>(SCORE_BINS).fill(0);
+  /** Multiclass: predictions per class (a prediction is the most probable class's index). */
+  private readonly classCounts?: number[];
   private readonly scores: number[] = [];
   private readonly fieldStarts: Int32Array;
   private readonly fieldEnds: Int32Array;
@@ -115,6 +119,7 @@ export class DriftWindow {
     this.invalid = baseline.features.map(() => 0);
     this.fieldStarts = new Int32Array(baseline.features.length);
     this.fieldEnds = new Int32Array(baseline.features.length);
+    if (baseline.label.classShares) this.classCounts = baseline.label.classShares.map(() => 0);
   }
 
   add(record: CapturedRecord): void {
@@ -197,6 +202,11 @@ export class DriftWindow {
   }
 
   private countPrediction(score: number): void {
+    if (this.classCounts) {
+      if (Number.isInteger(score) && score >= 0 && score < this.classCounts.length) this.classCounts[score]++;
+      this.predictionCount++;
+      return;
+    }
     this.predictionCount++;
     this.predictionSum += score;
     this.scoreCounts[scoreBin(score)]++;
@@ -230,7 +240,9 @@ export class DriftWindow {
     const judged = features.filter((f) => f.status === 'drifted' || f.status === 'stable');
     const drifted = judged.filter((f) => f.status === 'drifted').length;
     const driftedShare = judged.length === 0 ? 0 : drifted / judged.length;
-    const mean = this.predictionCount === 0 ? null : this.predictionSum / this.predictionCount;
+    // A multiclass prediction is a class index: its mean means nothing, its distribution does.
+    const mean = this.predictionCount === 0 || this.classCounts ? null : this.predictionSum / this.predictionCount;
+    const classShares = this.baseline.label.classShares;
     return {
       records: this.records,
       rows: this.rows,
@@ -250,6 +262,9 @@ export class DriftWindow {
         meanShift: mean === null ? null : mean - this.baseline.label.mean,
         ...(this.baseline.label.positiveShare !== undefined && this.predictionCount > 0
           ? { histogram: this.scoreCounts.map((count, i) => ({ label: SCORE_LABELS[i], share: count / this.predictionCount })) }
+          : {}),
+        ...(classShares && this.classCounts && this.predictionCount > 0
+          ? { classes: classShares.map((c, i) => ({ label: c.value, share: this.classCounts![i] / this.predictionCount, trainingShare: c.share })) }
           : {}),
       },
     };

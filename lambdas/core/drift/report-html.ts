@@ -110,6 +110,13 @@ function driftedTable(features: readonly FeatureDrift[], rules: ReportRules): st
 
 function predictionSection(summary: DriftSummary): string {
   const p = summary.predictions;
+  if (p.classes) {
+    const chart = barChart(
+      p.classes.map((c) => ({ label: c.label, baseline: c.trainingShare, live: c.share })),
+      'predicted classes (live) vs the training labels (baseline), share per class',
+    );
+    return `<h2>Predictions</h2><p>${p.count} predictions; the most probable class of each, against the classes of the training rows.</p>${chart}`;
+  }
   const text = `${p.count} predictions, mean ${p.mean === null ? 'n/a' : fmt(p.mean)} vs the training label mean ${fmt(p.trainingLabelMean)}${p.meanShift === null ? '' : ` (shift ${fmt(p.meanShift)})`}.`;
   const chart = p.histogram
     ? barChart(

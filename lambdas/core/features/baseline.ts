@@ -46,7 +46,11 @@ export interface Baseline {
    * Label distribution of the training rows: the mean (of 1/0 for binary, of the value for
    * regression), the positive share for binary, each class's share for multiclass (in label order).
    */
-  readonly label: { readonly positiveShare?: number; readonly mean: number; readonly classShares?: readonly { readonly value: string; readonly share: number }[] };
+  readonly label: {
+    readonly positiveShare?: number;
+    readonly mean: number;
+    readonly classShares?: readonly { readonly value: string; readonly share: number }[];
+  };
 }
 
 /**

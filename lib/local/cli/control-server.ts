@@ -7,16 +7,38 @@ import { readJsonAt } from '../../../lambdas/shared/s3';
 import { listenOnLoopback, readBody, type RunningServer } from '../services/json-rpc-server';
 import type { LocalMlops } from '../runtime/local-mlops';
 import { rawFeatureRows, sendTraffic } from './traffic';
+import { argmax } from '../../../lambdas/core/xgboost-output';
+
+/** What `POST /predict` answers: a score per row, and for a multiclass model each class's probability and the most probable class. */
+export interface PredictResponse {
+  readonly modelPackageArn?: string;
+  /** The probability (binary) or value (regression); multiclass: the most probable class's probability. */
+  readonly predictions: number[];
+  /** Multiclass: the classes in the model's output order, and per row the most probable one and every probability. */
+  readonly classes?: readonly string[];
+  readonly predictedClasses?: string[];
+  readonly probabilities?: number[][];
+}
 
 /** Raw CSV rows (with a header) encoded with the deployed model's spec and sent to the endpoint. */
-async function predict(local: LocalMlops, csv: string): Promise<{ predictions: number[]; modelPackageArn?: string }> {
+async function predict(local: LocalMlops, csv: string): Promise<PredictResponse> {
   const deployed = local.deployedModel();
   if (!deployed.featureSpecUri) throw new Error('no model is deployed yet: upload data and wait for a run to deploy one (see `mlops status`)');
   const spec = await readJsonAt<FeatureSpec>(local.s3, deployed.featureSpecUri);
   const { rows } = rawFeatureRows(Buffer.from(csv), spec, 'the predict input');
   const runtime = local.runtimeClient();
   try {
-    return { predictions: await sendTraffic(runtime, local.functionSetting('ENDPOINT_NAME'), spec, rows), modelPackageArn: deployed.modelPackageArn };
+    const outputs = await sendTraffic(runtime, local.functionSetting('ENDPOINT_NAME'), spec, rows);
+    const classes = spec.target.classes;
+    if (!classes) return { predictions: outputs.map(([p]) => p), modelPackageArn: deployed.modelPackageArn };
+    const best = outputs.map((row) => argmax(row));
+    return {
+      modelPackageArn: deployed.modelPackageArn,
+      predictions: outputs.map((row, i) => row[best[i]]),
+      classes,
+      predictedClasses: best.map((k) => classes[k]),
+      probabilities: outputs,
+    };
   } finally {
     runtime.destroy();
   }

@@ -231,7 +231,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const settled = transitions.filter((t) => t.from === 'INSUFFICIENT_DATA' && t.to === 'OK');
       if (settled.length > 0) view.detail(`  ${settled.length} alarms have data and are OK (their OK notifications are in the log)`);
       for (const t of transitions.filter((x) => !settled.includes(x))) view.detail(`  alarm ${t.alarm.alarmName}: ${t.from} → ${t.to} (${t.reason})`);
-      return predictions.map((p, i) => ({ p, label: heldOut.labels[rows[i]] }));
+      return predictions.map(([p], i) => ({ p, label: heldOut.labels[rows[i]] }));
     };
 
     let heldOutAuc = 0;

@@ -1,3 +1,4 @@
+import { parseXgboostOutput } from '../../../lambdas/core/xgboost-output';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { CsvParser } from '../../../lambdas/core/csv/csv-parser';
 import { encodeRawFeatures, type FeatureSpec } from '../../../lambdas/core/features/feature-spec';
@@ -47,15 +48,18 @@ export function resample<T>(rows: readonly T[], count: number, seed: number): T[
   return Array.from({ length: count }, () => rows[Math.floor(next() * rows.length)]);
 }
 
-/** Encodes raw rows with the deployed spec (the serving code path) and sends them in batches. */
+/**
+ * Encodes raw rows with the deployed spec (the serving code path) and sends them in batches; each
+ * row's outputs come back ([score], or every class's probability for a multiclass model).
+ */
 export async function sendTraffic(
   runtime: SageMakerRuntimeClient,
   endpointName: string,
   spec: FeatureSpec,
   rows: readonly string[][],
   batchSize = 100,
-): Promise<number[]> {
-  const predictions: number[] = [];
+): Promise<number[][]> {
+  const predictions: number[][] = [];
   for (let i = 0; i < rows.length; i += batchSize) {
     const body = rows
       .slice(i, i + batchSize)
@@ -64,7 +68,7 @@ export async function sendTraffic(
     const response = await runtime.send(
       new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: 'text/csv', Body: new TextEncoder().encode(body) }),
     );
-    predictions.push(...new TextDecoder().decode(response.Body).trim().split('\n').map(Number));
+    predictions.push(...parseXgboostOutput(new TextDecoder().decode(response.Body)));
   }
   return predictions;
 }

@@ -1,3 +1,4 @@
+import { argmax } from '../../../lambdas/core/xgboost-output';
 import { sortFloat32 } from './sort-float32';
 
 /** Evaluation metrics with XGBoost's definitions (AUC with ties averaged; logloss clipped at 1e-15). */
@@ -78,13 +79,6 @@ export function multiLogLoss(probabilities: ArrayLike<number>, labels: ArrayLike
   return sum / labels.length;
 }
 
-/** The class with the highest probability (the first of equals, as XGBoost's merror and argmax take it). */
-export function argmax(values: ArrayLike<number>, from = 0, count = values.length - from): number {
-  let best = 0;
-  for (let k = 1; k < count; k++) if (values[from + k] > values[from + best]) best = k;
-  return best;
-}
-
 /** XGBoost's merror: the share of rows whose most probable class is not their label. */
 export function multiError(probabilities: ArrayLike<number>, labels: ArrayLike<number>): number {
   const classes = probabilities.length / labels.length;
@@ -92,4 +86,3 @@ export function multiError(probabilities: ArrayLike<number>, labels: ArrayLike<n
   for (let r = 0; r < labels.length; r++) if (argmax(probabilities, r * classes, classes) !== labels[r]) wrong++;
   return wrong / labels.length;
 }
-

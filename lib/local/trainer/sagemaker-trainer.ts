@@ -63,7 +63,8 @@ export function paramsFromHyperparameters(hp: Record<string, string>, versionBas
   if (hp.eval_metric?.includes('auc') && !objective.startsWith('binary:'))
     throw new Error("Metric 'auc' can only be applied for classification and ranking problems.");
   const numClass = multi ? number('num_class', 0) : undefined;
-  if (numClass !== undefined && !(Number.isInteger(numClass) && numClass >= 2)) throw new Error(`hyperparameter num_class "${hp.num_class}" must be an integer of at least 2`);
+  if (numClass !== undefined && !(Number.isInteger(numClass) && numClass >= 2))
+    throw new Error(`hyperparameter num_class "${hp.num_class}" must be an integer of at least 2`);
   return {
     objective,
     ...(numClass === undefined ? {} : { numClass }),

@@ -36,7 +36,12 @@ function rows(n: number, seed: number, value: (random: () => number) => string):
 
 async function run(settings: MlopsConfig, text: string, fastPath: boolean) {
   const outputs = { quarantine: memorySink(), train: memorySink(), validation: memorySink() };
-  const result = await processDataset([textSource('raw/a.csv', text, 333)], outputs, { dataset: settings.dataset, features: settings.features, maxBadRowShare: 0.5, fastPath });
+  const result = await processDataset([textSource('raw/a.csv', text, 333)], outputs, {
+    dataset: settings.dataset,
+    features: settings.features,
+    maxBadRowShare: 0.5,
+    fastPath,
+  });
   return { result, train: outputs.train.output, validation: outputs.validation.output, quarantine: outputs.quarantine.output };
 }
 
@@ -51,7 +56,11 @@ describe('multiclass feature processing', () => {
     expect(fast).toEqual(general);
     // Label i as often as the source holds class i (accepted rows only).
     const labels = [...fast.train, ...fast.validation].map((line) => Number(line.split(',')[0]));
-    const sourceClasses = text.trim().split('\n').slice(1).map((line) => line.split(',')[3]);
+    const sourceClasses = text
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',')[3]);
     CLASSES.forEach((c, i) => expect(labels.filter((y) => y === i).length).toBe(sourceClasses.filter((v) => v === c).length));
     expect(labels.some((y) => y >= 10)).toBe(true);
     expect(labels).toHaveLength(sourceClasses.filter((v) => CLASSES.includes(v)).length);
@@ -76,7 +85,9 @@ describe('multiclass feature processing', () => {
   test('GIVEN training rows of one class only THEN the run fails naming the column, the class seen with its count and the configured classes', async () => {
     const one = rows(300, 5, () => 'k1');
     await expect(run(config, one, true)).rejects.toThrow(DataValidationError);
-    await expect(run(config, one, true)).rejects.toThrow(/^the training rows of "kind" hold one class only, "k1" \(\d+\), so no model can be trained; the configured classes .* are "k0", "k1"/);
+    await expect(run(config, one, true)).rejects.toThrow(
+      /^the training rows of "kind" hold one class only, "k1" \(\d+\), so no model can be trained; the configured classes .* are "k0", "k1"/,
+    );
   });
 
   test('GIVEN two classes seen THEN the run trains (the control of the one-class check)', async () => {

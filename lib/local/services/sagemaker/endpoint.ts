@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { captureObjectKey, formatCaptureRecord } from '../../../../lambdas/core/drift/capture';
+import { formatXgboostOutput } from '../../../../lambdas/core/xgboost-output';
 import type { XgboostModel } from '../../trainer/xgboost-model';
 import type { AddressInfo } from 'node:net';
 import { listenOnLoopback, type RunningServer } from '../json-rpc-server';
@@ -10,8 +11,8 @@ import { sha256Hex } from '../../auth/sigv4';
 
 /**
  * The local stand-in for SageMaker Runtime: `POST /endpoints/{name}/invocations` with text/csv
- * rows of encoded features answers one prediction per row, as the built-in XGBoost container
- * does, so the real @aws-sdk/client-sagemaker-runtime works against it. Captured requests are
+ * rows of encoded features answers one prediction per row, in the built-in XGBoost container's
+ * format (see lambdas/core/xgboost-output.ts), so the real @aws-sdk/client-sagemaker-runtime works against it. Captured requests are
  * written to S3 in SageMaker's data capture format and key layout.
  */
 
@@ -105,27 +106,30 @@ export class LocalEndpoints {
     return this.server.endpoint;
   }
 
-  /** One prediction per CSV row of encoded features; empty fields are missing values. */
+  /**
+   * One prediction per CSV row of encoded features (empty fields are missing values), written as
+   * the built-in container writes them: a number per row, or a [p0, p1, ...] list per row for
+   * multi:softprob, rows joined by commas.
+   */
   private predict(model: XgboostModel, body: string): string {
     const rows = body
       .split('\n')
       .map((l) => l.replace(/\r$/, ''))
       .filter((l) => l.trim() !== '');
     if (rows.length === 0) throw new Error('the request has no rows');
-    return rows
-      .map((line, i) => {
-        const fields = line.split(',');
-        if (fields.length !== model.featureCount) throw new Error(`row ${i + 1} has ${fields.length} fields, the model expects ${model.featureCount}`);
-        const values = fields.map((f, j) => {
-          const text = f.trim();
-          if (text === '') return Number.NaN;
-          const value = Number(text);
-          if (!Number.isFinite(value)) throw new Error(`row ${i + 1}, field ${j + 1}: "${text}" is not a number`);
-          return value;
-        });
-        return String(model.predict(values));
-      })
-      .join('\n');
+    const outputs = rows.map((line, i) => {
+      const fields = line.split(',');
+      if (fields.length !== model.featureCount) throw new Error(`row ${i + 1} has ${fields.length} fields, the model expects ${model.featureCount}`);
+      const values = fields.map((f, j) => {
+        const text = f.trim();
+        if (text === '') return Number.NaN;
+        const value = Number(text);
+        if (!Number.isFinite(value)) throw new Error(`row ${i + 1}, field ${j + 1}: "${text}" is not a number`);
+        return value;
+      });
+      return model.probabilities(values);
+    });
+    return formatXgboostOutput(outputs, model.classCount > 1);
   }
 
   private capture(endpointName: string, deployment: Deployment, input: string, output: string): void {
