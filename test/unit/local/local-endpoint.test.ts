@@ -45,9 +45,12 @@ async function invoke(endpointName: string, body: string): Promise<string> {
 }
 
 describe('local SageMaker Runtime endpoint', () => {
-  test('GIVEN a deployed model WHEN the real SDK invokes it with CSV rows THEN it answers one prediction per row', async () => {
+  test('GIVEN a deployed model WHEN the real SDK invokes it with CSV rows THEN it answers one prediction per row, joined by commas as the container does', async () => {
     endpoints.deploy('churn-endpoint', binary, { capture: { s3, bucket: 'capture', prefix: 'capture/', samplingPercent: 100 } });
-    const predictions = (await invoke('churn-endpoint', csv(cases.rows.slice(0, 5)))).split('\n').map(Number);
+    const answer = await invoke('churn-endpoint', csv(cases.rows.slice(0, 5)));
+    expect(answer).not.toContain('\n');
+    const predictions = answer.split(',').map(Number);
+    expect(predictions).toHaveLength(5);
     predictions.forEach((p, i) => expect(p).toBeCloseTo(cases.binary[i], 6));
   });
 
