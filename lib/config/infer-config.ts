@@ -18,6 +18,8 @@ export const DISTINCT_LIMIT = 1000;
 const CATEGORY_LIMIT = 200;
 /** A numeric target with at most this many distinct integers and the config's one class... is a class label. */
 const CLASS_LIMIT = 20;
+/** More classes than this in a text target read as labels of rows, not classes a model can learn (each class is a tree per round). */
+const MULTICLASS_LIMIT = 100;
 /** Longer average values with spaces read as text written by people, not categories. */
 const FREE_TEXT_LENGTH = 30;
 const ID_NAME = /(^|[_\-\s.])(id|uuid|guid|key)$|^id$/i;
@@ -48,8 +50,8 @@ export interface InferenceResult {
   readonly config: ConfigInput;
   readonly columns: readonly InferredColumn[];
   readonly rows: number;
-  readonly problemType: 'binary' | 'regression';
-  /** Binary: every class with its count, in descending count. */
+  readonly problemType: 'binary' | 'multiclass' | 'regression';
+  /** Binary and multiclass: every class with its count, in descending count. */
   readonly classes?: readonly { value: string; count: number }[];
   readonly notes: readonly string[];
 }
@@ -189,7 +191,7 @@ export async function inferConfig(options: InferOptions): Promise<InferenceResul
 
 interface InferredTarget {
   readonly column: InferredColumn;
-  readonly problemType: 'binary' | 'regression';
+  readonly problemType: 'binary' | 'multiclass' | 'regression';
   readonly type: 'numeric' | 'categorical';
   readonly positive?: string;
   readonly allowed?: string[];
@@ -233,9 +235,19 @@ function inferTarget(s: ColumnStats, options: InferOptions, notes: string[]): In
     }
     positive = options.positive;
   } else if (classes.length > 2) {
-    throw new InferenceError(
-      `the target "${s.name}" has ${classes.length} classes (${seen}): multiclass is not supported yet; pass --positive VALUE to predict one class against the rest`,
-    );
+    if (classes.length > MULTICLASS_LIMIT)
+      throw new InferenceError(
+        `the target "${s.name}" has ${classes.length} distinct values, more than the ${MULTICLASS_LIMIT} classes a multiclass model is inferred for; pass --positive VALUE to predict one class against the rest`,
+      );
+    // Multiclass: the classes in value order (label i is the i-th), listed as allowedValues.
+    const allowed = classes.map((c) => c.value).sort();
+    return {
+      column: { ...base, kind: 'categorical', reason: `target: ${classes.length} classes ${seen} (multiclass; --positive V predicts one against the rest)` },
+      problemType: 'multiclass',
+      type: 'categorical',
+      allowed,
+      classes,
+    };
   } else positive = classes[classes.length - 1].value;
   const reason =
     classes.length === 2

@@ -83,6 +83,16 @@ describe('mlops init: inference', () => {
     expect(await age(false)).toEqual({ name: 'age', type: 'numeric' });
   });
 
+  test('GIVEN a text target with three classes and no --positive THEN the problem is multiclass, the classes in value order as allowedValues, and the config validates', async () => {
+    const result = await inferConfig({ file: file('multi.csv', 'x,y\n1,c\n2,b\n3,c\n4,a\n'), target: 'y' });
+    expect(result.problemType).toBe('multiclass');
+    const dataset = result.config.dataset as MlopsConfig['dataset'];
+    expect(dataset.positiveClass).toBeUndefined();
+    expect(dataset.columns.at(-1)).toEqual({ name: 'y', type: 'categorical', required: true, allowedValues: ['a', 'b', 'c'] });
+    expect(result.columns.at(-1)!.reason).toBe('target: 3 classes "c" (2), "b" (1), "a" (1) (multiclass; --positive V predicts one against the rest)');
+    expect(parseConfig(result.config).training.hyperparameters).toMatchObject({ objective: 'multi:softprob', evalMetric: 'mlogloss', numClass: 3 });
+  });
+
   test('GIVEN a numeric target with many values THEN the problem is regression', async () => {
     const rows = Array.from({ length: 300 }, (_, i) => `${i % 7},${(i * 1.5).toFixed(1)}`);
     const result = await inferConfig({ file: file('reg.csv', `x,price\n${rows.join('\n')}\n`), target: 'price' });
@@ -112,10 +122,10 @@ describe('mlops init: inference', () => {
     ['an empty file', '', { target: 'y' }, /: the file is empty$/],
     ['a header only', 'x,y\n', { target: 'y' }, /: the file has a header but no data rows$/],
     [
-      'three classes',
-      'x,y\n1,a\n2,b\n3,c\n4,c\n',
+      'over 100 text classes',
+      `x,y\n${Array.from({ length: 101 }, (_, i) => `${i},k${i}`).join('\n')}\n`,
       { target: 'y' },
-      /has 3 classes \("c" \(2\), "b" \(1\), "a" \(1\)\): multiclass is not supported yet; pass --positive VALUE/,
+      /the target "y" has 101 distinct values, more than the 100 classes a multiclass model is inferred for; pass --positive VALUE/,
     ],
     [
       'a positive class in the wrong case',

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, loadConfig, parseConfig } from '../../lib/config';
-import { defaultConfigJson, makeConfig, makeConfigJson } from '../helpers/config';
+import { defaultConfigJson, makeConfig, makeConfigJson, merge } from '../helpers/config';
 
 function problemsOf(value: unknown): readonly string[] {
   try {
@@ -250,5 +250,53 @@ describe('config: the positive class against the target allowedValues', () => {
   test('GIVEN categoryCase "ignore" THEN "Yes" matches "yes"; and "maybe" is still refused', () => {
     expect(() => parseConfig(json('Yes', 'ignore'))).not.toThrow();
     expect(problemsOf(json('maybe', 'ignore'))).toEqual(['dataset.positiveClass: "maybe" is not one of the target\'s allowedValues ("yes", "no")']);
+  });
+});
+
+describe('config: a multiclass target', () => {
+  /** The shipped config turned multiclass, its target's allowedValues replaced (undefined: removed). */
+  const multiclass = (allowedValues: string[] | undefined, extra: Record<string, unknown> = {}) => {
+    const value = defaultConfigJson() as unknown as { dataset: Record<string, unknown> & { columns: Record<string, unknown>[] } };
+    const { positiveClass: _, ...dataset } = value.dataset;
+    const columns = value.dataset.columns.map((c) => (c.name === 'churn' ? { ...c, allowedValues } : c));
+    // The shipped gate metric (validation:auc) is binary's: the multiclass default, validation:mlogloss, replaces it.
+    return {
+      ...value,
+      dataset: { ...dataset, problemType: 'multiclass', columns, ...extra },
+      evaluation: { ...(value as { evaluation: object }).evaluation, metric: undefined },
+    };
+  };
+
+  test('GIVEN its classes in allowedValues THEN it validates and trains multi:softprob with num_class = the classes and mlogloss', () => {
+    const config = parseConfig(multiclass(['low', 'mid', 'high']));
+    expect(config.training.hyperparameters).toMatchObject({ objective: 'multi:softprob', evalMetric: 'mlogloss', numClass: 3 });
+    expect(config.evaluation).toMatchObject({ metric: 'validation:mlogloss', direction: 'minimize' });
+  });
+
+  test.each([
+    [
+      'no allowedValues',
+      multiclass(undefined),
+      'dataset.targetColumn: a multiclass target must be categorical with its classes in allowedValues ("mlops init" lists them from the data); "churn" is categorical without allowedValues',
+    ],
+    ['one class', multiclass(['low']), 'dataset.targetColumn: a multiclass target needs at least 2 distinct classes in allowedValues, "churn" has "low"'],
+    [
+      'classes equal but for case under categoryCase "ignore"',
+      multiclass(['Low', 'low', 'high'], { categoryCase: 'ignore' }),
+      'dataset.targetColumn: a multiclass target needs at least 2 distinct classes in allowedValues (compared ignoring case)',
+    ],
+    ['a positiveClass', multiclass(['low', 'high'], { positiveClass: 'low' }), 'dataset.positiveClass: only applies when problemType is "binary"'],
+    [
+      'a gate metric the training job does not report',
+      merge(multiclass(['low', 'high']), { evaluation: { metric: 'validation:auc' } }),
+      'evaluation.metric: "validation:auc" is not reported by the training job, which reports its evalMetric "mlogloss" only (train:mlogloss, validation:mlogloss)',
+    ],
+    [
+      'auc, which the SageMaker image refuses for multi:softprob',
+      merge(multiclass(['low', 'high']), { training: { hyperparameters: { evalMetric: 'auc' } } }),
+      'training.hyperparameters.evalMetric: "auc" does not fit problemType "multiclass"',
+    ],
+  ])('GIVEN %s THEN the config is refused saying why', (_, json, message) => {
+    expect(problemsOf(json).join('\n')).toContain(message);
   });
 });

@@ -265,6 +265,16 @@ export const configSchema = z
         message: `"${evalMetric}" does not fit problemType "${cfg.dataset.problemType}"`,
       });
     }
+    // The training job reports its eval_metric only (train:<m>, validation:<m>): a gate on another metric would find none.
+    const trained = evalMetric ?? problem.evalMetric;
+    const gated = cfg.evaluation.metric?.split(':')[1];
+    if (gated !== undefined && gated !== trained) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['evaluation', 'metric'],
+        message: `"${cfg.evaluation.metric}" is not reported by the training job, which reports its evalMetric "${trained}" only (train:${trained}, validation:${trained})`,
+      });
+    }
   });
 
 /** The config as written in a file (defaults optional). */
