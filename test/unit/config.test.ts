@@ -256,8 +256,9 @@ describe('config: the positive class against the target allowedValues', () => {
 describe('config: a multiclass target', () => {
   /** The shipped config turned multiclass, its target's allowedValues replaced (undefined: removed). */
   const multiclass = (allowedValues: string[] | undefined, extra: Record<string, unknown> = {}) => {
-    const value = defaultConfigJson() as unknown as { dataset: Record<string, unknown> & { columns: Record<string, unknown>[] } };
-    const { positiveClass: _, ...dataset } = value.dataset;
+    const value = defaultConfigJson() as unknown as { dataset: Record<string, unknown> & { columns: Record<string, unknown>[] }; evaluation: object };
+    const dataset = { ...value.dataset };
+    delete dataset.positiveClass;
     const columns = value.dataset.columns.map((c) => (c.name === 'churn' ? { ...c, allowedValues } : c));
     // The shipped gate metric (validation:auc) is binary's: the multiclass default, validation:mlogloss, replaces it.
     return {
