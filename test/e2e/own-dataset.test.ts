@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 /**
  * A data set that ships in neither the tests nor the docs, as a new user brings one: generated
  * here with mixed types, missing tokens, an identifier, free text, a constant column and a
- * three-class target. `mlops init` → `mlops check` → `mlops up` → `mlops upload` (gzip) →
+ * three-class target (multiclass). `mlops init` → `mlops check` → `mlops up` → `mlops upload` (gzip) →
  * `mlops predict`, each through the CLI as a person runs it.
  */
 const root = path.join(__dirname, '..', '..');
@@ -50,7 +50,7 @@ test('GIVEN a new data set THEN init infers a config that validates, check accep
   writeFileSync(data, generate(3000));
   const config = path.join(dir, 'tickets.json');
 
-  const init = mlops('init', data, '--target', 'outcome', '--positive', 'escalated', '--out', config);
+  const init = mlops('init', data, '--target', 'outcome', '--out', config);
   expect(init.stderr).toBe('');
   expect(init.status).toBe(0);
   expect(init.stdout).toMatch(/^ticket_id +identifier +yes /m);
@@ -68,17 +68,19 @@ test('GIVEN a new data set THEN init infers a config that validates, check accep
     /^ticket_id +identifier +yes +0 +>1000 +over 1000 distinct values \(categories stop at 200\): excluded as an identifier; the idColumn/m,
   );
   expect(init.stdout).toMatch(/^reopened +boolean +yes /m);
-  expect(init.stdout).toContain('target: 3 classes, "escalated" against the rest (--positive)');
+  expect(init.stdout).toMatch(/target: 3 classes "\w+" \(\d+\), "\w+" \(\d+\), "\w+" \(\d+\) \(multiclass/);
   const written = JSON.parse(readFileSync(config, 'utf8')) as { dataset: { name: string; idColumn: string; columns: { name: string }[] } };
-  expect(written.dataset).toMatchObject({ name: 'support-tickets', idColumn: 'ticket_id', positiveClass: 'escalated' });
+  expect(written.dataset).toMatchObject({ name: 'support-tickets', idColumn: 'ticket_id', problemType: 'multiclass' });
+  expect(written.dataset.columns.at(-1)).toEqual({ name: 'outcome', type: 'categorical', required: true, allowedValues: ['closed', 'escalated', 'resolved'] });
   // It will not overwrite a config without --force.
-  expect(mlops('init', data, '--target', 'outcome', '--positive', 'escalated', '--out', config).stderr).toContain(`${config} exists: pass --force`);
+  expect(mlops('init', data, '--target', 'outcome', '--out', config).stderr).toContain(`${config} exists: pass --force`);
 
   const check = mlops('check', data, '--config', config);
   expect(check.status).toBe(0);
-  expect(check.stdout).toContain('a run on this file would train (data set "support-tickets", binary)');
+  expect(check.stdout).toContain('a run on this file would train (data set "support-tickets", multiclass)');
   expect(check.stdout).toContain('rows read 3000, accepted 3000, quarantined 0');
   expect(check.stdout).toContain('columns not in the config (ignored): description, batch');
+  expect(check.stdout).toMatch(/class balance \(training rows\): "closed" \d+\.\d%, "escalated" \d+\.\d%, "resolved" \d+\.\d%/);
 
   const up = spawn(process.execPath, [require.resolve('tsx/cli'), 'bin/mlops.ts', 'up', '--config', config, '--dir', dir], {
     cwd: root,
@@ -102,19 +104,22 @@ test('GIVEN a new data set THEN init infers a config that validates, check accep
     expect(upload.stdout).toMatch(/rows: read 3000, accepted 3000, quarantined 0; train \d+, validation \d+/);
     const predict = mlops('predict', data, '--dir', dir);
     expect(predict.status).toBe(0);
-    const scores = predict.stdout.trim().split('\n').slice(1).map(Number);
-    expect(scores).toHaveLength(3000);
-    // The model learned the outcome: escalated tickets score higher than the others on average.
+    // The most probable class and each class's probability, in the config's class order.
+    const [comment, header, ...lines] = predict.stdout.trim().split('\n');
+    expect(comment).toMatch(/^# 3000 predictions from arn:aws:sagemaker:/);
+    expect(header).toBe('class,p(closed),p(escalated),p(resolved)');
+    expect(lines).toHaveLength(3000);
+    const predicted = lines.map((line) => line.split(','));
+    for (const [, ...p] of predicted.slice(0, 50)) expect(p.map(Number).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    // The model learned the outcome: its class is right far more often than the most common class alone.
     const outcomes = readFileSync(data, 'utf8')
       .trim()
       .split('\n')
       .slice(1)
       .map((line) => line.split(',').at(-1));
-    const mean = (keep: (o: string | undefined) => boolean) => {
-      const picked = scores.filter((_, i) => keep(outcomes[i]));
-      return picked.reduce((a, b) => a + b, 0) / picked.length;
-    };
-    expect(mean((o) => o === 'escalated')).toBeGreaterThan(mean((o) => o !== 'escalated') + 0.3);
+    const accuracy = predicted.filter(([c], i) => c === outcomes[i]).length / outcomes.length;
+    const majority = Math.max(...['closed', 'escalated', 'resolved'].map((c) => outcomes.filter((o) => o === c).length)) / outcomes.length;
+    expect(accuracy).toBeGreaterThan(majority + 0.1);
   } finally {
     process.kill(-up.pid!, 'SIGINT');
     await exited;

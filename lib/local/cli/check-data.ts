@@ -80,6 +80,8 @@ export function formatCheck(report: CheckReport, config: MlopsConfig): string {
       lines.push(
         `  class balance (training rows): "${config.dataset.positiveClass}" ${(100 * r.baseline.label.positiveShare).toFixed(1)}%, other ${(100 * (1 - r.baseline.label.positiveShare)).toFixed(1)}%`,
       );
+    else if (r.baseline.label.classShares)
+      lines.push(`  class balance (training rows): ${r.baseline.label.classShares.map((c) => `"${c.value}" ${(100 * c.share).toFixed(1)}%`).join(', ')}`);
     else lines.push(`  target mean (training rows): ${r.baseline.label.mean}`);
     const unknown = s.files.flatMap((f) => f.unknownColumns);
     if (unknown.length > 0) lines.push(`  columns not in the config (ignored): ${unknown.join(', ')}`);
