@@ -41,6 +41,25 @@ export function skipReason(key: string, size: number): string | undefined {
   return undefined;
 }
 
+/** Uploads named in one notification; the rest are counted. */
+const LISTED_SKIPPED = 20;
+
+/** The notification of uploads that are not data: what was skipped, why, and what counts as data. */
+export function skippedUploadsNotice(skipped: readonly SkippedObject[], rawPrefix: string, dataset?: string): { subject: string; message: string } {
+  const listed = skipped.slice(0, LISTED_SKIPPED).map((o) => `- ${o.key} (${o.size} bytes): ${o.reason}`);
+  const more = skipped.length > LISTED_SKIPPED ? [`- and ${skipped.length - LISTED_SKIPPED} more`] : [];
+  return {
+    // SNS subjects: under 100 printable ASCII characters (a data set name is at most 24).
+    subject: `${dataset ? `[${dataset}] ` : ''}Uploads skipped: not data`,
+    message: [
+      `${skipped.length} object${skipped.length === 1 ? '' : 's'} uploaded under ${rawPrefix}${dataset ? ` (data set ${dataset})` : ''} ${skipped.length === 1 ? 'is' : 'are'} not data and ${skipped.length === 1 ? 'was' : 'were'} skipped: no run trains on ${skipped.length === 1 ? 'it' : 'them'}.`,
+      ...listed,
+      ...more,
+      `Data objects are CSV files with a header row, named *.csv or *.csv.gz; every run's summary.json lists the skipped objects (skippedObjects).`,
+    ].join('\n'),
+  };
+}
+
 export function isFolderMarker(key: string): boolean {
   return key.endsWith('/');
 }

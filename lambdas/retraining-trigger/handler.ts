@@ -1,16 +1,33 @@
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { RetrainingInput } from '../contracts/events';
 import { manifestKey } from '../contracts/layout';
 import { MalformedEventError, parseTriggerEvent } from '../core/trigger-event';
-import { buildManifest, driftRunId, isFolderMarker, skipReason, type SkippedObject, type SnapshotObject } from '../core/snapshot';
+import { buildManifest, driftRunId, isFolderMarker, skippedUploadsNotice, skipReason, type SkippedObject, type SnapshotObject } from '../core/snapshot';
 import { requireEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
 
 const s3 = new S3Client({});
 const sfn = new SFNClient({});
+const sns = new SNSClient({});
 const logger = createLogger('retraining-trigger');
+
+/**
+ * Publishes the uploads that are not data to the notification topic, when one is configured. A
+ * failed publish is logged, never fatal: the notice must not hold back the run of the data.
+ */
+async function notifySkipped(skipped: readonly SkippedObject[], rawPrefix: string): Promise<void> {
+  const topicArn = process.env.NOTIFICATION_TOPIC_ARN;
+  if (skipped.length === 0 || !topicArn) return;
+  const { subject, message } = skippedUploadsNotice(skipped, rawPrefix, process.env.DATASET_NAME);
+  try {
+    await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: message }));
+  } catch (err) {
+    logger.error('could not notify the skipped uploads', { topicArn, error: `${(err as Error).name}: ${(err as Error).message}` });
+  }
+}
 
 /** The input every retraining execution starts with. */
 const HEAD_CONCURRENCY = 8;
@@ -61,6 +78,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const malformed: SQSBatchItemFailure[] = [];
   const valid: SQSBatchItemFailure[] = [];
   let uploads = 0;
+  const uploadedKeys = new Set<string>();
   for (const record of event.Records ?? []) {
     try {
       const parsed = parseTriggerEvent(record.body);
@@ -73,6 +91,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       if (!created.key.startsWith(rawPrefix)) throw new MalformedEventError(`detail.object.key "${created.key}" is not under "${rawPrefix}"`);
       valid.push({ itemIdentifier: record.messageId });
       uploads++;
+      uploadedKeys.add(created.key);
     } catch (err) {
       if (!(err instanceof MalformedEventError)) throw err;
       logger.error('malformed event: it will be retried and then moved to the dead-letter queue', { messageId: record.messageId, reason: err.message });
@@ -89,6 +108,11 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
 
   const { objects, skipped } = await listSnapshot(bucket, rawPrefix);
   if (skipped.length > 0) logger.warn('objects under the raw prefix that are not data are skipped', { skipped: skipped.slice(0, 20), count: skipped.length });
+  // Told once, for the uploads of this batch (a notes.txt stays skipped in every later run's summary).
+  await notifySkipped(
+    skipped.filter((o) => uploadedKeys.has(o.key)),
+    rawPrefix,
+  );
   if (objects.length === 0) {
     logger.warn('no data objects under the raw prefix (deleted since the upload, or none is a CSV file?): nothing to train on', { bucket, rawPrefix });
     return { batchItemFailures: malformed };

@@ -12,6 +12,7 @@ import { FEATURES_PREFIX } from '../../lambdas/contracts/layout';
 import { DEFAULTS } from '../../lambdas/contracts/config/defaults';
 import type { DataLake } from './data-lake';
 import { HandlerFunction } from './handler-function';
+import type { Notifications } from './notifications';
 import { acknowledgeObjectPrefix } from './nag';
 import { checkPrefix, checkProp } from './props';
 
@@ -48,6 +49,17 @@ export interface RetrainingTriggerProps {
    * @default Duration.hours(24)
    */
   readonly retrainCooldown?: Duration;
+  /**
+   * Told when an upload is not data (a `notes.txt` under the raw prefix): it is skipped, and
+   * without a topic only logged.
+   * @default - no notification
+   */
+  readonly notifications?: Notifications;
+  /**
+   * The data set's name, in the notification.
+   * @default - none
+   */
+  readonly datasetName?: string;
 }
 
 const HANDLER_TIMEOUT = Duration.seconds(60);
@@ -121,6 +133,8 @@ export class RetrainingTrigger extends Construct {
         RAW_PREFIX: rawPrefix,
         STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
         RETRAIN_COOLDOWN_HOURS: String((props.retrainCooldown ?? Duration.hours(24)).toHours()),
+        ...(props.notifications ? { NOTIFICATION_TOPIC_ARN: props.notifications.topic.topicArn } : {}),
+        ...(props.datasetName ? { DATASET_NAME: props.datasetName } : {}),
       },
     });
     const batchingAllowed = debounce.toSeconds() > 0;
@@ -135,6 +149,7 @@ export class RetrainingTrigger extends Construct {
     this.grantSnapshotAccess(props.dataLake, rawPrefix);
     props.stateMachine.grantStartExecution(this.handler.role);
     this.handler.role.addToPolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [props.stateMachine.stateMachineArn] }));
+    props.notifications?.grantPublish(this.handler.role);
   }
 
   private grantSnapshotAccess(dataLake: DataLake, rawPrefix: string): void {

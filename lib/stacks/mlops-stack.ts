@@ -70,6 +70,8 @@ export class MlopsStack extends Stack {
       retryInterval: Duration.seconds(config.retraining.retryIntervalSeconds),
       maxDeliveryAttempts: config.retraining.maxDeliveryAttempts,
       retrainCooldown: Duration.hours(config.monitoring.retrainOnDrift.cooldownHours),
+      notifications: this.notifications,
+      datasetName: config.dataset.name,
     });
     this.driftMonitor = new DriftMonitor(this, 'DriftMonitor', {
       endpointName: config.deployment.endpointName,

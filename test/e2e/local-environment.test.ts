@@ -112,6 +112,19 @@ describe('a running local environment', () => {
     expect([...local.queues.values()][0].deadLetters).toHaveLength(0);
   });
 
+  test('WHEN a notes.txt is uploaded under raw/ THEN the trigger publishes through the local SNS (signed, checked, under its role) that it was skipped, and no run starts', async () => {
+    const runs = local.stepFunctions.executions.length;
+    const notices = local.notifier.notifications.length;
+    await local.upload('raw/notes.txt', 'remember to upload the March file');
+    await local.idle();
+    expect(local.stepFunctions.executions).toHaveLength(runs);
+    const published = local.notifier.notifications.slice(notices);
+    expect(published).toHaveLength(1);
+    expect(published[0].subject).toBe('[churn] Uploads skipped: not data');
+    expect(published[0].message).toContain('- raw/notes.txt (33 bytes): not a CSV file (data keys end in .csv or .csv.gz)');
+    expect(published[0].topicArn).toMatch(/^arn:aws:sns:us-east-1:000000000000:/);
+  });
+
   test('WHEN raw rows are posted to predict THEN the endpoint scores each with the deployed spec', async () => {
     const rows = sample.trimEnd().split('\n').slice(1, 6).join('\n');
     const { status, json } = await post('/predict', `${header}${rows}\n`);

@@ -2,12 +2,13 @@ import { ServiceError, type RequestAuthorizer } from '../services/json-rpc-serve
 import { describeProblems, requestProblems } from './request-validation';
 import { localServiceModels, MODELS_HINT, type ServiceModels } from './service-models';
 
-/** The local JSON services by X-Amz-Target prefix → botocore's name of the service. */
+/** The local JSON services by X-Amz-Target prefix (and the query services by the name they file requests under) → botocore's name of the service. */
 const MODEL_OF_TARGET: Record<string, string> = {
   SageMaker: 'sagemaker',
   AWSStepFunctions: 'stepfunctions',
   AmazonSSM: 'ssm',
   GraniteServiceVersion20100801: 'cloudwatch',
+  AmazonSimpleNotificationService: 'sns',
 };
 
 /**

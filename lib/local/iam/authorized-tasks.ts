@@ -1,4 +1,5 @@
-import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from '../template/cfn-template';
+import { resourcesOfType, type CfnTemplate, type RenderOptions } from '../template/cfn-template';
+import { topicsOf } from '../template/template-wiring';
 import { taskStates, type AslDefinition, type TaskHandler } from '../services/stepfunctions/state-machine-runner';
 import { AccessDeniedError, type LocalIam } from './local-iam';
 import { taskAuthorization } from './state-machine-calls';
@@ -27,14 +28,7 @@ export function authorizedTaskHandlers(
   const [machine] = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
   const roleId = (template.Resources[machine].Properties?.RoleArn as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0];
   if (!roleId) throw new Error(`state machine ${machine} has no RoleArn of a template role: local IAM cannot evaluate its calls`);
-  const topicKeys = new Map(
-    resourcesOfType(template, 'AWS::SNS::Topic')
-      .filter((id) => template.Resources[id].Properties?.KmsMasterKeyId !== undefined)
-      .map((id) => [
-        resolveIntrinsics(template, { Ref: id }, render) as string,
-        resolveIntrinsics(template, template.Resources[id].Properties!.KmsMasterKeyId, render) as string,
-      ]),
-  );
+  const topicKeys = topicsOf(template, render);
   const session = iam.sessionOf(roleId, 'local-execution');
   const authorized: Record<string, TaskHandler> = {};
   for (const { name, resource } of taskStates(definition)) {

@@ -1,6 +1,7 @@
 import { ServiceError, type RequestAuthorizer } from '../services/json-rpc-server';
 import { AccessDeniedError, type AuthorizationRequest, type LocalIam } from './local-iam';
 import { jsonServiceRequests, s3Requests, type S3Request } from './service-calls';
+import type { TopicKeys } from './state-machine-calls';
 
 /** The caller header's value: "<role logical id>/<function name>" (the STS session Lambda names after the function). */
 export function callerValue(roleLogicalId: string, functionName: string): string {
@@ -14,8 +15,8 @@ async function authorizeCaller(iam: LocalIam, caller: string, requests: Authoriz
 }
 
 /** For the AWS JSON services: a handler's call is evaluated under its role; AccessDeniedException as those services answer it. */
-export function jsonServiceAuthorizer(iam: LocalIam, region: string): RequestAuthorizer {
-  const table = jsonServiceRequests(region);
+export function jsonServiceAuthorizer(iam: LocalIam, region: string, topicKeys?: TopicKeys): RequestAuthorizer {
+  const table = jsonServiceRequests(region, topicKeys);
   return async ({ role, targetPrefix, operation, input }) => {
     if (role === undefined) return;
     try {

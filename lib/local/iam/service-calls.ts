@@ -1,5 +1,6 @@
 import { LOCAL_ACCOUNT } from '../template/cfn-template';
 import type { AuthorizationRequest } from './local-iam';
+import { snsPublishRequests, type TopicKeys } from './state-machine-calls';
 
 /**
  * What IAM evaluates for each API call the handlers make (AWS's Service Authorization Reference):
@@ -9,7 +10,10 @@ import type { AuthorizationRequest } from './local-iam';
  */
 type Input = Record<string, unknown>;
 
-export function jsonServiceRequests(region: string): Record<string, Record<string, (input: Input) => AuthorizationRequest[]>> {
+export function jsonServiceRequests(
+  region: string,
+  topicKeys: TopicKeys = new Map(),
+): Record<string, Record<string, (input: Input) => AuthorizationRequest[]>> {
   const arn = (service: string, path: string) => `arn:aws:${service}:${region}:${LOCAL_ACCOUNT}:${path}`;
   return {
     AWSStepFunctions: {
@@ -30,6 +34,10 @@ export function jsonServiceRequests(region: string): Record<string, Record<strin
         { action: 'sagemaker:DescribeTrainingJob', resource: arn('sagemaker', `training-job/${String(i.TrainingJobName).toLowerCase()}`) },
       ],
       StopTrainingJob: (i) => [{ action: 'sagemaker:StopTrainingJob', resource: arn('sagemaker', `training-job/${String(i.TrainingJobName).toLowerCase()}`) }],
+    },
+    // SNS speaks the query protocol; the local server files its actions under this name.
+    AmazonSimpleNotificationService: {
+      Publish: (i) => snsPublishRequests(String(i.TopicArn), topicKeys),
     },
     GraniteServiceVersion20100801: {
       PutMetricData: (i) => [{ action: 'cloudwatch:PutMetricData', resource: '*', context: { 'cloudwatch:namespace': String(i.Namespace) } }],

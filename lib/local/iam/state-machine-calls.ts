@@ -5,7 +5,14 @@ import type { AuthorizationRequest } from './local-iam';
 export type TaskAuthorization = (input: Record<string, string>) => AuthorizationRequest[];
 
 /** The KMS key that encrypts a topic, by topic ARN (SNS needs the publisher to use it). */
-export type TopicKeys = ReadonlyMap<string, string>;
+export type TopicKeys = ReadonlyMap<string, string | undefined>;
+
+/** sns:Publish on the topic, and on its KMS key the data-key use SNS makes for an encrypted topic. */
+export function snsPublishRequests(topicArn: string, topicKeys: TopicKeys): AuthorizationRequest[] {
+  const key = topicKeys.get(topicArn);
+  const keyUse = key ? ['kms:GenerateDataKey', 'kms:Decrypt'].map((action) => ({ action, resource: key })) : [];
+  return [{ action: 'sns:Publish', resource: topicArn }, ...keyUse];
+}
 
 const PASSED_TO_SAGEMAKER = { 'iam:PassedToService': 'sagemaker.amazonaws.com' };
 
@@ -60,11 +67,7 @@ export function taskAuthorization(resource: string, region: string, topicKeys: T
     case 'arn:aws:states:::aws-sdk:ssm:putParameter':
       return (input) => [{ action: 'ssm:PutParameter', resource: arn('ssm', `parameter/${input.Name.replace(/^\//, '')}`) }];
     case 'arn:aws:states:::sns:publish':
-      return (input) => {
-        const key = topicKeys.get(input.TopicArn);
-        const keyUse = key ? ['kms:GenerateDataKey', 'kms:Decrypt'].map((action) => ({ action, resource: key })) : [];
-        return [{ action: 'sns:Publish', resource: input.TopicArn }, ...keyUse];
-      };
+      return (input) => snsPublishRequests(input.TopicArn, topicKeys);
     default:
       throw new Error(`local IAM does not know which permissions the integration ${resource} needs: add it to lib/local/iam/state-machine-calls.ts`);
   }

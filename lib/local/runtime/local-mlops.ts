@@ -10,7 +10,8 @@ import { serveOnLocalEndpoints } from '../services/sagemaker/endpoint-serving';
 import { alarmStateChangeEvent, LocalEventBus, s3ObjectCreatedEvent } from '../services/eventbridge';
 import { alarmsOf, LocalCloudWatch, type AlarmTransition } from '../services/cloudwatch';
 import { LocalEndpoints } from '../services/sagemaker/endpoint';
-import { LocalNotifier, type Notification } from '../services/sns';
+import { LocalNotifier, snsQueryService, type Notification } from '../services/sns';
+import { startQueryServer } from '../services/query-server';
 import { LocalQueue } from '../services/sqs';
 import { LOCAL_REGION, startLocalS3, type LocalS3 } from '../services/s3';
 import { newLocalCredentials, type LocalCredentials } from '../auth/sigv4';
@@ -21,7 +22,7 @@ import { LocalStepFunctions, type ExecutionRecord } from '../services/stepfuncti
 import type { RunningServer } from '../services/json-rpc-server';
 import { pipelineTaskHandlers } from './pipeline-tasks';
 import { renderStateMachine, type TaskHandler } from '../services/stepfunctions/state-machine-runner';
-import { eventRulesOf, functionsOf, queueSourcesOf, type FunctionWiring } from '../template/template-wiring';
+import { eventRulesOf, functionsOf, queueSourcesOf, topicsOf, type FunctionWiring } from '../template/template-wiring';
 import { localXgboostTrainer } from '../trainer/sagemaker-trainer';
 import { authorizedTaskHandlers } from '../iam/authorized-tasks';
 import { authorizedTrainer, bucketKeysOf } from '../iam/authorized-training';
@@ -230,9 +231,10 @@ export class LocalMlops {
     });
     // The handlers' calls to these services are evaluated under their functions' roles.
     // and every request is checked against its API's model first.
+    const topics = topicsOf(template, this.render);
     const authorize = allChecks(
       this.serviceModels && jsonServiceValidator(this.serviceModels),
-      this.enforcing ? jsonServiceAuthorizer(this.iam, LOCAL_REGION) : undefined,
+      this.enforcing ? jsonServiceAuthorizer(this.iam, LOCAL_REGION, topics) : undefined,
     );
     const signed = { credentials: this.credentials, region: LOCAL_REGION };
     const services: [string, Promise<RunningServer>][] = [
@@ -240,6 +242,7 @@ export class LocalMlops {
       ['AWS_ENDPOINT_URL_SSM', this.parameters.start(0, authorize, signed)],
       ['AWS_ENDPOINT_URL_SAGEMAKER', startSageMakerServer(this.sagemaker, 0, authorize, signed)],
       ['AWS_ENDPOINT_URL_CLOUDWATCH', this.cloudwatch.start(0, authorize, signed)],
+      ['AWS_ENDPOINT_URL_SNS', startQueryServer(snsQueryService(this.notifier, new Set(topics.keys())), 0, authorize, signed)],
     ];
     for (const [variable, server] of services) {
       const running = await server;

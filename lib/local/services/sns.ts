@@ -1,4 +1,6 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { ServiceError } from './json-rpc-server';
+import type { QueryService } from './query-server';
 import { randomUUID } from 'node:crypto';
 
 export interface Notification {
@@ -51,4 +53,30 @@ export class LocalNotifier {
 /** SNS's error for a bad request, as the Step Functions integration names it (SNS.InvalidParameterException). */
 function snsError(message: string): Error {
   return Object.assign(new Error(`Invalid parameter: ${message}`), { name: 'SNS.InvalidParameterException' });
+}
+
+/**
+ * SNS's Publish for SDK clients (the handlers'), over the query protocol (startQueryServer): the
+ * topic must be one of the template's (`NotFound` otherwise, as SNS answers), and the message and
+ * subject pass SNS's rules as the integration's do.
+ */
+export function snsQueryService(notifier: LocalNotifier, topics: ReadonlySet<string>): QueryService {
+  return {
+    title: 'local SNS',
+    targetPrefix: 'AmazonSimpleNotificationService',
+    signingName: 'sns',
+    version: '2010-03-31',
+    namespace: 'http://sns.amazonaws.com/doc/2010-03-31/',
+    operations: {
+      Publish: ({ TopicArn, Message, Subject }) => {
+        if (!topics.has(TopicArn)) throw new ServiceError('NotFound', 'Topic does not exist');
+        try {
+          return notifier.publish(TopicArn, Message, Subject);
+        } catch (err) {
+          if ((err as Error).name === 'SNS.InvalidParameterException') throw new ServiceError('InvalidParameter', (err as Error).message);
+          throw err;
+        }
+      },
+    },
+  };
 }

@@ -90,3 +90,16 @@ export function eventRulesOf(template: CfnTemplate, options: RenderOptions): Rul
     ];
   });
 }
+
+/** The template's SNS topics by ARN, each with the ARN of the KMS key that encrypts it (undefined when none does). */
+export function topicsOf(template: CfnTemplate, options: RenderOptions): Map<string, string | undefined> {
+  return new Map(
+    resourcesOfType(template, 'AWS::SNS::Topic').map((id) => {
+      const key = template.Resources[id].Properties?.KmsMasterKeyId;
+      return [
+        resolveIntrinsics(template, { Ref: id }, options) as string,
+        key === undefined ? undefined : (resolveIntrinsics(template, key, options) as string),
+      ];
+    }),
+  );
+}

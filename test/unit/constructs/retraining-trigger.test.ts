@@ -2,6 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { DataLake } from '../../../lib/constructs/data-lake';
+import { Notifications } from '../../../lib/constructs/notifications';
 import { RetrainingTrigger, type RetrainingTriggerProps } from '../../../lib/constructs/retraining-trigger';
 import { newStack } from '../../helpers/app';
 
@@ -117,6 +118,33 @@ describe('RetrainingTrigger', () => {
     const resources = statements.flatMap((s) => [s.Resource].flat());
     expect(resources).not.toContain('*');
     expect(JSON.stringify(statements)).not.toMatch(/"s3:\*"|"s3:Delete|"states:\*"/);
+  });
+
+  test('GIVEN a notifications topic THEN the function is told it and the data set, and may publish to it and use its key (and no wider)', () => {
+    const stack = newStack();
+    const lake = new DataLake(stack, 'Lake');
+    const notifications = new Notifications(stack, 'Notifications', { key: lake.key });
+    const stateMachine = new sfn.StateMachine(stack, 'Pipeline', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Succeed(stack, 'Done')) });
+    const trigger = new RetrainingTrigger(stack, 'Trigger', { dataLake: lake, stateMachine, notifications, datasetName: 'churn' });
+    const template = Template.fromStack(stack);
+    const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
+    const topic = { Ref: id(notifications.topic) };
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ NOTIFICATION_TOPIC_ARN: topic, DATASET_NAME: 'churn' }) },
+    });
+    const statements = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: id(trigger.handler.role) }] } })).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[],
+    );
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: 'sns:Publish', Resource: topic }),
+        expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: { 'Fn::GetAtt': [id(lake.key), 'Arn'] } }),
+      ]),
+    );
+    // Without a topic (the control): no variable, no grant.
+    const plain = buildTrigger().template;
+    expect(JSON.stringify(plain.toJSON())).not.toContain('NOTIFICATION_TOPIC_ARN');
+    expect(JSON.stringify(plain.toJSON())).not.toContain('sns:Publish');
   });
 
   test('GIVEN the dead-letter metric THEN it watches visible messages on the DLQ', () => {

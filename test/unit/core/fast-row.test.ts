@@ -31,6 +31,8 @@ const regression: MlopsConfig = makeConfig({
     ],
   },
   features: { validationShare: 0.3, topCategories: 2, numericBins: 4 },
+  // The gate's metric then defaults to the regression's (validation:rmse).
+  evaluation: { metric: undefined },
 });
 
 describe('the kernel takes only rows that are plainly valid, and writes them as encodeAccepted does', () => {

@@ -24,6 +24,7 @@ function multiclassConfig(classes: readonly string[], categoryCase: 'exact' | 'i
       ],
     },
     features: { validationShare: 0.2 },
+    evaluation: { metric: undefined },
   });
 }
 

@@ -2,6 +2,9 @@ import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, S3Client } fr
 import { ExecutionAlreadyExists, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startLocalS3, type LocalS3 } from '../../../lib/local/services/s3';
+import { startQueryServer } from '../../../lib/local/services/query-server';
+import { LocalNotifier, snsQueryService } from '../../../lib/local/services/sns';
+import type { RunningServer } from '../../../lib/local/services/json-rpc-server';
 import type { SnapshotManifest } from '../../../lambdas/core/snapshot';
 import { objectCreatedEvent, sqsEvent } from '../../helpers/events';
 
@@ -56,9 +59,22 @@ async function readJson<T>(key: string): Promise<T> {
   return JSON.parse(await object.Body!.transformToString()) as T;
 }
 
+/** The local SNS (the twin's, over the query protocol) the handler publishes its notices to. */
+const TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:notices';
+const notifier = new LocalNotifier();
+let localSns: RunningServer;
+
 beforeAll(async () => {
   localS3 = await startLocalS3({ buckets: [BUCKET] });
-  Object.assign(process.env, localS3.clientEnv, { DATA_BUCKET: BUCKET, RAW_PREFIX: 'raw/', STATE_MACHINE_ARN });
+  localSns = await startQueryServer(snsQueryService(notifier, new Set([TOPIC_ARN])));
+  Object.assign(process.env, localS3.clientEnv, {
+    DATA_BUCKET: BUCKET,
+    RAW_PREFIX: 'raw/',
+    STATE_MACHINE_ARN,
+    NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
+    DATASET_NAME: 'subs',
+    AWS_ENDPOINT_URL_SNS: localSns.endpoint,
+  });
   s3 = new S3Client({});
   ({ handler } = await import('../../../lambdas/retraining-trigger/handler'));
 });
@@ -66,6 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
   s3.destroy();
   await localS3.close();
+  await localSns.close();
 });
 
 let executions: Executions;
@@ -139,6 +156,30 @@ describe('retraining trigger handler', () => {
     );
     expect(manifest.objects.map((o) => o.key)).not.toContain('raw/skips/notes.txt');
     expect(logs.join('')).toContain('objects under the raw prefix that are not data are skipped');
+    // One notice, for the batch that uploaded notes.txt (the empty upload sends no event: EventBridge's rule wants size > 0).
+    const notices = notifier.notifications.filter((n) => n.message.includes('raw/skips/notes.txt'));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ topicArn: TOPIC_ARN, subject: '[subs] Uploads skipped: not data' });
+    expect(notices[0].message).toBe(
+      [
+        '1 object uploaded under raw/ (data set subs) is not data and was skipped: no run trains on it.',
+        '- raw/skips/notes.txt (5 bytes): not a CSV file (data keys end in .csv or .csv.gz)',
+        "Data objects are CSV files with a header row, named *.csv or *.csv.gz; every run's summary.json lists the skipped objects (skippedObjects).",
+      ].join('\n'),
+    );
+  });
+
+  test('GIVEN the notice cannot be published THEN the failure is logged and the data still starts its run', async () => {
+    process.env.NOTIFICATION_TOPIC_ARN = `${TOPIC_ARN}-gone`;
+    try {
+      await upload('raw/unnotified/data.csv', 'a\n1\n');
+      await upload('raw/unnotified/readme.md', 'hello');
+      await handler(sqsEvent([objectCreatedEvent(BUCKET, 'raw/unnotified/data.csv', 4), objectCreatedEvent(BUCKET, 'raw/unnotified/readme.md', 5)]));
+    } finally {
+      process.env.NOTIFICATION_TOPIC_ARN = TOPIC_ARN;
+    }
+    expect(executions.started).toHaveLength(1);
+    expect(logs.join('')).toMatch(/could not notify the skipped uploads.*NotFoundException: Topic does not exist/);
   });
 
   test('GIVEN 1,001 objects under raw/ (past one listing page) WHEN triggered THEN the manifest lists every one', async () => {
