@@ -450,7 +450,7 @@ function encode(base: usize, out: usize, numbersPlain: i32): usize {
 /** Writes a label's decimal digits (1/0, or a multiclass class index of any size) at `at`; returns the end. */
 function writeDigits(at: usize, value: u32): usize {
   if (value >= 10) at = writeDigits(at, value / 10);
-  store<u8>(at, <u8>(ZERO + value % 10));
+  store<u8>(at, <u8>(ZERO + (value % 10)));
   return at + 1;
 }
 
