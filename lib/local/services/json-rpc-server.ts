@@ -91,6 +91,21 @@ export async function readBody(request: IncomingMessage): Promise<string> {
 }
 
 /**
+ * The request's body once the caller is known, as AWS checks first: the Host names this server and
+ * the signature covers the body (with `auth`; throws AuthenticationError). Shared by the JSON and
+ * query protocol servers.
+ */
+export async function authenticatedBody(server: Server, request: IncomingMessage, signingName: string, auth?: ServiceAuth): Promise<Buffer> {
+  const body = await readRawBody(request);
+  if (auth) {
+    checkHost(request.headers, (server.address() as AddressInfo).port);
+    const signed = { method: request.method ?? '', url: request.url ?? '/', headers: request.headers };
+    authenticate(signed, auth, { signingName, family: 'json', payloadHash: sha256Hex(body) });
+  }
+  return body;
+}
+
+/**
  * Serves a local service over the AWS JSON protocol the SDK speaks (`POST /`, `X-Amz-Target:
  * <prefix>.<Operation>`), so unmodified SDK clients reach it through AWS_ENDPOINT_URL_<SERVICE>.
  * An operation the service does not implement is refused by name, never answered with a guess.
@@ -106,13 +121,7 @@ export async function startJsonRpcServer(service: JsonRpcService, port = 0, auth
         response.end(JSON.stringify(payload));
       };
       try {
-        const body = await readRawBody(request);
-        // Who is asking first, as AWS does: the Host, the signature over the body, the role claim.
-        if (auth) {
-          checkHost(request.headers, (server.address() as AddressInfo).port);
-          const signed = { method: request.method ?? '', url: request.url ?? '/', headers: request.headers };
-          authenticate(signed, auth, { signingName: service.signingName, family: 'json', payloadHash: sha256Hex(body) });
-        }
+        const body = await authenticatedBody(server, request, service.signingName, auth);
         const role = callerRoleOf(request.headers, request.url);
         const handler = Object.hasOwn(service.operations, operation) ? service.operations[operation] : undefined;
         if (request.method !== 'POST' || !handler) {

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { authenticate, AuthenticationError, checkHost, type ServiceAuth } from '../auth/request-auth';
-import { sha256Hex } from '../auth/sigv4';
+import { AuthenticationError, type ServiceAuth } from '../auth/request-auth';
 import { callerRoleOf } from '../iam/caller-context';
-import { bodyText, listenOnLoopback, readRawBody, ServiceError, type RequestAuthorizer, type RunningServer } from './json-rpc-server';
+import { authenticatedBody, bodyText, listenOnLoopback, ServiceError, type RequestAuthorizer, type RunningServer } from './json-rpc-server';
 
 export interface QueryService {
   /** Used in errors, e.g. "local SNS". */
@@ -50,12 +48,7 @@ export async function startQueryServer(service: QueryService, port = 0, authoriz
           `<ErrorResponse xmlns="${service.namespace}"><Error><Type>Sender</Type><Code>${xmlText(code)}</Code><Message>${xmlText(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
         );
       try {
-        const body = await readRawBody(request);
-        if (auth) {
-          checkHost(request.headers, (server.address() as AddressInfo).port);
-          const signed = { method: request.method ?? '', url: request.url ?? '/', headers: request.headers };
-          authenticate(signed, auth, { signingName: service.signingName, family: 'json', payloadHash: sha256Hex(body) });
-        }
+        const body = await authenticatedBody(server, request, service.signingName, auth);
         const form = Object.fromEntries(new URLSearchParams(bodyText(request, body)));
         const { Action: operation = '', Version: version, ...input } = form;
         const handler = Object.hasOwn(service.operations, operation) ? service.operations[operation] : undefined;

@@ -112,8 +112,7 @@ export class XgboostModel {
   }
 
   /** The margin of a single-output model's row (no array per row: the endpoint calls it per request row). */
-  margin(row: ArrayLike<number>): number {
-    if (this.classCount > 1) return this.margins(row)[0];
+  private margin(row: ArrayLike<number>): number {
     let sum = Math.fround(this.baseMargin);
     for (const tree of this.trees) sum = Math.fround(sum + leafValue(tree, row));
     return sum;
