@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import { train } from '../../lib/local/trainer/gbt-trainer';
 import { seededRandom } from '../../lib/local/trainer/random';
 import { defaultBaseScore, paramsFromHyperparameters } from '../../lib/local/trainer/sagemaker-trainer';
-import { parseTrainingCsv } from '../../lib/local/trainer/training-data';
+import { featuresOf, parseTrainingCsv } from '../../lib/local/trainer/training-data';
+import { makeConfig } from '../helpers/config';
+import { SAMPLE } from '../helpers/pipeline';
 import { stringifyXgboostJson, toXgboostJson } from '../../lib/local/trainer/xgboost-json';
 import { XgboostModel } from '../../lib/local/trainer/xgboost-model';
 
@@ -15,10 +17,12 @@ import { XgboostModel } from '../../lib/local/trainer/xgboost-model';
  * strings the state machine passes, subsample 1, and the local trainer's base_score left to the
  * image version's default (0.5). Their predictions must agree within 1e-5.
  *
- * The data: seeded rows whose columns have at most 256 distinct values (the `hist` bins), with
- * missing values, so that both bin exactly; on columns with more distinct values XGBoost's
- * quantile sketch places cuts the local trainer does not reproduce (see README "What the local
- * twin checks"). Never skipped: without python3-xgboost it fails and says how to install it.
+ * The data: seeded rows with missing values, columns of few distinct values and continuous ones
+ * (more distinct values than the 256 `hist` bins, where XGBoost's quantile sketch places the cuts),
+ * and the churn sample as the feature code encodes it. Predictions are compared on the training
+ * rows and on rows neither trainer saw, whose values fall between the training values: there only
+ * the same cut points (not merely the same partition of the training rows) give the same answer.
+ * Never skipped: without python3-xgboost it fails and says how to install it.
  */
 const PYTHON = '/usr/bin/python3';
 
@@ -43,6 +47,53 @@ function trainingCsv(objective: string): string {
     lines.push([label, ...x.map((v) => (Number.isNaN(v) ? '' : String(v)))].join(','));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Continuous columns (thousands of distinct values, one with 10% missing), a binary label. */
+function continuousCsv(rows: number, seed: number): string {
+  const random = seededRandom(seed);
+  const lines: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    const x = [
+      random() * 100,
+      Math.round(random() * 1e4) / 10,
+      random() < 0.1 ? Number.NaN : random() * 3 - 1,
+      Math.floor(random() * 7),
+      (random() - 0.5) * 1e-3,
+    ];
+    const z = 0.05 * x[0] - 0.002 * x[1] + (x[3] === 3 ? 1.5 : 0) + (Number.isNaN(x[2]) ? 1 : x[2]) + x[4] * 1000 - 1 + (random() - 0.5);
+    lines.push([z > 0 ? 1 : 0, ...x.map((v) => (Number.isNaN(v) ? '' : String(v)))].join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const BINARY = { objective: 'binary:logistic', num_round: '20', max_depth: '4', eta: '0.3', subsample: '1', min_child_weight: '1', lambda: '1' };
+
+/**
+ * Trains both on trainCsv and returns the largest difference of their predictions for the rows of
+ * each CSV in predictCsvs. `maxBins` is the local trainer's (XGBoost always gets max_bin 256).
+ */
+function worstDifferences(hyperparameters: Record<string, string>, trainCsv: string, predictCsvs: readonly string[], maxBins = 256): number[] {
+  requireXgboost();
+  const data = parseTrainingCsv(trainCsv, 'train');
+  const model = new XgboostModel(toXgboostJson(train(data, data, { ...paramsFromHyperparameters(hyperparameters, defaultBaseScore('1.7-1')), maxBins })));
+  const dir = mkdtempSync(path.join(tmpdir(), 'parity-'));
+  writeFileSync(path.join(dir, 'train.csv'), trainCsv);
+  return predictCsvs.map((csv, i) => {
+    const rows = parseTrainingCsv(csv, 'predict');
+    const ours = Array.from({ length: rows.rows }, (_, r) => model.probabilities(rows.features!.subarray(r * rows.columns, (r + 1) * rows.columns))).flat();
+    const file = path.join(dir, `predict-${i}.csv`);
+    writeFileSync(file, csv);
+    const xgboostParams = { ...hyperparameters, num_round: Number(hyperparameters.num_round), tree_method: 'hist', max_bin: 256, nthread: 1 };
+    const run = spawnSync(PYTHON, [path.join(__dirname, 'xgboost-train.py'), path.join(dir, 'train.csv'), file, JSON.stringify(xgboostParams)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
+    if (run.status !== 0) throw new Error(`xgboost-train.py failed: ${run.stderr}`);
+    const theirs = (JSON.parse(run.stdout) as { predictions: (number | number[])[] }).predictions.flat();
+    expect(theirs).toHaveLength(ours.length);
+    return Math.max(...ours.map((p, j) => Math.abs(p - theirs[j])));
+  });
 }
 
 describe('local trainer parity with XGBoost 1.7 (the SageMaker image 1.7-1)', () => {
@@ -82,6 +133,31 @@ describe('local trainer parity with XGBoost 1.7 (the SageMaker image 1.7-1)', ()
     },
     60_000,
   );
+
+  test.each([
+    [3000, 'one summary pruned'],
+    [20000, 'the sketch merging summaries level by level'],
+  ])(
+    'GIVEN %d rows of continuous columns (%s) THEN both place the same cuts: predictions agree within 1e-5 on the training rows and on unseen rows',
+    (rows, _sketch) => {
+      const [trained, unseen] = worstDifferences(BINARY, continuousCsv(rows, 7), [continuousCsv(rows, 7), continuousCsv(2000, 99)]);
+      expect(trained).toBeLessThan(1e-5);
+      expect(unseen).toBeLessThan(1e-5);
+    },
+    60_000,
+  );
+
+  test('GIVEN the churn sample as the feature code encodes it THEN both predict its training and validation rows the same within 1e-5', async () => {
+    const { trainCsv, validationCsv } = await featuresOf(Buffer.from(SAMPLE), makeConfig());
+    const [trained, validation] = worstDifferences({ ...BINARY, num_round: '30', max_depth: '5' }, trainCsv, [trainCsv, validationCsv]);
+    expect(trained).toBeLessThan(1e-5);
+    expect(validation).toBeLessThan(1e-5);
+  }, 60_000);
+
+  test('GIVEN the local trainer cutting into 255 bins (the control) THEN its predictions of unseen rows differ from XGBoost with 256: the test can fail', () => {
+    const [, unseen] = worstDifferences(BINARY, continuousCsv(3000, 7), [continuousCsv(3000, 7), continuousCsv(2000, 99)], 255);
+    expect(unseen).toBeGreaterThan(1e-3);
+  }, 60_000);
 
   test('GIVEN multi:softprob THEN XGBoost loads the local model file and predicts what the local endpoint does', () => {
     requireXgboost();

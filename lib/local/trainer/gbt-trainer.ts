@@ -1,11 +1,11 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { seededRandom } from './random';
 import { binaryAuc, logLoss, multiError, multiLogLoss, rmse, softmaxRows } from './metrics';
-import { sortFloat32 } from './sort-float32';
+import { xgboostCuts, type FeatureCuts } from './quantile-sketch';
 
 /**
  * Gradient-boosted trees the way XGBoost's `hist` method grows them: features cut into at most
- * 256 quantile bins, depth-wise growth, per node gradient/hessian histograms, the XGBoost split
+ * 256 bins where XGBoost 1.7 cuts them (quantile-sketch.ts), depth-wise growth, per node gradient/hessian histograms, the XGBoost split
  * gain G²/(H+λ) with min_child_weight, a learned default direction for missing values, leaf
  * weights −G/(H+λ)·eta, row subsampling per tree, early stopping on the validation metric.
  * Deterministic for a given seed. Objectives: binary:logistic, reg:squarederror and
@@ -109,6 +109,9 @@ interface Binning {
   /** Feature f's code for a missing value: one past its last bin (cuts[f].length + 1). */
   readonly missingBins: Uint16Array;
   readonly hasMissing: readonly boolean[];
+  /** Per feature, XGBoost's thresholds below and above every value (splits of present against missing). */
+  readonly lowerBounds: Float32Array;
+  readonly upperBounds: Float32Array;
 }
 
 /**
@@ -117,13 +120,12 @@ interface Binning {
  */
 type BinMatrix = Uint8Array | Uint16Array;
 
-/** Quantile cut points per feature from the sorted present values (exact, not a sketch). */
+/** Cut points per feature where XGBoost 1.7's `hist` places them (its quantile sketch, reproduced). */
 function binningOf(data: Dataset, maxBins: number): Binning {
-  const cuts: Float32Array[] = [];
+  const features: FeatureCuts[] = [];
   const hasMissing: boolean[] = [];
-  const distinct = new Float64Array(maxBins + 1);
   for (let f = 0; f < data.columns; f++) {
-    // The column's present values, compacted in place (one feature in memory at a time).
+    // The column's present values in row order, compacted in place (one feature in memory at a time).
     const present = featureColumn(data, f);
     let count = 0;
     for (let r = 0; r < data.rows; r++) {
@@ -131,23 +133,16 @@ function binningOf(data: Dataset, maxBins: number): Binning {
       if (!Number.isNaN(v)) present[count++] = v;
     }
     hasMissing.push(count < data.rows);
-    const values = sortFloat32(present.subarray(0, count));
-    let distinctCount = 0;
-    for (let i = 0; i < count && distinctCount <= maxBins; i++)
-      if (distinctCount === 0 || values[i] !== distinct[distinctCount - 1]) distinct[distinctCount++] = values[i];
-    const chosen: number[] = [];
-    if (distinctCount <= maxBins) {
-      // Midpoints between distinct values separate every value.
-      for (let i = 1; i < distinctCount; i++) chosen.push(Math.fround((distinct[i - 1] + distinct[i]) / 2));
-    } else {
-      for (let b = 1; b < maxBins; b++) {
-        const cut = values[Math.floor((b * values.length) / maxBins)];
-        if (chosen.length === 0 || cut > chosen[chosen.length - 1]) chosen.push(Math.fround(cut));
-      }
-    }
-    cuts.push(Float32Array.from(chosen));
+    features.push(xgboostCuts(present.subarray(0, count), maxBins));
   }
-  return { cuts, hasMissing, missingBins: Uint16Array.from(cuts, (c) => c.length + 1) };
+  const cuts = features.map((f) => f.cuts);
+  return {
+    cuts,
+    hasMissing,
+    missingBins: Uint16Array.from(cuts, (c) => c.length + 1),
+    lowerBounds: Float32Array.from(features, (f) => f.lower),
+    upperBounds: Float32Array.from(features, (f) => f.upper),
+  };
 }
 
 /**
@@ -365,6 +360,8 @@ class TreeGrower {
   private readonly pool: Float64Array[];
   private scratch = new Int32Array(0);
   private readonly cuts: readonly Float32Array[];
+  private readonly lowerBounds: Float32Array;
+  private readonly upperBounds: Float32Array;
   private readonly missingBins: Uint16Array;
 
   constructor(
@@ -375,6 +372,8 @@ class TreeGrower {
     private readonly params: TrainingParams,
   ) {
     this.cuts = binning.cuts;
+    this.lowerBounds = binning.lowerBounds;
+    this.upperBounds = binning.upperBounds;
     this.missingBins = binning.missingBins;
     // Bins 0..cuts.length and the missing code right after: at most maxBins + 1 slots per feature.
     this.histogramSize = Math.max(...binning.missingBins) + 1;
@@ -475,49 +474,66 @@ class TreeGrower {
     node.hessian = h;
     if (depth >= params.maxDepth || h < 2 * params.minChildWeight || end - begin < 2) return this.leaf(node, begin, end);
 
+    // XGBoost's enumeration (hist, 1.7): per feature, forward over the bins with missing values
+    // right (bins 0..b left, the last split sending every present value left), then, if the node
+    // has missing values, backward with them left (bins b+1.. right, the last sending every
+    // present value right). A split replaces the best only with a strictly larger gain in float32,
+    // so ties go to the lower feature, forward before backward, the first bin of each pass.
     let bestGain = 0;
     let bestFeature = -1;
     let bestBin = -1;
+    let bestThreshold = 0;
     let bestDefaultLeft = false;
     let bestGl = 0;
     let bestHl = 0;
-    const parentScore = (g * g) / (h + lambda);
+    const rootGain = Math.fround((g * g) / (h + lambda));
     const minChildWeight = params.minChildWeight;
+    const consider = (f: number, bin: number, threshold: number, defaultLeft: boolean, gl: number, hl: number): void => {
+      const gr = g - gl;
+      const hr = h - hl;
+      if (hl < minChildWeight || hr < minChildWeight) return;
+      const gain = Math.fround((gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - rootGain);
+      if (gain > bestGain) {
+        bestGain = gain;
+        bestFeature = f;
+        bestBin = bin;
+        bestThreshold = threshold;
+        bestDefaultLeft = defaultLeft;
+        bestGl = gl;
+        bestHl = hl;
+      }
+    };
     for (let f = 0; f < columns; f++) {
       const base = 2 * f * histogramSize;
       const gMissing = histogram[base + 2 * missingBins[f]];
       const hMissing = histogram[base + 2 * missingBins[f] + 1];
+      const c = cuts[f];
+      const lastBin = c.length;
       let gLeft = 0;
       let hLeft = 0;
-      const cutCount = cuts[f].length;
-      // Without missing values in the node both sides give the same gain, and the first one wins.
-      const sides = gMissing === 0 && hMissing === 0 ? 1 : 2;
-      // Split after bin b: bins 0..b go left (x < cuts[b]); missing values go left, then right.
-      for (let b = 0; b < cutCount; b++) {
+      for (let b = 0; b <= lastBin; b++) {
         const gBin = histogram[base + 2 * b];
         const hBin = histogram[base + 2 * b + 1];
         // An empty bin repeats the previous bin's split, whose gain was already weighed (deep nodes hold few rows).
         if (gBin === 0 && hBin === 0 && b > 0) continue;
         gLeft += gBin;
         hLeft += hBin;
-        for (let side = 0; side < sides; side++) {
-          const gl = side === 0 ? gLeft + gMissing : gLeft;
-          const hl = side === 0 ? hLeft + hMissing : hLeft;
-          const gr = g - gl;
-          const hr = h - hl;
-          if (hl < minChildWeight || hr < minChildWeight) continue;
-          const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
-          if (gain > bestGain + 1e-12) {
-            bestGain = gain;
-            bestFeature = f;
-            bestBin = b;
-            bestDefaultLeft = side === 0;
-            bestGl = gl;
-            bestHl = hl;
-          }
-        }
+        consider(f, b, b < lastBin ? c[b] : this.upperBounds[f], false, gLeft, hLeft);
+      }
+      if (gMissing === 0 && hMissing === 0) continue;
+      let gRight = 0;
+      let hRight = 0;
+      for (let b = lastBin; b >= 0; b--) {
+        const gBin = histogram[base + 2 * b];
+        const hBin = histogram[base + 2 * b + 1];
+        if (gBin === 0 && hBin === 0 && b < lastBin) continue;
+        gRight += gBin;
+        hRight += hBin;
+        consider(f, b - 1, b > 0 ? c[b - 1] : this.lowerBounds[f], true, g - gRight, h - hRight);
       }
     }
+    // XGBoost expands a node only on a gain above kRtEps.
+    if (bestGain <= 1e-6) bestFeature = -1;
     if (bestFeature === -1) return this.leaf(node, begin, end);
 
     // Stable in-place partition: left rows first, right rows after, each in their original order.
@@ -544,7 +560,7 @@ class TreeGrower {
     const middle = left;
 
     node.feature = bestFeature;
-    node.threshold = cuts[bestFeature][bestBin];
+    node.threshold = bestThreshold;
     node.splitBin = bestBin;
     node.defaultLeft = bestDefaultLeft;
     node.gain = bestGain;

@@ -1,8 +1,7 @@
 /**
  * Sorts float32 values ascending in place, like Float32Array.prototype.sort (−0 before +0), by an
  * LSD radix sort on their bits: three passes of 11 bits, ~2–2.5x faster than the native sort for
- * the 10^5–10^6 values the trainer sorts (cut points once per feature, validation scores every
- * round; `npm run bench:kernels`); short arrays sort natively. The values must not be NaN.
+ * the 10^5–10^6 values the trainer sorts (validation scores every round, for AUC; `npm run bench:kernels`); short arrays sort natively. The values must not be NaN.
  */
 export function sortFloat32(values: Float32Array): Float32Array {
   const n = values.length;
