@@ -40,6 +40,7 @@ const USAGE = `mlops: the serverless-mlops lifecycle on this machine, no AWS acc
   mlops status               runs, model versions, endpoint, alarms, queues
   mlops runs                 every run: outcome, duration, rows, the gate's decision
   mlops run <name>           one run: its states with timings, rows by reason, the gate, the error
+  mlops stop <name>          stop a running run (StopExecution; a training job it started is stopped)
   mlops config [--stage S]   print the final config (of stage S: base + its overrides), as deployed
 
 Options:
@@ -245,6 +246,12 @@ async function main(): Promise<void> {
       const [name] = args;
       if (!name) throw new Error('mlops run: which run? `mlops runs` lists them');
       console.log(formatRunReport((await control(environment(), 'POST', '/run', JSON.stringify({ name }))) as RunReport));
+      return;
+    }
+    case 'stop': {
+      const [name] = args;
+      if (!name) throw new Error('mlops stop: which run? `mlops runs` lists them');
+      console.log(formatRunReport((await control(environment(), 'POST', '/stop', JSON.stringify({ name }))) as RunReport));
       return;
     }
     case 'config': {

@@ -76,6 +76,7 @@ export async function startControlServer(local: LocalMlops, port = 0, token = ra
     'POST /predict': (body) => predict(local, body),
     'GET /runs': async () => local.runReports(),
     'POST /run': async (body) => local.runReport(String((JSON.parse(body || '{}') as { name?: string }).name ?? '')),
+    'POST /stop': async (body) => local.stopRun(String((JSON.parse(body || '{}') as { name?: string }).name ?? '')),
     'POST /drift': async (body) => {
       const { windowEnd } = JSON.parse(body || '{}') as { windowEnd?: string };
       const { result, transitions, reportFile } = await local.checkDrift(windowEnd ? new Date(windowEnd) : undefined);

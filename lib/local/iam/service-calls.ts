@@ -21,6 +21,7 @@ export function jsonServiceRequests(
       ListExecutions: (i) => [{ action: 'states:ListExecutions', resource: String(i.stateMachineArn) }],
       DescribeExecution: (i) => [{ action: 'states:DescribeExecution', resource: String(i.executionArn) }],
       GetExecutionHistory: (i) => [{ action: 'states:GetExecutionHistory', resource: String(i.executionArn) }],
+      StopExecution: (i) => [{ action: 'states:StopExecution', resource: String(i.executionArn) }],
     },
     AmazonSSM: {
       GetParameter: (i) => [{ action: 'ssm:GetParameter', resource: arn('ssm', `parameter/${String(i.Name).replace(/^\//, '')}`) }],

@@ -72,3 +72,14 @@ export function taskAuthorization(resource: string, region: string, topicKeys: T
       throw new Error(`local IAM does not know which permissions the integration ${resource} needs: add it to lib/local/iam/state-machine-calls.ts`);
   }
 }
+
+/**
+ * What an integration asks of IAM when the execution is stopped while its Task runs: a `.sync`
+ * job is stopped (StopTrainingJob for createTrainingJob.sync); other integrations make no call.
+ */
+export function taskStopAuthorization(resource: string, region: string): TaskAuthorization | undefined {
+  if (resource !== 'arn:aws:states:::sagemaker:createTrainingJob.sync') return undefined;
+  return (input) => [
+    { action: 'sagemaker:StopTrainingJob', resource: `arn:aws:sagemaker:${region}:${LOCAL_ACCOUNT}:training-job/${input.TrainingJobName.toLowerCase()}` },
+  ];
+}

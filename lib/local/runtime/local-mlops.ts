@@ -20,11 +20,11 @@ import { startSageMakerServer } from '../services/sagemaker/api-server';
 import { LocalParameterStore } from '../services/ssm';
 import { LocalStepFunctions, type ExecutionRecord } from '../services/stepfunctions/step-functions';
 import type { RunningServer } from '../services/json-rpc-server';
-import { pipelineTaskHandlers } from './pipeline-tasks';
+import { pipelineTaskHandlers, pipelineTaskStops } from './pipeline-tasks';
 import { renderStateMachine, type TaskHandler } from '../services/stepfunctions/state-machine-runner';
 import { eventRulesOf, functionsOf, queueSourcesOf, topicsOf, type FunctionWiring } from '../template/template-wiring';
 import { localXgboostTrainer } from '../trainer/sagemaker-trainer';
-import { authorizedTaskHandlers } from '../iam/authorized-tasks';
+import { authorizedTaskHandlers, authorizedTaskStops } from '../iam/authorized-tasks';
 import { authorizedTrainer, bucketKeysOf } from '../iam/authorized-training';
 import { authorizedServing } from '../iam/authorized-serving';
 import { LocalIam } from '../iam/local-iam';
@@ -211,17 +211,21 @@ export class LocalMlops {
     const definition = renderStateMachine(template, this.render);
     // Filled once the handlers are loaded with their environment (which needs the servers' endpoints).
     const taskHandlers: Record<string, TaskHandler> = {};
+    const taskStops: Record<string, TaskHandler> = {};
     this.stepFunctions = new LocalStepFunctions({
       store: this.store,
       roleArn: this.stateMachineRoleArn(),
       stateMachineArn: this.stateMachineArn,
       definition,
       handlers: taskHandlers,
+      taskStops,
+      onTaskStopFailed: (execution, state, err) =>
+        this.options.onBackgroundError?.(new Error(`stopping ${execution.name}: ${state} could not stop what it started: ${err.name}: ${err.message}`)),
       onStateEntered: this.options.onStateEntered,
       onExecutionEnded: (execution) => {
         this.putServiceMetric(
           'AWS/States',
-          execution.status === 'SUCCEEDED' ? 'ExecutionsSucceeded' : 'ExecutionsFailed',
+          { SUCCEEDED: 'ExecutionsSucceeded', ABORTED: 'ExecutionsAborted' }[execution.status as string] ?? 'ExecutionsFailed',
           'StateMachineArn',
           this.stateMachineArn,
           1,
@@ -265,6 +269,8 @@ export class LocalMlops {
     });
     const authorized = !this.enforcing ? handlers : authorizedTaskHandlers(handlers, { template, render: this.render, definition, iam: this.iam });
     Object.assign(taskHandlers, this.serviceModels ? validatedTaskHandlers(authorized, definition, this.serviceModels) : authorized);
+    const stops = pipelineTaskStops({ sagemaker: this.sagemaker });
+    Object.assign(taskStops, !this.enforcing ? stops : authorizedTaskStops(stops, { template, render: this.render, definition, iam: this.iam }));
     // Before the queues deliver again: the trigger must not see a lost run as still running.
     await this.recoverAfterRestart(definition, taskHandlers);
 
@@ -491,6 +497,17 @@ export class LocalMlops {
     const execution = this.stepFunctions.executions.find((e) => e.name === name);
     if (!execution) throw new Error(`no run "${name}" (runs: ${this.stepFunctions.executions.map((e) => e.name).join(', ') || 'none yet'})`);
     return runReport(execution.name, execution.status, this.store.history(execution.executionArn));
+  }
+
+  /**
+   * Stops a running run as StopExecution does (ABORTED; a training job it started is stopped, as
+   * Step Functions stops a `.sync` job) and returns its report; a run that has ended is left as it is.
+   */
+  async stopRun(name: string, cause = 'stopped with mlops stop'): Promise<RunReport> {
+    const execution = this.stepFunctions.executions.find((e) => e.name === name);
+    if (execution) await this.stepFunctions.stopExecution({ executionArn: execution.executionArn, error: 'Stopped', cause });
+    // An unknown name: the report's error lists the runs there are.
+    return this.runReport(name);
   }
 
   /** Every run's report, oldest first. */

@@ -71,3 +71,13 @@ export function pipelineTaskHandlers(services: PipelineServices): Record<string,
     [PipelineStates.NOTIFY_FAILURE]: publish,
   };
 }
+
+/**
+ * What Step Functions calls when an execution is stopped while one of these Tasks runs: the
+ * `.sync` Train's training job is stopped (StopTrainingJob), as the integration stops it on AWS.
+ */
+export function pipelineTaskStops(services: Pick<PipelineServices, 'sagemaker'>): Record<string, TaskHandler> {
+  return {
+    [PipelineStates.TRAIN]: async (input) => services.sagemaker.stopTrainingJob({ TrainingJobName: (input as { TrainingJobName: string }).TrainingJobName }),
+  };
+}

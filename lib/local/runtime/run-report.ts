@@ -8,7 +8,7 @@ import type { HistoryEvent } from '../state/control-plane-store';
  */
 
 /** A run's result as a person asks for it: a rejected model is not "SUCCEEDED". */
-export type RunOutcome = 'RUNNING' | 'DEPLOYED' | 'REJECTED' | 'PENDING APPROVAL' | 'FAILED';
+export type RunOutcome = 'RUNNING' | 'DEPLOYED' | 'REJECTED' | 'PENDING APPROVAL' | 'STOPPED' | 'FAILED';
 
 const OUTCOME_OF_FINAL_STATE: Record<string, RunOutcome> = {
   [PipelineStates.DEPLOYED]: 'DEPLOYED',
@@ -18,6 +18,7 @@ const OUTCOME_OF_FINAL_STATE: Record<string, RunOutcome> = {
 
 export function runOutcome(status: string, lastState: string | undefined): RunOutcome {
   if (status === 'RUNNING') return 'RUNNING';
+  if (status === 'ABORTED') return 'STOPPED';
   if (status === 'SUCCEEDED' && lastState !== undefined && OUTCOME_OF_FINAL_STATE[lastState]) return OUTCOME_OF_FINAL_STATE[lastState];
   return 'FAILED';
 }
@@ -80,7 +81,7 @@ export function runReport(name: string, status: string, history: readonly Histor
     const entered = event.details.stateEnteredEventDetails as { name: string } | undefined;
     const exited = event.details.stateExitedEventDetails as { name: string; output?: string } | undefined;
     const taskFailed = event.details.taskFailedEventDetails as { error?: string; cause?: string } | undefined;
-    const failed = event.details.executionFailedEventDetails as { error?: string; cause?: string } | undefined;
+    const failed = (event.details.executionFailedEventDetails ?? event.details.executionAbortedEventDetails) as { error?: string; cause?: string } | undefined;
     if (entered) {
       open.set(entered.name, states.length);
       states.push({ name: entered.name, at: event.timestamp - start });
@@ -108,7 +109,7 @@ export function runReport(name: string, status: string, history: readonly Histor
   // A Fail state has no exit event: it lasts until the execution ends.
   for (const state of states) if (state.durationMs === undefined && end !== undefined) state.durationMs = end - start - state.at;
   const outcome = runOutcome(status, states.at(-1)?.name);
-  const reason = outcome === 'FAILED' ? (taskError ?? executionError) : undefined;
+  const reason = outcome === 'FAILED' ? (taskError ?? executionError) : outcome === 'STOPPED' ? executionError : undefined;
   return {
     name,
     status,

@@ -68,6 +68,30 @@ describe('local Step Functions API', () => {
     expect(sfn.describeExecution({ executionArn })).toMatchObject({ status: 'FAILED', error: 'Custom.Error', cause: 'boom' });
   });
 
+  test('GIVEN StopExecution THEN a running execution is ABORTED with the stop of its running Task made; an ended one is left as it is; an unknown one does not exist', async () => {
+    // The Task's call ends when its stop is made, as a stopped training job ends its .sync wait.
+    const stopped: unknown[] = [];
+    let fail!: (err: Error) => void;
+    const sfn = new LocalStepFunctions({
+      stateMachineArn: ARN,
+      definition: definition as never,
+      handlers: { Work: () => new Promise((_, reject) => (fail = reject)) },
+      taskStops: { Work: async (input) => void (stopped.push(input), fail(new Error('stopped'))) },
+    });
+    const { executionArn } = sfn.startExecution({ stateMachineArn: ARN, name: 'long', input: '{"job":"j-1"}' });
+    await new Promise((r) => setTimeout(r, 10));
+    const { stopDate } = await sfn.stopExecution({ executionArn, error: 'E', cause: 'C' });
+    expect(sfn.describeExecution({ executionArn })).toMatchObject({ status: 'ABORTED', error: 'E', cause: 'C', stopDate });
+    expect(stopped).toEqual([{ job: 'j-1' }]);
+    expect(sfn.getExecutionHistory({ executionArn, reverseOrder: true, maxResults: 1 }).events[0]).toMatchObject({
+      type: 'ExecutionAborted',
+      executionAbortedEventDetails: { error: 'E', cause: 'C' },
+    });
+    expect((await sfn.stopExecution({ executionArn, error: 'again' })).stopDate).toEqual(stopDate);
+    expect(sfn.describeExecution({ executionArn }).error).toBe('E');
+    await expect(sfn.stopExecution({ executionArn: `${executionArn}-x` })).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
+  });
+
   test('GIVEN bad requests THEN the errors are those of the real API', () => {
     const { sfn } = machine(async () => ({}));
     expect(() => sfn.startExecution({ stateMachineArn: `${ARN}-x`, name: 'a' })).toThrow(expect.objectContaining({ name: 'StateMachineDoesNotExist' }));

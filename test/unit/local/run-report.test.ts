@@ -19,7 +19,8 @@ test.each([
   ['SUCCEEDED', 'AwaitingApproval', 'PENDING APPROVAL'],
   ['FAILED', 'RunFailed', 'FAILED'],
   ['RUNNING', 'Train', 'RUNNING'],
-  ['ABORTED', 'Train', 'FAILED'],
+  ['ABORTED', 'Train', 'STOPPED'],
+  ['TIMED_OUT', 'Train', 'FAILED'],
 ])('GIVEN status %s ending in %s THEN the outcome is %s', (status, last, outcome) => {
   expect(runOutcome(status, last)).toBe(outcome);
 });

@@ -53,8 +53,7 @@ export function historyEventsOf(definition: AslDefinition, roleArn: string): (ev
         return at('ExecutionSucceeded', { executionSucceededEventDetails: { output: json(event.output) } });
       case 'ExecutionFailed':
         return at('ExecutionFailed', { executionFailedEventDetails: { error: event.Error, cause: text(event.Cause) } });
-      case 'ExecutionTerminated':
-        return at('ExecutionAborted', { executionAbortedEventDetails: {} });
+      // ExecutionAborted is recorded by StopExecution, with the error and cause it was given.
       case 'StateEntered':
         return state && at(`${state.type}StateEntered`, { stateEnteredEventDetails: { name: state.name, input: json(state.input) } });
       case 'StateExited':

@@ -1,5 +1,5 @@
 import './polyfills';
-import { StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
 import type { RunnerEvent } from './execution-history';
 import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from '../../template/cfn-template';
 
@@ -45,13 +45,21 @@ export function taskStates(definition: AslDefinition): { name: string; resource:
   ]);
 }
 
+/** A Task state whose handler had not answered yet. */
+export interface InFlightTask {
+  readonly state: string;
+  readonly input: unknown;
+}
+
 export interface LocalExecution {
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;
   /** State names in the order they were entered. */
   readonly statesEntered: readonly string[];
+  /** ABORTED: the Tasks that were running when the execution was stopped. */
+  readonly inFlight?: readonly InFlightTask[];
 }
 
 /**
@@ -100,16 +108,34 @@ export async function runStateMachine(
     startTime?: Date;
     /** How long every Wait state waits locally, in ms (the local services settle at once). @default 0 */
     waitMs?: number;
+    /** Stops the execution (StopExecution): the result is ABORTED with the Tasks still running. */
+    signal?: AbortSignal;
   },
 ): Promise<LocalExecution> {
   const missing = taskStates(definition).filter((t) => !handlers[t.name]);
   if (missing.length > 0) throw new Error(`no local handler for Task state(s): ${missing.map((t) => `${t.name} (${t.resource})`).join(', ')}`);
+  // The Tasks whose calls are out, so that a stop can end what they started (as a .sync integration does).
+  const inFlight = new Set<InFlightTask>();
+  const tracked = Object.fromEntries(
+    Object.entries(handlers).map(([state, handler]) => [
+      state,
+      async (input: unknown) => {
+        const task = { state, input };
+        inFlight.add(task);
+        try {
+          return await handler(input);
+        } finally {
+          inFlight.delete(task);
+        }
+      },
+    ]),
+  );
 
   const machine = new StateMachine(withAwsTaskTimeouts(definition) as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(input as never, {
     // Retries still happen, without the real backoff waits.
     overrides: {
-      taskResourceLocalHandlers: handlers as never,
+      taskResourceLocalHandlers: tracked as never,
       retryIntervalOverrides: Object.fromEntries(taskStates(definition).map((t) => [t.name, 0])),
       waitTimeOverrides: Object.fromEntries(statesOfType(definition, 'Wait').map((name) => [name, options.waitMs ?? 0])),
     },
@@ -122,6 +148,9 @@ export async function runStateMachine(
       },
     },
   });
+  const abort = () => execution.abort();
+  if (options.signal?.aborted) abort();
+  options.signal?.addEventListener('abort', abort, { once: true });
   const statesEntered: string[] = [];
   const logs = (async () => {
     for await (const event of execution.eventLogs) {
@@ -139,8 +168,11 @@ export async function runStateMachine(
     return { status: 'SUCCEEDED', output, statesEntered };
   } catch (err) {
     await logs.catch(() => undefined);
+    if (err instanceof ExecutionAbortedError) return { status: 'ABORTED', statesEntered, inFlight: [...inFlight] };
     // ExecutionError wraps what ended the run (a Fail state's Error/Cause, or an uncaught task error).
     const failure = ((err as { cause?: unknown }).cause ?? err) as { name?: string; message?: string };
     return { status: 'FAILED', error: failure.name, cause: failure.message, statesEntered };
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
   }
 }

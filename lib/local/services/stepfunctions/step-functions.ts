@@ -5,7 +5,7 @@ import { runStateMachine, type AslDefinition, type LocalExecution, type TaskHand
 import { historyEventsOf } from './execution-history';
 import { ControlPlaneStore, parseStored, type StoredExecution } from '../../state/control-plane-store';
 
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
 
 export interface ExecutionRecord {
   readonly executionArn: string;
@@ -28,6 +28,13 @@ export interface LocalStateMachine {
   readonly roleArn?: string;
   /** Where executions and their history are kept. @default in memory */
   readonly store?: ControlPlaneStore;
+  /**
+   * What an integration calls when the execution is stopped while its Task runs, by state (a
+   * `.sync` job is stopped: StopTrainingJob for createTrainingJob.sync), given the Task's input.
+   */
+  readonly taskStops?: Readonly<Record<string, TaskHandler>>;
+  /** A stop call that failed (Step Functions stops the execution all the same; the job runs on). */
+  readonly onTaskStopFailed?: (execution: ExecutionRecord, state: string, err: Error) => void;
 }
 
 /**
@@ -41,6 +48,8 @@ export interface LocalStateMachine {
 export class LocalStepFunctions {
   readonly executions: ExecutionRecord[];
   private readonly store: ControlPlaneStore;
+  /** The running executions' stops, with the error and cause StopExecution was given. */
+  private readonly stops = new Map<string, { controller: AbortController; error?: string; cause?: string }>();
   private readonly historyEvent: ReturnType<typeof historyEventsOf>;
 
   constructor(private readonly machine: LocalStateMachine) {
@@ -119,6 +128,8 @@ export class LocalStepFunctions {
     const executionArn = `${this.machine.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const started: Omit<ExecutionRecord, 'done'> = { executionArn, name, input, startDate: new Date(), status: 'RUNNING' };
     const record = started as ExecutionRecord;
+    const stop = { controller: new AbortController() } as { controller: AbortController; error?: string; cause?: string };
+    this.stops.set(executionArn, stop);
     const done = runStateMachine(this.machine.definition, parsed, this.machine.handlers, {
       executionName: name,
       stateMachineArn: this.machine.stateMachineArn,
@@ -128,7 +139,20 @@ export class LocalStepFunctions {
         const history = this.historyEvent(event);
         if (history) this.store.appendHistoryEvent(executionArn, history);
       },
-    }).then((result) => {
+      signal: stop.controller.signal,
+    }).then(async (raw) => {
+      this.stops.delete(executionArn);
+      let result = raw;
+      if (raw.status === 'ABORTED') {
+        const { inFlight, ...aborted } = raw;
+        result = { ...aborted, error: stop.error, cause: stop.cause };
+        this.store.appendHistoryEvent(executionArn, {
+          timestamp: Date.now(),
+          type: 'ExecutionAborted',
+          details: { executionAbortedEventDetails: { error: stop.error, cause: stop.cause } },
+        });
+        await this.stopTasks(record, inFlight ?? []);
+      }
       Object.assign(record, { status: result.status, stopDate: new Date(), result });
       this.save(record);
       this.machine.onExecutionEnded?.(record);
@@ -138,6 +162,35 @@ export class LocalStepFunctions {
     this.executions.push(record);
     this.save(record);
     return { executionArn, startDate: record.startDate };
+  }
+
+  /** The calls the stopped execution's running Tasks make on a stop (each failure reported, none fatal). */
+  private async stopTasks(record: ExecutionRecord, inFlight: readonly { state: string; input: unknown }[]): Promise<void> {
+    for (const task of inFlight) {
+      const stopTask = this.machine.taskStops?.[task.state];
+      try {
+        await stopTask?.(task.input);
+      } catch (err) {
+        this.machine.onTaskStopFailed?.(record, task.state, err as Error);
+      }
+    }
+  }
+
+  /**
+   * StopExecution: a running execution is aborted (ABORTED, with the error and cause given) and
+   * the Tasks it was running are stopped as their integrations stop them; an execution that has
+   * ended is left as it is (StopExecution has no error for it).
+   */
+  async stopExecution(request: { executionArn?: string; error?: string; cause?: string }): Promise<{ stopDate: Date }> {
+    const e = this.executions.find((x) => x.executionArn === request.executionArn);
+    if (!e) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
+    const stop = this.stops.get(e.executionArn);
+    if (e.status === 'RUNNING' && stop) {
+      Object.assign(stop, { error: request.error, cause: request.cause });
+      stop.controller.abort();
+      await e.done;
+    }
+    return { stopDate: e.stopDate ?? new Date() };
   }
 
   listExecutions(request: { stateMachineArn?: string; statusFilter?: ExecutionStatus; maxResults?: number }) {
@@ -228,7 +281,7 @@ export class LocalStepFunctions {
     }
   }
 
-  /** Serves StartExecution, ListExecutions, DescribeExecution and GetExecutionHistory (AWS JSON 1.0) via AWS_ENDPOINT_URL_SFN. */
+  /** Serves StartExecution, StopExecution, ListExecutions, DescribeExecution and GetExecutionHistory (AWS JSON 1.0) via AWS_ENDPOINT_URL_SFN. */
   start(port = 0, authorize?: RequestAuthorizer, auth?: ServiceAuth): Promise<RunningServer> {
     return startJsonRpcServer(
       {
@@ -241,6 +294,7 @@ export class LocalStepFunctions {
           ListExecutions: (input) => this.listExecutions(input),
           DescribeExecution: (input) => this.describeExecution(input),
           GetExecutionHistory: (input) => this.getExecutionHistory(input),
+          StopExecution: (input) => this.stopExecution(input),
         },
       },
       port,
