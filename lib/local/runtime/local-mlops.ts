@@ -25,6 +25,7 @@ import { renderStateMachine, type TaskHandler } from '../services/stepfunctions/
 import { eventRulesOf, functionsOf, queueSourcesOf, topicsOf, type FunctionWiring } from '../template/template-wiring';
 import { localXgboostTrainer } from '../trainer/sagemaker-trainer';
 import { authorizedTaskHandlers, authorizedTaskStops } from '../iam/authorized-tasks';
+import { s3RequestProblems } from '../aws-models/s3-requests';
 import { authorizedTrainer, bucketKeysOf } from '../iam/authorized-training';
 import { authorizedServing } from '../iam/authorized-serving';
 import { LocalIam } from '../iam/local-iam';
@@ -192,6 +193,7 @@ export class LocalMlops {
       port: ports.s3,
       onObjectCreated: (record) => this.bus.put(s3ObjectCreatedEvent(record)),
       authorize: this.enforcing ? s3Authorizer(this.iam, bucketKeysOf(template, this.render)) : undefined,
+      requestProblems: this.serviceModels && ((request) => s3RequestProblems(this.serviceModels!.model('s3'), request)),
     });
     Object.assign(this.clientEnv, this.localS3.clientEnv);
     Object.assign(process.env, this.clientEnv);

@@ -8,6 +8,7 @@ import { authenticate, AuthenticationError, checkHost } from '../auth/request-au
 import { newLocalCredentials, type LocalCredentials } from '../auth/sigv4';
 import { callerRoleOf } from '../iam/caller-context';
 import type { S3Request } from '../iam/service-calls';
+import type { S3RequestProblem } from '../aws-models/s3-requests';
 import { portInUseError } from './json-rpc-server';
 import { ChunkedUploadError, decodeChunkedUpload } from './s3-chunked';
 
@@ -58,6 +59,12 @@ export interface LocalS3Options {
    * S3's 403 AccessDenied error document, the thrown message as its Message.
    */
   readonly authorize?: (role: string | undefined, request: S3Request) => Promise<void>;
+  /**
+   * The problems S3 finds in a request's headers and query parameters against its model
+   * (`s3RequestProblems`), checked after the signature and before `authorize`: the first is
+   * answered as S3 answers it (400, its code, ArgumentName and ArgumentValue). @default none checked
+   */
+  readonly requestProblems?: (request: S3Request) => readonly S3RequestProblem[];
 }
 
 /** The S3 event notification record s3rver emits. */
@@ -116,8 +123,15 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         { credentials, region: LOCAL_REGION },
         { signingName: 's3', family: 's3' },
       );
+      const request = { method: ctx.method, path: ctx.path, query: ctx.query, headers: ctx.headers };
+      const [problem] = options.requestProblems?.(request) ?? [];
+      if (problem) {
+        ctx.status = 400;
+        ctx.body = { Error: { Code: problem.code, Message: problem.message, ArgumentName: problem.argumentName, ArgumentValue: problem.argumentValue } };
+        return;
+      }
       const role = callerRoleOf(ctx.headers as never, ctx.originalUrl);
-      await authorize?.(role, { method: ctx.method, path: ctx.path, query: ctx.query, headers: ctx.headers });
+      await authorize?.(role, request);
       if (ctx.method === 'PUT' && String(ctx.headers['x-amz-content-sha256']).startsWith('STREAMING-')) {
         decodeChunkedBody(ctx as never, credentials.secretAccessKey);
       }
