@@ -41,6 +41,17 @@ const JSON_ERRORS: Record<SignatureError['reason'], [number, string, string?]> =
   'wrong-scope': [403, 'InvalidSignatureException'],
 };
 
+/** The query protocol's answers (SNS; AWS's "Common Errors" of its query APIs). */
+const QUERY_ERRORS: Record<SignatureError['reason'], [number, string, string?]> = {
+  missing: [403, 'MissingAuthenticationToken', 'Request is missing Authentication Token'],
+  'unknown-key': [403, 'InvalidClientTokenId', 'The security token included in the request is invalid.'],
+  mismatch: [403, 'SignatureDoesNotMatch'],
+  skewed: [403, 'SignatureDoesNotMatch'],
+  expired: [403, 'SignatureDoesNotMatch'],
+  malformed: [400, 'IncompleteSignature'],
+  'wrong-scope': [403, 'SignatureDoesNotMatch'],
+};
+
 /** S3's answers (its REST error codes). */
 const S3_ERRORS: Record<SignatureError['reason'], [number, string, string?]> = {
   missing: [403, 'AccessDenied', 'Access Denied'],
@@ -56,7 +67,11 @@ const S3_ERRORS: Record<SignatureError['reason'], [number, string, string?]> = {
  * A request's Signature Version 4 checked against the environment's key pair, refused as the
  * service's protocol family refuses it.
  */
-export function authenticate(request: SignedRequest, auth: ServiceAuth, service: { signingName: string; family: 'json' | 's3'; payloadHash?: string }): void {
+export function authenticate(
+  request: SignedRequest,
+  auth: ServiceAuth,
+  service: { signingName: string; family: 'json' | 'query' | 's3'; payloadHash?: string },
+): void {
   try {
     verifySignature(request, {
       credentials: auth.credentials,
@@ -67,7 +82,7 @@ export function authenticate(request: SignedRequest, auth: ServiceAuth, service:
     });
   } catch (err) {
     if (!(err instanceof SignatureError)) throw err;
-    const [status, code, message] = (service.family === 's3' ? S3_ERRORS : JSON_ERRORS)[err.reason];
+    const [status, code, message] = { json: JSON_ERRORS, query: QUERY_ERRORS, s3: S3_ERRORS }[service.family][err.reason];
     throw new AuthenticationError(status, code, message ?? err.message);
   }
 }

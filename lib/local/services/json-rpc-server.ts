@@ -95,12 +95,18 @@ export async function readBody(request: IncomingMessage): Promise<string> {
  * the signature covers the body (with `auth`; throws AuthenticationError). Shared by the JSON and
  * query protocol servers.
  */
-export async function authenticatedBody(server: Server, request: IncomingMessage, signingName: string, auth?: ServiceAuth): Promise<Buffer> {
+export async function authenticatedBody(
+  server: Server,
+  request: IncomingMessage,
+  signingName: string,
+  auth?: ServiceAuth,
+  family: 'json' | 'query' = 'json',
+): Promise<Buffer> {
   const body = await readRawBody(request);
   if (auth) {
     checkHost(request.headers, (server.address() as AddressInfo).port);
     const signed = { method: request.method ?? '', url: request.url ?? '/', headers: request.headers };
-    authenticate(signed, auth, { signingName, family: 'json', payloadHash: sha256Hex(body) });
+    authenticate(signed, auth, { signingName, family, payloadHash: sha256Hex(body) });
   }
   return body;
 }

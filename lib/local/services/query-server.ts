@@ -48,7 +48,7 @@ export async function startQueryServer(service: QueryService, port = 0, authoriz
           `<ErrorResponse xmlns="${service.namespace}"><Error><Type>Sender</Type><Code>${xmlText(code)}</Code><Message>${xmlText(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
         );
       try {
-        const body = await authenticatedBody(server, request, service.signingName, auth);
+        const body = await authenticatedBody(server, request, service.signingName, auth, 'query');
         const form = Object.fromEntries(new URLSearchParams(bodyText(request, body)));
         const { Action: operation = '', Version: version, ...input } = form;
         const handler = Object.hasOwn(service.operations, operation) ? service.operations[operation] : undefined;

@@ -53,9 +53,26 @@ test.each([
 test('GIVEN another key pair THEN the request is refused before it is served (the signature is checked)', async () => {
   const stranger = new SNSClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: newLocalCredentials() });
   try {
-    await expect(stranger.send(new PublishCommand({ TopicArn: TOPIC, Message: 'x' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    // SNS's query protocol names an unknown key InvalidClientTokenId (the JSON services: UnrecognizedClientException).
+    await expect(stranger.send(new PublishCommand({ TopicArn: TOPIC, Message: 'x' }))).rejects.toMatchObject({
+      name: 'InvalidClientTokenId',
+      $metadata: { httpStatusCode: 403 },
+    });
   } finally {
     stranger.destroy();
+  }
+  const forger = new SNSClient({
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    credentials: { ...credentials, secretAccessKey: newLocalCredentials().secretAccessKey },
+  });
+  try {
+    await expect(forger.send(new PublishCommand({ TopicArn: TOPIC, Message: 'x' }))).rejects.toMatchObject({
+      name: 'SignatureDoesNotMatch',
+      $metadata: { httpStatusCode: 403 },
+    });
+  } finally {
+    forger.destroy();
   }
 });
 
