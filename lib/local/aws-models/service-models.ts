@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { withSdkEnums } from './sdk-enums';
 
 /** One shape of an AWS service model (botocore's `service-2.json` form). */
 export interface Shape {
@@ -59,7 +60,10 @@ export class ServiceModels {
 
   constructor(readonly directory: string) {}
 
-  /** `service` is botocore's name for it: sagemaker, stepfunctions, ssm, sns, cloudwatch, s3. */
+  /**
+   * `service` is botocore's name for it: sagemaker, stepfunctions, ssm, sns, cloudwatch, s3. Its
+   * enums are the project's JS SDK client's where it has them (`withSdkEnums`).
+   */
   model(service: string): ServiceModel {
     const cached = this.loaded.get(service);
     if (cached) return cached;
@@ -69,7 +73,7 @@ export class ServiceModels {
     const version = readdirSync(serviceDir).sort().at(-1)!;
     const plain = path.join(serviceDir, version, 'service-2.json');
     const text = existsSync(plain) ? readFileSync(plain, 'utf8') : gunzipSync(readFileSync(`${plain}.gz`)).toString('utf8');
-    const model = JSON.parse(text) as ServiceModel;
+    const model = withSdkEnums(service, JSON.parse(text) as ServiceModel);
     this.loaded.set(service, model);
     return model;
   }

@@ -1,5 +1,7 @@
+import { TrainingInstanceType } from '@aws-sdk/client-sagemaker';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { describeProblems, modelPattern, requestProblems } from '../../../lib/local/aws-models/request-validation';
+import { withSdkEnums } from '../../../lib/local/aws-models/sdk-enums';
 import { jsonServiceValidator, requiredServiceModels } from '../../../lib/local/aws-models/service-requests';
 import { definitionProblems, taskOperation, validatedTaskHandlers } from '../../../lib/local/aws-models/task-requests';
 import type { RunningServer } from '../../../lib/local/services/json-rpc-server';
@@ -10,7 +12,7 @@ import type { MlopsConfig } from '../../../lib/config';
 import { synthMlopsStack } from '../../helpers/app';
 import { makeConfig } from '../../helpers/config';
 
-/** Requests checked against AWS's published models (botocore's), in the words AWS's services use. */
+/** Requests checked against AWS's published models (botocore's, with the SDK client's enums), in the words AWS's services use. */
 const models = requiredServiceModels();
 const sagemaker = models.model('sagemaker');
 const trainingJob = (extra: Record<string, unknown> = {}) => ({
@@ -64,6 +66,16 @@ describe("AWS's service models", () => {
     ],
   ])('GIVEN %s THEN the request breaks the model as SageMaker reports it', (_what, change, expected) => {
     expect(messages(trainingJob(change)).join('\n')).toContain(expected);
+  });
+
+  test("GIVEN an enum of botocore's model THEN the twin uses the SDK client's values (the config schema's source), so a type only the newer list has is accepted and one neither has is refused", () => {
+    // A botocore that lists one training instance type: the overlay gives the SDK's whole list.
+    const older = { ...sagemaker, shapes: { ...sagemaker.shapes, TrainingInstanceType: { type: 'string' as const, enum: ['ml.m5.large'] } } };
+    expect(new Set(withSdkEnums('sagemaker', older).shapes.TrainingInstanceType.enum)).toEqual(new Set(Object.values(TrainingInstanceType)));
+    expect(Object.values(TrainingInstanceType)).toContain('ml.m8i.large');
+    expect(messages(trainingJob({ ResourceConfig: { InstanceType: 'ml.m8i.large', InstanceCount: 1, VolumeSizeInGB: 5 } }))).toEqual([]);
+    expect(() => makeConfig({ training: { instanceType: 'ml.m8i.large' } })).not.toThrow();
+    expect(messages(trainingJob({ ResourceConfig: { InstanceType: 'ml.m5.huge', InstanceCount: 1, VolumeSizeInGB: 5 } }))).toHaveLength(1);
   });
 
   test('GIVEN two problems THEN the message counts them as AWS does', () => {
