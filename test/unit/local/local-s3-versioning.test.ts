@@ -13,6 +13,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { s3ClientOf } from '../../helpers/local-s3-client';
 import { startLocalS3, type LocalS3, type S3NotificationRecord } from '../../../lib/local/services/s3';
 
 /** Versioning in the local S3, as the template's buckets have it (VersioningConfiguration Enabled). */
@@ -28,12 +29,7 @@ beforeAll(async () => {
     directory: path.join(root, 'state'),
     onObjectCreated: (record) => created.push(record),
   });
-  s3 = new S3Client({
-    endpoint: server.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.clientEnv.AWS_ACCESS_KEY_ID, secretAccessKey: server.clientEnv.AWS_SECRET_ACCESS_KEY },
-  });
+  s3 = s3ClientOf(server);
 });
 afterAll(async () => {
   s3.destroy();

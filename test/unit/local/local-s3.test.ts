@@ -14,6 +14,7 @@ import {
   UploadPartCommand,
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
+import { s3ClientOf } from '../../helpers/local-s3-client';
 import { startLocalS3, type LocalS3 } from '../../../lib/local/services/s3';
 
 /** The local S3 (s3rver with patches/s3rver+3.7.1.patch): keys stay inside their bucket, listings page in S3's order. */
@@ -24,12 +25,7 @@ const directory = path.join(root, 'state');
 
 beforeAll(async () => {
   s3server = await startLocalS3({ buckets: ['data'], directory });
-  s3 = new S3Client({
-    endpoint: s3server.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3server.clientEnv.AWS_ACCESS_KEY_ID, secretAccessKey: s3server.clientEnv.AWS_SECRET_ACCESS_KEY },
-  });
+  s3 = s3ClientOf(s3server);
 });
 afterAll(async () => {
   s3.destroy();

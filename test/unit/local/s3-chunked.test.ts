@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { HttpRequest } from '@smithy/types';
 import { ChunkedUploadError, decodeChunkedUpload } from '../../../lib/local/services/s3-chunked';
+import { s3ClientOf } from '../../helpers/local-s3-client';
 import { startLocalS3, type LocalS3 } from '../../../lib/local/services/s3';
 
 /**
@@ -109,13 +110,7 @@ describe('unsigned chunks with a trailing checksum', () => {
 
 describe('stream uploads of the JS SDK v3 through the local S3', () => {
   let server: LocalS3;
-  const client = () =>
-    new S3Client({
-      endpoint: server.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: server.clientEnv.AWS_ACCESS_KEY_ID, secretAccessKey: server.clientEnv.AWS_SECRET_ACCESS_KEY },
-    });
+  const client = () => s3ClientOf(server);
   beforeAll(async () => {
     server = await startLocalS3({ buckets: ['data'] });
   });

@@ -1,21 +1,15 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ListObjectsV2Command, PutObjectCommand, S3Client, type StorageClass, type ServerSideEncryption } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, type StorageClass, type ServerSideEncryption } from '@aws-sdk/client-s3';
 import { s3OperationOf, s3RequestProblems } from '../../../lib/local/aws-models/s3-requests';
 import { requiredServiceModels } from '../../../lib/local/aws-models/service-requests';
+import { s3ClientOf } from '../../helpers/local-s3-client';
 import { startLocalS3, type LocalS3 } from '../../../lib/local/services/s3';
 
 /** The local S3 holds each request's headers and query parameters to S3's published model (botocore's). */
 const model = requiredServiceModels().model('s3');
 let checked: LocalS3;
 let unchecked: LocalS3;
-const clientOf = (server: LocalS3) =>
-  new S3Client({
-    endpoint: server.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.clientEnv.AWS_ACCESS_KEY_ID, secretAccessKey: server.clientEnv.AWS_SECRET_ACCESS_KEY },
-  });
 
 beforeAll(async () => {
   checked = await startLocalS3({ buckets: ['data'], requestProblems: (request) => s3RequestProblems(model, request) });
@@ -42,7 +36,7 @@ test.each([
 });
 
 test('GIVEN a storage class S3 lacks THEN PutObject is refused with InvalidStorageClass and nothing is stored', async () => {
-  const s3 = clientOf(checked);
+  const s3 = s3ClientOf(checked);
   const put = () => s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'k.csv', Body: 'x', StorageClass: 'FAST' as StorageClass }));
   await expect(put()).rejects.toMatchObject({
     name: 'InvalidStorageClass',
@@ -54,7 +48,7 @@ test('GIVEN a storage class S3 lacks THEN PutObject is refused with InvalidStora
 });
 
 test('GIVEN an encryption S3 lacks, or max-keys that is not an integer THEN InvalidArgument names the argument; valid values pass', async () => {
-  const s3 = clientOf(checked);
+  const s3 = s3ClientOf(checked);
   await expect(
     s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'e.csv', Body: 'x', ServerSideEncryption: 'kms' as ServerSideEncryption })),
   ).rejects.toMatchObject({
@@ -63,7 +57,7 @@ test('GIVEN an encryption S3 lacks, or max-keys that is not an integer THEN Inva
   });
   await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'e.csv', Body: 'x', ServerSideEncryption: 'AES256', StorageClass: 'STANDARD' }));
   // The control: s3rver alone stores an object under an encryption S3 does not have.
-  const control = clientOf(unchecked);
+  const control = s3ClientOf(unchecked);
   await control.send(new PutObjectCommand({ Bucket: 'data', Key: 'e.csv', Body: 'x', ServerSideEncryption: 'kms' as ServerSideEncryption }));
   expect((await control.send(new ListObjectsV2Command({ Bucket: 'data' }))).KeyCount).toBe(1);
   control.destroy();
