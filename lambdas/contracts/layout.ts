@@ -26,6 +26,8 @@ export function featurePaths(runId: string) {
   return {
     base,
     train: `${base}train/part-00000.csv`,
+    /** Part k of the training rows (k from 0): several when training shards them across instances. */
+    trainPart: (k: number) => `${base}train/part-${String(k).padStart(5, '0')}.csv`,
     validation: `${base}validation/part-00000.csv`,
     spec: `${base}feature-spec.json`,
     baseline: `${base}baseline.json`,

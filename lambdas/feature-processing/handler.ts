@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { datasetSchema, featuresSchema } from '../contracts/config/data-schema';
 import { processDataset, type ProcessSummary } from '../core/features/process';
 import { assertScratchSpace } from '../core/io/spill-file';
+import { ShardedLineSink } from '../core/io/sharded-sink';
 import { featurePaths } from '../contracts/layout';
 import type { SnapshotManifest } from '../core/snapshot';
 import { emitMetrics } from '../shared/metrics';
@@ -16,7 +17,13 @@ const logger = createLogger('feature-processing');
 export const featureProcessingEventSchema = z.strictObject({
   runId: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/),
   manifest: z.object({ bucket: z.string().min(1), key: z.string().min(1) }),
-  config: z.strictObject({ dataset: datasetSchema, features: featuresSchema, maxBadRowShare: z.number().min(0).max(1) }),
+  config: z.strictObject({
+    dataset: datasetSchema,
+    features: featuresSchema,
+    maxBadRowShare: z.number().min(0).max(1),
+    /** Training part files: one per training instance, so that a channel sharded by S3 key gives each instance its own. */
+    trainParts: z.number().int().min(1).max(100).default(1),
+  }),
 });
 export type FeatureProcessingEvent = z.input<typeof featureProcessingEventSchema>;
 
@@ -57,20 +64,21 @@ export async function handler(rawEvent: unknown): Promise<FeatureProcessingResul
   const bytes = manifest.objects.reduce((n, o) => n + o.size, 0);
   logger.info('processing snapshot', { runId, objects: manifest.objects.length, bytes });
   assertScratchSpace(bytes);
+  const trainParts = Array.from({ length: config.trainParts }, (_, k) => s3LineSink(s3, bucket, paths.trainPart(k), 'text/csv'));
+  const train = new ShardedLineSink(trainParts.map((part) => part.sink));
   const outputs = {
     quarantine: s3LineSink(s3, bucket, paths.quarantine, 'application/x-ndjson'),
-    train: s3LineSink(s3, bucket, paths.train, 'text/csv'),
     validation: s3LineSink(s3, bucket, paths.validation, 'text/csv'),
   };
   let result;
   try {
     result = await processDataset(
       manifest.objects.map((object) => snapshotSource(s3, bucket, object)),
-      { quarantine: outputs.quarantine.sink, train: outputs.train.sink, validation: outputs.validation.sink },
+      { quarantine: outputs.quarantine.sink, train, validation: outputs.validation.sink },
       { dataset: config.dataset, features: config.features, maxBadRowShare: config.maxBadRowShare },
     );
   } catch (err) {
-    await Promise.all([outputs.train.abort(), outputs.validation.abort()]);
+    await Promise.all([...trainParts.map((part) => part.abort()), outputs.validation.abort()]);
     // Keep the rejected rows of a failed run, whatever failed it (a format error in a later file
     // too): they are how the user finds out what to fix. If even that fails, the run's error wins.
     const kept = await outputs.quarantine.complete().then(
@@ -89,7 +97,13 @@ export async function handler(rawEvent: unknown): Promise<FeatureProcessingResul
     });
     throw err;
   }
-  await Promise.all([outputs.quarantine.complete(), outputs.train.complete(), outputs.validation.complete()]);
+  // A part no row reached (fewer rows than parts) is not written: SageMaker hands an instance
+  // objects, and an empty one is no data.
+  await Promise.all([
+    outputs.quarantine.complete(),
+    outputs.validation.complete(),
+    ...trainParts.map((part, k) => (train.rowsPerPart[k] > 0 ? part.complete() : part.abort())),
+  ]);
 
   const { files, ...counts } = result.summary;
   await Promise.all([

@@ -127,7 +127,15 @@ export class RetrainingPipeline extends Construct {
       stringValue: JSON.stringify({ endpointName, deployed: false }),
     });
 
-    const featuresProps = { dataLake, dataset: props.dataset, features: props.features, rawPrefix, maxBadRowShare, logRemovalPolicy: props.logRemovalPolicy };
+    const featuresProps = {
+      dataLake,
+      dataset: props.dataset,
+      features: props.features,
+      rawPrefix,
+      maxBadRowShare,
+      trainParts: props.training.instanceCount,
+      logRemovalPolicy: props.logRemovalPolicy,
+    };
     this.featureProcessing = featureProcessingFunction(this, featuresProps);
     const gateProps = {
       evaluation: props.evaluation,

@@ -55,7 +55,8 @@ export interface ProcessOptions {
 export interface ProcessOutputs {
   /** One JSON line per rejected row: file, line, every problem, and the original fields. */
   readonly quarantine: LineSink;
-  readonly train: LineSink;
+  /** Told the number of training rows before they are written, if it wants to know (ShardedLineSink). */
+  readonly train: LineSink & { expectRows?(rows: number): void };
   readonly validation: LineSink;
 }
 
@@ -418,6 +419,7 @@ async function processWithScratch(
     codes,
     encodings.map((e) => (e.type === 'categorical' ? e : undefined)),
   );
+  outputs.train.expectRows?.(split.train);
   await copyResolved(pending.train, pendingSinks.train, outputs.train, buffer, resolver);
   await copyResolved(pending.validation, pendingSinks.validation, outputs.validation, buffer, resolver);
 

@@ -15,6 +15,8 @@ export interface FeaturesStepProps {
   readonly features: FeaturesConfig;
   readonly rawPrefix: string;
   readonly maxBadRowShare: number;
+  /** How many part files the training rows are written to: the training instance count (its channel is sharded by S3 key). */
+  readonly trainParts: number;
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
@@ -55,7 +57,7 @@ export function processFeaturesState(scope: Construct, fn: HandlerFunction, prop
     payload: sfn.TaskInput.fromObject({
       runId: sfn.JsonPath.stringAt('$.runId'),
       manifest: sfn.JsonPath.objectAt('$.manifest'),
-      config: { dataset: props.dataset, features: props.features, maxBadRowShare: props.maxBadRowShare },
+      config: { dataset: props.dataset, features: props.features, maxBadRowShare: props.maxBadRowShare, trainParts: props.trainParts },
     }),
     payloadResponseOnly: true,
     resultPath: '$.features',

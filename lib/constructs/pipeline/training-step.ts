@@ -60,11 +60,14 @@ export const XGBOOST: TrainingAlgorithm = {
  */
 export function trainingState(scope: Construct, id: string, props: TrainingStateProps): sfn.CustomState {
   const { training, dataLake } = props;
-  const channel = (name: string, prefixPath: string) => ({
+  // Several instances: each trains on its own part files of the train channel (distributed
+  // XGBoost combines them), while every instance scores the whole validation channel.
+  const channel = (name: string, prefixPath: string, distribution: 'FullyReplicated' | 'ShardedByS3Key') => ({
     ChannelName: name,
     ContentType: 'text/csv',
-    DataSource: { S3DataSource: { S3DataType: 'S3Prefix', 'S3Uri.$': prefixPath, S3DataDistributionType: 'FullyReplicated' } },
+    DataSource: { S3DataSource: { S3DataType: 'S3Prefix', 'S3Uri.$': prefixPath, S3DataDistributionType: distribution } },
   });
+  const trainDistribution = training.instanceCount > 1 ? 'ShardedByS3Key' : 'FullyReplicated';
   const stoppingCondition: Record<string, number> = { MaxRuntimeInSeconds: training.maxRuntimeSeconds };
   if (training.spot.enabled) stoppingCondition.MaxWaitTimeInSeconds = training.spot.maxWaitSeconds;
   const models = `s3://${dataLake.modelsBucket.bucketName}/${MODELS_PREFIX}`;
@@ -78,7 +81,7 @@ export function trainingState(scope: Construct, id: string, props: TrainingState
         RoleArn: props.sagemakerRole.roleArn,
         AlgorithmSpecification: { TrainingImage: props.imageUri, TrainingInputMode: 'File' },
         HyperParameters: (props.algorithm ?? XGBOOST).hyperparameters(training),
-        InputDataConfig: [channel('train', '$.features.trainPrefix'), channel('validation', '$.features.validationPrefix')],
+        InputDataConfig: [channel('train', '$.features.trainPrefix', trainDistribution), channel('validation', '$.features.validationPrefix', 'FullyReplicated')],
         OutputDataConfig: { S3OutputPath: models, KmsKeyId: dataLake.key.keyArn },
         ResourceConfig: {
           InstanceType: training.instanceType,

@@ -140,6 +140,27 @@ describe('RetrainingPipeline: training, registry and deployment', () => {
     });
   });
 
+  test.each([
+    [1, 'FullyReplicated', false],
+    [3, 'ShardedByS3Key', true],
+  ])(
+    'GIVEN %d training instance(s) THEN the rows are written in that many part files, the train channel is %s, validation replicated, traffic encryption %s',
+    (instanceCount, distribution, encrypted) => {
+      const { definition } = render({ training: { instanceCount } });
+      const train = definition.States[PipelineStates.TRAIN] as { Parameters: { InputDataConfig: { ChannelName: string; DataSource: unknown }[] } };
+      const distributions = train.Parameters.InputDataConfig.map((c) => [
+        c.ChannelName,
+        (c.DataSource as { S3DataSource: { S3DataDistributionType: string } }).S3DataSource.S3DataDistributionType,
+      ]);
+      expect(distributions).toEqual([
+        ['train', distribution],
+        ['validation', 'FullyReplicated'],
+      ]);
+      expect(train.Parameters).toMatchObject({ ResourceConfig: { InstanceCount: instanceCount }, EnableInterContainerTrafficEncryption: encrypted });
+      expect(definition.States[PipelineStates.PROCESS_FEATURES].Parameters).toMatchObject({ config: { trainParts: instanceCount } });
+    },
+  );
+
   test('GIVEN instances with a canary strategy THEN updates are blue/green with auto-rollback on both endpoint alarms', () => {
     const { definition, stack } = render({
       deployment: {

@@ -47,13 +47,13 @@ async function exists(key: string): Promise<boolean> {
 }
 
 /** Writes the manifest as the trigger does and returns the state machine's task input. */
-async function eventFor(objects: SnapshotObject[], maxBadRowShare = config.retraining.maxBadRowShare): Promise<FeatureProcessingEvent> {
+async function eventFor(objects: SnapshotObject[], maxBadRowShare = config.retraining.maxBadRowShare, trainParts = 1): Promise<FeatureProcessingEvent> {
   const manifest = buildManifest(BUCKET, 'raw/', objects);
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: manifestKey(manifest.runId), Body: JSON.stringify(manifest) }));
   return {
     runId: manifest.runId,
     manifest: { bucket: BUCKET, key: manifestKey(manifest.runId) },
-    config: { dataset: config.dataset, features: config.features, maxBadRowShare },
+    config: { dataset: config.dataset, features: config.features, maxBadRowShare, trainParts },
   };
 }
 
@@ -111,6 +111,29 @@ describe('feature-processing handler against a local S3', () => {
 
     // The raw data is untouched.
     expect(await text('raw/churn/mlc_churn.csv')).toBe(SAMPLE);
+  });
+
+  test('GIVEN 3 training parts (3 training instances) THEN the training rows are split into 3 part files in order, whose concatenation is the 1-part output byte for byte', async () => {
+    const one = await handler(await eventFor([await put('raw/one-part/mlc_churn.csv', SAMPLE)]));
+    const three = await handler(await eventFor([await put('raw/three-parts/mlc_churn.csv', SAMPLE)], config.retraining.maxBadRowShare, 3));
+    const partKeys = async (prefix: string) =>
+      ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!).sort();
+    const keys = await partKeys(`features/${three.runId}/train/`);
+    expect(keys.map((k) => k.split('/').at(-1))).toEqual(['part-00000.csv', 'part-00001.csv', 'part-00002.csv']);
+    const parts = await Promise.all(keys.map(text));
+    const rows = parts.map((p) => p.trimEnd().split('\n').length);
+    // ⌈4040 / 3⌉ = 1347 rows in each part but the last.
+    expect(rows).toEqual([1347, 1347, three.summary.train - 2 * 1347]);
+    expect(parts.join('')).toBe(await text(`features/${one.runId}/train/part-00000.csv`));
+    expect(await partKeys(`features/${three.runId}/validation/`)).toEqual([`features/${three.runId}/validation/part-00000.csv`]);
+  });
+
+  test('GIVEN more training parts than training rows THEN only parts with rows are written (an empty object would be no data for its instance)', async () => {
+    const tiny = [BAD_ROWS.split('\r\n')[0], ...SAMPLE.split('\n').slice(1, 21)].join('\n');
+    const result = await handler(await eventFor([await put('raw/tiny/rows.csv', tiny)], config.retraining.maxBadRowShare, 100));
+    const listed = (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `features/${result.runId}/train/` }))).Contents ?? [];
+    expect(listed).toHaveLength(result.summary.train);
+    expect(listed.every((o) => (o.Size ?? 0) > 0)).toBe(true);
   });
 
   test('GIVEN a run that already succeeded WHEN retried THEN the stored result is returned without reprocessing', async () => {
