@@ -81,7 +81,10 @@ export function trainingState(scope: Construct, id: string, props: TrainingState
         RoleArn: props.sagemakerRole.roleArn,
         AlgorithmSpecification: { TrainingImage: props.imageUri, TrainingInputMode: 'File' },
         HyperParameters: (props.algorithm ?? XGBOOST).hyperparameters(training),
-        InputDataConfig: [channel('train', '$.features.trainPrefix', trainDistribution), channel('validation', '$.features.validationPrefix', 'FullyReplicated')],
+        InputDataConfig: [
+          channel('train', '$.features.trainPrefix', trainDistribution),
+          channel('validation', '$.features.validationPrefix', 'FullyReplicated'),
+        ],
         OutputDataConfig: { S3OutputPath: models, KmsKeyId: dataLake.key.keyArn },
         ResourceConfig: {
           InstanceType: training.instanceType,
