@@ -25,6 +25,7 @@ interface Message {
   readonly sentAt: number;
   receiveCount: number;
   visibleAt: number;
+  firstReceivedAt?: number;
 }
 
 /**
@@ -99,6 +100,7 @@ export class LocalQueue {
     this.store.transaction(() => {
       for (const m of batch) {
         m.receiveCount++;
+        m.firstReceivedAt ??= now;
         m.visibleAt = now + this.options.visibilityTimeoutMs;
         this.save(m);
       }
@@ -111,7 +113,7 @@ export class LocalQueue {
         ApproximateReceiveCount: String(m.receiveCount),
         SentTimestamp: String(m.sentAt),
         SenderId: 'events.amazonaws.com',
-        ApproximateFirstReceiveTimestamp: String(now),
+        ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt),
       },
       messageAttributes: {},
       md5OfBody: createHash('md5').update(m.body).digest('hex'),

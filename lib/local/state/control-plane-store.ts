@@ -18,6 +18,8 @@ export interface StoredQueueMessage {
   readonly sentAt: number;
   readonly receiveCount: number;
   readonly visibleAt: number;
+  /** The first receive's time; undefined until the message is received. */
+  readonly firstReceivedAt?: number;
   readonly deadLettered: boolean;
 }
 
@@ -164,11 +166,12 @@ export class ControlPlaneStore {
   saveMessage(queueArn: string, m: StoredQueueMessage): void {
     this.db
       .prepare(
-        `INSERT INTO queue_messages (queue_arn, message_id, body, sent_at, receive_count, visible_at, dead_lettered)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (queue_arn, message_id) DO UPDATE SET receive_count = excluded.receive_count, visible_at = excluded.visible_at, dead_lettered = excluded.dead_lettered`,
+        `INSERT INTO queue_messages (queue_arn, message_id, body, sent_at, receive_count, visible_at, first_received_at, dead_lettered)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (queue_arn, message_id) DO UPDATE SET receive_count = excluded.receive_count, visible_at = excluded.visible_at,
+           first_received_at = excluded.first_received_at, dead_lettered = excluded.dead_lettered`,
       )
-      .run(queueArn, m.messageId, m.body, m.sentAt, m.receiveCount, m.visibleAt, m.deadLettered ? 1 : 0);
+      .run(queueArn, m.messageId, m.body, m.sentAt, m.receiveCount, m.visibleAt, m.firstReceivedAt ?? null, m.deadLettered ? 1 : 0);
   }
 
   deleteMessage(queueArn: string, messageId: string): void {
@@ -177,14 +180,25 @@ export class ControlPlaneStore {
 
   messages(queueArn: string): StoredQueueMessage[] {
     const rows = this.db
-      .prepare('SELECT message_id, body, sent_at, receive_count, visible_at, dead_lettered FROM queue_messages WHERE queue_arn = ? ORDER BY sent_at, rowid')
-      .all(queueArn) as { message_id: string; body: string; sent_at: number; receive_count: number; visible_at: number; dead_lettered: number }[];
+      .prepare(
+        'SELECT message_id, body, sent_at, receive_count, visible_at, first_received_at, dead_lettered FROM queue_messages WHERE queue_arn = ? ORDER BY sent_at, rowid',
+      )
+      .all(queueArn) as {
+      message_id: string;
+      body: string;
+      sent_at: number;
+      receive_count: number;
+      visible_at: number;
+      first_received_at: number | null;
+      dead_lettered: number;
+    }[];
     return rows.map((r) => ({
       messageId: r.message_id,
       body: r.body,
       sentAt: r.sent_at,
       receiveCount: r.receive_count,
       visibleAt: r.visible_at,
+      firstReceivedAt: r.first_received_at ?? undefined,
       deadLettered: r.dead_lettered === 1,
     }));
   }

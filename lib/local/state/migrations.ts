@@ -63,4 +63,6 @@ export const MIGRATIONS: readonly string[] = [
     version INTEGER NOT NULL
   );
   `,
+  // 2: when a queued message was first received (SQS's ApproximateFirstReceiveTimestamp).
+  `ALTER TABLE queue_messages ADD COLUMN first_received_at INTEGER;`,
 ];

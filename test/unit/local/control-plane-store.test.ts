@@ -247,14 +247,22 @@ describe('SQS, CloudWatch and SSM', () => {
     before.send('upload event');
     while (!received) await new Promise((r) => setTimeout(r, 5));
 
-    const deliveries: { at: number; body: string; count: string }[] = [];
+    const deliveries: { at: number; body: string; count: string; firstReceived: number }[] = [];
     const after = queue(ControlPlaneStore.open(at), async (event) => {
-      for (const r of event.Records) deliveries.push({ at: Date.now(), body: r.body, count: r.attributes.ApproximateReceiveCount });
+      for (const r of event.Records)
+        deliveries.push({
+          at: Date.now(),
+          body: r.body,
+          count: r.attributes.ApproximateReceiveCount,
+          firstReceived: Number(r.attributes.ApproximateFirstReceiveTimestamp),
+        });
     });
     expect(after.depth).toBe(1);
     await after.drained();
     expect(deliveries.map(({ body, count }) => [body, count])).toEqual([['upload event', '2']]);
     expect(deliveries[0].at - received).toBeGreaterThanOrEqual(300);
+    // As in SQS, the first receive's time stays that of the first receive (kept across the restart).
+    expect(deliveries[0].firstReceived).toBe(received);
     // Consumed: gone from the store too.
     expect(queue(ControlPlaneStore.open(at), async () => undefined).depth).toBe(0);
     await after.stop();
