@@ -137,11 +137,17 @@ describe('a running local environment', () => {
     }
   });
 
-  test('WHEN predict gets a row the spec cannot encode THEN the error names the feature', async () => {
-    const bad = sample.split('\n')[1].replace('"no","yes"', '"perhaps","yes"');
-    const { status, json } = await post('/predict', `${header}${bad}\n`);
+  test('WHEN predict gets records the training rules refuse (a bad boolean, a short row, a value below its minimum) THEN every problem is named by record, line and column, and nothing is scored', async () => {
+    const [good, second] = sample.split('\n').slice(1, 3);
+    const badBoolean = good.replace('"no","yes"', '"perhaps","yes"');
+    const short = second.split(',').slice(0, 5).join(',');
+    const belowMinimum = good.replace(/^("\w+"),\d+,/, '$1,-5,');
+    const { status, json } = await post('/predict', `${header}${good}\n${badBoolean}\n${short}\n${belowMinimum}\n`);
     expect(status).toBe(400);
-    expect(json.error).toMatch(/feature "international_plan": "perhaps" is not a boolean/);
+    expect(json.error).toMatch(/^the predict input: 3 of 4 records cannot be scored \(nothing was scored\): /);
+    expect(json.error).toContain('record 2 (line 3): international_plan "perhaps": not a boolean');
+    expect(json.error).toMatch(/record 3 \(line 4\): \(row\): expected 20 fields, found 5/);
+    expect(json.error).toMatch(/record 4 \(line 5\): account_length "-5": below the minimum/);
   });
 
   test('WHEN a header-only file joins the data THEN the run fails, says why, alarms, and the endpoint keeps the model', async () => {

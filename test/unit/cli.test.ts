@@ -12,7 +12,7 @@ describe('mlops CLI', () => {
   test('GIVEN --help THEN every command is listed', () => {
     const result = mlops('--help');
     expect(result.status).toBe(0);
-    for (const command of ['init', 'check', 'demo', 'up', 'upload', 'predict', 'drift', 'status', 'runs', 'run', 'config'])
+    for (const command of ['init', 'check', 'demo', 'up', 'upload', 'predict', 'drift', 'status', 'runs', 'run', 'stop', 'config'])
       expect(result.stdout).toContain(`mlops ${command}`);
   });
 

@@ -6,7 +6,8 @@ import type { FeatureSpec } from '../../../lambdas/core/features/feature-spec';
 import { readJsonAt } from '../../../lambdas/shared/s3';
 import { listenOnLoopback, readBody, type RunningServer } from '../services/json-rpc-server';
 import type { LocalMlops } from '../runtime/local-mlops';
-import { rawFeatureRows, sendTraffic } from './traffic';
+import { sendTraffic } from './traffic';
+import { servingRecords } from '../../../lambdas/core/features/serving-records';
 import { argmax } from '../../../lambdas/core/xgboost-output';
 
 /** What `POST /predict` answers: a score per row, and for a multiclass model each class's probability and the most probable class. */
@@ -20,12 +21,13 @@ export interface PredictResponse {
   readonly probabilities?: number[][];
 }
 
-/** Raw CSV rows (with a header) encoded with the deployed model's spec and sent to the endpoint. */
+/** Raw CSV rows (with a header), checked by the training data's rules, encoded with the deployed model's spec and sent to the endpoint. */
 async function predict(local: LocalMlops, csv: string): Promise<PredictResponse> {
   const deployed = local.deployedModel();
   if (!deployed.featureSpecUri) throw new Error('no model is deployed yet: upload data and wait for a run to deploy one (see `mlops status`)');
   const spec = await readJsonAt<FeatureSpec>(local.s3, deployed.featureSpecUri);
-  const { rows } = rawFeatureRows(Buffer.from(csv), spec, 'the predict input');
+  // Checked as the training data was (every problem of every record, nothing scored in part).
+  const rows = servingRecords(Buffer.from(csv), local.datasetRules(), spec, 'the predict input');
   const runtime = local.runtimeClient();
   try {
     const outputs = await sendTraffic(runtime, local.functionSetting('ENDPOINT_NAME'), spec, rows);

@@ -1,3 +1,5 @@
+import { PipelineStates } from '../../../lambdas/contracts/states';
+import type { MlopsConfig } from '../../config';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -126,6 +128,7 @@ export class LocalMlops {
   private servers: RunningServer[] = [];
   private handlers = new Map<string, Handler>();
   private readonly stateMachineArn: string;
+  private definition?: ReturnType<typeof renderStateMachine>;
 
   private constructor(private readonly options: LocalMlopsOptions) {
     const { template } = options;
@@ -211,6 +214,7 @@ export class LocalMlops {
     this.clientEnv.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME = this.endpointUrl;
 
     const definition = renderStateMachine(template, this.render);
+    this.definition = definition;
     // Filled once the handlers are loaded with their environment (which needs the servers' endpoints).
     const taskHandlers: Record<string, TaskHandler> = {};
     const taskStops: Record<string, TaskHandler> = {};
@@ -435,6 +439,17 @@ export class LocalMlops {
   deployedModel(): { deployed?: boolean; modelPackageArn?: string; featureSpecUri?: string; baselineUri?: string } {
     const name = this.functionSetting('DEPLOYED_MODEL_PARAMETER');
     return JSON.parse(this.parameters.getParameter({ Name: name }).Parameter.Value) as ReturnType<LocalMlops['deployedModel']>;
+  }
+
+  /**
+   * The data set's rules the pipeline validates training data with: the feature step's config in
+   * the synthesized state machine (what `mlops predict` checks raw records against).
+   */
+  datasetRules(): MlopsConfig['dataset'] {
+    const state = this.definition?.States[PipelineStates.PROCESS_FEATURES] as { Parameters?: { config?: { dataset?: MlopsConfig['dataset'] } } } | undefined;
+    const dataset = state?.Parameters?.config?.dataset;
+    if (!dataset) throw new Error(`the state machine's ${PipelineStates.PROCESS_FEATURES} state carries no data set config`);
+    return dataset;
   }
 
   /** A setting the template gives the functions, e.g. DATA_BUCKET (the local bucket name). */
