@@ -1,15 +1,17 @@
-import { DescribeModelPackageCommand, DescribeTrainingJobCommand, ListModelPackagesCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { DescribeModelPackageCommand, DescribeTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { metricPropertyKey } from '../contracts/deployment';
+import type { DeployedModel } from '../contracts/events';
 import { decide, type GateDecision, type ProductionModel } from '../core/evaluation';
 import { createLogger } from '../shared/logger';
 
 const sagemaker = new SageMakerClient({});
+const ssm = new SSMClient({});
 const logger = createLogger('evaluation');
 
 export const evaluationEventSchema = z.strictObject({
   trainingJobName: z.string().min(1),
-  modelPackageGroupName: z.string().min(1),
   rules: z.strictObject({
     metric: z.string().min(1),
     direction: z.enum(['maximize', 'minimize']),
@@ -19,35 +21,34 @@ export const evaluationEventSchema = z.strictObject({
 });
 export type EvaluationEvent = z.input<typeof evaluationEventSchema>;
 
-/** The latest Approved package of the group is the model in production. */
-async function productionModel(group: string, metric: string): Promise<ProductionModel | undefined> {
-  const listed = await sagemaker.send(
-    new ListModelPackagesCommand({
-      ModelPackageGroupName: group,
-      ModelApprovalStatus: 'Approved',
-      SortBy: 'CreationTime',
-      SortOrder: 'Descending',
-      MaxResults: 1,
-    }),
-  );
-  const latest = listed.ModelPackageSummaryList?.[0];
-  if (!latest?.ModelPackageArn) return undefined;
-  const described = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: latest.ModelPackageArn }));
+/**
+ * The model in production is the one that serves: the package the deployment published to the
+ * deployed-model parameter once its endpoint was InService. Not the latest Approved package: a
+ * deployment that failed or rolled back leaves its package Approved, but it never served.
+ */
+async function productionModel(metric: string): Promise<ProductionModel | undefined> {
+  const name = process.env.DEPLOYED_MODEL_PARAMETER;
+  if (!name) throw new Error('DEPLOYED_MODEL_PARAMETER is not set: the gate cannot tell which model serves');
+  const parameter = await ssm.send(new GetParameterCommand({ Name: name }));
+  // `{ endpointName, deployed: false }` until a deployment publishes its package.
+  const deployed = JSON.parse(parameter.Parameter?.Value ?? '{}') as Partial<DeployedModel>;
+  if (!deployed.modelPackageArn) return undefined;
+  const described = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: deployed.modelPackageArn }));
   const recorded = described.CustomerMetadataProperties?.[metricPropertyKey(metric)];
-  return { modelPackageArn: latest.ModelPackageArn, value: recorded === undefined ? undefined : Number(recorded) };
+  return { modelPackageArn: deployed.modelPackageArn, value: recorded === undefined ? undefined : Number(recorded) };
 }
 
-/** Compares the new training job with the model in production and decides whether to promote it. */
+/** Compares the new training job with the model that serves and decides whether to promote it. */
 export async function handler(rawEvent: unknown): Promise<GateDecision> {
   const parsed = evaluationEventSchema.safeParse(rawEvent);
   if (!parsed.success)
     throw new Error(`invalid evaluation input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-  const { trainingJobName, modelPackageGroupName, rules } = parsed.data;
+  const { trainingJobName, rules } = parsed.data;
 
   const job = await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: trainingJobName }));
   if (job.TrainingJobStatus !== 'Completed') throw new Error(`training job ${trainingJobName} is ${job.TrainingJobStatus}, not Completed`);
   const metrics = (job.FinalMetricDataList ?? []).map((m) => ({ name: m.MetricName ?? '', value: m.Value ?? Number.NaN }));
-  const production = await productionModel(modelPackageGroupName, rules.metric);
+  const production = await productionModel(rules.metric);
   const decision = decide(metrics, production, rules);
   logger.info('gate decision', { trainingJobName, ...decision });
   return decision;

@@ -140,6 +140,7 @@ export class RetrainingPipeline extends Construct {
     const gateProps = {
       evaluation: props.evaluation,
       modelPackageGroupName: this.modelPackageGroupName,
+      deployedModelParameter: this.deployedModelParameter,
       namePrefix,
       key: dataLake.key,
       logRemovalPolicy: props.logRemovalPolicy,

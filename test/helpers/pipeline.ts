@@ -56,7 +56,7 @@ export function scriptedTrainer(s3: () => S3Client, script: (number | Error)[]):
 /** The synthesized retraining state machine and every local service it talks to. */
 export class PipelineHarness {
   readonly notifier = new LocalNotifier();
-  readonly parameters = new LocalParameterStore();
+  parameters!: LocalParameterStore;
   sagemaker!: LocalSageMaker;
   s3!: S3Client;
   definition!: AslDefinition;
@@ -64,6 +64,7 @@ export class PipelineHarness {
   deployedModelParameter!: string;
   private localS3!: LocalS3;
   private closeSageMaker!: () => Promise<void>;
+  private closeSsm!: () => Promise<void>;
   private handlers!: Record<string, (input: unknown) => Promise<unknown>>;
   iam!: LocalIam;
 
@@ -111,6 +112,16 @@ export class PipelineHarness {
     });
     this.closeSageMaker = server.close;
     process.env.AWS_ENDPOINT_URL_SAGEMAKER = server.endpoint;
+    // The parameters the template creates (the deployed-model pointer starts as "nothing deployed"),
+    // served to the handlers (the gate reads what serves) under the same checks.
+    this.parameters = LocalParameterStore.fromTemplate(cfnTemplate, render);
+    const ssmServer = await this.parameters.start(0, allChecks(jsonServiceValidator(models), jsonServiceAuthorizer(this.iam, REGION)), {
+      credentials: this.localS3.credentials,
+      region: REGION,
+    });
+    this.closeSsm = ssmServer.close;
+    process.env.AWS_ENDPOINT_URL_SSM = ssmServer.endpoint;
+    process.env.DEPLOYED_MODEL_PARAMETER = this.deployedModelParameter;
     this.handlers = validatedTaskHandlers(
       authorizedTaskHandlers(
         pipelineTaskHandlers({
@@ -130,6 +141,7 @@ export class PipelineHarness {
   async stop(): Promise<void> {
     this.s3.destroy();
     await this.closeSageMaker();
+    await this.closeSsm();
     await this.localS3.close();
   }
 

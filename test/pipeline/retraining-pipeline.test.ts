@@ -93,7 +93,7 @@ describe('retraining pipeline (auto approval), run after run', () => {
     const by = (role: string, action: string) => harness.iam.decisions.some((d) => d.principal.includes(role) && d.action === action);
     expect(by('RetrainingPipelineFeatureProcessingRole', 's3:GetObject')).toBe(true);
     expect(by('RetrainingPipelineFeatureProcessingRole', 's3:PutObject')).toBe(true);
-    expect(by('RetrainingPipelineEvaluationRole', 'sagemaker:ListModelPackages')).toBe(true);
+    expect(by('RetrainingPipelineEvaluationRole', 'ssm:GetParameter')).toBe(true);
     expect(harness.iam.decisions.every((d) => d.allowed)).toBe(true);
     expect(harness.deployedModel()).toMatchObject({
       endpointName: 'churn-endpoint',
@@ -171,6 +171,26 @@ describe('retraining pipeline (auto approval), run after run', () => {
     });
     expect(harness.endpoint()).toMatchObject({ status: 'InService', configName: served });
     expect(harness.deployedModel()).toEqual(published);
+  });
+
+  test('GIVEN the rolled-back model still Approved (0.95) WHEN the next model beats the one that serves THEN the gate compares with what serves, not the latest Approved package', async () => {
+    const serving = harness.deployedModel()!.modelPackageArn as string;
+    const servingAuc = Number(harness.sagemaker.describeModelPackage({ ModelPackageName: serving }).CustomerMetadataProperties?.['metric:validation:auc']);
+    expect(servingAuc).toBeLessThan(0.94);
+    // The latest Approved package is the rolled-back one, which never served (what the gate used to compare with).
+    const [latestApproved] = harness.sagemaker.listModelPackages({
+      ModelPackageGroupName: serving.split('/')[1],
+      ModelApprovalStatus: 'Approved',
+      SortBy: 'CreationTime',
+      SortOrder: 'Descending',
+    }).ModelPackageSummaryList;
+    expect(latestApproved.ModelPackageArn).not.toBe(serving);
+    // Better than what serves by the margin, worse than the Approved package that never served.
+    aucScript.push(servingAuc + 0.01);
+    const { execution, notifications } = await harness.run(await newSnapshot());
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(notifications[0].message).toMatchObject({ outcome: 'DEPLOYED' });
+    expect(execution.output).toMatchObject({ evaluation: { promote: true, productionModelPackageArn: serving, productionValue: servingAuc } });
   });
 
   test('GIVEN SageMaker throttles WHEN the run executes THEN the calls are retried and the run succeeds', async () => {

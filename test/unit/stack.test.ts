@@ -55,7 +55,6 @@ describe('MlopsStack', () => {
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
       ].map((a) => `${policyOf(pipeline.stateMachine.role)} ${a}`),
-      `${policyOf(pipeline.evaluation.role)} sagemaker:ListModelPackages`,
       `${policyOf(pipeline.sagemakerRole)} ecr:GetAuthorizationToken`,
       `${policyOf(pipeline.sagemakerRole)} cloudwatch:PutMetricData`,
       `${policyOf(stack.driftMonitor.handler.role)} cloudwatch:PutMetricData`,

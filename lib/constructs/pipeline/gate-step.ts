@@ -1,6 +1,7 @@
 import { Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
@@ -11,21 +12,23 @@ import { sagemakerFinding } from '../nag';
 
 export interface GateStepProps {
   readonly evaluation: EvaluationConfig;
-  /** The group whose approved packages are production. */
+  /** The group of the packages the gate compares (DescribeModelPackage). */
   readonly modelPackageGroupName: string;
+  /** What serves: the package the deployment publishes once its endpoint is InService (production for the gate). */
+  readonly deployedModelParameter: ssm.IStringParameter;
   /** Training jobs are named "<prefix><uuid>". */
   readonly namePrefix: string;
   readonly key: kms.IKey;
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
-/** The promotion gate's function: reads the new training job and the group's packages. */
+/** The promotion gate's function: reads the new training job, the deployed-model parameter and the package it names. */
 export function evaluationFunction(scope: Construct, props: GateStepProps): HandlerFunction {
   const fn = new HandlerFunction(scope, 'Evaluation', {
     handlerName: 'evaluation',
     description: 'Compares a new model with the model in production (the promotion gate)',
     key: props.key,
-    environment: {},
+    environment: { DEPLOYED_MODEL_PARAMETER: props.deployedModelParameter.parameterName },
     logRemovalPolicy: props.logRemovalPolicy,
   });
   const stack = Stack.of(scope);
@@ -34,9 +37,8 @@ export function evaluationFunction(scope: Construct, props: GateStepProps): Hand
   const packages = stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${props.modelPackageGroupName}/*` });
   role.addToPolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeTrainingJob'], resources: [trainingJobs] }));
   role.addToPolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeModelPackage'], resources: [packages] }));
-  role.addToPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListModelPackages'], resources: ['*'] }));
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [props.deployedModelParameter.parameterArn] }));
   const acknowledge = (finding: string, reason: string) => Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
-  acknowledge('Resource::*', "sagemaker:ListModelPackages has no resource-level permissions; the handler filters by the project's group.");
   acknowledge(sagemakerFinding(scope, 'training-job', `${props.namePrefix}*`), 'Training jobs are named "<dataset>-<uuid>" at run time.');
   acknowledge(sagemakerFinding(scope, 'model-package', `${props.modelPackageGroupName}/*`), 'Package versions are numbered by SageMaker at run time.');
   return fn;
@@ -49,7 +51,6 @@ export function evaluateState(scope: Construct, fn: HandlerFunction, props: Gate
     lambdaFunction: fn.function,
     payload: sfn.TaskInput.fromObject({
       trainingJobName: sfn.JsonPath.stringAt('$.training.jobName'),
-      modelPackageGroupName: props.modelPackageGroupName,
       rules: {
         metric: rules.metric,
         direction: rules.direction,
