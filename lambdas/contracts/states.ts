@@ -27,6 +27,7 @@ export const PipelineStates = {
   ROLLED_BACK: 'RolledBack',
   ENDPOINT_FAILED: 'EndpointFailed',
   DEPLOYMENT_TIMED_OUT: 'DeploymentTimedOut',
+  REJECT_UNDEPLOYED_PACKAGE: 'RejectUndeployedPackage',
   DESCRIBE_DEPLOYMENT: 'DescribeDeployment',
   PUBLISH_DEPLOYED_MODEL: 'PublishDeployedModel',
   NOTIFY_DEPLOYED: 'NotifyDeployed',

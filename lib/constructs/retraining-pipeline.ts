@@ -206,6 +206,7 @@ export class RetrainingPipeline extends Construct {
       deployedModelParameter: this.deployedModelParameter,
       namePrefix,
       failures,
+      modelPackageGroupName: this.modelPackageGroupName,
       onDeployed: deployed,
     });
     const prepareDeployment = new sfn.Pass(this, PipelineStates.PREPARE_DEPLOYMENT, {

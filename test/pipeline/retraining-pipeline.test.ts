@@ -37,6 +37,7 @@ describe('retraining pipeline (auto approval), run after run', () => {
         S.UPDATE_ENDPOINT,
         S.DESCRIBE_ENDPOINT,
         S.PUBLISH_DEPLOYED_MODEL,
+        S.REJECT_UNDEPLOYED_PACKAGE,
         S.NOTIFY_DEPLOYED,
         S.NOTIFY_FAILURE,
       ].sort(),
@@ -171,20 +172,23 @@ describe('retraining pipeline (auto approval), run after run', () => {
     });
     expect(harness.endpoint()).toMatchObject({ status: 'InService', configName: served });
     expect(harness.deployedModel()).toEqual(published);
+    // The package that never served is marked so in the registry, with why.
+    const [rejected] = harness.sagemaker.listModelPackages({
+      ModelPackageGroupName: (published!.modelPackageArn as string).split('/')[1],
+      SortOrder: 'Descending',
+    }).ModelPackageSummaryList;
+    expect(harness.sagemaker.describeModelPackage({ ModelPackageName: rejected.ModelPackageArn })).toMatchObject({
+      ModelApprovalStatus: 'Rejected',
+      ApprovalDescription: expect.stringMatching(/^Run snapshot-\w+ did not deploy it \(DeploymentRolledBack\); it never served$/),
+    });
   });
 
-  test('GIVEN the rolled-back model still Approved (0.95) WHEN the next model beats the one that serves THEN the gate compares with what serves, not the latest Approved package', async () => {
+  test('GIVEN a rolled-back model (0.95) WHEN the next model beats the one that serves THEN the gate compares with what serves', async () => {
     const serving = harness.deployedModel()!.modelPackageArn as string;
     const servingAuc = Number(harness.sagemaker.describeModelPackage({ ModelPackageName: serving }).CustomerMetadataProperties?.['metric:validation:auc']);
     expect(servingAuc).toBeLessThan(0.94);
-    // The latest Approved package is the rolled-back one, which never served (what the gate used to compare with).
-    const [latestApproved] = harness.sagemaker.listModelPackages({
-      ModelPackageGroupName: serving.split('/')[1],
-      ModelApprovalStatus: 'Approved',
-      SortBy: 'CreationTime',
-      SortOrder: 'Descending',
-    }).ModelPackageSummaryList;
-    expect(latestApproved.ModelPackageArn).not.toBe(serving);
+    // The rolled-back package (0.95) is Rejected now; the gate would have compared with it when it
+    // counted the latest Approved package as production.
     // Better than what serves by the margin, worse than the Approved package that never served.
     aucScript.push(servingAuc + 0.01);
     const { execution, notifications } = await harness.run(await newSnapshot());

@@ -30,6 +30,8 @@ export interface DeploymentChainProps {
   readonly namePrefix: string;
   /** Where failures go (notify and fail the run). */
   readonly failures: FailureHandling;
+  /** The group of the deployed packages (a deployment that does not serve rejects its package). */
+  readonly modelPackageGroupName: string;
   /** Where a successful deployment goes (notify and succeed). */
   readonly onDeployed: sfn.IChainable;
 }
@@ -179,6 +181,7 @@ export function deploymentChain(scope: Construct, props: DeploymentChainProps): 
     maxWaitMinutes: deployment.maxWaitMinutes,
     deployedModelParameter: props.deployedModelParameter,
     failures: props.failures,
+    modelPackageGroupName: props.modelPackageGroupName,
     onDeployed: props.onDeployed,
   });
   updateEndpoint.next(startPolling);

@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { ENDPOINT_VARIANT } from '../../../lambdas/contracts/deployment';
 import { PipelineStates } from '../../../lambdas/contracts/states';
 import type { FailureHandling } from './notify-step';
+import { rejectUndeployedPackageState } from './registry-step';
 import { retrySageMakerLimits, retrySsmLimits } from './retries';
 
 const POLL_INTERVAL = Duration.seconds(30);
@@ -18,6 +19,8 @@ export interface EndpointPollingProps {
   readonly deployedModelParameter: ssm.IStringParameter;
   /** Where failures go (notify and fail the run). */
   readonly failures: FailureHandling;
+  /** The group of the deployed packages: a deployment that does not serve marks its package Rejected. */
+  readonly modelPackageGroupName: string;
   /** Where a successful deployment goes. */
   readonly onDeployed: sfn.IChainable;
 }
@@ -38,6 +41,12 @@ export function endpointPolling(scope: Construct, props: EndpointPollingProps): 
   // SageMaker limits are retried (the SSM call too), every other error goes to the failure path.
   const guard = (state: tasks.CallAwsService) => props.failures.catchAll(retrySageMakerLimits(state));
   const onFailure = props.failures.notifyFailure;
+  // A deployment that rolled back or failed never served: its package is marked Rejected first (a
+  // failure to mark it does not hide the deployment's: it is kept aside, and the deployment's is
+  // notified). A timed-out one may still finish, so its package is left as it is.
+  const rejectPackage = rejectUndeployedPackageState(scope, props.modelPackageGroupName);
+  rejectPackage.addCatch(onFailure, { errors: ['States.ALL'], resultPath: '$.packageRejection' });
+  const notServed = rejectPackage.next(onFailure);
   const maxPolls = Math.ceil((props.maxWaitMinutes * 60) / POLL_INTERVAL.toSeconds());
   const startPolling = new sfn.Pass(scope, PipelineStates.START_POLLING, { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.poll' });
   const wait = new sfn.Wait(scope, PipelineStates.WAIT_FOR_ENDPOINT, { time: sfn.WaitTime.duration(POLL_INTERVAL) });
@@ -98,12 +107,12 @@ export function endpointPolling(scope: Construct, props: EndpointPollingProps): 
         PipelineStates.ROLLED_BACK,
         'DeploymentRolledBack',
         "States.Format('Endpoint {} rolled back to {}: the new model tripped a rollback alarm or failed to deploy; the previous model keeps serving', $.names.id, $.endpoint.EndpointConfigName)",
-        onFailure,
+        notServed,
       ),
     )
     .when(
       sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'Failed'),
-      failWith(scope, PipelineStates.ENDPOINT_FAILED, 'EndpointFailed', "States.Format('Endpoint failed: {}', $.endpoint.FailureReason)", onFailure),
+      failWith(scope, PipelineStates.ENDPOINT_FAILED, 'EndpointFailed', "States.Format('Endpoint failed: {}', $.endpoint.FailureReason)", notServed),
     )
     .when(
       sfn.Condition.numberGreaterThanEquals('$.poll.count', maxPolls),

@@ -102,3 +102,28 @@ export function approvalRule(scope: Construct, stateMachine: sfn.IStateMachine, 
     ],
   });
 }
+
+/**
+ * A deployment that failed, rolled back or timed out marks its package Rejected, with why in its
+ * approval description: the registry then says it never served (production is what serves, the
+ * deployed-model parameter). Input: `$.deploy.modelPackageArn`, `$.failure.Error`, `$.runId`.
+ */
+export function rejectUndeployedPackageState(scope: Construct, modelPackageGroupName: string): tasks.CallAwsService {
+  return retrySageMakerLimits(
+    new tasks.CallAwsService(scope, PipelineStates.REJECT_UNDEPLOYED_PACKAGE, {
+      service: 'sagemaker',
+      action: 'updateModelPackage',
+      parameters: {
+        ModelPackageArn: sfn.JsonPath.stringAt('$.deploy.modelPackageArn'),
+        ModelApprovalStatus: 'Rejected',
+        ApprovalDescription: sfn.JsonPath.format(
+          'Run {} did not deploy it ({}); it never served',
+          sfn.JsonPath.stringAt('$.runId'),
+          sfn.JsonPath.stringAt('$.failure.Error'),
+        ),
+      },
+      iamResources: [packageArns(scope, modelPackageGroupName).packages],
+      resultPath: sfn.JsonPath.DISCARD,
+    }),
+  );
+}

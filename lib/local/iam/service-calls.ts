@@ -31,6 +31,7 @@ export function jsonServiceRequests(
       // ListModelPackages has no resource-level permissions.
       ListModelPackages: () => [{ action: 'sagemaker:ListModelPackages', resource: '*' }],
       DescribeModelPackage: (i) => [{ action: 'sagemaker:DescribeModelPackage', resource: String(i.ModelPackageName) }],
+      UpdateModelPackage: (i) => [{ action: 'sagemaker:UpdateModelPackage', resource: String(i.ModelPackageArn) }],
       DescribeTrainingJob: (i) => [
         { action: 'sagemaker:DescribeTrainingJob', resource: arn('sagemaker', `training-job/${String(i.TrainingJobName).toLowerCase()}`) },
       ],

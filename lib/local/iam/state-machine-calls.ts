@@ -47,6 +47,8 @@ export function taskAuthorization(resource: string, region: string, topicKeys: T
       return (input) => [{ action: 'sagemaker:CreateModelPackage', resource: sagemaker('model-package', `${input.ModelPackageGroupName}/1`) }];
     case 'arn:aws:states:::aws-sdk:sagemaker:describeModelPackage':
       return (input) => [{ action: 'sagemaker:DescribeModelPackage', resource: input.ModelPackageName }];
+    case 'arn:aws:states:::aws-sdk:sagemaker:updateModelPackage':
+      return (input) => [{ action: 'sagemaker:UpdateModelPackage', resource: input.ModelPackageArn }];
     case 'arn:aws:states:::aws-sdk:sagemaker:createModel':
       return (input) => [
         { action: 'iam:PassRole', resource: input.ExecutionRoleArn, context: PASSED_TO_SAGEMAKER },

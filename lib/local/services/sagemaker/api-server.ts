@@ -18,6 +18,7 @@ export function startSageMakerServer(local: LocalSageMaker, port = 0, authorize?
         StopTrainingJob: (input) => local.stopTrainingJob(input),
         ListModelPackages: (input) => local.listModelPackages(input),
         DescribeModelPackage: (input) => local.describeModelPackage(input),
+        UpdateModelPackage: (input) => local.updateModelPackage(input),
       },
     },
     port,

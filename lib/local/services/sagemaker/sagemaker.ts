@@ -376,10 +376,19 @@ export class LocalSageMaker {
 
   /** Approves or rejects a package (what a person does in the registry). */
   updateModelPackageApproval(arn: string, status: 'Approved' | 'Rejected'): void {
-    const found = this.modelPackages.find((p) => p.ModelPackageArn === arn);
-    if (!found) throw new SageMakerError('ValidationException', `ModelPackage ${arn} does not exist.`);
-    found.ModelApprovalStatus = status;
-    this.store.saveModelPackage(arn, found.ModelPackageGroupName!, found.ModelPackageVersion!, found);
+    this.updateModelPackage({ ModelPackageArn: arn, ModelApprovalStatus: status });
+  }
+
+  /** UpdateModelPackage: the approval status, with its description, of an existing package version. */
+  updateModelPackage(input: { ModelPackageArn?: string; ModelApprovalStatus?: string; ApprovalDescription?: string }): { ModelPackageArn: string } {
+    this.call('UpdateModelPackage');
+    const found = this.modelPackages.find((p) => p.ModelPackageArn === input.ModelPackageArn);
+    if (!found) throw new SageMakerError('ValidationException', `ModelPackage ${input.ModelPackageArn} does not exist.`);
+    if (input.ModelApprovalStatus) found.ModelApprovalStatus = input.ModelApprovalStatus as ModelPackage['ModelApprovalStatus'];
+    if (input.ApprovalDescription !== undefined) found.ApprovalDescription = input.ApprovalDescription;
+    found.LastModifiedTime = new Date();
+    this.store.saveModelPackage(found.ModelPackageArn!, found.ModelPackageGroupName!, found.ModelPackageVersion!, found);
+    return { ModelPackageArn: found.ModelPackageArn! };
   }
 
   createModel(input: CreateModelCommandInput): { ModelArn: string } {
