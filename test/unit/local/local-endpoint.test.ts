@@ -54,6 +54,17 @@ describe('local SageMaker Runtime endpoint', () => {
     predictions.forEach((p, i) => expect(p).toBeCloseTo(cases.binary[i], 6));
   });
 
+  test('GIVEN a 5 MB request THEN an instance endpoint scores it and a serverless one refuses it (4 MB, SageMaker serverless limit); above 6 MB both refuse', async () => {
+    const row = csv(cases.rows.slice(0, 1));
+    const rowsOf = (bytes: number) => Array.from({ length: Math.ceil(bytes / (row.length + 1)) }, () => row).join('\n');
+    const fiveMb = rowsOf(5 * 1024 * 1024);
+    endpoints.deploy('instance-endpoint', binary);
+    endpoints.deploy('serverless-endpoint', binary, { serverless: true });
+    expect((await invoke('instance-endpoint', fiveMb)).split(',')).toHaveLength(fiveMb.split('\n').length);
+    await expect(invoke('serverless-endpoint', fiveMb)).rejects.toMatchObject({ name: 'ValidationError', message: 'Request payload exceeds 4194304 bytes' });
+    await expect(invoke('instance-endpoint', rowsOf(6 * 1024 * 1024 + 100))).rejects.toMatchObject({ message: 'Request payload exceeds 6291456 bytes' });
+  }, 60_000);
+
   test("GIVEN captured traffic WHEN flushed THEN S3 holds it in SageMaker's format and key layout", async () => {
     await invoke('churn-endpoint', csv(cases.rows.slice(10, 12)));
     await endpoints.flushCapture();

@@ -25,6 +25,7 @@ export function serveOnLocalEndpoints(endpoints: LocalEndpoints, s3: S3Client) {
     const destination = capture?.EnableCapture && capture.DestinationS3Uri ? parseS3Uri(capture.DestinationS3Uri) : undefined;
     endpoints.deploy(endpointName, model, {
       variant: variant.VariantName,
+      serverless: variant.ServerlessConfig !== undefined,
       capture: destination
         ? { s3, bucket: destination.bucket, prefix: destination.key.replace(/\/?$/, '/'), samplingPercent: capture!.InitialSamplingPercentage ?? 100 }
         : undefined,

@@ -30,9 +30,12 @@ interface Deployment {
   readonly model: XgboostModel;
   readonly variant: string;
   readonly capture?: CaptureTarget;
+  /** The largest request body the endpoint takes, in bytes. */
+  readonly maxBodyBytes: number;
 }
 
-const MAX_BODY_BYTES = 6 * 1024 * 1024; // SageMaker's real-time payload limit
+/** SageMaker's request payload limits: 6 MB for instance endpoints, 4 MB for serverless ones (its docs, "Invoke a serverless endpoint"). */
+export const MAX_BODY_BYTES = { instances: 6 * 1024 * 1024, serverless: 4 * 1024 * 1024 } as const;
 
 export class LocalEndpoints {
   private readonly deployments = new Map<string, Deployment>();
@@ -46,8 +49,13 @@ export class LocalEndpoints {
    * Serves `model` on `endpointName`. Requests already being answered finish on the model they
    * started with; new ones get this one (the swap is a single reference update).
    */
-  deploy(endpointName: string, model: XgboostModel, options: { variant?: string; capture?: CaptureTarget } = {}): void {
-    this.deployments.set(endpointName, { model, variant: options.variant ?? 'AllTraffic', capture: options.capture });
+  deploy(endpointName: string, model: XgboostModel, options: { variant?: string; capture?: CaptureTarget; serverless?: boolean } = {}): void {
+    this.deployments.set(endpointName, {
+      model,
+      variant: options.variant ?? 'AllTraffic',
+      capture: options.capture,
+      maxBodyBytes: options.serverless ? MAX_BODY_BYTES.serverless : MAX_BODY_BYTES.instances,
+    });
   }
 
   has(endpointName: string): boolean {
@@ -75,10 +83,10 @@ export class LocalEndpoints {
       let size = 0;
       request.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+        if (size <= deployment.maxBodyBytes) chunks.push(chunk);
       });
       request.on('end', () => {
-        if (size > MAX_BODY_BYTES) return error(413, 'ValidationError', `Request payload exceeds ${MAX_BODY_BYTES} bytes`);
+        if (size > deployment.maxBodyBytes) return error(413, 'ValidationError', `Request payload exceeds ${deployment.maxBodyBytes} bytes`);
         if (auth) {
           try {
             checkHost(request.headers, (server.address() as AddressInfo).port);
