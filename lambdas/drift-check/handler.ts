@@ -1,10 +1,9 @@
 import type { Readable } from 'node:stream';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { scanCapture } from '../core/drift/capture-stream';
-import type { DeployedModel } from '../contracts/events';
 import { DriftMetricNames, METRICS_NAMESPACE } from '../contracts/metrics';
 import { batches, driftMetrics, type MetricDatum } from '../core/drift/drift-metrics';
 import { DriftWindow, type DriftSummary } from '../core/drift/drift-window';
@@ -12,6 +11,7 @@ import { renderDriftReport } from '../core/drift/report-html';
 import type { Baseline } from '../core/features/baseline';
 import type { FeatureSpec } from '../core/features/feature-spec';
 import { DRIFT_PREFIX } from '../contracts/layout';
+import { readDeployedModel } from '../shared/deployed-model';
 import { requireEnv } from '../shared/env';
 import { createLogger } from '../shared/logger';
 import { putJson, readJsonAt } from '../shared/s3';
@@ -79,8 +79,7 @@ export async function handler(event: unknown = {}): Promise<DriftCheckResult> {
   const windowStart = new Date(windowEnd.getTime() - windowMinutes * 60_000);
   const window = { endpointName, windowStart: windowStart.toISOString(), windowEnd: windowEnd.toISOString() };
 
-  const parameter = await ssm.send(new GetParameterCommand({ Name: requireEnv('DEPLOYED_MODEL_PARAMETER') }));
-  const deployed = JSON.parse(parameter.Parameter?.Value ?? '{}') as DeployedModel;
+  const deployed = await readDeployedModel(ssm);
   if (!deployed.deployed && !deployed.baselineUri) {
     logger.warn('no model is deployed on the endpoint yet: nothing to compare', window);
     await publish([{ MetricName: DriftMetricNames.NO_DEPLOYED_MODEL, Dimensions: [{ Name: 'EndpointName', Value: endpointName }], Value: 1, Unit: 'Count' }]);

@@ -1,9 +1,9 @@
 import { DescribeModelPackageCommand, DescribeTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { metricPropertyKey } from '../contracts/deployment';
-import type { DeployedModel } from '../contracts/events';
 import { decide, type GateDecision, type ProductionModel } from '../core/evaluation';
+import { readDeployedModel } from '../shared/deployed-model';
 import { createLogger } from '../shared/logger';
 
 const sagemaker = new SageMakerClient({});
@@ -27,11 +27,7 @@ export type EvaluationEvent = z.input<typeof evaluationEventSchema>;
  * deployment that failed or rolled back leaves its package Approved, but it never served.
  */
 async function productionModel(metric: string): Promise<ProductionModel | undefined> {
-  const name = process.env.DEPLOYED_MODEL_PARAMETER;
-  if (!name) throw new Error('DEPLOYED_MODEL_PARAMETER is not set: the gate cannot tell which model serves');
-  const parameter = await ssm.send(new GetParameterCommand({ Name: name }));
-  // `{ endpointName, deployed: false }` until a deployment publishes its package.
-  const deployed = JSON.parse(parameter.Parameter?.Value ?? '{}') as Partial<DeployedModel>;
+  const deployed = await readDeployedModel(ssm);
   if (!deployed.modelPackageArn) return undefined;
   const described = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: deployed.modelPackageArn }));
   const recorded = described.CustomerMetadataProperties?.[metricPropertyKey(metric)];
