@@ -1,5 +1,3 @@
-import { PipelineStates } from '../../../lambdas/contracts/states';
-import type { MlopsConfig } from '../../config';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -12,6 +10,8 @@ import { serveOnLocalEndpoints } from '../services/sagemaker/endpoint-serving';
 import { alarmStateChangeEvent, LocalEventBus, s3ObjectCreatedEvent } from '../services/eventbridge';
 import { alarmsOf, LocalCloudWatch, type AlarmTransition } from '../services/cloudwatch';
 import { LocalEndpoints } from '../services/sagemaker/endpoint';
+import { PipelineStates } from '../../../lambdas/contracts/states';
+import type { MlopsConfig } from '../../config';
 import { LocalNotifier, snsQueryService, type Notification } from '../services/sns';
 import { startQueryServer } from '../services/query-server';
 import { LocalQueue } from '../services/sqs';

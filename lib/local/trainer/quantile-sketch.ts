@@ -202,7 +202,7 @@ class QuantileSketch {
 
   /** GetSummary: the queue and every level merged, at most limit entries. */
   summary(): Summary {
-    const out = new Summary(Math.max(2 * this.limit, this.tail));
+    const out = new Summary(2 * this.limit);
     this.makeSummary(out);
     if (this.levels.length === 0) {
       if (out.size <= this.limit) return out;
