@@ -14,6 +14,11 @@ import {
   BUCKET_BITS,
   CATEGORICAL,
   ENTRY_BYTES,
+  EXACT_LIMBS,
+  EXACT_NEGATIVE_INFINITIES,
+  EXACT_NORMALIZE_AFTER,
+  EXACT_POSITIVE_INFINITIES,
+  EXACT_SUM_BYTES,
   ID_PLACEHOLDER_BYTES,
   INFO_BATCH_FULL_AT,
   INFO_FIELD_AT,
@@ -89,9 +94,11 @@ let regionBytes: i32 = 0;
 let cursors: usize = 0; // train, validation: bytes used, i32 each
 
 // Training statistics (see configureStatistics).
-let statistics: usize = 0; // f64: rows, label sum, then per feature its missing count, then per feature its true count
+let statistics: usize = 0; // f64: rows, then per feature its missing count, then per feature its true count
 let numericSlots: usize = 0; // i32 per feature: its numeric slot k, or -1
-let moments: usize = 0; // f64 per slot: sum, sum of squares
+let sums: usize = 0; // exact sums (EXACT_SUM_BYTES each): the labels', then per slot its values' and their squares'
+let exactSums: i32 = 0; // how many
+let rowsSinceNormalized: i64 = 0;
 let batches: usize = 0; // u32 per slot: BATCH bucket numbers
 let fills: usize = 0; // i32 per slot: bucket numbers in its batch
 
@@ -191,15 +198,17 @@ export function configureEncoding(
 }
 
 /**
- * Where the training rows' statistics go: counts and sums in `statisticsAt`; each numeric
+ * Where the training rows' statistics go: counts in `statisticsAt`; the label's exact sum and each
+ * numeric feature's exact sum and sum of squares in `sumsAt` (exact, so that they do not depend on
+ * the order rows are added in: shards' sums merge to the one-process run's); each numeric
  * feature's values as bucket numbers in a batch of BATCH (the host counts a full batch into its
- * histogram) and their sum and sum of squares, added in row order by this code alone for both
- * paths (a float sum depends on its order).
+ * histogram).
  */
-export function configureStatistics(statisticsAt: usize, slotsAt: usize, momentsAt: usize, batchesAt: usize, fillsAt: usize): void {
+export function configureStatistics(statisticsAt: usize, slotsAt: usize, sumsAt: usize, sumCount: i32, batchesAt: usize, fillsAt: usize): void {
   statistics = statisticsAt;
   numericSlots = slotsAt;
-  moments = momentsAt;
+  sums = sumsAt;
+  exactSums = sumCount;
   batches = batchesAt;
   fills = fillsAt;
 }
@@ -210,8 +219,12 @@ export function configureStatistics(statisticsAt: usize, slotsAt: usize, moments
  */
 export function countTraining(label: f64): i32 {
   store<f64>(statistics, load<f64>(statistics) + 1);
-  store<f64>(statistics + 8, load<f64>(statistics + 8) + label);
-  const missingCounts = statistics + 16;
+  if (++rowsSinceNormalized == EXACT_NORMALIZE_AFTER) {
+    for (let k = 0; k < exactSums; k++) normalizeExact(sums + <usize>k * EXACT_SUM_BYTES);
+    rowsSinceNormalized = 0;
+  }
+  addExact(sums, label);
+  const missingCounts = statistics + 8;
   const trueCounts = missingCounts + ((<usize>featureCount) << 3);
   let full = 0;
   for (let i = 0; i < featureCount; i++) {
@@ -225,9 +238,9 @@ export function countTraining(label: f64): i32 {
       const value = load<f64>(numbers + (column << 3));
       if (value != value) continue;
       const slot = <usize>load<i32>(numericSlots + ((<usize>i) << 2));
-      const sum = moments + (slot << 4);
-      store<f64>(sum, load<f64>(sum) + value);
-      store<f64>(sum + 8, load<f64>(sum + 8) + value * value);
+      const sum = sums + (1 + (slot << 1)) * EXACT_SUM_BYTES;
+      addExact(sum, value);
+      addExact(sum + EXACT_SUM_BYTES, value * value);
       const fill = load<i32>(fills + (slot << 2));
       store<u32>(batches + ((slot * BATCH + <usize>fill) << 2), bucketOf(value));
       store<i32>(fills + (slot << 2), fill + 1);
@@ -237,6 +250,53 @@ export function countTraining(label: f64): i32 {
     }
   }
   return full;
+}
+
+/**
+ * Adds a double to the exact sum at `sum` (ExactSum on the host explains the layout): its 53-bit
+ * significand lands in the three 32-bit limbs its exponent points at, so the sum is exact and
+ * independent of the order values come in. Infinities are counted apart (NaN never comes).
+ */
+function addExact(sum: usize, value: f64): void {
+  const bits = reinterpret<u64>(value);
+  const exponent = <i32>((bits >> 52) & 0x7ff);
+  if (exponent == 0x7ff) {
+    const at = sum + ((value > 0 ? EXACT_POSITIVE_INFINITIES : EXACT_NEGATIVE_INFINITIES) << 3);
+    store<i64>(at, load<i64>(at) + 1);
+    return;
+  }
+  let significand = bits & 0xfffffffffffff;
+  // The significand's lowest bit is worth 2^(exponent - 1075) (subnormals: 2^-1074); limb 0's lowest 2^-1074.
+  let offset: i32 = 0;
+  if (exponent != 0) {
+    significand |= (<u64>1) << 52;
+    offset = exponent - 1;
+  }
+  const shift = <u64>(offset & 31);
+  const low = significand << shift;
+  // Branch-free (signs of real data are unpredictable): the limbs' negation under the sign's mask,
+  // and the top limb's shift by 64 - shift written as two shifts (0 when shift is 0).
+  const sign = (<i64>bits) >> 63;
+  const limb0 = ((<i64>(low & 0xffffffff)) ^ sign) - sign;
+  const limb1 = ((<i64>(low >>> 32)) ^ sign) - sign;
+  const limb2 = ((<i64>((significand >>> 1) >>> (63 - shift))) ^ sign) - sign;
+  const at = sum + ((<usize>(offset >>> 5)) << 3);
+  store<i64>(at, load<i64>(at) + limb0);
+  store<i64>(at + 8, load<i64>(at + 8) + limb1);
+  store<i64>(at + 16, load<i64>(at + 16) + limb2);
+}
+
+/**
+ * Carries each limb's bits above 32 into the next. Every row adds at most one value to a sum, of
+ * at most 2^32 per limb, so limbs stay within 2^62 when this runs every EXACT_NORMALIZE_AFTER rows.
+ */
+function normalizeExact(sum: usize): void {
+  for (let i = 0; i < EXACT_LIMBS - 1; i++) {
+    const at = sum + ((<usize>i) << 3);
+    const limb = load<i64>(at);
+    store<i64>(at, limb & 0xffffffff);
+    store<i64>(at + 8, load<i64>(at + 8) + (limb >> 32));
+  }
 }
 
 /**

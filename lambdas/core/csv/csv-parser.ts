@@ -245,6 +245,14 @@ export class CsvParser {
     this.parse(this.carry.length === 0 ? rest : concat(this.carry, rest), false);
   }
 
+  /**
+   * Numbers the next record as starting on `line`: for a byte range of a file fed after the file's
+   * header, so that rows and errors carry their lines in the whole file.
+   */
+  continueAtLine(line: number): void {
+    this.line = line;
+  }
+
   /** Signals the end of input; a final record without a line end is emitted. */
   end(): void {
     this.started = true;

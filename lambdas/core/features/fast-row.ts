@@ -1,6 +1,7 @@
 import { WASM_BASE64, type WasmExports as KernelExports } from '../generated/fast-row.wasm';
 import { Kernel } from './kernel-abi';
 import type { ScratchSink, SpillFile } from '../io/spill-file';
+import { ExactSum } from './exact-sum';
 import { NUMERIC, TypedRow, type FilePlan } from './validate';
 import type { ValueHistogram } from './value-histogram';
 
@@ -94,6 +95,15 @@ class Layout {
   }
 }
 
+/** The training rows' counts once they are all read (mergeable: shards' counts add up to one run's). */
+export interface TrainingCounts {
+  readonly rows: number;
+  /** The labels' exact sum (binary: the positive rows). */
+  readonly labelSum: ExactSum;
+  readonly missing: Float64Array;
+  readonly trues: Float64Array;
+}
+
 /**
  * One WebAssembly instance of the row kernel and its memory, for one processing run (files are
  * read one after another: each file's reader reconfigures it).
@@ -107,13 +117,14 @@ export class RowKernel {
   readonly categoryValues: Int32Array;
   /** The scratch files' sinks: the kernel's rows and the general path's go through the same buffers. */
   readonly sinks: { readonly train: ScratchSink; readonly validation: ScratchSink };
-  /** Training rows counted: rows, label sum, then per feature its missing values, then per feature its trues (booleans). */
+  /** Training rows counted: rows, then per feature its missing values, then per feature its trues (booleans). */
   private readonly statistics: Float64Array;
-  /** Per numeric feature (slot): its histogram, its batch of bucket numbers, how full it is, and its sum and sum of squares. */
+  /** Per numeric feature (slot): its histogram, its batch of bucket numbers and how full it is. */
   private readonly slotHistograms: ValueHistogram[];
   private readonly batches: Uint32Array[];
   private readonly fills: Int32Array;
-  private readonly moments: Float64Array;
+  /** The exact sums (see ExactSum): the labels', then per slot its values' and their squares'. */
+  private readonly sums: BigInt64Array[];
   private readonly memory: { readonly buffer: ArrayBuffer };
   private readonly kernel: KernelExports;
   private readonly at: Record<
@@ -177,9 +188,9 @@ export class RowKernel {
     let numeric = 0;
     slots.forEach((slot, i) => slot === 0 && (slots[i] = numeric++));
     const statisticsAt = {
-      counts: layout.take(8 * (2 + 2 * features)),
+      counts: layout.take(8 * (1 + 2 * features)),
       slots: layout.take(4 * features),
-      moments: layout.take(16 * numeric),
+      sums: layout.take(Kernel.EXACT_SUM_BYTES * (1 + 2 * numeric)),
       batches: layout.take(4 * BATCH * numeric),
       fills: layout.take(4 * numeric),
     };
@@ -197,9 +208,11 @@ export class RowKernel {
     new Int32Array(buffer, e.columns, features).set(encoding.featureColumns);
     new Int32Array(buffer, e.regions, 2).set([e.train, e.validation]);
     new Int32Array(buffer, statisticsAt.slots, features).set(slots);
-    this.statistics = new Float64Array(buffer, statisticsAt.counts, 2 + 2 * features);
-    // Sums start at -0, as ValueHistogram's do (so that a sum of nothing but -0 stays -0).
-    this.moments = new Float64Array(buffer, statisticsAt.moments, 2 * numeric).fill(-0);
+    this.statistics = new Float64Array(buffer, statisticsAt.counts, 1 + 2 * features);
+    this.sums = Array.from(
+      { length: 1 + 2 * numeric },
+      (_, k) => new BigInt64Array(buffer, statisticsAt.sums + Kernel.EXACT_SUM_BYTES * k, Kernel.EXACT_SUM_BYTES / 8),
+    );
     this.fills = new Int32Array(buffer, statisticsAt.fills, numeric);
     this.batches = Array.from({ length: numeric }, (_, k) => new Uint32Array(buffer, statisticsAt.batches + 4 * BATCH * k, BATCH));
     this.slotHistograms = histograms.filter((histogram, i) => slots[i] >= 0 && histogram !== undefined) as ValueHistogram[];
@@ -209,7 +222,7 @@ export class RowKernel {
       train: scratch.train.sink(new Uint8Array(buffer, e.train, regionBytes), cursors, 0),
       validation: scratch.validation.sink(new Uint8Array(buffer, e.validation, regionBytes), cursors, 1),
     };
-    this.kernel.configureStatistics(statisticsAt.counts, statisticsAt.slots, statisticsAt.moments, statisticsAt.batches, statisticsAt.fills);
+    this.kernel.configureStatistics(statisticsAt.counts, statisticsAt.slots, statisticsAt.sums, 1 + 2 * numeric, statisticsAt.batches, statisticsAt.fills);
     this.configureKernel(0, 0, -1);
   }
 
@@ -234,16 +247,18 @@ export class RowKernel {
   }
 
   /** The training rows' statistics once every row is read (the histograms are complete too). */
-  finishTraining(): { readonly rows: number; readonly labelSum: number; readonly missing: Float64Array; readonly trues: Float64Array } {
+  finishTraining(): TrainingCounts {
     this.countBatches(true);
-    this.slotHistograms.forEach((histogram, k) => histogram.addMoments(this.moments[2 * k], this.moments[2 * k + 1]));
+    this.slotHistograms.forEach((histogram, k) => histogram.addMoments(this.sums[1 + 2 * k], this.sums[2 + 2 * k]));
     const features = this.encoding.featureColumns.length;
     const statistics = this.statistics;
+    const labelSum = new ExactSum();
+    labelSum.addWords(this.sums[0]);
     return {
       rows: statistics[0],
-      labelSum: statistics[1],
-      missing: statistics.slice(2, 2 + features),
-      trues: statistics.slice(2 + features, 2 + 2 * features),
+      labelSum,
+      missing: statistics.slice(1, 1 + features),
+      trues: statistics.slice(1 + features, 1 + 2 * features),
     };
   }
 

@@ -37,6 +37,16 @@ export const KERNEL_ABI = {
   BUCKET_BITS: { value: 10, kernelType: 'i32' },
   /** The bucket number's bit that marks negative values (after the 21 bits of exponent and bucket). */
   NEGATIVE_BUCKET: { value: 1 << 21, kernelType: 'u32' },
+  /**
+   * An exact sum (ExactSum): EXACT_LIMBS 64-bit words, limb i worth 2^(32i - 1074), then the
+   * counts of +Infinity and -Infinity added; the limbs' carries are normalized every
+   * EXACT_NORMALIZE_AFTER rows.
+   */
+  EXACT_LIMBS: { value: 68, kernelType: 'i32' },
+  EXACT_POSITIVE_INFINITIES: { value: 68, kernelType: 'usize' },
+  EXACT_NEGATIVE_INFINITIES: { value: 69, kernelType: 'usize' },
+  EXACT_SUM_BYTES: { value: 70 * 8, kernelType: 'usize' },
+  EXACT_NORMALIZE_AFTER: { value: 2 ** 30, kernelType: 'i64' },
 } as const;
 
 type Abi = typeof KERNEL_ABI;

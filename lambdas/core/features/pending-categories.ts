@@ -1,5 +1,6 @@
 import { Kernel } from './kernel-abi';
 import { categoryCode, type CategoricalEncoding } from './feature-spec';
+import type { CategoryCount } from './shard-statistics';
 
 /**
  * Category codes are frequency ranks, known only once every training row has been counted, so
@@ -75,8 +76,18 @@ export class CategoryCounter {
 
   /** Sets `codes[id]` to the ASCII code pass 2 writes, for each of this column's ids. */
   fillCodes(encoding: CategoricalEncoding, codes: Uint8Array[]): void {
-    this.values.forEach((value, i) => (codes[this.valueIds[i]] = encoder.encode(String(categoryCode(encoding, value)))));
+    fillCodes(this.entries(), encoding, codes);
   }
+
+  /** The values counted, with their ids and training counts (a shard's statistics). */
+  entries(): CategoryCount[] {
+    return this.values.map((value, i) => ({ value, id: this.valueIds[i], count: this.space.counts[this.valueIds[i]] }));
+  }
+}
+
+/** Sets `codes[id]` to the ASCII code pass 2 writes for each counted value's id, by `encoding`. */
+export function fillCodes(entries: readonly CategoryCount[], encoding: CategoricalEncoding, codes: Uint8Array[]): void {
+  for (const { value, id } of entries) codes[id] = encoder.encode(String(categoryCode(encoding, value)));
 }
 
 /** The most bytes a placeholder takes beyond its value's bytes in the input. */

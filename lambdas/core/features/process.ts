@@ -8,11 +8,14 @@ import { SpillDirectory, SPILL_READ_CHUNK, type SpillFile } from '../io/spill-fi
 import { BaselineCounter, type Baseline } from './baseline';
 import { oneClassMessage } from './class-check';
 import { RowKernel, type CategoryResolver, type KernelEncoding } from './fast-row';
-import { categoricalEncoding, positiveValue, type FeatureEncoding, type FeatureSpec } from './feature-spec';
-import { CategoryCounter, CategoryIds, PLACEHOLDER_OVERHEAD, PlaceholderResolver, writePlaceholder } from './pending-categories';
+import { categoricalEncoding, categoryCode, positiveValue, type FeatureEncoding, type FeatureSpec } from './feature-spec';
+import { CategoryCounter, CategoryIds, fillCodes, PLACEHOLDER_OVERHEAD, PlaceholderResolver, writePlaceholder } from './pending-categories';
 import { isValidationHash, splitHash } from './split';
 import { BOOLEAN, categoryTextOf, kindOf, NUMERIC, planFile, validateRecord, type ColumnType, type FilePlan, type RowIssue } from './validate';
 import { ValueHistogram } from './value-histogram';
+import { mergeStatistics, type FileSummary, type ShardStatistics } from './shard-statistics';
+
+export type { FileSummary } from './shard-statistics';
 
 /**
  * Validation and feature engineering over any number of CSV files. The input is read once:
@@ -35,6 +38,11 @@ export interface DataSource {
   readonly name: string;
   /** Streams the bytes, gzip-compressed or not (called once; again only to explain a failure). */
   chunks(): AsyncIterable<Uint8Array>;
+  /**
+   * A byte range of a file (see record-ranges.ts): chunks() yields the file's header line, then the
+   * range, whose first record is on this line of the file.
+   */
+  readonly firstDataLine?: number;
 }
 
 export interface ProcessOptions {
@@ -58,16 +66,6 @@ export interface ProcessOutputs {
   /** Told the number of training rows before they are written, if it wants to know (ShardedLineSink). */
   readonly train: LineSink & { expectRows?(rows: number): void };
   readonly validation: LineSink;
-}
-
-export interface FileSummary {
-  readonly name: string;
-  readonly rowsRead: number;
-  readonly accepted: number;
-  readonly rejected: number;
-  readonly blankLines: number;
-  /** Header columns the config does not describe; ignored. */
-  readonly unknownColumns: readonly string[];
 }
 
 export interface ProcessSummary {
@@ -135,6 +133,7 @@ async function scanFile(
         if (record.isBlank()) throw new DataValidationError(`${source.name}: line ${record.line}: the header line is empty`);
         plan = planFile(record.texts(), options.dataset, source.name);
         parser.fastRecord = fastPath(plan);
+        if (source.firstDataLine !== undefined) parser.continueAtLine(source.firstDataLine);
         return;
       }
       if (record.isBlank()) {
@@ -161,7 +160,8 @@ async function scanFile(
   await drain();
   if (!plan) throw new DataValidationError(`${source.name}: the file is empty`);
   rowsRead += parser.fastRecords;
-  if (rowsRead === 0) throw new DataValidationError(`${source.name}: the file has a header but no data rows`);
+  // A byte range may hold blank lines only; its file is checked once its ranges are merged (fitFeatures).
+  if (rowsRead === 0 && source.firstDataLine === undefined) throw new DataValidationError(noDataRows(source.name));
   return { plan, rowsRead, fastRows: parser.fastRecords, blankLines };
 }
 
@@ -169,27 +169,34 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
   if (sources.length === 0) throw new DataValidationError('no input files');
   const scratch = new SpillDirectory(options.scratchDirectory);
   try {
-    return await processWithScratch(sources, outputs, options, scratch);
+    const shard = await gatherShard(sources, outputs.quarantine, scratch, options);
+    const fitted = await fitFeatures([shard.statistics], options, { sources, scratchBytes: () => scratch.bytesWritten });
+    outputs.train.expectRows?.(shard.statistics.split.train);
+    await shard.writeEncoded(fitted.spec, outputs);
+    return { ...fitted, summary: { ...fitted.summary, scratchBytes: scratch.bytesWritten } };
   } finally {
     scratch.remove();
   }
 }
 
-async function processWithScratch(
-  sources: readonly DataSource[],
-  outputs: ProcessOutputs,
-  options: ProcessOptions,
-  scratch: SpillDirectory,
-): Promise<ProcessResult> {
-  const { dataset, features } = options;
+/** Pass 1 over a shard: its statistics, and its accepted rows encoded with category placeholders in scratch files. */
+export interface GatheredShard {
+  readonly statistics: ShardStatistics;
+  /** The pending rows (complete once flushPending resolved). */
+  readonly pending: { readonly train: SpillFile; readonly validation: SpillFile };
+  flushPending(): Promise<void>;
+  /** Pass 2 in the same process: the pending rows with the codes of `spec` filled in, to the outputs. */
+  writeEncoded(spec: FeatureSpec, outputs: Pick<ProcessOutputs, 'train' | 'validation'>): Promise<void>;
+}
+
+/** The facts about the data set both passes use: where the target and features are, the classes. */
+function datasetPlan(dataset: MlopsConfig['dataset']) {
   const layout = layoutOf(dataset);
   const columns = dataset.columns;
   const binary = encodesPositiveClass(dataset.problemType);
   const targetColumn = columns[layout.targetIndex];
   // Multiclass: label i is classes[i] (the target's allowedValues, as values are read).
   const classes = targetClasses(dataset);
-  const classIndex = new Map(classes?.map((c, i) => [c, i]));
-  const classCounts = new Float64Array(classes?.length ?? 0);
   const target: FeatureSpec['target'] = {
     name: targetColumn.name,
     type: targetColumn.type,
@@ -200,6 +207,24 @@ async function processWithScratch(
   const configuredPositive = binary ? positiveValue(target) : undefined;
   // A categorical target's positive class is read as its values are (categoryCase).
   const positive = typeof configuredPositive === 'string' ? categoryText(configuredPositive) : configuredPositive;
+  return { layout, columns, binary, targetColumn, classes, target, categoryText, positive };
+}
+
+/**
+ * Pass 1 over some files (or a byte range of one, see DataSource.firstDataLine): validates every
+ * row, writes the rejected ones to `quarantine`, the accepted ones encoded (categories as
+ * placeholders) to scratch files, and gathers the shard's statistics.
+ */
+export async function gatherShard(
+  sources: readonly DataSource[],
+  quarantineSink: LineSink,
+  scratch: SpillDirectory,
+  options: ProcessOptions,
+): Promise<GatheredShard> {
+  const { dataset, features } = options;
+  const { layout, columns, targetColumn, classes, categoryText, positive } = datasetPlan(dataset);
+  const classIndex = new Map(classes?.map((c, i) => [c, i]));
+  const classCounts = new Float64Array(classes?.length ?? 0);
 
   // Pass 1: validate, quarantine, split, write encoded rows to scratch, gather statistics of the training rows.
   const featureIndexes = layout.featureIndexes;
@@ -229,7 +254,7 @@ async function processWithScratch(
     return file;
   };
   const drainAll = async () => {
-    await Promise.all([outputs.quarantine.drain(), pendingSinks.train.drain(), pendingSinks.validation.drain()]);
+    await Promise.all([quarantineSink.drain(), pendingSinks.train.drain(), pendingSinks.validation.drain()]);
   };
   const targetField = (plan: FilePlan) => plan.columns[layout.targetIndex].index;
 
@@ -355,7 +380,7 @@ async function processWithScratch(
         const issues = validateRecord(plan, record, row);
         if (issues) {
           rejected++;
-          quarantine(outputs.quarantine, source.name, record.line, issues, record.texts(), rejectedByReason);
+          quarantine(quarantineSink, source.name, record.line, issues, record.texts(), rejectedByReason);
           return;
         }
         accepted++;
@@ -370,6 +395,62 @@ async function processWithScratch(
   }
 
   const training = kernel.finishTraining();
+  const statistics: ShardStatistics = {
+    files,
+    rejectedByReason,
+    split,
+    training: { rows: training.rows, labelSum: training.labelSum, missing: [...training.missing], trues: [...training.trues] },
+    classCounts: [...classCounts],
+    categories: categories.map((counter) => counter?.entries()),
+    histograms,
+  };
+  const flushPending = async () => {
+    await pendingSinks.train.flush();
+    await pendingSinks.validation.flush();
+  };
+  return {
+    statistics,
+    pending,
+    flushPending,
+    async writeEncoded(spec, outputs) {
+      const buffer = new Uint8Array(SPILL_READ_CHUNK);
+      const resolver = placeholderResolver(statistics, spec);
+      await copyResolved(pending.train, pendingSinks.train, outputs.train, buffer, resolver);
+      await copyResolved(pending.validation, pendingSinks.validation, outputs.validation, buffer, resolver);
+    },
+  };
+}
+
+/** Pass 2's resolver for a shard's pending rows: its placeholder ids' codes under the fitted spec. */
+export function placeholderResolver(statistics: ShardStatistics, spec: FeatureSpec): PlaceholderResolver {
+  const codes: Uint8Array[] = [];
+  spec.features.forEach((encoding, i) => {
+    if (encoding.type === 'categorical') fillCodes(statistics.categories[i]!, encoding, codes);
+  });
+  return new PlaceholderResolver(
+    codes,
+    spec.features.map((e) => (e.type === 'categorical' ? e : undefined)),
+  );
+}
+
+/**
+ * The spec and baseline from the shards' statistics (merged in shard order, i.e. row order), after
+ * the checks that the data can train a model: the share of rejected rows, both splits non-empty,
+ * two classes at least. `explain.sources` are read again to list the target's values when only
+ * one class is present (all the snapshot's files, or a sample of them: `sampleNote` says which).
+ */
+export async function fitFeatures(
+  shards: readonly ShardStatistics[],
+  options: Pick<ProcessOptions, 'dataset' | 'features' | 'maxBadRowShare'>,
+  explain: { readonly sources: readonly DataSource[]; readonly sampleNote?: string; readonly scratchBytes?: () => number },
+): Promise<ProcessResult> {
+  const { dataset, features } = options;
+  const { layout, columns, binary, targetColumn, classes, target, positive } = datasetPlan(dataset);
+  const merged = mergeStatistics(shards);
+  const { files, rejectedByReason, split, training, categories, histograms } = merged;
+  const classCounts = Float64Array.from(merged.classCounts);
+  const empty = files.find((f) => f.rowsRead === 0);
+  if (empty) throw new DataValidationError(noDataRows(empty.name));
   const rowsRead = files.reduce((n, f) => n + f.rowsRead, 0);
   const rejected = files.reduce((n, f) => n + f.rejected, 0);
   const rejectedShare = rejected / rowsRead;
@@ -386,42 +467,36 @@ async function processWithScratch(
   if (split.train === 0 || split.validation === 0) {
     throw new DataValidationError(`too few valid rows to split into training and validation sets (train ${split.train}, validation ${split.validation})`);
   }
-  if (positive !== undefined && (training.labelSum === 0 || training.labelSum === training.rows)) {
-    throw new DataValidationError(await oneClassMessage(sources, targetColumn.name, String(dataset.positiveClass), training.labelSum, training.rows));
+  const labelSum = training.labelSum.value();
+  if (positive !== undefined && (labelSum === 0 || labelSum === training.rows)) {
+    const message = await oneClassMessage(explain.sources, targetColumn.name, String(dataset.positiveClass), labelSum, training.rows);
+    throw new DataValidationError(explain.sampleNote ? `${message} (${explain.sampleNote})` : message);
   }
 
   if (classes && classCounts.filter((n) => n > 0).length < 2) throw new DataValidationError(oneOfManyClassesMessage(targetColumn.name, classes, classCounts));
 
-  const encodings: FeatureEncoding[] = featureIndexes.map((ci, i) => {
+  const encodings: FeatureEncoding[] = layout.featureIndexes.map((ci, i) => {
     const column = columns[ci];
-    if (column.type === 'categorical')
-      return categoricalEncoding(column.name, categories[i]!.countsByValue(), features.topCategories, dataset.categoryCase === 'ignore');
+    if (column.type === 'categorical') {
+      const counts = new Map(categories[i]!.map((e) => [e.value, e.count]));
+      return categoricalEncoding(column.name, counts, features.topCategories, dataset.categoryCase === 'ignore');
+    }
     return { name: column.name, type: column.type };
   });
   const spec: FeatureSpec = { version: 1, problemType: dataset.problemType, target, features: encodings };
 
-  // Pass 2: the baseline from pass 1's counts, then the outputs with the codes filled in.
+  // The baseline from the exact counts: categories by code, the numeric features' histograms.
   const counter = new BaselineCounter(encodings, histograms, features.numericBins);
-  counter.addRows(training.rows, training.labelSum);
-  const codes: Uint8Array[] = [];
+  counter.addRows(training.rows, labelSum);
   encodings.forEach((encoding, i) => {
     counter.missing(i, training.missing[i]);
     if (encoding.type === 'boolean') {
       counter.code(i, 1, training.trues[i]);
       counter.code(i, 0, training.rows - training.missing[i] - training.trues[i]);
     } else if (encoding.type === 'categorical') {
-      categories[i]!.countsByCode(encoding).forEach((n, code) => counter.code(i, code, n));
-      categories[i]!.fillCodes(encoding, codes);
+      for (const { value, count } of categories[i]!) counter.code(i, categoryCode(encoding, value), count);
     }
   });
-  const buffer = new Uint8Array(SPILL_READ_CHUNK);
-  const resolver = new PlaceholderResolver(
-    codes,
-    encodings.map((e) => (e.type === 'categorical' ? e : undefined)),
-  );
-  outputs.train.expectRows?.(split.train);
-  await copyResolved(pending.train, pendingSinks.train, outputs.train, buffer, resolver);
-  await copyResolved(pending.validation, pendingSinks.validation, outputs.validation, buffer, resolver);
 
   return {
     spec,
@@ -434,7 +509,7 @@ async function processWithScratch(
       rejectedByReason,
       train: split.train,
       validation: split.validation,
-      scratchBytes: scratch.bytesWritten,
+      scratchBytes: explain.scratchBytes?.() ?? 0,
       files,
     },
   };
@@ -469,6 +544,10 @@ function oneOfManyClassesMessage(targetColumn: string, classes: readonly string[
     `the training rows of "${targetColumn}" hold ${seen.length === 0 ? 'no class' : `one class only, ${seen.join(', ')}`}, so no model can be trained; ` +
     `the configured classes (the target's allowedValues) are ${classes.map((c) => `"${c}"`).join(', ')}`
   );
+}
+
+function noDataRows(file: string): string {
+  return `${file}: the file has a header but no data rows`;
 }
 
 function idFieldOf(plan: FilePlan, layout: Layout): number | undefined {

@@ -1,10 +1,12 @@
 import { endianness } from 'node:os';
+import { ExactSum, type ExactSumJson } from './exact-sum';
 import { Kernel } from './kernel-abi';
 
 /**
  * A numeric column's distribution in bounded memory, counted exactly in one pass: every value
  * lands in a bucket of relative width 2^-10 (1,024 buckets per power of two, found from the bits
- * of the double), plus the sum and sum of squares for mean and std. Quantile bin edges are bucket
+ * of the double), plus the exact sum and sum of squares for mean and std. Histograms of shards merge
+ * (merge, toJSON/fromJSON) into the histogram of their union, exactly. Quantile bin edges are bucket
  * bounds, so each bin's count is an exact sum of buckets and pass 2 needs no numbers at all.
  *
  * Error bound (a streaming sketch with relative accuracy, as in DDSketch): the edge for quantile
@@ -39,10 +41,8 @@ const BATCH = 1024;
 
 export class ValueHistogram {
   private counted = 0;
-  // -0 is a heap number, not a small integer: the fields hold doubles from the start, so adding
-  // the first fraction does not change the object's shape under code already optimized for it.
-  private sum = -0;
-  private squares = -0;
+  private readonly sum = new ExactSum();
+  private readonly squares = new ExactSum();
   /** Per block (positive exponents, then negative), its place in `counts`, or -1 while empty. */
   private readonly blockAt = new Int32Array(2 * BLOCKS).fill(-1);
   private counts = new Uint32Array(4 * BLOCK_SIZE);
@@ -72,13 +72,11 @@ export class ValueHistogram {
    * add(); its kernel now hands over bucket numbers, see countBuckets).
    */
   private flush(): void {
-    const { batch, batchWords, blockAt } = this;
-    let sum = this.sum;
-    let squares = this.squares;
+    const { batch, batchWords, blockAt, sum, squares } = this;
     for (let i = 0; i < this.batched; i++) {
       const value = batch[i];
-      sum += value;
-      squares += value * value;
+      sum.add(value);
+      squares.add(value * value);
       let bucket: number;
       if (value > 0) {
         const low = batchWords[2 * i];
@@ -94,8 +92,6 @@ export class ValueHistogram {
       this.counts[at + (bucket & (BLOCK_SIZE - 1))]++;
     }
     this.addCounted(this.batched);
-    this.sum = sum;
-    this.squares = squares;
     this.batched = 0;
   }
 
@@ -114,10 +110,55 @@ export class ValueHistogram {
     this.addCounted(n);
   }
 
-  /** Adds the sum and sum of squares of values counted through countBuckets. */
-  addMoments(sum: number, squares: number): void {
-    this.sum += sum;
-    this.squares += squares;
+  /** Adds the exact sum and sum of squares (the kernel's words, see ExactSum) of values counted through countBuckets. */
+  addMoments(sum: BigInt64Array, squares: BigInt64Array): void {
+    this.sum.addWords(sum);
+    this.squares.addWords(squares);
+  }
+
+  /** Adds another histogram's values (a shard's): the result is the histogram of both, exactly. */
+  merge(other: ValueHistogram): void {
+    this.flush();
+    other.forEachBucketNumber((bucket, count) => {
+      let at = this.blockAt[bucket >>> BUCKET_BITS];
+      if (at < 0) at = this.newBlock(bucket >>> BUCKET_BITS);
+      this.counts[at + (bucket & (BLOCK_SIZE - 1))] += count;
+    });
+    this.addCounted(other.count);
+    this.sum.merge(other.sum);
+    this.squares.merge(other.squares);
+  }
+
+  /** The histogram as JSON: its non-empty buckets as [bucket number, count] pairs, and its exact sums. */
+  toJSON(): ValueHistogramJson {
+    const buckets: number[] = [];
+    this.forEachBucketNumber((bucket, count) => buckets.push(bucket, count));
+    return { buckets, sum: this.sum.toJSON(), squares: this.squares.toJSON() };
+  }
+
+  static fromJSON(json: ValueHistogramJson): ValueHistogram {
+    const histogram = new ValueHistogram();
+    const { buckets } = json;
+    for (let i = 0; i < buckets.length; i += 2) {
+      const bucket = buckets[i];
+      let at = histogram.blockAt[bucket >>> BUCKET_BITS];
+      if (at < 0) at = histogram.newBlock(bucket >>> BUCKET_BITS);
+      histogram.counts[at + (bucket & (BLOCK_SIZE - 1))] += buckets[i + 1];
+      histogram.addCounted(buckets[i + 1]);
+    }
+    histogram.sum.merge(ExactSum.fromJSON(json.sum));
+    histogram.squares.merge(ExactSum.fromJSON(json.squares));
+    return histogram;
+  }
+
+  /** Every non-empty bucket by its number (the order blocks were first used in). */
+  private forEachBucketNumber(visit: (bucket: number, count: number) => void): void {
+    this.flush();
+    for (let block = 0; block < 2 * BLOCKS; block++) {
+      const at = this.blockAt[block];
+      if (at < 0) continue;
+      for (let i = 0; i < BLOCK_SIZE; i++) if (this.counts[at + i] > 0) visit(block * BLOCK_SIZE + i, this.counts[at + i]);
+    }
   }
 
   private addCounted(n: number): void {
@@ -140,15 +181,15 @@ export class ValueHistogram {
 
   get mean(): number {
     const n = this.count;
-    return n === 0 ? 0 : this.sum / n;
+    return n === 0 ? 0 : this.sum.value() / n;
   }
 
   /** Sample standard deviation. */
   get std(): number {
     const n = this.count;
     if (n < 2) return 0;
-    const mean = this.sum / n;
-    return Math.sqrt(Math.max(0, (this.squares - n * mean * mean) / (n - 1)));
+    const mean = this.sum.value() / n;
+    return Math.sqrt(Math.max(0, (this.squares.value() - n * mean * mean) / (n - 1)));
   }
 
   /**
@@ -202,6 +243,14 @@ export class ValueHistogram {
       for (let i = 0; i < BLOCK_SIZE; i++) if (counts[at + i] > 0) visit(boundOf(block * BLOCK_SIZE + i + 1), counts[at + i]);
     }
   }
+}
+
+/** A ValueHistogram as JSON (a shard's statistics). */
+export interface ValueHistogramJson {
+  /** Bucket number, count, bucket number, count... */
+  readonly buckets: readonly number[];
+  readonly sum: ExactSumJson;
+  readonly squares: ExactSumJson;
 }
 
 /** a_k: the double whose high bits are bucket k and whose other bits are zero. */
