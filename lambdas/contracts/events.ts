@@ -6,7 +6,8 @@
 /** The trigger's StartExecution input: a pinned data snapshot (`features/<run>/manifest.json`). */
 export interface RetrainingInput {
   readonly runId: string;
-  readonly manifest: { readonly bucket: string; readonly key: string; readonly hash: string; readonly objectCount: number };
+  /** The snapshot; `bytes` (its objects' total size) picks the feature-processing path. */
+  readonly manifest: { readonly bucket: string; readonly key: string; readonly hash: string; readonly objectCount: number; readonly bytes: number };
 }
 
 /** The approval rule's StartExecution input: deploy a package approved in the registry. */

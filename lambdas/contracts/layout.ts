@@ -34,5 +34,23 @@ export function featurePaths(runId: string) {
     summary: `${base}summary.json`,
     success: `${base}_SUCCESS`,
     quarantine: `${QUARANTINE_PREFIX}${runId}/rejected.jsonl`,
+    /** The Distributed Map path's work: the plan of shards, and each shard's outputs between the passes. */
+    shardPlan: `${base}shards/plan.json`,
+    shardResult: `${base}shards/result.json`,
+    shard: (k: number) => {
+      const at = `${base}shards/${String(k).padStart(5, '0')}/`;
+      return {
+        statistics: `${at}statistics.json`,
+        failure: `${at}failure.json`,
+        pendingTrain: `${at}train.pending`,
+        pendingValidation: `${at}validation.pending`,
+        quarantine: `${QUARANTINE_PREFIX}${runId}/rejected-${String(k).padStart(5, '0')}.jsonl`,
+        trainPart: (part: number) => `${base}train/part-${String(k).padStart(5, '0')}-${String(part).padStart(3, '0')}.csv`,
+        validation: `${base}validation/part-${String(k).padStart(5, '0')}.csv`,
+      };
+    },
   };
 }
+
+/** Where Distributed Map runs write their children's results (ResultWriter): `<prefix><map run id>/`. */
+export const MAP_RUNS_PREFIX = `${FEATURES_PREFIX}map-runs/`;

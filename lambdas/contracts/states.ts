@@ -1,7 +1,15 @@
 /** State names of the retraining state machine: the local runtime and tests address states by name. */
 export const PipelineStates = {
   ROUTE_RUN: 'RouteRun',
+  CHOOSE_FEATURE_PATH: 'ChooseFeaturePath',
   PROCESS_FEATURES: 'ProcessFeatures',
+  PLAN_SHARDS: 'PlanShards',
+  GATHER_SHARDS: 'GatherShards',
+  GATHER_SHARD_BATCH: 'GatherShardBatch',
+  MERGE_SHARDS: 'MergeShards',
+  ENCODE_SHARDS: 'EncodeShards',
+  ENCODE_SHARD_BATCH: 'EncodeShardBatch',
+  FINISH_FEATURES: 'FinishFeatures',
   NAME_RUN: 'NameRun',
   TRAIN: 'Train',
   EVALUATE: 'Evaluate',

@@ -124,7 +124,10 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const key = manifestKey(manifest.runId);
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(manifest, null, 2), ContentType: 'application/json' }));
 
-  const input: RetrainingInput = { runId: manifest.runId, manifest: { bucket, key, hash: manifest.hash, objectCount: objects.length } };
+  const input: RetrainingInput = {
+    runId: manifest.runId,
+    manifest: { bucket, key, hash: manifest.hash, objectCount: objects.length, bytes: objects.reduce((n, o) => n + o.size, 0) },
+  };
   try {
     const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: manifest.runId, input: JSON.stringify(input) }));
     logger.info('started retraining', {

@@ -5,6 +5,7 @@ import type { DataSource } from '../core/features/process';
 import { parseS3Uri } from '../contracts/layout';
 import { writableSink, type LineSink } from '../core/io/line-sink';
 import type { SnapshotObject } from '../core/snapshot';
+import type { RangeReader } from '../core/io/record-ranges';
 
 /** An object's bytes. */
 export async function readBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
@@ -84,6 +85,32 @@ export function snapshotSource(s3: S3Client, bucket: string, object: SnapshotObj
       yield* response.Body as Readable;
     },
   };
+}
+
+/**
+ * Reads byte ranges of one pinned snapshot object (its version, and its ETag as IfMatch): the
+ * record-boundary scan and the byte-range shards of a large file.
+ */
+export function snapshotRangeReader(s3: S3Client, bucket: string, object: SnapshotObject): RangeReader {
+  return async function* (start, end) {
+    if (end <= start) return;
+    const response = await s3.send(
+      new GetObjectCommand({
+        Bucket: bucket,
+        Key: object.key,
+        VersionId: object.versionId ?? undefined,
+        IfMatch: object.etag || undefined,
+        Range: `bytes=${start}-${end - 1}`,
+      }),
+    );
+    yield* response.Body as Readable;
+  };
+}
+
+/** Streams an S3 object's bytes. */
+export async function* objectChunks(s3: S3Client, bucket: string, key: string): AsyncIterable<Uint8Array> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  yield* response.Body as Readable;
 }
 
 /** A line sink that streams into an S3 object with multipart upload (any size, bounded memory). */

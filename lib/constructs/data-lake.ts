@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ServicePrincipalConditions } from './service-principal-conditions';
 import { checkProp } from './props';
-import { CAPTURE_PREFIX, DRIFT_PREFIX, FEATURES_PREFIX, MODELS_PREFIX, QUARANTINE_PREFIX } from '../../lambdas/contracts/layout';
+import { CAPTURE_PREFIX, DRIFT_PREFIX, FEATURES_PREFIX, MAP_RUNS_PREFIX, MODELS_PREFIX, QUARANTINE_PREFIX } from '../../lambdas/contracts/layout';
 
 /** Options of a grant on the objects under one prefix. */
 interface PrefixGrant {
@@ -167,6 +167,25 @@ export class DataLake extends Construct {
    */
   grantWriteFeatures(grantee: iam.IGrantable, options: { readonly multipart?: boolean } = {}): iam.Grant {
     return this.grantPrefix(grantee, { bucket: this.dataBucket, prefix: FEATURES_PREFIX, actions: options.multipart === false ? ['s3:PutObject'] : WRITE });
+  }
+
+  /**
+   * Lets a state machine's Distributed Map states read the runs' shard plans (their ItemReader)
+   * and write their map runs' child results (their ResultWriter), nothing else of the bucket.
+   */
+  grantDistributedMapIo(grantee: iam.IGrantable): iam.Grant {
+    const plans = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject'],
+      resourceArns: [this.dataBucket.arnForObjects(`${FEATURES_PREFIX}*/shards/plan.json`)],
+    });
+    // What Step Functions' ResultWriter uses (its multipart upload of large result files included).
+    const results = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+      resourceArns: [this.dataBucket.arnForObjects(`${MAP_RUNS_PREFIX}*`)],
+    });
+    return plans.combine(results).combine(this.grantKeyUse(grantee));
   }
 
   /** Lets a principal write rejected rows under quarantine/. */

@@ -33,8 +33,9 @@ export function sagemakerFinding(scope: IConstruct, resource: string, name: stri
  */
 export function findingText(scope: IConstruct, text: string): string {
   if (!Token.isUnresolved(text)) return text;
-  const resolved = Stack.of(scope).resolve(text) as string | { 'Fn::Join': [string, unknown[]] };
+  const resolved = Stack.of(scope).resolve(text) as string | { 'Fn::Join'?: [string, unknown[]] };
   if (typeof resolved === 'string') return resolved;
+  if (!resolved['Fn::Join']) return JSON.stringify(resolved);
   const [separator, parts] = resolved['Fn::Join'];
   return parts
     .map((part) => {

@@ -1,21 +1,24 @@
-import { Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import type { DatasetConfig, DeploymentConfig, EvaluationConfig, FeaturesConfig, TrainingConfig } from '../../lambdas/contracts/config/resolve';
 import { DEFAULTS } from '../../lambdas/contracts/config/defaults';
+import { FEATURES_PREFIX, MAP_RUNS_PREFIX } from '../../lambdas/contracts/layout';
 import { PipelineStates } from '../../lambdas/contracts/states';
 import type { DataLake } from './data-lake';
 import { EndpointMetricFactory } from './endpoint-metrics';
 import type { HandlerFunction } from './handler-function';
-import { sagemakerFinding } from './nag';
+import { findingArn, findingText, sagemakerFinding } from './nag';
 import type { Notifications } from './notifications';
 import { deploymentChain } from './pipeline/deployment-step';
 import { featureProcessingFunction, processFeaturesState, retryThrottling } from './pipeline/features-step';
+import { distributedFeaturesChain, featurePathChoice, featureShardsFunction, type DistributedFeaturesConfig } from './pipeline/distributed-features';
 import { evaluateState, evaluationFunction, gateChoice } from './pipeline/gate-step';
 import { failureHandling, notifyState } from './pipeline/notify-step';
 import { approvalRule, describeApprovedState, registerState } from './pipeline/registry-step';
@@ -55,6 +58,11 @@ export interface RetrainingPipelineProps {
    */
   readonly maxBadRowShare?: number;
   /**
+   * When feature processing takes the Distributed Map path, and how it shards.
+   * @default the config schema's retraining.distributed defaults (4 GiB and up)
+   */
+  readonly distributedFeatures?: DistributedFeaturesConfig;
+  /**
    * The endpoint latency alarm's p99 threshold in milliseconds; it also rolls deployments back.
    * @default 1000
    */
@@ -84,6 +92,8 @@ export interface RetrainingPipelineProps {
 export class RetrainingPipeline extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly featureProcessing: HandlerFunction;
+  /** The Distributed Map path's function (every step of it). */
+  readonly featureShards: HandlerFunction;
   readonly evaluation: HandlerFunction;
   readonly sagemakerRole: iam.Role;
   readonly modelPackageGroupName: string;
@@ -97,6 +107,8 @@ export class RetrainingPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: RetrainingPipelineProps) {
     super(scope, id);
+    // Distributed Map renders its ResultWriter (ResultWriterV2, the one with a bucket path) only under this flag.
+    this.node.setContext(cxapi.STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
     const { dataLake, notifications } = props;
     const rawPrefix = props.rawPrefix ?? DEFAULTS.rawPrefix;
     const maxBadRowShare = props.maxBadRowShare ?? DEFAULTS.maxBadRowShare;
@@ -137,6 +149,7 @@ export class RetrainingPipeline extends Construct {
       logRemovalPolicy: props.logRemovalPolicy,
     };
     this.featureProcessing = featureProcessingFunction(this, featuresProps);
+    this.featureShards = featureShardsFunction(this, featuresProps);
     const gateProps = {
       evaluation: props.evaluation,
       modelPackageGroupName: this.modelPackageGroupName,
@@ -159,6 +172,13 @@ export class RetrainingPipeline extends Construct {
     // 1. Features.
     const processFeatures = catchAll(processFeaturesState(this, this.featureProcessing, featuresProps));
     retryThrottling(processFeatures);
+    const distributed = props.distributedFeatures ?? DEFAULTS.distributedFeatures;
+    const features = featurePathChoice(
+      this,
+      distributed.minSnapshotBytes,
+      distributedFeaturesChain(this, this.featureShards, { ...featuresProps, distributed, failures }),
+      processFeatures,
+    ).afterwards();
 
     // 2. Training. Job, model and endpoint config share one name per run: "<dataset>-<uuid>" (<= 61 chars).
     const nameRun = (stateId: string) =>
@@ -236,7 +256,7 @@ export class RetrainingPipeline extends Construct {
     const definition = new sfn.Choice(this, PipelineStates.ROUTE_RUN)
       .when(sfn.Condition.isPresent('$.approvedModelPackageArn'), describeApproved.next(nameRun(PipelineStates.NAME_DEPLOYMENT)).next(deploy))
       .otherwise(
-        processFeatures
+        features
           .next(nameRun(PipelineStates.NAME_RUN))
           .next(train)
           .next(evaluate)
@@ -256,6 +276,8 @@ export class RetrainingPipeline extends Construct {
       },
     });
     grantTraining(this.stateMachine.role, trainingProps);
+    // The Distributed Map states read the shard plan and write their children's results (their S3 bucket is a JSONPath, so CDK grants nothing itself).
+    dataLake.grantDistributedMapIo(this.stateMachine.role);
     notifications.grantPublish(this.stateMachine);
     // CreateEndpointConfig with a customer-managed key: SageMaker creates grants as the caller.
     this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:CreateGrant', 'kms:DescribeKey'], resources: [dataLake.key.keyArn] }));
@@ -267,7 +289,7 @@ export class RetrainingPipeline extends Construct {
       }),
     );
     if (!approved) approvalRule(this, this.stateMachine, this.modelPackageGroupName);
-    this.acknowledgeStateMachineFindings(namePrefix);
+    this.acknowledgeStateMachineFindings(namePrefix, dataLake);
   }
 
   private checkProps(datasetName: string, rawPrefix: string, maxBadRowShare: number, latencyP99Ms: number, samplingPercent: number): void {
@@ -354,15 +376,36 @@ export class RetrainingPipeline extends Construct {
     return this.stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum', ...props });
   }
 
-  private acknowledgeStateMachineFindings(namePrefix: string): void {
+  private acknowledgeStateMachineFindings(namePrefix: string, dataLake: DataLake): void {
     const role = this.stateMachine.role;
     const acknowledge = (finding: string, reason: string) => Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
     acknowledge('Resource::*', 'X-Ray trace segments and CloudWatch Logs delivery (logs:CreateLogDelivery and friends) have no resource-level permissions.');
-    for (const fn of [this.featureProcessing.function, this.evaluation.function]) {
+    for (const fn of [this.featureProcessing.function, this.featureShards.function, this.evaluation.function]) {
       acknowledge(
         `Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as never)}.Arn>:*`,
         "Invoking any version or alias of the pipeline's own functions (CDK grants the function ARN and ARN:*).",
       );
+    }
+    const data = Stack.of(this).getLogicalId(dataLake.dataBucket.node.defaultChild as never);
+    acknowledge(
+      `Resource::<${data}.Arn>/${FEATURES_PREFIX}*/shards/plan.json`,
+      "The Distributed Map states' ItemReader reads the run's shard plan, features/<run>/shards/plan.json, named at run time.",
+    );
+    acknowledge(
+      `Resource::<${data}.Arn>/${MAP_RUNS_PREFIX}*`,
+      "The Distributed Map states' ResultWriter writes under features/map-runs/<map run id>/, named by Step Functions.",
+    );
+    // CDK's policy for Distributed Map: child executions and their map runs are named by Step Functions.
+    const distributedMapPolicy = this.stateMachine.node.findChild('DistributedMapPolicy');
+    const machineName = findingText(this, Arn.split(this.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName!);
+    const acknowledgeMapRun = (resource: string, reason: string) =>
+      Validations.of(distributedMapPolicy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${findingArn(this, 'states', resource)}]`, reason });
+    acknowledgeMapRun(
+      `execution:${machineName}:*`,
+      "Describing and stopping the Distributed Map states' child executions, which Step Functions names at run time.",
+    );
+    for (const label of [PipelineStates.GATHER_SHARDS, PipelineStates.ENCODE_SHARDS]) {
+      acknowledgeMapRun(`execution:${machineName}/${label}:*`, `Redriving the ${label} map run's child executions, which Step Functions names at run time.`);
     }
     acknowledge(sagemakerFinding(this, 'training-job', `${namePrefix}*`), 'Each run names its training job "<dataset>-<uuid>" at run time.');
     acknowledge(sagemakerFinding(this, 'model', `${namePrefix}*`), 'Each run names its model "<dataset>-<uuid>" at run time.');

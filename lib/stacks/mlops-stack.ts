@@ -57,6 +57,7 @@ export class MlopsStack extends Stack {
       deployment: config.deployment,
       rawPrefix: config.retraining.rawPrefix,
       maxBadRowShare: config.retraining.maxBadRowShare,
+      distributedFeatures: config.retraining.distributed,
       latencyP99Ms: config.monitoring.latencyP99Ms,
       samplingPercent: config.monitoring.samplingPercent,
       logRemovalPolicy: removalPolicy,

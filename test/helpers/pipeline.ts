@@ -19,13 +19,13 @@ import { callerValue, jsonServiceAuthorizer, s3Authorizer } from '../../lib/loca
 import { pipelineTaskHandlers } from '../../lib/local/runtime/pipeline-tasks';
 import { allChecks, jsonServiceValidator, requiredServiceModels } from '../../lib/local/aws-models/service-requests';
 import { validatedTaskHandlers } from '../../lib/local/aws-models/task-requests';
-import type { CfnTemplate } from '../../lib/local/template/cfn-template';
+import { resolveIntrinsics, resourcesOfType, type CfnTemplate } from '../../lib/local/template/cfn-template';
+import { distributedMapIo } from '../../lib/local/iam/distributed-map-io';
 import { renderStateMachine, runStateMachine, type AslDefinition } from '../../lib/local/services/stepfunctions/state-machine-runner';
 import { synthMlopsStack } from './app';
 
 export const SAMPLE = readFileSync(path.join(__dirname, '..', '..', 'data', 'mlc_churn.csv'), 'utf8');
 const REGION = 'us-east-1';
-const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:000000000000:stateMachine:retraining`;
 
 /**
  * A training double for pipeline tests: it checks that the channels it is given hold data in the
@@ -67,6 +67,9 @@ export class PipelineHarness {
   private closeSsm!: () => Promise<void>;
   private handlers!: Record<string, (input: unknown) => Promise<unknown>>;
   iam!: LocalIam;
+  private cfnTemplate!: CfnTemplate;
+  /** The state machine's ARN as the template's policies name it (its Ref, rendered locally). */
+  stateMachineArn!: string;
 
   constructor(
     private readonly config: MlopsConfig,
@@ -87,7 +90,9 @@ export class PipelineHarness {
       },
     };
     const cfnTemplate = template.toJSON() as CfnTemplate;
+    this.cfnTemplate = cfnTemplate;
     this.definition = renderStateMachine(cfnTemplate, render);
+    this.stateMachineArn = resolveIntrinsics(cfnTemplate, { Ref: resourcesOfType(cfnTemplate, 'AWS::StepFunctions::StateMachine')[0] }, render) as string;
     // A handler invoked as its function: its requests carry the function's role.
     const asFunction =
       (fn: { role: { node: { defaultChild?: unknown } }; function: { node: { defaultChild?: unknown } } }, handler: (event: never) => Promise<unknown>) =>
@@ -129,6 +134,7 @@ export class PipelineHarness {
           notifier: this.notifier,
           parameters: this.parameters,
           featureProcessing: asFunction(stack.pipeline.featureProcessing, (await import('../../lambdas/feature-processing/handler')).handler),
+          featureShards: asFunction(stack.pipeline.featureShards, (await import('../../lambdas/feature-shards/handler')).handler),
           evaluation: asFunction(stack.pipeline.evaluation, (await import('../../lambdas/evaluation/handler')).handler),
         }),
         { template: cfnTemplate, render, definition: this.definition, iam: this.iam },
@@ -155,12 +161,25 @@ export class PipelineHarness {
     }
     const manifest = buildManifest(this.dataBucket, 'raw/', objects);
     await this.s3.send(new PutObjectCommand({ Bucket: this.dataBucket, Key: manifestKey(manifest.runId), Body: JSON.stringify(manifest) }));
-    return { runId: manifest.runId, manifest: { bucket: this.dataBucket, key: manifestKey(manifest.runId), hash: manifest.hash, objectCount: objects.length } };
+    return {
+      runId: manifest.runId,
+      manifest: {
+        bucket: this.dataBucket,
+        key: manifestKey(manifest.runId),
+        hash: manifest.hash,
+        objectCount: objects.length,
+        bytes: objects.reduce((n, o) => n + o.size, 0),
+      },
+    };
   }
 
   async run(input: { runId: string }) {
     const before = this.notifier.notifications.length;
-    const execution = await runStateMachine(this.definition, input, this.handlers, { executionName: input.runId, stateMachineArn: STATE_MACHINE_ARN });
+    const execution = await runStateMachine(this.definition, input, this.handlers, {
+      executionName: input.runId,
+      stateMachineArn: this.stateMachineArn,
+      distributedMap: distributedMapIo({ s3: this.s3, iam: this.iam, template: this.cfnTemplate, stateMachineArn: this.stateMachineArn }),
+    });
     const notifications = this.notifier.notifications
       .slice(before)
       .map((n) => ({ subject: n.subject, message: JSON.parse(n.message) as Record<string, unknown> }));

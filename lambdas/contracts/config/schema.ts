@@ -25,6 +25,34 @@ function instanceType(known: readonly string[], use: string) {
 
 const s3Prefix = z.string().regex(/^[a-z0-9][a-z0-9!_.*'()-]*\/$/i, 'an S3 key prefix ending in "/", e.g. "raw/"');
 
+const GIB = 1024 ** 3;
+const MIB = 1024 ** 2;
+
+/**
+ * Feature processing of large snapshots through Step Functions Distributed Map (one Lambda's 15
+ * minutes and 10 GiB of scratch end at about 10 GB of CSV).
+ */
+const distributedFeatures = z
+  .strictObject({
+    /** Snapshots of at least this many bytes take the Distributed Map path; smaller ones one Lambda. */
+    minSnapshotBytes: z.number().int().min(0).default(DEFAULTS.distributedFeatures.minSnapshotBytes),
+    /** A shard: a whole object up to this size, or a byte range of about this size of a larger one. */
+    shardBytes: z
+      .number()
+      .int()
+      .min(MIB)
+      .max(4 * GIB)
+      .default(DEFAULTS.distributedFeatures.shardBytes),
+    /** Shards per child execution (ItemBatcher MaxItemsPerBatch): fewer Lambda invocations for many small files. */
+    shardsPerChild: z.number().int().min(1).max(100).default(DEFAULTS.distributedFeatures.shardsPerChild),
+    /** Child executions at once (MaxConcurrency); each runs one Lambda at a time, so also the Lambda concurrency used. */
+    maxConcurrency: z.number().int().min(1).max(10_000).default(DEFAULTS.distributedFeatures.maxConcurrency),
+  })
+  .refine((d) => d.shardBytes * d.shardsPerChild <= 16 * GIB, {
+    error: 'shardBytes x shardsPerChild is what one child reads in its Lambda (15 minutes at most): keep it at 16 GiB or less',
+    path: ['shardsPerChild'],
+  });
+
 const retraining = z.strictObject({
   /** Uploads under this prefix of the data bucket start retraining. */
   rawPrefix: s3Prefix.default(DEFAULTS.rawPrefix),
@@ -39,6 +67,7 @@ const retraining = z.strictObject({
   retryIntervalSeconds: z.number().int().min(60).max(43_200).default(600),
   /** Deliveries before a waiting upload event moves to the dead-letter queue (and alarms). */
   maxDeliveryAttempts: z.number().int().min(1).max(1000).default(36),
+  distributed: distributedFeatures.default(distributedFeatures.parse({})),
 });
 
 const hyperparameters = z.strictObject({

@@ -170,10 +170,10 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
   const scratch = new SpillDirectory(options.scratchDirectory);
   try {
     const shard = await gatherShard(sources, outputs.quarantine, scratch, options);
-    const fitted = await fitFeatures([shard.statistics], options, { sources, scratchBytes: () => scratch.bytesWritten });
+    const fitted = await fitFeatures([shard.statistics], options, { sources });
     outputs.train.expectRows?.(shard.statistics.split.train);
     await shard.writeEncoded(fitted.spec, outputs);
-    return { ...fitted, summary: { ...fitted.summary, scratchBytes: scratch.bytesWritten } };
+    return fitted;
   } finally {
     scratch.remove();
   }
@@ -182,9 +182,8 @@ export async function processDataset(sources: readonly DataSource[], outputs: Pr
 /** Pass 1 over a shard: its statistics, and its accepted rows encoded with category placeholders in scratch files. */
 export interface GatheredShard {
   readonly statistics: ShardStatistics;
-  /** The pending rows (complete once flushPending resolved). */
+  /** The pending rows, complete on disk. */
   readonly pending: { readonly train: SpillFile; readonly validation: SpillFile };
-  flushPending(): Promise<void>;
   /** Pass 2 in the same process: the pending rows with the codes of `spec` filled in, to the outputs. */
   writeEncoded(spec: FeatureSpec, outputs: Pick<ProcessOutputs, 'train' | 'validation'>): Promise<void>;
 }
@@ -395,6 +394,9 @@ export async function gatherShard(
   }
 
   const training = kernel.finishTraining();
+  // The pending rows complete on disk (pass 2, or an upload, reads them back), their size known.
+  await pendingSinks.train.flush();
+  await pendingSinks.validation.flush();
   const statistics: ShardStatistics = {
     files,
     rejectedByReason,
@@ -403,15 +405,11 @@ export async function gatherShard(
     classCounts: [...classCounts],
     categories: categories.map((counter) => counter?.entries()),
     histograms,
-  };
-  const flushPending = async () => {
-    await pendingSinks.train.flush();
-    await pendingSinks.validation.flush();
+    scratchBytes: pending.train.bytesWritten + pending.validation.bytesWritten,
   };
   return {
     statistics,
     pending,
-    flushPending,
     async writeEncoded(spec, outputs) {
       const buffer = new Uint8Array(SPILL_READ_CHUNK);
       const resolver = placeholderResolver(statistics, spec);
@@ -442,7 +440,7 @@ export function placeholderResolver(statistics: ShardStatistics, spec: FeatureSp
 export async function fitFeatures(
   shards: readonly ShardStatistics[],
   options: Pick<ProcessOptions, 'dataset' | 'features' | 'maxBadRowShare'>,
-  explain: { readonly sources: readonly DataSource[]; readonly sampleNote?: string; readonly scratchBytes?: () => number },
+  explain: { readonly sources: readonly DataSource[]; readonly sampleNote?: string },
 ): Promise<ProcessResult> {
   const { dataset, features } = options;
   const { layout, columns, binary, targetColumn, classes, target, positive } = datasetPlan(dataset);
@@ -509,7 +507,7 @@ export async function fitFeatures(
       rejectedByReason,
       train: split.train,
       validation: split.validation,
-      scratchBytes: explain.scratchBytes?.() ?? 0,
+      scratchBytes: merged.scratchBytes,
       files,
     },
   };

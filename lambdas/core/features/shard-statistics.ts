@@ -41,6 +41,8 @@ export interface ShardStatistics {
   readonly categories: readonly (readonly CategoryCount[] | undefined)[];
   /** Per feature: a numeric one's value histogram (undefined for the others). */
   readonly histograms: readonly (ValueHistogram | undefined)[];
+  /** Scratch disk the shard's pending rows took (merged: the largest shard's, what one child needs). */
+  readonly scratchBytes: number;
 }
 
 export interface CategoryCount {
@@ -69,6 +71,7 @@ export function statisticsToJson(s: ShardStatistics): ShardStatisticsJson {
     classCounts: s.classCounts,
     categories: s.categories.map((entries) => (entries ? entries.flatMap((e) => [e.value, e.id, e.count]) : null)),
     histograms: s.histograms.map((h) => (h ? h.toJSON() : null)),
+    scratchBytes: s.scratchBytes,
   };
 }
 
@@ -87,6 +90,7 @@ export function statisticsFromJson(json: ShardStatisticsJson, source: string): S
       return entries;
     }),
     histograms: json.histograms.map((h) => (h ? ValueHistogram.fromJSON(h) : undefined)),
+    scratchBytes: json.scratchBytes,
   };
 }
 
@@ -107,6 +111,7 @@ export function mergeStatistics(shards: readonly ShardStatistics[]): ShardStatis
   const categories = shards[0].categories.map((c) => (c ? new Map<string, number>() : undefined));
   const histograms = shards[0].histograms.map((h) => (h ? new ValueHistogram() : undefined));
   let rows = 0;
+  let scratchBytes = 0;
   const split = { train: 0, validation: 0 };
   for (const shard of shards) {
     if (shard.categories.length !== features) throw new Error(`shard statistics disagree on the features: ${shard.categories.length} against ${features}`);
@@ -138,6 +143,7 @@ export function mergeStatistics(shards: readonly ShardStatistics[]): ShardStatis
       histograms[i]?.merge(shard.histograms[i]!);
     }
     shard.classCounts.forEach((n, c) => (classCounts[c] += n));
+    scratchBytes = Math.max(scratchBytes, shard.scratchBytes);
   }
   return {
     files: [...files.values()],
@@ -147,5 +153,6 @@ export function mergeStatistics(shards: readonly ShardStatistics[]): ShardStatis
     classCounts,
     categories: categories.map((counts) => (counts ? [...counts].map(([value, count]) => ({ value, id: -1, count })) : undefined)),
     histograms,
+    scratchBytes,
   };
 }

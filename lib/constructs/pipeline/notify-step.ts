@@ -39,7 +39,7 @@ export interface FailureHandling {
   /** Notifies the failure (`$.failure`) and fails the run. */
   readonly notifyFailure: sfn.IChainable;
   /** Catches every error of a state into `notifyFailure`. */
-  catchAll<T extends sfn.TaskStateBase | sfn.CustomState>(state: T): T;
+  catchAll<T extends sfn.TaskStateBase | sfn.CustomState | sfn.DistributedMap>(state: T): T;
 }
 
 /** The failure path: notify with the error and cause, then fail; the endpoint keeps the previous model. */

@@ -27,6 +27,7 @@ import { renderStateMachine, type TaskHandler } from '../services/stepfunctions/
 import { eventRulesOf, functionsOf, queueSourcesOf, topicsOf, type FunctionWiring } from '../template/template-wiring';
 import { localXgboostTrainer } from '../trainer/sagemaker-trainer';
 import { authorizedTaskHandlers, authorizedTaskStops } from '../iam/authorized-tasks';
+import { distributedMapIo } from '../iam/distributed-map-io';
 import { s3RequestProblems } from '../aws-models/s3-requests';
 import { authorizedTrainer, bucketKeysOf } from '../iam/authorized-training';
 import { authorizedServing } from '../iam/authorized-serving';
@@ -225,6 +226,7 @@ export class LocalMlops {
       definition,
       handlers: taskHandlers,
       taskStops,
+      distributedMap: () => distributedMapIo({ s3: this.s3, iam: this.iam, template, stateMachineArn: this.stateMachineArn }),
       onTaskStopFailed: (execution, state, err) =>
         this.options.onBackgroundError?.(new Error(`stopping ${execution.name}: ${state} could not stop what it started: ${err.name}: ${err.message}`)),
       onStateEntered: this.options.onStateEntered,
@@ -271,6 +273,7 @@ export class LocalMlops {
       notifier: this.notifier,
       parameters: this.parameters,
       featureProcessing: this.handler('feature-processing'),
+      featureShards: this.handler('feature-shards'),
       evaluation: this.handler('evaluation'),
     });
     const authorized = !this.enforcing ? handlers : authorizedTaskHandlers(handlers, { template, render: this.render, definition, iam: this.iam });

@@ -25,6 +25,8 @@ export interface PipelineServices {
   readonly parameters: LocalParameterStore;
   /** The Lambda tasks: the real handlers. */
   readonly featureProcessing: TaskHandler;
+  /** Every step of the Distributed Map path (lambdas/feature-shards). */
+  readonly featureShards: TaskHandler;
   readonly evaluation: TaskHandler;
 }
 
@@ -34,6 +36,11 @@ export function pipelineTaskHandlers(services: PipelineServices): Record<string,
   const publish = services.notifier.publishTask;
   return {
     [PipelineStates.PROCESS_FEATURES]: services.featureProcessing,
+    [PipelineStates.PLAN_SHARDS]: services.featureShards,
+    [PipelineStates.GATHER_SHARD_BATCH]: services.featureShards,
+    [PipelineStates.MERGE_SHARDS]: services.featureShards,
+    [PipelineStates.ENCODE_SHARD_BATCH]: services.featureShards,
+    [PipelineStates.FINISH_FEATURES]: services.featureShards,
     [PipelineStates.EVALUATE]: services.evaluation,
     // createTrainingJob.sync: start the job, wait for it, return DescribeTrainingJob; a failed job is States.TaskFailed.
     [PipelineStates.TRAIN]: async (input) => {

@@ -118,7 +118,6 @@ async function sharded(trial: Trial) {
       const scratch = new SpillDirectory(work);
       scratches.push(scratch);
       const shardResult = await gatherShard(shard, quarantine, scratch, options);
-      await shardResult.flushPending();
       const statistics: ShardStatistics = statisticsFromJson(JSON.parse(JSON.stringify(statisticsToJson(shardResult.statistics))), 'shard');
       gathered.push({ statistics, pending: shardResult.pending });
     }

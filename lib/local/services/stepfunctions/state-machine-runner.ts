@@ -2,6 +2,7 @@ import './polyfills';
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
 import type { RunnerEvent } from './execution-history';
 import { resolveIntrinsics, resourcesOfType, type CfnTemplate, type RenderOptions } from '../../template/cfn-template';
+import { distributedMapProblems, isDistributedMap, runDistributedMap, type DistributedMapIo, type DistributedMapState } from './distributed-map';
 
 /** A local implementation of one Task state: receives the input after Parameters, returns the raw service result. */
 export type TaskHandler = (input: unknown) => Promise<unknown>;
@@ -43,6 +44,31 @@ export function taskStates(definition: AslDefinition): { name: string; resource:
     ...(state.Branches ?? []).flatMap(taskStates),
     ...[state.Iterator, state.ItemProcessor].filter((d): d is AslDefinition => d !== undefined).flatMap(taskStates),
   ]);
+}
+
+/** Every Distributed Map state (at any depth) by name. */
+export function distributedMapStates(definition: AslDefinition): { name: string; state: DistributedMapState }[] {
+  return Object.entries(definition.States).flatMap(([name, state]) => [
+    ...(isDistributedMap(state as never) ? [{ name, state: state as unknown as DistributedMapState }] : []),
+    ...(state.Branches ?? []).flatMap(distributedMapStates),
+    ...[state.Iterator, state.ItemProcessor].filter((d): d is AslDefinition => d !== undefined).flatMap(distributedMapStates),
+  ]);
+}
+
+/** The Task a Distributed Map state becomes for the runner (its handler runs the Map Run): what the runner does after the state's own work is the same. */
+const DISTRIBUTED_MAP_TASK = 'arn:aws:states:::local:distributed-map';
+const KEPT_BY_TASK = ['Type', 'Comment', 'InputPath', 'OutputPath', 'ResultPath', 'ResultSelector', 'Retry', 'Catch', 'Next', 'End'];
+
+/** The definition with each top-level Distributed Map as such a Task (nested definitions are run as children). */
+function withDistributedMapsAsTasks(definition: AslDefinition): AslDefinition {
+  const States = Object.fromEntries(
+    Object.entries(definition.States).map(([name, state]) => {
+      if (!isDistributedMap(state as never)) return [name, state];
+      const kept = Object.fromEntries(Object.entries(state).filter(([field]) => KEPT_BY_TASK.includes(field)));
+      return [name, { ...kept, Type: 'Task', Resource: DISTRIBUTED_MAP_TASK }];
+    }),
+  );
+  return { ...definition, States };
 }
 
 /** A Task state whose handler had not answered yet. */
@@ -90,6 +116,19 @@ export function withAwsTaskTimeouts(definition: AslDefinition): AslDefinition {
   return { ...definition, States };
 }
 
+const machines = new WeakMap<AslDefinition, StateMachine>();
+
+/** The runner's machine for a definition, validated once (a Map Run starts many children of one processor). */
+function machineOf(definition: AslDefinition): StateMachine {
+  let machine = machines.get(definition);
+  if (!machine)
+    machines.set(
+      definition,
+      (machine = new StateMachine(withAwsTaskTimeouts(withDistributedMapsAsTasks(definition)) as never, { validationOptions: { checkArn: false } })),
+    );
+  return machine;
+}
+
 /**
  * Runs the synthesized definition with aws-local-stepfunctions. Every Task must have a local
  * handler: a Task without one would call real AWS, so the run is refused instead.
@@ -110,14 +149,45 @@ export async function runStateMachine(
     waitMs?: number;
     /** Stops the execution (StopExecution): the result is ABORTED with the Tasks still running. */
     signal?: AbortSignal;
+    /** The S3 and IAM a Distributed Map state uses (required when the definition has one). */
+    distributedMap?: DistributedMapIo;
   },
 ): Promise<LocalExecution> {
   const missing = taskStates(definition).filter((t) => !handlers[t.name]);
   if (missing.length > 0) throw new Error(`no local handler for Task state(s): ${missing.map((t) => `${t.name} (${t.resource})`).join(', ')}`);
+  const maps = Object.entries(definition.States).filter(([, state]) => isDistributedMap(state as never));
+  const problems = distributedMapStates(definition).flatMap(({ name, state }) => distributedMapProblems(name, state));
+  if (problems.length > 0) throw new Error(`the definition breaks Distributed Map rules: ${problems.join('; ')}`);
+  const io = options.distributedMap;
+  if (maps.length > 0 && !io)
+    throw new Error(`Distributed Map state(s) ${maps.map(([name]) => name).join(', ')} need the local S3 and IAM (options.distributedMap)`);
+  // Each Map Run's children run the ItemProcessor with the same handlers and options, as executions of their own.
+  const mapRuns = Object.fromEntries(
+    maps.map(([name, raw]) => {
+      const state = raw as unknown as DistributedMapState;
+      // A child runs the processor as a state machine of its own (ProcessorConfig is the Map's, not a definition field).
+      const processor: AslDefinition = { StartAt: state.ItemProcessor.StartAt, States: state.ItemProcessor.States };
+      const run: TaskHandler = (input) =>
+        runDistributedMap(name, state, input, {
+          io: io!,
+          stateMachineArn: options.stateMachineArn,
+          runChild: (childInput, childName, signal) =>
+            runStateMachine(processor, childInput, handlers, {
+              ...options,
+              executionName: childName,
+              signal: options.signal ? AbortSignal.any([options.signal, signal]) : signal,
+              onStateEntered: undefined,
+              onEvent: undefined,
+              startTime: undefined,
+            }),
+        });
+      return [name, run];
+    }),
+  );
   // The Tasks whose calls are out, so that a stop can end what they started (as a .sync integration does).
   const inFlight = new Set<InFlightTask>();
   const tracked = Object.fromEntries(
-    Object.entries(handlers).map(([state, handler]) => [
+    Object.entries({ ...handlers, ...mapRuns }).map(([state, handler]) => [
       state,
       async (input: unknown) => {
         const task = { state, input };
@@ -131,12 +201,12 @@ export async function runStateMachine(
     ]),
   );
 
-  const machine = new StateMachine(withAwsTaskTimeouts(definition) as never, { validationOptions: { checkArn: false } });
+  const machine = machineOf(definition);
   const execution = machine.run(input as never, {
     // Retries still happen, without the real backoff waits.
     overrides: {
       taskResourceLocalHandlers: tracked as never,
-      retryIntervalOverrides: Object.fromEntries(taskStates(definition).map((t) => [t.name, 0])),
+      retryIntervalOverrides: Object.fromEntries([...taskStates(definition).map((t) => t.name), ...maps.map(([name]) => name)].map((name) => [name, 0])),
       waitTimeOverrides: Object.fromEntries(statesOfType(definition, 'Wait').map((name) => [name, options.waitMs ?? 0])),
     },
     context: {

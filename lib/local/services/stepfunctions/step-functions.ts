@@ -2,6 +2,7 @@ import type { ServiceAuth } from '../../auth/request-auth';
 import { randomUUID } from 'node:crypto';
 import { ServiceError, startJsonRpcServer, type RequestAuthorizer, type RunningServer } from '../json-rpc-server';
 import { runStateMachine, type AslDefinition, type LocalExecution, type TaskHandler } from './state-machine-runner';
+import type { DistributedMapIo } from './distributed-map';
 import { historyEventsOf } from './execution-history';
 import { ControlPlaneStore, parseStored, type StoredExecution } from '../../state/control-plane-store';
 
@@ -33,6 +34,8 @@ export interface LocalStateMachine {
    * `.sync` job is stopped: StopTrainingJob for createTrainingJob.sync), given the Task's input.
    */
   readonly taskStops?: Readonly<Record<string, TaskHandler>>;
+  /** The S3 and IAM of the definition's Distributed Map states (asked once the services run). */
+  readonly distributedMap?: () => DistributedMapIo;
   /** A stop call that failed (Step Functions stops the execution all the same; the job runs on). */
   readonly onTaskStopFailed?: (execution: ExecutionRecord, state: string, err: Error) => void;
 }
@@ -140,6 +143,7 @@ export class LocalStepFunctions {
         if (history) this.store.appendHistoryEvent(executionArn, history);
       },
       signal: stop.controller.signal,
+      distributedMap: this.machine.distributedMap?.(),
     }).then(async (raw) => {
       this.stops.delete(executionArn);
       let result = raw;
