@@ -25,6 +25,11 @@ describe('retraining pipeline (auto approval), run after run', () => {
     ).toEqual(
       [
         S.PROCESS_FEATURES,
+        S.PLAN_SHARDS,
+        S.GATHER_SHARD_BATCH,
+        S.MERGE_SHARDS,
+        S.ENCODE_SHARD_BATCH,
+        S.FINISH_FEATURES,
         S.TRAIN,
         S.EVALUATE,
         S.NOTIFY_REJECTED,

@@ -9,7 +9,7 @@ describe('Lambda bundles', () => {
     const { stack, template } = synthMlopsStack();
     const outdir = Stage.of(stack)!.synth().directory;
     const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Handler === 'index.handler');
-    expect(functions.length).toBe(4);
+    expect(functions.length).toBe(5);
     for (const fn of functions) {
       const hash = (fn.Properties.Code.S3Key as string).replace(/\.zip$/, '');
       const bundle = path.join(outdir, `asset.${hash}`, 'index.js');

@@ -46,7 +46,14 @@ describe('config', () => {
         ],
       },
     });
-    expect(config.retraining).toEqual({ rawPrefix: 'raw/', debounceSeconds: 60, maxBadRowShare: 0.05, retryIntervalSeconds: 600, maxDeliveryAttempts: 36 });
+    expect(config.retraining).toEqual({
+      rawPrefix: 'raw/',
+      debounceSeconds: 60,
+      maxBadRowShare: 0.05,
+      retryIntervalSeconds: 600,
+      maxDeliveryAttempts: 36,
+      distributed: { minSnapshotBytes: 4 * 1024 ** 3, shardBytes: 128 * 1024 ** 2, shardsPerChild: 4, maxConcurrency: 100 },
+    });
     expect(config.training.hyperparameters).toMatchObject({ objective: 'reg:squarederror', evalMetric: 'rmse', numRound: 200 });
     expect(config.evaluation).toMatchObject({ metric: 'validation:rmse', direction: 'minimize', minimumImprovement: 0 });
     expect(config.deployment.compute).toEqual({ type: 'serverless', memorySizeMb: 2048, maxConcurrency: 5 });

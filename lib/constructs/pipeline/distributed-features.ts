@@ -1,4 +1,5 @@
 import { Duration, Size } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
@@ -78,7 +79,7 @@ export function distributedFeaturesChain(
       toleratedFailurePercentage: 0,
       mapExecutionType: sfn.StateMachineType.STANDARD,
       label: id,
-      resultWriterV2: new sfn.ResultWriterV2({ bucketNamePath: sfn.JsonPath.stringAt('$.shardPlan.bucket'), prefix: MAP_RUNS_PREFIX }),
+      resultWriterV2: new GrantedResultWriter({ bucketNamePath: sfn.JsonPath.stringAt('$.shardPlan.bucket'), prefix: MAP_RUNS_PREFIX }),
       resultPath: sfn.JsonPath.DISCARD,
     });
     state.itemProcessor(
@@ -120,6 +121,17 @@ export function distributedFeaturesChain(
     ),
   );
   return sfn.Chain.start(plan).next(gather).next(merge).next(encode).next(finish);
+}
+
+/**
+ * A ResultWriter whose S3 permissions the pipeline grants itself (DataLake.grantDistributedMapIo:
+ * the map-runs prefix of the data bucket only). For a bucket given as a path, CDK's own grant is
+ * s3:PutObject and more on every object of every bucket ("*").
+ */
+class GrantedResultWriter extends sfn.ResultWriterV2 {
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [];
+  }
 }
 
 /** Which path a snapshot takes: `$.manifest.bytes` (the trigger's total of the snapshot's objects) against minSnapshotBytes. */

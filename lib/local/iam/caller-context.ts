@@ -17,8 +17,18 @@ import { signatureOf } from '../auth/sigv4';
 export const CALLER_HEADER = 'x-mlops-local-role';
 export const PROOF_HEADER = 'x-mlops-local-role-proof';
 
-/** Never leaves this process. */
-const PROOF_KEY = randomBytes(32);
+/** Never leaves this process (its worker threads, which run handlers, share it: proofKeyForWorkers). */
+let PROOF_KEY: Buffer = randomBytes(32);
+
+/** The key, for a worker thread of this process that runs handlers (LambdaWorkerPool). */
+export function proofKeyForWorkers(): Uint8Array {
+  return new Uint8Array(PROOF_KEY);
+}
+
+/** In a worker thread: prove roles with the parent's key, so the loopback services accept its claims. */
+export function adoptProofKey(key: Uint8Array): void {
+  PROOF_KEY = Buffer.from(key);
+}
 const proofOf = (role: string, signature: string) => createHmac('sha256', PROOF_KEY).update(`${role}\n${signature}`).digest('hex');
 
 const callers = new AsyncLocalStorage<string>();

@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
@@ -28,6 +29,7 @@ import { eventRulesOf, functionsOf, queueSourcesOf, topicsOf, type FunctionWirin
 import { localXgboostTrainer } from '../trainer/sagemaker-trainer';
 import { authorizedTaskHandlers, authorizedTaskStops } from '../iam/authorized-tasks';
 import { distributedMapIo } from '../iam/distributed-map-io';
+import { LambdaWorkerPool } from './lambda-workers';
 import { s3RequestProblems } from '../aws-models/s3-requests';
 import { authorizedTrainer, bucketKeysOf } from '../iam/authorized-training';
 import { authorizedServing } from '../iam/authorized-serving';
@@ -41,9 +43,14 @@ import { CONTROL_PLANE_FILE, ControlPlaneStore } from '../state/control-plane-st
 import { failLostRuns } from './lost-runs';
 import { runOutcome, runReport, type RunReport } from './run-report';
 
+/** Functions whose invocations run in worker threads (the Distributed Map's children: CPU-bound, in parallel). */
+const IN_WORKERS = new Set(['feature-shards']);
+
 export interface LocalMlopsOptions {
   /** The synthesized stack template. */
   readonly template: CfnTemplate;
+  /** Worker threads for the Distributed Map children's function (feature-shards). @default os.availableParallelism() */
+  readonly lambdaWorkers?: number;
   /** Holds the local S3 data, notifications.jsonl and anything else the run writes. */
   readonly directory: string;
   /** @default 0 (free ports) */
@@ -128,6 +135,7 @@ export class LocalMlops {
   private localS3?: LocalS3;
   private servers: RunningServer[] = [];
   private handlers = new Map<string, Handler>();
+  private readonly workerPools: LambdaWorkerPool[] = [];
   private readonly stateMachineArn: string;
   private definition?: ReturnType<typeof renderStateMachine>;
 
@@ -265,6 +273,22 @@ export class LocalMlops {
 
     // The handlers' SDK clients are created when their modules load: after the environment is set.
     for (const fn of this.functions) {
+      if (IN_WORKERS.has(fn.handlerName)) {
+        // The Distributed Map's children run in parallel, each invocation in a worker thread of its own.
+        const pool = new LambdaWorkerPool({
+          handlerName: fn.handlerName,
+          size: this.options.lambdaWorkers ?? availableParallelism(),
+          // This process's environment as set above: the endpoints, credentials and the functions' variables.
+          environment: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
+          role: callerValue(fn.roleLogicalId, this.functionName(fn)),
+        });
+        this.workerPools.push(pool);
+        this.handlers.set(
+          fn.handlerName,
+          this.asLambda(fn, (event) => pool.invoke(event)),
+        );
+        continue;
+      }
       const module = (await import(path.join(__dirname, '..', '..', '..', 'lambdas', fn.handlerName, 'handler'))) as { handler: Handler };
       this.handlers.set(fn.handlerName, this.asLambda(fn, module.handler));
     }
@@ -360,8 +384,12 @@ export class LocalMlops {
   }
 
   /** A handler invoked as Lambda would: it reports Invocations and Errors to the local CloudWatch. */
+  private functionName(fn: FunctionWiring): string {
+    return resolveIntrinsics(this.options.template, { Ref: fn.logicalId }, this.render) as string;
+  }
+
   private asLambda(fn: FunctionWiring, handler: Handler): Handler {
-    const functionName = resolveIntrinsics(this.options.template, { Ref: fn.logicalId }, this.render) as string;
+    const functionName = this.functionName(fn);
     return async (event) => {
       this.putServiceMetric('AWS/Lambda', 'Invocations', 'FunctionName', functionName, 1);
       try {
@@ -540,6 +568,7 @@ export class LocalMlops {
     await this.stepFunctions?.idle();
     await this.endpoints.stop();
     this.s3?.destroy();
+    await Promise.all(this.workerPools.map((pool) => pool.close()));
     await Promise.all(this.servers.map((s) => s.close()));
     await this.localS3?.close();
     // After every run ended: no handler writes scratch data any more.

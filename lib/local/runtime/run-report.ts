@@ -89,7 +89,9 @@ export function runReport(name: string, status: string, history: readonly Histor
       const i = open.get(exited.name);
       if (i !== undefined) states[i].durationMs = event.timestamp - start - states[i].at;
       const output = parse(exited.output);
-      if (exited.name === PipelineStates.PROCESS_FEATURES) data = (output?.features as { summary?: DataCounts } | undefined)?.summary;
+      // Either feature path ends with the same output: ProcessFeatures, or FinishFeatures after the Distributed Map.
+      if (exited.name === PipelineStates.PROCESS_FEATURES || exited.name === PipelineStates.FINISH_FEATURES)
+        data = (output?.features as { summary?: DataCounts } | undefined)?.summary;
       if (exited.name === PipelineStates.EVALUATE) gate = output?.evaluation as RunReport['gate'];
     } else if (taskFailed) {
       const last = states.at(-1);
