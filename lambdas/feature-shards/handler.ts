@@ -8,6 +8,7 @@ import { emitMetrics } from '../shared/metrics';
 import { putJson, readJson, readJsonIfExists } from '../shared/s3';
 import type { FeatureProcessingResult } from '../feature-processing/handler';
 import { encodeShards } from './encode';
+import { finishShards } from './finish';
 import { gatherShards } from './gather';
 import { mergeShards } from './merge';
 import { planShards, type ShardItem } from './shard-plan';
@@ -109,11 +110,7 @@ export async function handler(rawEvent: unknown): Promise<unknown> {
     }
     case 'encode':
       return encodeShards(s3, event.bucket, event.runId, event.items, event.trainParts);
-    case 'finish': {
-      // Every shard was encoded (the Map succeeded): the run's features are complete.
-      const output = await readJson<FeatureProcessingResult>(s3, event.bucket, paths.shardResult);
-      await putJson(s3, event.bucket, paths.success, output);
-      return output;
-    }
+    case 'finish':
+      return finishShards(s3, event.bucket, event.runId);
   }
 }

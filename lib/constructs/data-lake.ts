@@ -188,6 +188,18 @@ export class DataLake extends Construct {
     return plans.combine(results).combine(this.grantKeyUse(grantee));
   }
 
+  /**
+   * Lets a principal delete the Distributed Map path's pending rows (`features/<run>/shards/<k>/*.pending`)
+   * once a run's features are complete; nothing else under features/ can be deleted.
+   */
+  grantDeleteShardScratch(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:DeleteObject'],
+      resourceArns: [this.dataBucket.arnForObjects(`${FEATURES_PREFIX}*/shards/*.pending`)],
+    });
+  }
+
   /** Lets a principal write rejected rows under quarantine/. */
   grantWriteQuarantine(grantee: iam.IGrantable): iam.Grant {
     return this.grantPrefix(grantee, { bucket: this.dataBucket, prefix: QUARANTINE_PREFIX, actions: WRITE });

@@ -32,6 +32,7 @@ export function featureShardsFunction(scope: Construct, props: FeaturesStepProps
   dataLake.grantReadFeatures(role);
   dataLake.grantWriteFeatures(role);
   dataLake.grantWriteQuarantine(role);
+  dataLake.grantDeleteShardScratch(role);
   const bucket = dataLake.dataBucket;
   acknowledgeObjectPrefix(role, bucket, rawPrefix, 'Object keys of a snapshot are only known at run time; reads are limited to the raw prefix.');
   acknowledgeObjectPrefix(role, bucket, FEATURES_PREFIX, 'Each run writes and reads its shards under features/<run>/, named at run time.');

@@ -11,7 +11,10 @@ import { makeConfig } from '../../helpers/config';
  * no tolerated failure, the ResultWriter, STANDARD child executions; and the IAM they need, scoped.
  */
 describe('Distributed Map feature path', () => {
-  const config = makeConfig({ retraining: { distributed: { minSnapshotBytes: 2 ** 33, shardBytes: 2 ** 28, shardsPerChild: 8, maxConcurrency: 250 } }, training: { instanceCount: 3 } });
+  const config = makeConfig({
+    retraining: { distributed: { minSnapshotBytes: 2 ** 33, shardBytes: 2 ** 28, shardsPerChild: 8, maxConcurrency: 250 } },
+    training: { instanceCount: 3 },
+  });
   const { stack, template } = synthMlopsStack(config);
   const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
   const definition = renderStateMachine(template.toJSON() as never, { region: 'eu-west-1' });
@@ -31,7 +34,12 @@ describe('Distributed Map feature path', () => {
       ],
       Default: S.PROCESS_FEATURES,
     });
-    expect(definition.States[S.PLAN_SHARDS]).toMatchObject({ Resource: functionArn, Parameters: { step: 'plan', shardBytes: 2 ** 28 }, ResultPath: '$.shardPlan', Next: S.GATHER_SHARDS });
+    expect(definition.States[S.PLAN_SHARDS]).toMatchObject({
+      Resource: functionArn,
+      Parameters: { step: 'plan', shardBytes: 2 ** 28 },
+      ResultPath: '$.shardPlan',
+      Next: S.GATHER_SHARDS,
+    });
     expect(definition.States[S.FINISH_FEATURES]).toMatchObject({ Parameters: { step: 'finish' }, ResultPath: '$.features', Next: S.NAME_RUN });
   });
 
@@ -43,7 +51,11 @@ describe('Distributed Map feature path', () => {
     expect(state).toMatchObject({
       Type: 'Map',
       Label: name,
-      ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { 'Bucket.$': '$.shardPlan.bucket', 'Key.$': '$.shardPlan.key' } },
+      ItemReader: {
+        Resource: 'arn:aws:states:::s3:getObject',
+        ReaderConfig: { InputType: 'JSON' },
+        Parameters: { 'Bucket.$': '$.shardPlan.bucket', 'Key.$': '$.shardPlan.key' },
+      },
       ItemBatcher: { MaxItemsPerBatch: 8, BatchInput: { 'runId.$': '$.runId', 'bucket.$': '$.shardPlan.bucket' } },
       MaxConcurrency: 250,
       ResultWriter: { Resource: 'arn:aws:states:::s3:putObject', Parameters: { 'Bucket.$': '$.shardPlan.bucket', Prefix: 'features/map-runs/' } },
@@ -75,18 +87,35 @@ describe('Distributed Map feature path', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           { Action: 's3:GetObject', Effect: 'Allow', Resource: arnOf('/features/*/shards/plan.json') },
-          { Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'], Effect: 'Allow', Resource: arnOf('/features/map-runs/*') },
+          {
+            Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'],
+            Effect: 'Allow',
+            Resource: arnOf('/features/map-runs/*'),
+          },
         ]),
       },
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyName: Match.stringLikeRegexp('DistributedMapPolicy'),
-      PolicyDocument: { Statement: Match.arrayWith([{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: id(stack.pipeline.stateMachine) } }]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: id(stack.pipeline.stateMachine) } }]),
+      },
     });
     // No statement of the role grants S3 on every resource (CDK's own ResultWriter grant for a bucket path would).
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
       (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
     );
     expect(statements.filter((s) => [s.Resource].flat().includes('*') && [s.Action].flat().some((a) => a.startsWith('s3:')))).toEqual([]);
+  });
+
+  test("GIVEN the feature-shards function THEN it may delete only the shards' pending rows, nothing else under features/", () => {
+    const data = id(stack.dataLake.dataBucket);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: id(stack.pipeline.featureShards.role) }]))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const deletes = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:Delete')));
+    expect(deletes).toEqual([
+      { Action: 's3:DeleteObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [data, 'Arn'] }, '/features/*/shards/*.pending']] } },
+    ]);
   });
 });
