@@ -11,9 +11,10 @@ import { proofKeyForWorkers } from '../iam/caller-context';
  */
 export class LambdaWorkerPool {
   private readonly idle: Worker[] = [];
-  private readonly waiting: ((worker: Worker) => void)[] = [];
+  private readonly waiting: { resolve: (worker: Worker) => void; reject: (err: Error) => void }[] = [];
   private readonly all: Worker[] = [];
   private nextId = 0;
+  private closed = false;
 
   constructor(
     private readonly options: {
@@ -34,19 +35,31 @@ export class LambdaWorkerPool {
     const id = this.nextId++;
     try {
       return await new Promise<unknown>((resolve, reject) => {
-        const onMessage = (message: { id: number; result?: unknown; error?: { name: string; message: string; stack?: string } }) => {
-          if (message.id !== id) return;
+        const settle = () => {
           worker.off('message', onMessage);
           worker.off('error', onError);
+          worker.off('exit', onExit);
+        };
+        const onMessage = (message: { id: number; result?: unknown; error?: { name: string; message: string; stack?: string } }) => {
+          if (message.id !== id) return;
+          settle();
           if (message.error) reject(Object.assign(new Error(message.error.message), { name: message.error.name, stack: message.error.stack }));
           else resolve(message.result);
         };
         const onError = (err: Error) => {
-          worker.off('message', onMessage);
+          settle();
           reject(err);
+        };
+        // Terminated by close() (the environment stopped) or crashed: the invocation ends with an error, never hangs.
+        const onExit = (code: number) => {
+          settle();
+          reject(
+            Object.assign(new Error(`the ${this.options.handlerName} worker exited (code ${code}) during the invocation`), { name: 'Lambda.ServiceException' }),
+          );
         };
         worker.on('message', onMessage);
         worker.once('error', onError);
+        worker.once('exit', onExit);
         worker.postMessage({ id, event });
       });
     } finally {
@@ -54,23 +67,32 @@ export class LambdaWorkerPool {
     }
   }
 
+  /** Ends every invocation: those waiting for a worker and those running fail (as an environment's shutdown does). */
   async close(): Promise<void> {
+    this.closed = true;
+    for (const { reject } of this.waiting.splice(0)) reject(this.closedError());
     await Promise.all(this.all.map((w) => w.terminate()));
     this.all.length = 0;
     this.idle.length = 0;
   }
 
   private acquire(): Promise<Worker> {
+    if (this.closed) return Promise.reject(this.closedError());
     const free = this.idle.pop();
     if (free) return Promise.resolve(free);
     if (this.all.length < this.options.size) return Promise.resolve(this.start());
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   private release(worker: Worker): void {
+    if (this.closed) return;
     const next = this.waiting.shift();
-    if (next) next(worker);
+    if (next) next.resolve(worker);
     else this.idle.push(worker);
+  }
+
+  private closedError(): Error {
+    return Object.assign(new Error(`the ${this.options.handlerName} workers were closed (the local environment stopped)`), { name: 'Lambda.ServiceException' });
   }
 
   private start(): Worker {
