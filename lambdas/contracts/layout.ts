@@ -7,6 +7,8 @@ export const FEATURES_PREFIX = 'features/';
 export const DRIFT_PREFIX = 'drift/';
 export const MODELS_PREFIX = 'models/';
 export const CAPTURE_PREFIX = 'capture/';
+/** Rows kept between the Distributed Map path's two passes: deleted when a run's features are complete, expired by the bucket's lifecycle otherwise. */
+export const SCRATCH_PREFIX = 'scratch/';
 
 /** Splits "s3://bucket/key" (the key may be empty); anything else is an error naming the text. */
 export function parseS3Uri(uri: string): { bucket: string; key: string } {
@@ -39,11 +41,12 @@ export function featurePaths(runId: string) {
     shardResult: `${base}shards/result.json`,
     shard: (k: number) => {
       const at = `${base}shards/${String(k).padStart(5, '0')}/`;
+      const scratch = `${SCRATCH_PREFIX}${runId}/shards/${String(k).padStart(5, '0')}/`;
       return {
         statistics: `${at}statistics.json`,
         failure: `${at}failure.json`,
-        pendingTrain: `${at}train.pending`,
-        pendingValidation: `${at}validation.pending`,
+        pendingTrain: `${scratch}train.pending`,
+        pendingValidation: `${scratch}validation.pending`,
         quarantine: `${QUARANTINE_PREFIX}${runId}/rejected-${String(k).padStart(5, '0')}.jsonl`,
         trainPart: (part: number) => `${base}train/part-${String(k).padStart(5, '0')}-${String(part).padStart(3, '0')}.csv`,
         validation: `${base}validation/part-${String(k).padStart(5, '0')}.csv`,

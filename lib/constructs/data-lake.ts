@@ -5,7 +5,15 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ServicePrincipalConditions } from './service-principal-conditions';
 import { checkProp } from './props';
-import { CAPTURE_PREFIX, DRIFT_PREFIX, FEATURES_PREFIX, MAP_RUNS_PREFIX, MODELS_PREFIX, QUARANTINE_PREFIX } from '../../lambdas/contracts/layout';
+import {
+  CAPTURE_PREFIX,
+  DRIFT_PREFIX,
+  FEATURES_PREFIX,
+  MAP_RUNS_PREFIX,
+  MODELS_PREFIX,
+  QUARANTINE_PREFIX,
+  SCRATCH_PREFIX,
+} from '../../lambdas/contracts/layout';
 
 /** Options of a grant on the objects under one prefix. */
 interface PrefixGrant {
@@ -21,6 +29,8 @@ const READ = ['s3:GetObject'];
 const WRITE = ['s3:PutObject', 's3:AbortMultipartUpload'];
 /** What a principal needs of the key to read and write objects it encrypts. */
 const KEY_USE = ['kms:Decrypt', 'kms:GenerateDataKey'];
+/** A failed run's pending rows: kept past the 14 days in which Step Functions can redrive its execution. */
+const SCRATCH_RETENTION_DAYS = 15;
 
 export interface DataLakeProps {
   /**
@@ -98,6 +108,14 @@ export class DataLake extends Construct {
     };
     const abortUploads: s3.LifecycleRule = { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) };
     const expireOldVersions: s3.LifecycleRule = { id: 'expire-old-versions', noncurrentVersionExpiration: Duration.days(noncurrentDays) };
+    // Pending rows are deleted once a run's features are complete (about 0.8x the snapshot); without
+    // this rule their noncurrent versions would be kept for noncurrentDays, and a failed run's for good.
+    const expireScratch: s3.LifecycleRule = {
+      id: 'expire-scratch',
+      prefix: SCRATCH_PREFIX,
+      expiration: Duration.days(SCRATCH_RETENTION_DAYS),
+      noncurrentVersionExpiration: Duration.days(1),
+    };
 
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
       ...common,
@@ -109,7 +127,7 @@ export class DataLake extends Construct {
       ...common,
       ...logsTo('data/'),
       versioned: true,
-      lifecycleRules: [abortUploads, expireOldVersions],
+      lifecycleRules: [abortUploads, expireOldVersions, expireScratch],
     });
     // Native CloudFormation property instead of eventBridgeEnabled, which adds a custom resource.
     (this.dataBucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
@@ -189,15 +207,11 @@ export class DataLake extends Construct {
   }
 
   /**
-   * Lets a principal delete the Distributed Map path's pending rows (`features/<run>/shards/<k>/*.pending`)
-   * once a run's features are complete; nothing else under features/ can be deleted.
+   * Lets a principal write, read and delete the Distributed Map path's rows between its passes
+   * (`scratch/<run>/shards/<k>/*.pending`); the only prefix of the bucket anything may delete from.
    */
-  grantDeleteShardScratch(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:DeleteObject'],
-      resourceArns: [this.dataBucket.arnForObjects(`${FEATURES_PREFIX}*/shards/*.pending`)],
-    });
+  grantReadWriteDeleteScratch(grantee: iam.IGrantable): iam.Grant {
+    return this.grantPrefix(grantee, { bucket: this.dataBucket, prefix: SCRATCH_PREFIX, actions: [...READ, ...WRITE, 's3:DeleteObject'] });
   }
 
   /** Lets a principal write rejected rows under quarantine/. */

@@ -4,7 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { RetrainingConfig } from '../../../lambdas/contracts/config/resolve';
-import { FEATURES_PREFIX, MAP_RUNS_PREFIX, QUARANTINE_PREFIX } from '../../../lambdas/contracts/layout';
+import { FEATURES_PREFIX, MAP_RUNS_PREFIX, QUARANTINE_PREFIX, SCRATCH_PREFIX } from '../../../lambdas/contracts/layout';
 import { PipelineStates } from '../../../lambdas/contracts/states';
 import { HandlerFunction } from '../handler-function';
 import { acknowledgeObjectPrefix } from '../nag';
@@ -32,11 +32,17 @@ export function featureShardsFunction(scope: Construct, props: FeaturesStepProps
   dataLake.grantReadFeatures(role);
   dataLake.grantWriteFeatures(role);
   dataLake.grantWriteQuarantine(role);
-  dataLake.grantDeleteShardScratch(role);
+  dataLake.grantReadWriteDeleteScratch(role);
   const bucket = dataLake.dataBucket;
   acknowledgeObjectPrefix(role, bucket, rawPrefix, 'Object keys of a snapshot are only known at run time; reads are limited to the raw prefix.');
   acknowledgeObjectPrefix(role, bucket, FEATURES_PREFIX, 'Each run writes and reads its shards under features/<run>/, named at run time.');
   acknowledgeObjectPrefix(role, bucket, QUARANTINE_PREFIX, "Each run writes its shards' rejected rows under quarantine/<run>/, named at run time.");
+  acknowledgeObjectPrefix(
+    role,
+    bucket,
+    SCRATCH_PREFIX,
+    "Each run keeps its shards' rows between the passes under scratch/<run>/, named at run time, and deletes them.",
+  );
   return fn;
 }
 

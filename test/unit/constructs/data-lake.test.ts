@@ -64,7 +64,12 @@ describe('DataLake', () => {
     const { stack, lake, template } = buildDataLake({ captureRetentionDays: 14, noncurrentVersionRetentionDays: 180, accessLogRetentionDays: 90 });
     const rules = (bucket: typeof lake.dataBucket) => (bucketProps(stack, template, bucket).LifecycleConfiguration as { Rules: unknown[] }).Rules;
     const abort = { Id: 'abort-incomplete-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' };
-    expect(rules(lake.dataBucket)).toEqual([abort, { Id: 'expire-old-versions', NoncurrentVersionExpiration: { NoncurrentDays: 180 }, Status: 'Enabled' }]);
+    expect(rules(lake.dataBucket)).toEqual([
+      abort,
+      { Id: 'expire-old-versions', NoncurrentVersionExpiration: { NoncurrentDays: 180 }, Status: 'Enabled' },
+      // The Distributed Map path's rows between its passes: the shorter expiration of the two rules is the one S3 applies.
+      { Id: 'expire-scratch', Prefix: 'scratch/', ExpirationInDays: 15, NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled' },
+    ]);
     expect(rules(lake.modelsBucket)).toEqual([abort, { Id: 'expire-old-versions', NoncurrentVersionExpiration: { NoncurrentDays: 180 }, Status: 'Enabled' }]);
     expect(rules(lake.captureBucket)).toEqual([abort, { Id: 'expire-capture', ExpirationInDays: 14, Status: 'Enabled' }]);
     expect(rules(lake.accessLogsBucket)).toEqual([abort, { Id: 'expire-logs', ExpirationInDays: 90, Status: 'Enabled' }]);

@@ -108,14 +108,18 @@ describe('Distributed Map feature path', () => {
     expect(statements.filter((s) => [s.Resource].flat().includes('*') && [s.Action].flat().some((a) => a.startsWith('s3:')))).toEqual([]);
   });
 
-  test("GIVEN the feature-shards function THEN it may delete only the shards' pending rows, nothing else under features/", () => {
+  test('GIVEN the feature-shards function THEN it may delete only under scratch/, nothing else of the bucket', () => {
     const data = id(stack.dataLake.dataBucket);
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: id(stack.pipeline.featureShards.role) }]))
       .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
     const deletes = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:Delete')));
     expect(deletes).toEqual([
-      { Action: 's3:DeleteObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [data, 'Arn'] }, '/features/*/shards/*.pending']] } },
+      {
+        Action: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+        Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [data, 'Arn'] }, '/scratch/*']] },
+      },
     ]);
   });
 });
