@@ -1,45 +1,29 @@
-import { Duration, Size } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { RetrainingConfig } from '../../../lambdas/contracts/config/resolve';
-import { FEATURES_PREFIX, MAP_RUNS_PREFIX, QUARANTINE_PREFIX, SCRATCH_PREFIX } from '../../../lambdas/contracts/layout';
+import { MAP_RUNS_PREFIX, SCRATCH_PREFIX } from '../../../lambdas/contracts/layout';
 import { PipelineStates } from '../../../lambdas/contracts/states';
 import { HandlerFunction } from '../handler-function';
 import { acknowledgeObjectPrefix } from '../nag';
-import { retryThrottling, type FeaturesStepProps } from './features-step';
+import { featureStepFunction, retryThrottling, type FeaturesStepProps } from './features-step';
 import type { FailureHandling } from './notify-step';
 
 export type DistributedFeaturesConfig = RetrainingConfig['distributed'];
 
 /** The function of every step of the Distributed Map path (lambdas/feature-shards; the state names the step). */
 export function featureShardsFunction(scope: Construct, props: FeaturesStepProps): HandlerFunction {
-  const { dataLake, rawPrefix } = props;
-  const fn = new HandlerFunction(scope, 'FeatureShards', {
+  const fn = featureStepFunction(scope, props, {
+    id: 'FeatureShards',
     handlerName: 'feature-shards',
     description: 'Feature processing of large snapshots in shards: plan, gather statistics, merge, encode',
-    key: dataLake.key,
-    memorySize: 2048,
-    timeout: Duration.minutes(15),
-    // A shard's pending rows between gathering and uploading them (about the shard's size).
-    ephemeralStorageSize: Size.gibibytes(10),
-    environment: {},
-    logRemovalPolicy: props.logRemovalPolicy,
   });
-  const { role } = fn;
-  dataLake.grantReadRaw(role, rawPrefix);
-  dataLake.grantReadFeatures(role);
-  dataLake.grantWriteFeatures(role);
-  dataLake.grantWriteQuarantine(role);
-  dataLake.grantReadWriteDeleteScratch(role);
-  const bucket = dataLake.dataBucket;
-  acknowledgeObjectPrefix(role, bucket, rawPrefix, 'Object keys of a snapshot are only known at run time; reads are limited to the raw prefix.');
-  acknowledgeObjectPrefix(role, bucket, FEATURES_PREFIX, 'Each run writes and reads its shards under features/<run>/, named at run time.');
-  acknowledgeObjectPrefix(role, bucket, QUARANTINE_PREFIX, "Each run writes its shards' rejected rows under quarantine/<run>/, named at run time.");
+  // A shard's rows between the passes live in S3 (the children run in different environments), under scratch/.
+  props.dataLake.grantReadWriteDeleteScratch(fn.role);
   acknowledgeObjectPrefix(
-    role,
-    bucket,
+    fn.role,
+    props.dataLake.dataBucket,
     SCRATCH_PREFIX,
     "Each run keeps its shards' rows between the passes under scratch/<run>/, named at run time, and deletes them.",
   );

@@ -22,34 +22,48 @@ export interface FeaturesStepProps {
 
 /** The feature-processing function: reads pinned raw versions, writes features/ and quarantine/. */
 export function featureProcessingFunction(scope: Construct, props: FeaturesStepProps): HandlerFunction {
-  const { dataLake, rawPrefix } = props;
-  const fn = new HandlerFunction(scope, 'FeatureProcessing', {
+  return featureStepFunction(scope, props, {
+    id: 'FeatureProcessing',
     handlerName: 'feature-processing',
     description: 'Validates a data snapshot and writes features, quarantine, spec and baseline',
+  });
+}
+
+/**
+ * A function of feature processing (one Lambda, or a step of the Distributed Map path): 2048 MB
+ * (memory is bounded by streaming; more of it buys CPU for parsing), 15 minutes, and 10 GiB of
+ * scratch for the encoded rows between the two passes (the most Lambda offers, billed per
+ * GB-second only while it runs). It reads the snapshot's pinned raw versions, reads and writes
+ * features/ (a retry reads its own completion marker) and writes quarantine/.
+ */
+export function featureStepFunction(
+  scope: Construct,
+  props: FeaturesStepProps,
+  options: { readonly id: string; readonly handlerName: string; readonly description: string },
+): HandlerFunction {
+  const { dataLake, rawPrefix } = props;
+  const fn = new HandlerFunction(scope, options.id, {
+    handlerName: options.handlerName,
+    description: options.description,
     key: dataLake.key,
-    // Memory is bounded (streaming); more memory buys CPU for parsing.
     memorySize: 2048,
     timeout: Duration.minutes(15),
-    // Scratch for the encoded rows between the two passes (about the snapshot's size); the most
-    // Lambda offers. Billed per GB-second only while the function runs.
     ephemeralStorageSize: Size.gibibytes(10),
     environment: {},
     logRemovalPolicy: props.logRemovalPolicy,
   });
   const { role } = fn;
   dataLake.grantReadRaw(role, rawPrefix);
-  // Reads its own completion marker (a retry returns the stored result).
   dataLake.grantReadFeatures(role);
   dataLake.grantWriteFeatures(role);
   dataLake.grantWriteQuarantine(role);
   const bucket = dataLake.dataBucket;
   acknowledgeObjectPrefix(role, bucket, rawPrefix, 'Object keys of a snapshot are only known at run time; reads are limited to the raw prefix.');
-  acknowledgeObjectPrefix(role, bucket, FEATURES_PREFIX, 'Each run writes under features/<run>/, named at run time.');
+  acknowledgeObjectPrefix(role, bucket, FEATURES_PREFIX, 'Each run reads and writes under features/<run>/, named at run time.');
   acknowledgeObjectPrefix(role, bucket, QUARANTINE_PREFIX, 'Each run writes its rejected rows under quarantine/<run>/, named at run time.');
   return fn;
 }
 
-/** Validate the snapshot, quarantine bad rows, fit the spec and baseline, write train/validation. Output: `$.features`. */
 export function processFeaturesState(scope: Construct, fn: HandlerFunction, props: FeaturesStepProps): tasks.LambdaInvoke {
   const state = new tasks.LambdaInvoke(scope, PipelineStates.PROCESS_FEATURES, {
     lambdaFunction: fn.function,
