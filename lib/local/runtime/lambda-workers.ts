@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { proofKeyForWorkers } from '../iam/caller-context';
+import { withFunctionTimeout } from './function-timeout';
 
 /**
  * A function's handler in worker threads: up to `size` invocations run at once, each in its own
@@ -25,6 +26,8 @@ export class LambdaWorkerPool {
       readonly environment: Record<string, string>;
       /** The caller value its requests carry (runAsRole's). */
       readonly role: string;
+      /** The function's Timeout: an invocation past it fails and its worker is terminated (a new one starts on need). */
+      readonly timeout?: { readonly functionName: string; readonly seconds: number };
     },
   ) {
     if (!(options.size >= 1)) throw new Error(`LambdaWorkerPool: size must be at least 1, got ${options.size}`);
@@ -33,35 +36,39 @@ export class LambdaWorkerPool {
   async invoke(event: unknown): Promise<unknown> {
     const worker = await this.acquire();
     const id = this.nextId++;
+    const answer = new Promise<unknown>((resolve, reject) => {
+      const settle = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      const onMessage = (message: { id: number; result?: unknown; error?: { name: string; message: string; stack?: string } }) => {
+        if (message.id !== id) return;
+        settle();
+        if (message.error) reject(Object.assign(new Error(message.error.message), { name: message.error.name, stack: message.error.stack }));
+        else resolve(message.result);
+      };
+      const onError = (err: Error) => {
+        settle();
+        reject(err);
+      };
+      // Terminated by close() (the environment stopped) or crashed: the invocation ends with an error, never hangs.
+      const onExit = (code: number) => {
+        settle();
+        reject(
+          Object.assign(new Error(`the ${this.options.handlerName} worker exited (code ${code}) during the invocation`), { name: 'Lambda.ServiceException' }),
+        );
+      };
+      worker.on('message', onMessage);
+      worker.once('error', onError);
+      worker.once('exit', onExit);
+      worker.postMessage({ id, event });
+    });
+    const { timeout } = this.options;
     try {
-      return await new Promise<unknown>((resolve, reject) => {
-        const settle = () => {
-          worker.off('message', onMessage);
-          worker.off('error', onError);
-          worker.off('exit', onExit);
-        };
-        const onMessage = (message: { id: number; result?: unknown; error?: { name: string; message: string; stack?: string } }) => {
-          if (message.id !== id) return;
-          settle();
-          if (message.error) reject(Object.assign(new Error(message.error.message), { name: message.error.name, stack: message.error.stack }));
-          else resolve(message.result);
-        };
-        const onError = (err: Error) => {
-          settle();
-          reject(err);
-        };
-        // Terminated by close() (the environment stopped) or crashed: the invocation ends with an error, never hangs.
-        const onExit = (code: number) => {
-          settle();
-          reject(
-            Object.assign(new Error(`the ${this.options.handlerName} worker exited (code ${code}) during the invocation`), { name: 'Lambda.ServiceException' }),
-          );
-        };
-        worker.on('message', onMessage);
-        worker.once('error', onError);
-        worker.once('exit', onExit);
-        worker.postMessage({ id, event });
-      });
+      if (!timeout) return await answer;
+      // Past the timeout Lambda ends the environment: the worker goes, with whatever it was doing.
+      return await withFunctionTimeout(answer, { functionName: timeout.functionName, timeoutSeconds: timeout.seconds, onTimeout: () => this.discard(worker) });
     } finally {
       this.release(worker);
     }
@@ -85,10 +92,15 @@ export class LambdaWorkerPool {
   }
 
   private release(worker: Worker): void {
-    if (this.closed) return;
+    if (this.closed || !this.all.includes(worker)) return;
     const next = this.waiting.shift();
     if (next) next.resolve(worker);
     else this.idle.push(worker);
+  }
+
+  private discard(worker: Worker): void {
+    this.all.splice(this.all.indexOf(worker), 1);
+    void worker.terminate();
   }
 
   private closedError(): Error {

@@ -29,6 +29,7 @@ import { eventRulesOf, functionsOf, queueSourcesOf, topicsOf, type FunctionWirin
 import { localXgboostTrainer } from '../trainer/sagemaker-trainer';
 import { authorizedTaskHandlers, authorizedTaskStops } from '../iam/authorized-tasks';
 import { distributedMapIo } from '../iam/distributed-map-io';
+import { withFunctionTimeout } from './function-timeout';
 import { LambdaWorkerPool } from './lambda-workers';
 import { s3RequestProblems } from '../aws-models/s3-requests';
 import { authorizedTrainer, bucketKeysOf } from '../iam/authorized-training';
@@ -281,11 +282,12 @@ export class LocalMlops {
           // This process's environment as set above: the endpoints, credentials and the functions' variables.
           environment: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
           role: callerValue(fn.roleLogicalId, this.functionName(fn)),
+          timeout: { functionName: this.functionName(fn), seconds: fn.timeoutSeconds },
         });
         this.workerPools.push(pool);
         this.handlers.set(
           fn.handlerName,
-          this.asLambda(fn, (event) => pool.invoke(event)),
+          this.asLambda(fn, (event) => pool.invoke(event), { timedByPool: true }),
         );
         continue;
       }
@@ -388,13 +390,15 @@ export class LocalMlops {
     return resolveIntrinsics(this.options.template, { Ref: fn.logicalId }, this.render) as string;
   }
 
-  private asLambda(fn: FunctionWiring, handler: Handler): Handler {
+  private asLambda(fn: FunctionWiring, handler: Handler, options: { readonly timedByPool?: boolean } = {}): Handler {
     const functionName = this.functionName(fn);
     return async (event) => {
       this.putServiceMetric('AWS/Lambda', 'Invocations', 'FunctionName', functionName, 1);
       try {
         // Its requests to the local services carry its role, as its credentials would on AWS.
-        return await runAsRole(callerValue(fn.roleLogicalId, functionName), () => handler(event));
+        const invocation = runAsRole(callerValue(fn.roleLogicalId, functionName), () => handler(event));
+        if (options.timedByPool) return await invocation;
+        return await withFunctionTimeout(Promise.resolve(invocation), { functionName, timeoutSeconds: fn.timeoutSeconds });
       } catch (err) {
         this.putServiceMetric('AWS/Lambda', 'Errors', 'FunctionName', functionName, 1);
         throw err;

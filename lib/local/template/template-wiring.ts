@@ -14,6 +14,8 @@ export interface FunctionWiring {
   /** The function's execution role: its calls are evaluated under it. */
   readonly roleLogicalId: string;
   readonly environment: Readonly<Record<string, string>>;
+  /** The function's Timeout: Lambda stops an invocation after it (CloudFormation's default is 3 seconds). */
+  readonly timeoutSeconds: number;
 }
 
 export interface QueueSourceWiring {
@@ -51,7 +53,15 @@ export function functionsOf(template: CfnTemplate, options: RenderOptions): Func
     const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
     const roleLogicalId = (resource.Properties?.Role as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0];
     if (!roleLogicalId) throw new Error(`function ${logicalId} has no Role of the template (Fn::GetAtt): local IAM cannot evaluate its calls`);
-    return [{ logicalId, handlerName, roleLogicalId, environment: resolveIntrinsics(template, variables, options) as Record<string, string> }];
+    return [
+      {
+        logicalId,
+        handlerName,
+        roleLogicalId,
+        environment: resolveIntrinsics(template, variables, options) as Record<string, string>,
+        timeoutSeconds: Number(resource.Properties?.Timeout ?? 3),
+      },
+    ];
   });
 }
 

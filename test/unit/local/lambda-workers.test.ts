@@ -22,7 +22,7 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-function pool(): LambdaWorkerPool {
+function pool(timeoutSeconds?: number): LambdaWorkerPool {
   return new LambdaWorkerPool({
     handlerName: 'feature-shards',
     size: 1,
@@ -34,6 +34,7 @@ function pool(): LambdaWorkerPool {
       AWS_MAX_ATTEMPTS: '1',
     },
     role: 'arn:aws:iam::000000000000:role/FeatureShards',
+    timeout: timeoutSeconds === undefined ? undefined : { functionName: 'FeatureShards', seconds: timeoutSeconds },
   });
 }
 
@@ -57,6 +58,19 @@ test('GIVEN an invocation whose handler fails WHEN it returns THEN its error com
   try {
     await expect(workers.invoke({ step: 'nope' })).rejects.toThrow(/invalid feature-shards input: step/);
     await expect(workers.invoke({ step: 'finish' })).rejects.toThrow(/invalid feature-shards input/);
+  } finally {
+    await workers.close();
+  }
+}, 60_000);
+
+test("GIVEN the function's timeout WHEN an invocation runs past it THEN it fails as Lambda's timeout does and its worker is replaced", async () => {
+  const workers = pool(1);
+  try {
+    const started = Date.now();
+    await expect(workers.invoke(finish)).rejects.toMatchObject({ name: 'Lambda.Unknown', message: 'FeatureShards: Task timed out after 1.00 seconds' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    // The timed-out worker was terminated (it was still waiting on S3); a new one answers the next invocation.
+    await expect(workers.invoke({ step: 'nope' })).rejects.toThrow(/invalid feature-shards input/);
   } finally {
     await workers.close();
   }
