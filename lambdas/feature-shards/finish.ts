@@ -10,8 +10,8 @@ const DELETE_CONCURRENCY = 16;
 /**
  * Marks the run's features complete (every shard was encoded: the Map succeeded), then deletes the
  * shards' pending rows, which nothing reads once `_SUCCESS` exists (about 0.8x the snapshot's
- * size; the bucket's expire-scratch rule removes their noncurrent versions a day later). In this order a retry after a failed
- * delete finds `_SUCCESS` and never needs the pending rows again.
+ * size; the bucket's expire-scratch rule removes their noncurrent versions a day later). In this
+ * order a retry after a failed delete finds `_SUCCESS` and never needs the pending rows again.
  */
 export async function finishShards(s3: S3Client, bucket: string, runId: string): Promise<FeatureProcessingResult> {
   const paths = featurePaths(runId);

@@ -64,6 +64,7 @@ export function featureStepFunction(
   return fn;
 }
 
+/** Validate the snapshot, quarantine bad rows, fit the spec and baseline, write train/validation. Output: `$.features`. */
 export function processFeaturesState(scope: Construct, fn: HandlerFunction, props: FeaturesStepProps): tasks.LambdaInvoke {
   const state = new tasks.LambdaInvoke(scope, PipelineStates.PROCESS_FEATURES, {
     lambdaFunction: fn.function,
