@@ -91,11 +91,13 @@ export class LambdaWorkerPool {
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
+  /** A discarded (timed-out) worker is not handed on: the next waiting invocation gets a new one. */
   private release(worker: Worker): void {
-    if (this.closed || !this.all.includes(worker)) return;
+    if (this.closed) return;
+    const live = this.all.includes(worker);
     const next = this.waiting.shift();
-    if (next) next.resolve(worker);
-    else this.idle.push(worker);
+    if (next) next.resolve(live ? worker : this.start());
+    else if (live) this.idle.push(worker);
   }
 
   private discard(worker: Worker): void {

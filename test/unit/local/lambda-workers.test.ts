@@ -75,3 +75,15 @@ test("GIVEN the function's timeout WHEN an invocation runs past it THEN it fails
     await workers.close();
   }
 }, 60_000);
+
+test('GIVEN one worker and an invocation waiting for it WHEN the running one times out THEN the waiting one runs on a new worker', async () => {
+  const workers = pool(1);
+  try {
+    const running = workers.invoke(finish).catch((err: unknown) => err);
+    const waiting = workers.invoke({ step: 'nope' }).catch((err: unknown) => err);
+    expect(await running).toMatchObject({ name: 'Lambda.Unknown', message: 'FeatureShards: Task timed out after 1.00 seconds' });
+    expect(await waiting).toMatchObject({ message: expect.stringMatching(/invalid feature-shards input/) });
+  } finally {
+    await workers.close();
+  }
+}, 60_000);
