@@ -53,13 +53,18 @@ export function functionsOf(template: CfnTemplate, options: RenderOptions): Func
     const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
     const roleLogicalId = (resource.Properties?.Role as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0];
     if (!roleLogicalId) throw new Error(`function ${logicalId} has no Role of the template (Fn::GetAtt): local IAM cannot evaluate its calls`);
+    const timeoutSeconds = resource.Properties?.Timeout ?? 3;
+    // Lambda's range (AWS::Lambda::Function Timeout): CloudFormation refuses anything else.
+    if (typeof timeoutSeconds !== 'number' || !Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 900) {
+      throw new Error(`function ${logicalId}: Timeout must be a whole number of seconds from 1 to 900, got ${JSON.stringify(timeoutSeconds)}`);
+    }
     return [
       {
         logicalId,
         handlerName,
         roleLogicalId,
         environment: resolveIntrinsics(template, variables, options) as Record<string, string>,
-        timeoutSeconds: Number(resource.Properties?.Timeout ?? 3),
+        timeoutSeconds,
       },
     ];
   });

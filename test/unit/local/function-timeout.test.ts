@@ -35,4 +35,12 @@ test("GIVEN the synthesized template THEN the twin takes each function's Timeout
   delete properties.Timeout;
   const untimed = { ...template, Resources: { ...template.Resources, [trigger]: { ...template.Resources[trigger], Properties: properties } } };
   expect(Object.values(timeouts(untimed))).toContain(3);
+  // Outside Lambda's 1-900 s, or not a number: CloudFormation refuses the function, and so does the twin.
+  for (const bad of [0, 901, 1.5, { Ref: 'Param' }]) {
+    const wrong = {
+      ...template,
+      Resources: { ...template.Resources, [trigger]: { ...template.Resources[trigger], Properties: { ...properties, Timeout: bad } } },
+    };
+    expect(() => timeouts(wrong)).toThrow(`function ${trigger}: Timeout must be a whole number of seconds from 1 to 900, got ${JSON.stringify(bad)}`);
+  }
 }, 60_000);
